@@ -1,0 +1,125 @@
+# rider-bot, English. Every key here must also exist in zh-CN.ftl (a test checks).
+# Texts are sent with parse_mode HTML: only <b>, <i>, <code> and escaped user input.
+
+## Main menu
+menu-nearest = 📍 Nearest station
+menu-services = 🎁 Free services
+menu-report = 📸 Report a problem
+menu-points = 💰 My points
+main-menu-prompt = What do you need? Tap a button below.
+btn-cancel = ✖️ Cancel
+
+soon-stations = 📍 The station finder opens soon: the district is loading its warm-up stations. Thanks for your patience!
+soon-services = 🎁 Free service sign-ups open soon.
+soon-reports = 📸 Problem reports open soon. Keep your photos handy!
+soon-points = 💰 The points passbook opens soon.
+
+## Dialogue housekeeping
+cancelled = Cancelled. Back to the main menu.
+cancelled-unregistered = Registration stopped; nothing was saved beyond your language. Send /start whenever you are ready.
+nothing-to-cancel = Nothing to cancel.
+dialogue-expired = ⏱ That step waited too long, so I closed it. Let's carry on from here.
+dialogue-reset = 🙏 Sorry: the bot was updated and lost track of where we were. Please start that again from the menu.
+unexpected-input = I can't use that here.
+idle-unknown = I didn't catch that. Use the buttons below, or send /help.
+button-expired = This button is no longer active.
+unknown-command = I don't know that command. /help lists what I can do.
+error-try-again = Sorry, something went wrong on our side. Please try again in a moment.
+group-private-only = Please talk to me in a private chat.
+
+## Help
+help =
+    <b>Rider bot</b>: warm-up stations, free services, problem reports and your points passbook.
+
+    /start: register, or show the main menu
+    /language: 中文 / English
+    /privacy: what we store about you and why
+    /deletemydata: erase your personal data
+    /cancel: stop what you are doing
+    /help: this list
+help-coordinator =
+    <b>Coordinator commands</b>
+    /appoint &lt;user id or @username&gt;: make a rider a grid officer (or reply to their forwarded message)
+    /revoke &lt;user id or @username&gt;: make a grid officer a rider again
+
+## Commands (the menu next to the text box)
+cmd-start = Register or open the main menu
+cmd-help = What this bot can do
+cmd-cancel = Stop what you are doing
+cmd-language = 中文 / English
+cmd-privacy = What we store and why
+cmd-deletemydata = Erase my personal data
+cmd-appoint = Appoint a grid officer
+cmd-revoke = Revoke a grid officer
+
+## Onboarding
+privacy-notice =
+    👋 Welcome! This bot is run by the subdistrict for delivery riders and couriers.
+
+    <b>Privacy notice</b>
+    To register, we store:
+    • your <b>name</b>, so coordinators know who you are;
+    • your <b>platform or company</b>, to plan services for each group of riders;
+    • your <b>phone number</b>, to reach you about your reports, sign-ups and rewards;
+    • your Telegram id and language, to reply to you.
+    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team. You can see what we hold with /privacy and erase it at any time with /deletemydata.
+
+    Tap <b>Accept</b> to continue.
+btn-accept = ✅ Accept
+btn-switch-lang = 中文
+consent-needed = Please tap <b>Accept</b> under the notice to continue, or /cancel.
+ask-name = What should we call you? Type your name, or tap your Telegram name below.
+name-too-long = That is longer than 64 characters. Please send a shorter name.
+name-invalid = A name can't be empty or start with "/". Please type your name.
+ask-platform = Which platform or courier company do you ride for?
+platform-eleme = Ele.me
+platform-meituan = Meituan
+platform-sf = SF Express
+platform-zto = ZTO
+platform-yto = YTO
+platform-yunda = Yunda
+platform-jd = JD Logistics
+platform-other = Other…
+ask-platform-other = Type the name of your platform or company.
+platform-invalid = Please send a company name of 1 to 40 characters.
+ask-phone = Last step: tap <b>Share my phone number</b> below. Coordinators use it only to reach you about your reports, sign-ups and rewards.
+btn-share-phone = 📱 Share my phone number
+phone-not-own = That is someone else's contact. Please share your own number with the button below.
+phone-use-button = Please use the button below to share your number; there is no need to type it.
+phone-invalid = Telegram sent a number I can't read. Please try the button again.
+welcome-registered = 🎉 Welcome, <b>{ $name }</b>! You are registered.
+already-registered = You are already registered, <b>{ $name }</b>.
+deeplink-unknown = I don't recognise the code in that link. If you scanned it at a station, please ask the staff there.
+
+## Language
+language-choose = Choose your language:
+language-set = Language: English.
+
+## Privacy and deletion
+privacy-held = <b>What we hold about you now</b>
+    Name: { $name }
+    Platform: { $platform }
+    Phone: { $phone }
+privacy-held-nothing = We hold nothing about you except your Telegram id and language.
+delete-confirm = This erases your name, phone number and platform. Your points history stays, without your name. Erase now?
+btn-delete-yes = 🗑 Yes, erase
+btn-delete-no = Keep my data
+delete-done = Done: your personal data is erased. Send /start to register again.
+delete-kept = Nothing was erased.
+delete-nothing = We hold no personal data about you.
+
+## Roles
+appoint-usage = Send /appoint with a user id or @username, or reply with /appoint to a rider's forwarded message.
+revoke-usage = Send /revoke with a user id or @username, or reply with /revoke to a rider's forwarded message.
+forward-hidden = That rider hides their account in forwarded messages. Use their user id or @username instead.
+appoint-done = { $who } is now a grid officer.
+revoke-done = { $who } is no longer a grid officer.
+you-were-appointed = 🦺 You have been appointed a <b>grid officer</b>. Your reports will carry that role. Thank you!
+you-were-revoked = You are no longer a grid officer. Thank you for your work!
+role-not-coordinator = Only coordinators can do that.
+role-unknown-user = I don't know that user. They need to send /start to the bot first.
+role-not-registered = That user has not finished registering yet.
+role-already-officer = { $who } is already a grid officer.
+role-not-officer = { $who } is not a grid officer.
+role-target-coordinator = Coordinators' roles come from the configuration (COORDINATOR_IDS).
+someone = user { $id }

@@ -1,0 +1,125 @@
+# rider-bot，简体中文（默认语言）。这里的每个键也必须在 en.ftl 中存在（有测试检查）。
+# 文本以 parse_mode HTML 发送：只用 <b>、<i>、<code> 和转义过的用户输入。
+
+## 主菜单
+menu-nearest = 📍 最近的驿站
+menu-services = 🎁 免费服务
+menu-report = 📸 随手拍上报
+menu-points = 💰 我的积分
+main-menu-prompt = 需要什么帮助？请点下面的按钮。
+btn-cancel = ✖️ 取消
+
+soon-stations = 📍 驿站查找即将开放：街道正在录入暖“新”驿站信息，感谢耐心等待！
+soon-services = 🎁 免费服务报名即将开放。
+soon-reports = 📸 随手拍上报即将开放，先把照片留好！
+soon-points = 💰 爱“新”存折即将开放。
+
+## 对话
+cancelled = 已取消，回到主菜单。
+cancelled-unregistered = 已停止注册，除语言外未保存任何信息。准备好了随时发送 /start。
+nothing-to-cancel = 没有需要取消的操作。
+dialogue-expired = ⏱ 上一步等待太久，已自动关闭。我们从这里继续。
+dialogue-reset = 🙏 抱歉：机器人刚刚更新，没能接上刚才的步骤。请从菜单重新开始。
+unexpected-input = 这里用不了这个。
+idle-unknown = 没看明白。请点下面的按钮，或发送 /help。
+button-expired = 这个按钮已失效。
+unknown-command = 不认识这个命令。发送 /help 查看可用功能。
+error-try-again = 抱歉，系统出了点问题，请稍后再试。
+group-private-only = 请在私聊中和我对话。
+
+## 帮助
+help =
+    <b>骑手小助手</b>：暖“新”驿站、免费服务、随手拍上报和爱“新”存折。
+
+    /start：注册，或打开主菜单
+    /language：中文 / English
+    /privacy：我们保存了什么、为什么
+    /deletemydata：删除我的个人信息
+    /cancel：取消当前操作
+    /help：查看本列表
+help-coordinator =
+    <b>工作人员命令</b>
+    /appoint &lt;用户 ID 或 @用户名&gt;：任命骑手为兼职网格员（也可回复其转发的消息）
+    /revoke &lt;用户 ID 或 @用户名&gt;：撤销网格员身份
+
+## 命令菜单
+cmd-start = 注册或打开主菜单
+cmd-help = 查看功能说明
+cmd-cancel = 取消当前操作
+cmd-language = 中文 / English
+cmd-privacy = 我们保存了什么、为什么
+cmd-deletemydata = 删除我的个人信息
+cmd-appoint = 任命兼职网格员
+cmd-revoke = 撤销兼职网格员
+
+## 注册
+privacy-notice =
+    👋 欢迎！这是街道为外卖骑手和快递小哥提供服务的机器人。
+
+    <b>隐私说明</b>
+    注册时我们会保存：
+    • 您的<b>姓名</b>，方便工作人员认识您；
+    • 您所在的<b>平台或快递公司</b>，用于为不同骑手群体安排服务；
+    • 您的<b>手机号</b>，仅用于就您的上报、报名和兑换联系您；
+    • 您的 Telegram ID 和语言，用于回复您。
+    位置和照片只用于您随之发送的那次请求。我们不会把您的信息提供给街道服务团队以外的人。您可以随时用 /privacy 查看我们保存的信息，用 /deletemydata 删除。
+
+    点击<b>同意</b>继续。
+btn-accept = ✅ 同意
+btn-switch-lang = English
+consent-needed = 请点击说明下方的<b>同意</b>继续，或发送 /cancel。
+ask-name = 怎么称呼您？请输入姓名，或点下面的 Telegram 名字。
+name-too-long = 超过 64 个字了，请发送短一点的名字。
+name-invalid = 名字不能为空，也不能以“/”开头。请输入您的姓名。
+ask-platform = 您在哪个平台或快递公司跑单？
+platform-eleme = 饿了么
+platform-meituan = 美团
+platform-sf = 顺丰
+platform-zto = 中通
+platform-yto = 圆通
+platform-yunda = 韵达
+platform-jd = 京东
+platform-other = 其他…
+ask-platform-other = 请输入您所在平台或公司的名称。
+platform-invalid = 请发送 1 到 40 个字的公司名称。
+ask-phone = 最后一步：点击下方<b>分享我的手机号</b>。工作人员只会就您的上报、报名和兑换联系您。
+btn-share-phone = 📱 分享我的手机号
+phone-not-own = 这是别人的联系人。请用下方按钮分享您自己的手机号。
+phone-use-button = 请用下方按钮分享手机号，不用手动输入。
+phone-invalid = 收到的号码无法识别，请再点一次按钮。
+welcome-registered = 🎉 欢迎您，<b>{ $name }</b>！注册成功。
+already-registered = 您已经注册过了，<b>{ $name }</b>。
+deeplink-unknown = 无法识别这个链接里的编码。如果是在驿站扫的码，请咨询现场工作人员。
+
+## 语言
+language-choose = 请选择语言：
+language-set = 语言：中文。
+
+## 隐私与删除
+privacy-held = <b>我们目前保存的您的信息</b>
+    姓名：{ $name }
+    平台：{ $platform }
+    手机号：{ $phone }
+privacy-held-nothing = 除 Telegram ID 和语言外，我们没有保存您的任何信息。
+delete-confirm = 这将删除您的姓名、手机号和平台。积分记录会保留，但不再带有您的姓名。确定删除吗？
+btn-delete-yes = 🗑 确定删除
+btn-delete-no = 保留我的信息
+delete-done = 已完成：您的个人信息已删除。发送 /start 可以重新注册。
+delete-kept = 未删除任何信息。
+delete-nothing = 我们没有保存您的个人信息。
+
+## 角色
+appoint-usage = 请发送 /appoint 加用户 ID 或 @用户名，或回复骑手转发的消息并发送 /appoint。
+revoke-usage = 请发送 /revoke 加用户 ID 或 @用户名，或回复骑手转发的消息并发送 /revoke。
+forward-hidden = 该骑手在转发消息中隐藏了账号，请改用其用户 ID 或 @用户名。
+appoint-done = { $who } 已成为兼职网格员。
+revoke-done = { $who } 已不再是兼职网格员。
+you-were-appointed = 🦺 您已被任命为<b>兼职网格员</b>，您的上报会带上这个身份。谢谢您！
+you-were-revoked = 您的兼职网格员身份已撤销，感谢您的付出！
+role-not-coordinator = 只有工作人员可以这样做。
+role-unknown-user = 不认识这个用户，请对方先向机器人发送 /start。
+role-not-registered = 该用户还没有完成注册。
+role-already-officer = { $who } 已经是兼职网格员了。
+role-not-officer = { $who } 不是兼职网格员。
+role-target-coordinator = 工作人员的身份由配置（COORDINATOR_IDS）决定。
+someone = 用户 { $id }

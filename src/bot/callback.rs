@@ -1,0 +1,66 @@
+//! Inline-button callback data. It comes back from Telegram as an untrusted string of up to 64
+//! bytes: anyone can send any data with a forged button, so it is parsed into this closed enum
+//! and everything that does not parse is answered as an expired button.
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callback {
+    /// Accept the privacy notice.
+    Consent,
+    /// Switch the language (on the privacy notice or from /language).
+    Lang(Lang),
+    /// Confirm (`true`) or refuse /deletemydata.
+    Delete(bool),
+}
+
+impl Callback {
+    pub fn encode(self) -> String {
+        match self {
+            Callback::Consent => "ok".into(),
+            Callback::Lang(lang) => format!("lang:{}", lang.code()),
+            Callback::Delete(true) => "del:yes".into(),
+            Callback::Delete(false) => "del:no".into(),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Callback> {
+        match data {
+            "ok" => Some(Callback::Consent),
+            "del:yes" => Some(Callback::Delete(true)),
+            "del:no" => Some(Callback::Delete(false)),
+            _ => data
+                .strip_prefix("lang:")
+                .and_then(Lang::from_code)
+                .map(Callback::Lang),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_callback_round_trips_within_telegrams_64_bytes() {
+        let all = [
+            Callback::Consent,
+            Callback::Lang(Lang::Zh),
+            Callback::Lang(Lang::En),
+            Callback::Delete(true),
+            Callback::Delete(false),
+        ];
+        for cb in all {
+            let data = cb.encode();
+            assert!((1..=64).contains(&data.len()), "{data}");
+            assert_eq!(Callback::parse(&data), Some(cb));
+        }
+    }
+
+    #[test]
+    fn forged_data_does_not_parse() {
+        for forged in ["", "lang:fr", "del:maybe", "ok ", "OK", "lang:", &"x".repeat(64)] {
+            assert_eq!(Callback::parse(forged), None, "{forged:?}");
+        }
+    }
+}

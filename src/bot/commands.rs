@@ -1,0 +1,144 @@
+//! Slash commands: parsing (teloxide's `BotCommands`), the handlers that work in any dialogue
+//! state, and the command menus registered with `setMyCommands` for each language and for
+//! coordinators in their own chat scope.
+
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, Recipient};
+use teloxide::utils::command::BotCommands;
+
+use super::dialogue::State;
+use super::{keyboards, menu, Ctx, HandlerResult};
+use crate::i18n::{t, Lang};
+use crate::{onboarding, roles, tr};
+
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Register, or open the main menu. Carries a deep-link payload when there is one.
+    Start(String),
+    Help,
+    Cancel,
+    Language,
+    Privacy,
+    Deletemydata,
+    /// Coordinators: make a rider a grid officer.
+    Appoint(String),
+    /// Coordinators: make a grid officer a rider again.
+    Revoke(String),
+}
+
+/// Commands every user sees, in menu order, with their description keys.
+const RIDER_COMMANDS: [(&str, &str); 6] = [
+    ("start", "cmd-start"),
+    ("help", "cmd-help"),
+    ("language", "cmd-language"),
+    ("privacy", "cmd-privacy"),
+    ("deletemydata", "cmd-deletemydata"),
+    ("cancel", "cmd-cancel"),
+];
+const COORDINATOR_COMMANDS: [(&str, &str); 2] = [("appoint", "cmd-appoint"), ("revoke", "cmd-revoke")];
+
+pub fn command_list(lang: Lang, coordinator: bool) -> Vec<BotCommand> {
+    let extra: &[(&str, &str)] = if coordinator { &COORDINATOR_COMMANDS } else { &[] };
+    RIDER_COMMANDS
+        .iter()
+        .chain(extra)
+        .map(|(name, key)| BotCommand::new(*name, t(lang, key)))
+        .collect()
+}
+
+/// Registers the command menus: the default (Chinese) and one per language for everyone, and
+/// the coordinators' longer list in each coordinator's private chat.
+pub async fn register(bot: &Bot, coordinator_ids: &[i64]) -> Result<(), teloxide::RequestError> {
+    bot.set_my_commands(command_list(Lang::Zh, false)).await?;
+    for lang in Lang::ALL {
+        bot.set_my_commands(command_list(lang, false))
+            .language_code(lang.telegram_code())
+            .await?;
+    }
+    for &id in coordinator_ids {
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(id)),
+        };
+        bot.set_my_commands(command_list(Lang::Zh, true))
+            .scope(scope.clone())
+            .await?;
+        for lang in Lang::ALL {
+            bot.set_my_commands(command_list(lang, true))
+                .scope(scope.clone())
+                .language_code(lang.telegram_code())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> HandlerResult {
+    tracing::debug!(chat_id = ctx.chat().0, command = ?std::mem::discriminant(&cmd), "command");
+    match cmd {
+        Command::Start(payload) => onboarding::telegram::start(ctx, state, payload.trim()).await,
+        Command::Help => {
+            let mut text = tr!(ctx.lang(), "help");
+            if ctx.user.is_coordinator() {
+                text.push_str("\n\n");
+                text.push_str(&tr!(ctx.lang(), "help-coordinator"));
+            }
+            ctx.send(text).await?;
+            menu::prompt(ctx, &state).await
+        }
+        Command::Cancel => cancel(ctx, state).await,
+        Command::Language => onboarding::telegram::choose_language(ctx).await,
+        Command::Privacy => onboarding::telegram::privacy(ctx, &state).await,
+        Command::Deletemydata => onboarding::telegram::ask_delete(ctx).await,
+        Command::Appoint(arg) => roles::telegram::appoint(ctx, msg, arg.trim()).await,
+        Command::Revoke(arg) => roles::telegram::revoke(ctx, msg, arg.trim()).await,
+    }
+}
+
+/// `/cancel` (or the Cancel button) from any state: back to the main menu.
+pub async fn cancel(ctx: &Ctx, state: State) -> HandlerResult {
+    ctx.set_state(State::Idle).await?;
+    let lang = ctx.lang();
+    if !ctx.user.is_registered() {
+        ctx.send_with(tr!(lang, "cancelled-unregistered"), keyboards::remove())
+            .await?;
+        return Ok(());
+    }
+    let text = if state == State::Idle {
+        tr!(lang, "nothing-to-cancel")
+    } else {
+        tr!(lang, "cancelled")
+    };
+    ctx.send_with(text, keyboards::main_menu(lang)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_menus_fit_telegrams_limits() {
+        for lang in Lang::ALL {
+            for coordinator in [false, true] {
+                let list = command_list(lang, coordinator);
+                assert_eq!(list.len(), 6 + if coordinator { 2 } else { 0 });
+                for c in list {
+                    assert!((1..=32).contains(&c.command.len()));
+                    assert!((1..=256).contains(&c.description.chars().count()), "{}", c.description);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_listed_command_parses() {
+        for (name, _) in RIDER_COMMANDS.iter().chain(&COORDINATOR_COMMANDS) {
+            assert!(Command::parse(&format!("/{name}"), "rider_bot").is_ok(), "{name}");
+        }
+        assert_eq!(
+            Command::parse("/start st-LF01", "rider_bot").unwrap(),
+            Command::Start("st-LF01".into())
+        );
+    }
+}

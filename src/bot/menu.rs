@@ -1,0 +1,52 @@
+//! The main menu: the hub every dialogue returns to, and what an idle chat's messages mean.
+//! Capabilities that later issues build hang off the menu buttons; until they exist, a button
+//! says honestly that the feature opens soon.
+
+use teloxide::prelude::*;
+
+use super::dialogue::State;
+use super::keyboards::{self, MenuChoice};
+use super::{Ctx, HandlerResult};
+use crate::{onboarding, tr};
+
+/// Shows the main menu (registered) or starts onboarding (not yet registered).
+pub async fn show(ctx: &Ctx) -> HandlerResult {
+    if ctx.user.is_registered() {
+        ctx.send_with(tr!(ctx.lang(), "main-menu-prompt"), keyboards::main_menu(ctx.lang()))
+            .await?;
+        Ok(())
+    } else {
+        onboarding::telegram::begin(ctx).await
+    }
+}
+
+/// Asks again for whatever `state` waits for, with its keyboard, so a rider who sent the wrong
+/// thing (or pressed a stale button) always sees what to do next.
+pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
+    match state {
+        State::Idle => show(ctx).await,
+        _ => onboarding::telegram::prompt(ctx, state).await,
+    }
+}
+
+/// A message in an idle chat: a menu button, a shared location or photo, or anything else.
+pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
+    if !ctx.user.is_registered() {
+        return onboarding::telegram::begin(ctx).await;
+    }
+    let lang = ctx.lang();
+    let reply = if msg.location().is_some() {
+        tr!(lang, "soon-stations")
+    } else if msg.photo().is_some() {
+        tr!(lang, "soon-reports")
+    } else {
+        match msg.text().and_then(keyboards::menu_choice) {
+            Some(MenuChoice::Services) => tr!(lang, "soon-services"),
+            Some(MenuChoice::Report) => tr!(lang, "soon-reports"),
+            Some(MenuChoice::Points) => tr!(lang, "soon-points"),
+            None => tr!(lang, "idle-unknown"),
+        }
+    };
+    ctx.send_with(reply, keyboards::main_menu(lang)).await?;
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! The Telegram transport: how an update becomes a call into a capability.
+//!
+//! [`schema`] is the handler tree. In order, an update is
+//! 1. claimed by its `update_id` (a re-delivered update stops here),
+//! 2. routed by kind and chat: private messages and callback queries go to the dialogue path,
+//!    `my_chat_member` records blocks, everything else is ignored without logging its content,
+//! 3. given a [`Ctx`]: the user (created on first contact), their language and dialogue, with
+//!    the idle/reset notices sent first,
+//! 4. handed to commands (any state) or to the endpoint of its kind, which matches the dialogue
+//!    state exhaustively: adding a state does not compile until every kind of input has an
+//!    answer in it.
+//!
+//! An endpoint that fails tells the rider to try again instead of leaving them without an answer.
+
+pub mod callback;
+pub mod commands;
+pub mod dialogue;
+pub mod keyboards;
+pub mod menu;
+pub mod updates;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::*;
+use teloxide::types::{ChatMemberKind, ParseMode, ReplyMarkup};
+use teloxide::RequestError;
+
+use self::commands::Command;
+use self::dialogue::{DbStorage, Dialogue, Notice, State};
+use crate::i18n::Lang;
+use crate::users::{self, User, UserId};
+use crate::{onboarding, tr};
+
+/// What handlers need beyond the update, given to the dispatcher with `dptree::deps!`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub dialogue_idle: Duration,
+    pub coordinator_chat_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("telegram: {0}")]
+    Telegram(#[from] RequestError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("dialogue storage: {0}")]
+    Storage(#[from] dialogue::StorageError),
+    #[error("registration: {0}")]
+    Register(#[from] onboarding::store::RegisterError),
+}
+
+pub type HandlerResult = Result<(), BotError>;
+
+/// One private-chat update's context: who it is from and where their dialogue stands.
+#[derive(Clone)]
+pub struct Ctx {
+    pub bot: Bot,
+    pub pool: SqlitePool,
+    pub user: User,
+    pub dialogue: Dialogue,
+    pub settings: Arc<Settings>,
+}
+
+impl Ctx {
+    pub fn lang(&self) -> Lang {
+        self.user.lang
+    }
+
+    pub fn chat(&self) -> ChatId {
+        ChatId(self.user.id.0)
+    }
+
+    /// Sends `html` (already escaped where it holds user input) to the rider.
+    pub async fn send(&self, html: String) -> Result<Message, RequestError> {
+        self.bot
+            .send_message(self.chat(), html)
+            .parse_mode(ParseMode::Html)
+            .await
+    }
+
+    pub async fn send_with(&self, html: String, markup: impl Into<ReplyMarkup>) -> Result<Message, RequestError> {
+        self.bot
+            .send_message(self.chat(), html)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(markup)
+            .await
+    }
+
+    pub async fn set_state(&self, state: State) -> Result<(), BotError> {
+        tracing::debug!(chat_id = self.chat().0, to = state.label(), "state");
+        self.dialogue.update(state).await?;
+        Ok(())
+    }
+}
+
+/// The handler tree: production and every test run exactly this.
+pub fn schema() -> UpdateHandler<BotError> {
+    dptree::entry()
+        .filter_async(claim_update)
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| m.chat.is_private() && m.from.is_some())
+                .filter_map_async(ctx_for_message)
+                .branch(
+                    dptree::entry()
+                        .filter_command::<Command>()
+                        .endpoint(|(ctx, state): Loaded, cmd: Command, msg: Message| async move {
+                            guard(&ctx, commands::handle(&ctx, state, cmd, &msg)).await
+                        }),
+                )
+                .endpoint(|(ctx, state): Loaded, msg: Message| async move {
+                    guard(&ctx, on_message(&ctx, state, &msg)).await
+                }),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| q.message.as_ref().is_some_and(|m| m.chat().is_private()))
+                .filter_map_async(ctx_for_callback)
+                .endpoint(|(ctx, state): Loaded, q: CallbackQuery| async move {
+                    guard(&ctx, on_callback(&ctx, state, &q)).await
+                }),
+        )
+        .branch(Update::filter_callback_query().endpoint(on_foreign_callback))
+        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
+}
+
+async fn claim_update(update: Update, pool: SqlitePool) -> bool {
+    match updates::claim(&pool, update.id.0).await {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::info!(update_id = update.id.0, "re-delivered update ignored");
+            false
+        }
+        Err(err) => {
+            // Handling may still succeed; a lost claim only risks handling it twice.
+            tracing::error!(update_id = update.id.0, %err, "could not record update id");
+            true
+        }
+    }
+}
+
+type Loaded = (Ctx, State);
+
+async fn load(
+    bot: Bot,
+    pool: SqlitePool,
+    storage: Arc<DbStorage>,
+    settings: Arc<Settings>,
+    from: &teloxide::types::User,
+) -> Option<Loaded> {
+    let lang = Lang::from_telegram(from.language_code.as_deref());
+    let id = UserId(from.id.0 as i64);
+    let user = match users::store::get_or_create(&pool, id, lang).await {
+        Ok(user) => user,
+        Err(err) => {
+            tracing::error!(user_id = id.0, %err, "could not load user");
+            return None;
+        }
+    };
+    if user.is_registered() {
+        if let Err(err) = users::store::remember_username(&pool, id, from.username.as_deref()).await {
+            tracing::warn!(user_id = id.0, %err, "could not update username");
+        }
+    }
+    let chat = ChatId(id.0);
+    let (state, notice) = match storage.load(chat, settings.dialogue_idle).await {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            tracing::error!(chat_id = chat.0, %err, "could not load dialogue");
+            return None;
+        }
+    };
+    let ctx = Ctx {
+        bot,
+        pool,
+        user,
+        dialogue: Dialogue::new(storage, chat),
+        settings,
+    };
+    if let Some(notice) = notice {
+        let text = match notice {
+            Notice::Expired => tr!(ctx.lang(), "dialogue-expired"),
+            Notice::Reset => tr!(ctx.lang(), "dialogue-reset"),
+        };
+        if let Err(err) = ctx.send(text).await {
+            tracing::warn!(chat_id = chat.0, %err, "could not send dialogue notice");
+        }
+    }
+    Some((ctx, state))
+}
+
+fn ctx_for_message(
+    bot: Bot,
+    pool: SqlitePool,
+    storage: Arc<DbStorage>,
+    settings: Arc<Settings>,
+    msg: Message,
+) -> impl std::future::Future<Output = Option<Loaded>> {
+    async move {
+        let from = msg.from.clone()?;
+        load(bot, pool, storage, settings, &from).await
+    }
+}
+
+fn ctx_for_callback(
+    bot: Bot,
+    pool: SqlitePool,
+    storage: Arc<DbStorage>,
+    settings: Arc<Settings>,
+    q: CallbackQuery,
+) -> impl std::future::Future<Output = Option<Loaded>> {
+    async move { load(bot, pool, storage, settings, &q.from).await }
+}
+
+/// Runs an endpoint; on failure logs it with ids only and tells the rider to try again.
+async fn guard(ctx: &Ctx, work: impl std::future::Future<Output = HandlerResult>) -> HandlerResult {
+    let result = work.await;
+    if let Err(err) = &result {
+        tracing::error!(chat_id = ctx.chat().0, error = %err, "handler failed");
+        // A failed send to a rider who blocked the bot cannot be answered anyway.
+        if !matches!(err, BotError::Telegram(RequestError::Api(_))) {
+            let _ = ctx.send(tr!(ctx.lang(), "error-try-again")).await;
+        }
+    }
+    Ok(())
+}
+
+/// Any private message that is not a command.
+async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult {
+    if let Some(text) = msg.text() {
+        if keyboards::is_cancel(text) {
+            return commands::cancel(ctx, state).await;
+        }
+        if text.starts_with('/') {
+            ctx.send(tr!(ctx.lang(), "unknown-command")).await?;
+            return menu::prompt(ctx, &state).await;
+        }
+    }
+    match state {
+        State::Idle => menu::on_idle_message(ctx, msg).await,
+        State::Consent
+        | State::Name
+        | State::Platform { .. }
+        | State::PlatformOther { .. }
+        | State::Phone { .. }
+        | State::ConfirmDelete => onboarding::telegram::on_message(ctx, state, msg).await,
+    }
+}
+
+async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResult {
+    let Some(data) = q.data.as_deref().and_then(callback::Callback::parse) else {
+        tracing::warn!(chat_id = ctx.chat().0, "unparseable callback data");
+        ctx.bot
+            .answer_callback_query(q.id.clone())
+            .text(tr!(ctx.lang(), "button-expired"))
+            .await?;
+        return menu::prompt(ctx, &state).await;
+    };
+    onboarding::telegram::on_callback(ctx, state, q, data).await
+}
+
+/// A button pressed on a message outside a private chat: nothing in this release puts buttons
+/// there, so it is forged or stale.
+async fn on_foreign_callback(bot: Bot, q: CallbackQuery) -> HandlerResult {
+    let lang = Lang::from_telegram(q.from.language_code.as_deref());
+    bot.answer_callback_query(q.id)
+        .text(tr!(lang, "button-expired"))
+        .await?;
+    Ok(())
+}
+
+/// A rider blocked or unblocked the bot in their private chat.
+async fn on_my_chat_member(pool: SqlitePool, update: ChatMemberUpdated) -> HandlerResult {
+    if !update.chat.is_private() {
+        tracing::info!(chat_id = update.chat.id.0, "bot membership changed in a group");
+        return Ok(());
+    }
+    let blocked = matches!(update.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
+    let id = UserId(update.from.id.0 as i64);
+    tracing::info!(user_id = id.0, blocked, "private chat membership changed");
+    users::store::set_blocked(&pool, id, blocked).await?;
+    Ok(())
+}
+
+/// Installed as the dispatcher's default handler: logs the update's id and nothing else (the
+/// default one logs the whole update, names and phone numbers included).
+pub async fn on_unhandled(update: Arc<Update>) {
+    tracing::debug!(update_id = update.id.0, "update ignored");
+}
+
+/// The dispatcher's error handler for errors that escape [`guard`] (none should).
+pub struct LogErrors;
+
+impl teloxide::error_handlers::ErrorHandler<BotError> for LogErrors {
+    fn handle_error(self: Arc<Self>, error: BotError) -> futures::future::BoxFuture<'static, ()> {
+        tracing::error!(error = %error, "update failed");
+        Box::pin(async {})
+    }
+}

@@ -1,0 +1,290 @@
+//! Configuration, read once from the environment (and `.env`, loaded by `main` through dotenvy).
+//!
+//! Raw strings are parsed here into checked values; every error names the variable it comes
+//! from, so start-up can stop with one clear line instead of a panic.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Where SQLite lives when `DATABASE_URL` is not set: a file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://rider-bot.db";
+pub const DEFAULT_MEDIA_DIR: &str = "media";
+pub const DEFAULT_DIALOGUE_IDLE_MINUTES: u64 = 30;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set: {1}")]
+    Missing(&'static str, &'static str),
+    #[error("{var} is malformed: {why}")]
+    Malformed { var: &'static str, why: String },
+    #[error("{var} ({path}) is not writable: {why}")]
+    NotWritable {
+        var: &'static str,
+        path: String,
+        why: String,
+    },
+}
+
+/// A bot token as @BotFather hands it out: `<bot id>:<secret>`.
+#[derive(Clone)]
+pub struct BotToken(String);
+
+impl BotToken {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (id, secret) = raw
+            .split_once(':')
+            .ok_or("expected <bot id>:<secret>, as @BotFather gives it")?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("the part before ':' must be the bot's numeric id".into());
+        }
+        if secret.is_empty()
+            || !secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err("the part after ':' must be letters, digits, '_' or '-'".into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BotToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret half.
+        let id = self.0.split(':').next().unwrap_or_default();
+        write!(f, "BotToken({id}:***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TELOXIDE_TOKEN`; only `run` needs it (see [`Config::require_token`]).
+    pub token: Option<BotToken>,
+    /// `TELOXIDE_API_URL`: a self-hosted Bot API server or an emulator.
+    pub api_url: Option<Url>,
+    pub database_url: String,
+    pub coordinator_ids: Vec<i64>,
+    pub coordinator_chat_id: Option<i64>,
+    pub media_dir: PathBuf,
+    /// A dialogue untouched for longer than this is dropped politely at the next message.
+    pub dialogue_idle: Duration,
+    /// Long-polling timeout for getUpdates (tests shorten it so shutdown is quick).
+    pub polling_timeout: Duration,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `get`, so tests can supply variables without touching the
+    /// process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let non_empty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+
+        let token = non_empty("TELOXIDE_TOKEN")
+            .map(|raw| {
+                BotToken::parse(&raw).map_err(|why| ConfigError::Malformed {
+                    var: "TELOXIDE_TOKEN",
+                    why,
+                })
+            })
+            .transpose()?;
+
+        let api_url = non_empty("TELOXIDE_API_URL")
+            .map(|raw| {
+                let url = Url::parse(raw.trim()).map_err(|e| ConfigError::Malformed {
+                    var: "TELOXIDE_API_URL",
+                    why: e.to_string(),
+                })?;
+                match url.scheme() {
+                    "http" | "https" => Ok(url),
+                    other => Err(ConfigError::Malformed {
+                        var: "TELOXIDE_API_URL",
+                        why: format!("scheme must be http or https, not {other}"),
+                    }),
+                }
+            })
+            .transpose()?;
+
+        let database_url =
+            non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !database_url.starts_with("sqlite:") {
+            return Err(ConfigError::Malformed {
+                var: "DATABASE_URL",
+                why: "only sqlite: URLs are supported (e.g. sqlite://rider-bot.db)".into(),
+            });
+        }
+
+        let coordinator_ids = match non_empty("COORDINATOR_IDS") {
+            None => Vec::new(),
+            Some(raw) => parse_id_list(&raw).map_err(|why| ConfigError::Malformed {
+                var: "COORDINATOR_IDS",
+                why,
+            })?,
+        };
+
+        let coordinator_chat_id = non_empty("COORDINATOR_CHAT_ID")
+            .map(|raw| {
+                raw.trim()
+                    .parse::<i64>()
+                    .map_err(|_| ConfigError::Malformed {
+                        var: "COORDINATOR_CHAT_ID",
+                        why: format!("{:?} is not a chat id (an integer, e.g. -1001234567890)", raw.trim()),
+                    })
+            })
+            .transpose()?;
+
+        let media_dir = PathBuf::from(
+            non_empty("MEDIA_DIR").unwrap_or_else(|| DEFAULT_MEDIA_DIR.to_owned()),
+        );
+
+        let dialogue_idle = match non_empty("DIALOGUE_IDLE_MINUTES") {
+            None => Duration::from_secs(DEFAULT_DIALOGUE_IDLE_MINUTES * 60),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(m) if (1..=7 * 24 * 60).contains(&m) => Duration::from_secs(m * 60),
+                _ => {
+                    return Err(ConfigError::Malformed {
+                        var: "DIALOGUE_IDLE_MINUTES",
+                        why: format!("{:?} is not a whole number of minutes from 1 to 10080", raw.trim()),
+                    })
+                }
+            },
+        };
+
+        Ok(Self {
+            token,
+            api_url,
+            database_url,
+            coordinator_ids,
+            coordinator_chat_id,
+            media_dir,
+            dialogue_idle,
+            polling_timeout: Duration::from_secs(30),
+        })
+    }
+
+    pub fn require_token(&self) -> Result<&BotToken, ConfigError> {
+        self.token.as_ref().ok_or(ConfigError::Missing(
+            "TELOXIDE_TOKEN",
+            "put the token from @BotFather in .env or the environment (see .env.example)",
+        ))
+    }
+
+    /// Creates `MEDIA_DIR` if needed and proves it writable, so a bad path stops start-up
+    /// instead of failing on the first photo.
+    pub fn ensure_media_dir(&self) -> Result<(), ConfigError> {
+        let fail = |why: String| ConfigError::NotWritable {
+            var: "MEDIA_DIR",
+            path: self.media_dir.display().to_string(),
+            why,
+        };
+        std::fs::create_dir_all(&self.media_dir).map_err(|e| fail(e.to_string()))?;
+        let probe = self.media_dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(|e| fail(e.to_string()))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
+    }
+}
+
+fn parse_id_list(raw: &str) -> Result<Vec<i64>, String> {
+    let mut ids = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id: i64 = part
+            .parse()
+            .map_err(|_| format!("{part:?} is not a Telegram user id (expected e.g. 12345,67890)"))?;
+        if id <= 0 {
+            return Err(format!("{id} is not a user id: user ids are positive"));
+        }
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.token.is_none());
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.dialogue_idle, Duration::from_secs(30 * 60));
+        assert!(c.coordinator_ids.is_empty());
+        assert_eq!(
+            c.require_token().unwrap_err().to_string().split(' ').next(),
+            Some("TELOXIDE_TOKEN")
+        );
+    }
+
+    #[test]
+    fn coordinator_ids_are_parsed_and_deduplicated() {
+        let c = cfg(&[("COORDINATOR_IDS", " 12, 34,12 ,")]).unwrap();
+        assert_eq!(c.coordinator_ids, vec![12, 34]);
+    }
+
+    #[test]
+    fn a_malformed_coordinator_list_names_the_variable() {
+        let err = cfg(&[("COORDINATOR_IDS", "12,abc")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Malformed { var: "COORDINATOR_IDS", .. }));
+        assert!(err.to_string().starts_with("COORDINATOR_IDS is malformed"));
+        assert!(cfg(&[("COORDINATOR_IDS", "-5")]).is_err());
+    }
+
+    #[test]
+    fn a_malformed_token_is_rejected_and_never_printed() {
+        assert!(cfg(&[("TELOXIDE_TOKEN", "nocolon")]).is_err());
+        assert!(cfg(&[("TELOXIDE_TOKEN", "abc:def")]).is_err());
+        let c = cfg(&[("TELOXIDE_TOKEN", "123:SECRET-part_x")]).unwrap();
+        let shown = format!("{:?}", c.token.unwrap());
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
+
+    #[test]
+    fn other_malformed_values_name_their_variable() {
+        for (var, value) in [
+            ("TELOXIDE_API_URL", "not a url"),
+            ("TELOXIDE_API_URL", "ftp://x"),
+            ("DATABASE_URL", "postgres://x"),
+            ("COORDINATOR_CHAT_ID", "group"),
+            ("DIALOGUE_IDLE_MINUTES", "0"),
+            ("DIALOGUE_IDLE_MINUTES", "ten"),
+        ] {
+            let err = cfg(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_unwritable_media_dir_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let mut c = cfg(&[]).unwrap();
+        c.media_dir = file.join("sub");
+        let err = c.ensure_media_dir().unwrap_err();
+        assert!(err.to_string().starts_with("MEDIA_DIR"), "{err}");
+        c.media_dir = dir.path().join("media");
+        c.ensure_media_dir().unwrap();
+    }
+}

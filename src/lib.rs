@@ -1,0 +1,20 @@
+//! rider-bot: a Telegram bot for a city district's delivery riders.
+//!
+//! One module per capability (`onboarding`, `roles`, and the ones later issues add), each with
+//! its domain rules (`domain`), its SQL (`store`) and its Telegram handlers (`telegram`).
+//! `bot` is the transport that routes updates to them; `emulator` plays the Bot API for tests
+//! and for trying the bot offline. See ARCHITECTURE.md.
+
+pub mod audit;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod emulator;
+pub mod i18n;
+pub mod onboarding;
+pub mod roles;
+pub mod seeds;
+pub mod startup;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,34 @@
+//! `rider-bot`: a thin shell over the library. Reads `.env`, parses the command line, sets up
+//! logging, and turns any error into one line on stderr and exit code 2.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rider_bot::cli::{self, Cli};
+use rider_bot::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("error: .env is malformed: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    rider_bot::telemetry::init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli::run(cli, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}

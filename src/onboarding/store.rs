@@ -1,0 +1,138 @@
+//! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
+//! erasure on /deletemydata.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::domain::{Phone, Platform, RiderName, PRIVACY_VERSION};
+use crate::users::UserId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the privacy notice has not been accepted")]
+    NoConsent,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Records acceptance of the current privacy notice. A user who erased their data starts over.
+pub async fn record_consent(pool: &SqlitePool, id: UserId) -> Result<(), sqlx::Error> {
+    let now = crate::db::now();
+    sqlx::query(
+        "UPDATE users SET consent_version = ?, consent_at = ?, updated_at = ?,
+                status = CASE status WHEN 'deleted' THEN 'new' ELSE status END,
+                deleted_at = NULL
+         WHERE id = ?",
+    )
+    .bind(PRIVACY_VERSION)
+    .bind(now)
+    .bind(now)
+    .bind(id.0)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Completes registration. Refused unless the current privacy notice was accepted.
+pub async fn register(
+    conn: &mut SqliteConnection,
+    id: UserId,
+    name: &RiderName,
+    platform: &Platform,
+    phone: &Phone,
+    username: Option<&str>,
+) -> Result<(), RegisterError> {
+    let now = crate::db::now();
+    let username = username.map(|u| u.trim_start_matches('@').to_ascii_lowercase());
+    if let Some(name) = &username {
+        // Usernames move between accounts: whoever held this one before no longer does.
+        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+            .bind(name)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let done = sqlx::query(
+        "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?, username = ?,
+                registered_at = COALESCE(registered_at, ?), updated_at = ?
+         WHERE id = ? AND consent_version = ?",
+    )
+    .bind(name.as_str())
+    .bind(platform.code())
+    .bind(phone.as_str())
+    .bind(username)
+    .bind(now)
+    .bind(now)
+    .bind(id.0)
+    .bind(PRIVACY_VERSION)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(RegisterError::NoConsent)
+    }
+}
+
+/// Keeps a deep-link payload that arrived before registration, to act on once registered.
+pub async fn set_pending_payload(
+    pool: &SqlitePool,
+    id: UserId,
+    payload: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET pending_payload = ? WHERE id = ?")
+        .bind(payload)
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Takes (reads and clears) the kept deep-link payload.
+pub async fn take_pending_payload(
+    conn: &mut SqliteConnection,
+    id: UserId,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET pending_payload = NULL WHERE id = ? AND pending_payload IS NOT NULL
+         RETURNING pending_payload",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
+}
+
+/// What the store holds about a registered rider, for /privacy ("what we keep about you").
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub async fn profile(conn: &mut SqliteConnection, id: UserId) -> Result<Option<Profile>, sqlx::Error> {
+    sqlx::query_as("SELECT name, platform, phone FROM users WHERE id = ? AND status = 'registered'")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Erases name, phone, platform and username and marks the user deleted. The row stays so that
+/// ledger totals and the audit trail still add up, anonymised. A coordinator keeps their role
+/// (it comes from configuration); anyone else goes back to plain rider.
+pub async fn erase(conn: &mut SqliteConnection, id: UserId) -> Result<bool, sqlx::Error> {
+    let now = crate::db::now();
+    let done = sqlx::query(
+        "UPDATE users SET status = 'deleted', name = NULL, phone = NULL, platform = NULL,
+                username = NULL, pending_payload = NULL, consent_version = NULL, consent_at = NULL,
+                role = CASE role WHEN 'coordinator' THEN role ELSE 'rider' END,
+                deleted_at = ?, updated_at = ?
+         WHERE id = ? AND status <> 'deleted'",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,146 @@
+//! Role rules: who may appoint whom, and how coordinators are bootstrapped from configuration.
+
+use sqlx::SqlitePool;
+
+use super::store;
+use crate::audit::{self, Actor};
+use crate::users::{self, Role, Status, UserId};
+
+/// How a coordinator names a rider in a command: a Telegram user id or an @username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetRef {
+    Id(UserId),
+    Username(String),
+}
+
+impl TargetRef {
+    pub fn parse(raw: &str) -> Option<TargetRef> {
+        let raw = raw.trim();
+        if let Some(name) = raw.strip_prefix('@') {
+            // Telegram usernames: 5 to 32 characters of a-z, 0-9 and underscores.
+            let ok = (4..=32).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            return ok.then(|| TargetRef::Username(name.to_ascii_lowercase()));
+        }
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Some(TargetRef::Id(UserId(id))),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoleError {
+    #[error("only coordinators may do this")]
+    NotCoordinator,
+    #[error("no such user")]
+    UnknownUser,
+    #[error("the user has not registered")]
+    NotRegistered,
+    #[error("the user is already a grid officer")]
+    AlreadyOfficer(UserId, Option<String>),
+    #[error("the user is not a grid officer")]
+    NotOfficer(UserId, Option<String>),
+    #[error("coordinators' roles come from configuration")]
+    TargetIsCoordinator,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange {
+    pub target: UserId,
+    pub target_name: Option<String>,
+    pub target_lang: crate::i18n::Lang,
+}
+
+/// Makes `target` a grid officer. `actor` must be a coordinator.
+pub async fn appoint(pool: &SqlitePool, actor: UserId, target: &TargetRef) -> Result<RoleChange, RoleError> {
+    change(pool, actor, target, Role::GridOfficer).await
+}
+
+/// Makes a grid officer a plain rider again. `actor` must be a coordinator.
+pub async fn revoke(pool: &SqlitePool, actor: UserId, target: &TargetRef) -> Result<RoleChange, RoleError> {
+    change(pool, actor, target, Role::Rider).await
+}
+
+async fn change(pool: &SqlitePool, actor: UserId, target: &TargetRef, to: Role) -> Result<RoleChange, RoleError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let acting = users::store::find(&mut tx, actor).await?;
+    if !acting.is_some_and(|u| u.is_coordinator()) {
+        return Err(RoleError::NotCoordinator);
+    }
+    let user = match target {
+        TargetRef::Id(id) => users::store::find(&mut tx, *id).await?,
+        TargetRef::Username(name) => users::store::find_by_username(&mut tx, name).await?,
+    }
+    .ok_or(RoleError::UnknownUser)?;
+    if user.role == Role::Coordinator {
+        return Err(RoleError::TargetIsCoordinator);
+    }
+    if user.status != Status::Registered {
+        return Err(RoleError::NotRegistered);
+    }
+    match (user.role, to) {
+        (Role::GridOfficer, Role::GridOfficer) => return Err(RoleError::AlreadyOfficer(user.id, user.name)),
+        (Role::Rider, Role::Rider) => return Err(RoleError::NotOfficer(user.id, user.name)),
+        _ => {}
+    }
+    store::set_role(&mut tx, user.id, to).await?;
+    let action = match to {
+        Role::GridOfficer => "appoint_grid_officer",
+        _ => "revoke_grid_officer",
+    };
+    audit::record(&mut tx, Actor::User(actor), action, Some(user.id), None).await?;
+    tx.commit().await?;
+    Ok(RoleChange {
+        target: user.id,
+        target_name: user.name,
+        target_lang: user.lang,
+    })
+}
+
+/// What start-up did with `COORDINATOR_IDS`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Bootstrap {
+    pub made: Vec<UserId>,
+    pub removed: Vec<UserId>,
+}
+
+/// Makes exactly the configured ids coordinators: new ones are promoted (created if the bot has
+/// never seen them), coordinators no longer listed go back to rider. Audited with actor "config".
+pub async fn bootstrap_coordinators(pool: &SqlitePool, ids: &[i64]) -> Result<Bootstrap, sqlx::Error> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let mut report = Bootstrap::default();
+    for &id in ids {
+        if store::make_coordinator(&mut tx, UserId(id)).await? {
+            audit::record(&mut tx, Actor::Config, "make_coordinator", Some(UserId(id)), None).await?;
+            report.made.push(UserId(id));
+        }
+    }
+    for id in store::coordinators(&mut tx).await? {
+        if !ids.contains(&id.0) {
+            store::set_role(&mut tx, id, Role::Rider).await?;
+            audit::record(&mut tx, Actor::Config, "remove_coordinator", Some(id), None).await?;
+            report.removed.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_ids_or_usernames() {
+        assert_eq!(TargetRef::parse("12345"), Some(TargetRef::Id(UserId(12345))));
+        assert_eq!(TargetRef::parse(" @Li_Rider "), Some(TargetRef::Username("li_rider".into())));
+        assert_eq!(TargetRef::parse("-5"), None);
+        assert_eq!(TargetRef::parse("@a"), None);
+        assert_eq!(TargetRef::parse("@bad-name"), None);
+        assert_eq!(TargetRef::parse("someone"), None);
+        assert_eq!(TargetRef::parse(""), None);
+    }
+}

@@ -1,0 +1,38 @@
+//! SQL for roles.
+
+use sqlx::SqliteConnection;
+
+use crate::users::{Role, UserId};
+
+pub async fn set_role(conn: &mut SqliteConnection, id: UserId, role: Role) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
+        .bind(role.as_str())
+        .bind(crate::db::now())
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes `id` a coordinator, creating the user if unknown. True when something changed.
+pub async fn make_coordinator(conn: &mut SqliteConnection, id: UserId) -> Result<bool, sqlx::Error> {
+    let now = crate::db::now();
+    let done = sqlx::query(
+        "INSERT INTO users (id, role, created_at, updated_at) VALUES (?, 'coordinator', ?, ?)
+         ON CONFLICT (id) DO UPDATE SET role = 'coordinator', updated_at = excluded.updated_at
+         WHERE users.role <> 'coordinator'",
+    )
+    .bind(id.0)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn coordinators(conn: &mut SqliteConnection) -> Result<Vec<UserId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'coordinator' ORDER BY id")
+        .fetch_all(conn)
+        .await?;
+    Ok(ids.into_iter().map(UserId).collect())
+}

@@ -1,0 +1,68 @@
+//! `rider-bot seed`: loads a folder of demo data. Each capability that has importable data
+//! (stations, service sessions, rewards, report categories) registers its file name and
+//! importer in [`SEEDERS`]; files are loaded in that order, so later data can refer to earlier.
+//!
+//! This release has no importable data yet: the foundation ships the command and its checks,
+//! and the stations, services, points and reports capabilities add their seeders.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sqlx::SqlitePool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("seeds folder {0} does not exist or is not a folder")]
+    NoFolder(PathBuf),
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+}
+
+/// A seed file this release knows how to load, in load order.
+struct Seeder {
+    file: &'static str,
+}
+
+const SEEDERS: &[Seeder] = &[];
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub loaded: Vec<(String, usize)>,
+    /// Files in the folder that no seeder claims.
+    pub unknown: Vec<String>,
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (file, rows) in &self.loaded {
+            writeln!(f, "{file}: {rows} rows")?;
+        }
+        if self.loaded.is_empty() {
+            writeln!(f, "nothing to seed: this release has no importable demo data yet")?;
+        }
+        for file in &self.unknown {
+            writeln!(f, "{file}: skipped (no importer for it in this release)")?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn load_dir(_pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedError> {
+    if !dir.is_dir() {
+        return Err(SeedError::NoFolder(dir.to_owned()));
+    }
+    let mut report = SeedReport::default();
+    let entries = std::fs::read_dir(dir).map_err(|e| SeedError::Read(dir.to_owned(), e))?;
+    let mut files: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "csv"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for file in files {
+        if !SEEDERS.iter().any(|s| s.file == file) {
+            report.unknown.push(file);
+        }
+    }
+    Ok(report)
+}

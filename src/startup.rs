@@ -1,0 +1,153 @@
+//! Building and running the bot. [`Application::build`] is the one place that wires the pool,
+//! the dialogue storage, the handler tree and the Bot API client together; `rider-bot run`, the
+//! end-to-end tests and the benchmark all go through it, so what is tested is what ships.
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use teloxide::dispatching::{DefaultKey, Dispatcher};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::dispatching::ShutdownToken;
+
+use crate::bot::dialogue::DbStorage;
+use crate::bot::{self, BotError, LogErrors, Settings};
+use crate::config::{Config, ConfigError};
+use crate::db;
+use crate::roles;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot set up roles: {0}")]
+    Roles(sqlx::Error),
+    #[error("the Bot API did not accept the token or could not be reached: {0}")]
+    Telegram(teloxide::RequestError),
+}
+
+pub struct Application {
+    dispatcher: Dispatcher<Bot, BotError, DefaultKey>,
+    bot: Bot,
+    pool: SqlitePool,
+    polling_timeout: std::time::Duration,
+}
+
+/// The Bot API client for `config`: the token, and the API URL when one is set.
+pub fn bot_for(config: &Config) -> Result<Bot, ConfigError> {
+    let token = config.require_token()?;
+    let bot = Bot::new(token.expose());
+    Ok(match &config.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    })
+}
+
+impl Application {
+    /// Opens and migrates the database, makes the configured coordinators, checks the token
+    /// with getMe, registers the command menus and builds the dispatcher.
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let bot = bot_for(config)?;
+        config.ensure_media_dir()?;
+        let pool = db::connect_and_migrate(&config.database_url).await?;
+        let boot = roles::domain::bootstrap_coordinators(&pool, &config.coordinator_ids)
+            .await
+            .map_err(StartupError::Roles)?;
+        if !boot.made.is_empty() || !boot.removed.is_empty() {
+            tracing::info!(made = ?boot.made, removed = ?boot.removed, "coordinators from COORDINATOR_IDS");
+        }
+        match bot::updates::prune(&pool, 7).await {
+            Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old update ids"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "could not prune update ids"),
+        }
+
+        let me = bot.get_me().await.map_err(StartupError::Telegram)?;
+        tracing::info!(bot_id = me.id.0, "connected to the Bot API");
+        if let Err(err) = bot::commands::register(&bot, &config.coordinator_ids).await {
+            // The menus are a convenience; the bot works without them.
+            tracing::warn!(%err, "could not register command menus");
+        }
+
+        let settings = Arc::new(Settings {
+            dialogue_idle: config.dialogue_idle,
+            coordinator_chat_id: config.coordinator_chat_id,
+        });
+        let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+            .dependencies(dptree::deps![pool.clone(), DbStorage::new(pool.clone()), settings])
+            .default_handler(bot::on_unhandled)
+            .error_handler(Arc::new(LogErrors))
+            .build();
+        Ok(Self {
+            dispatcher,
+            bot,
+            pool,
+            polling_timeout: config.polling_timeout,
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Stops the dispatcher after the updates in flight are handled.
+    pub fn shutdown_token(&self) -> ShutdownToken {
+        self.dispatcher.shutdown_token()
+    }
+
+    /// Long-polls and handles updates until the shutdown token is used.
+    pub async fn run_until_stopped(mut self) -> Result<(), StartupError> {
+        let listener = Polling::builder(self.bot.clone())
+            .timeout(self.polling_timeout)
+            .build();
+        self.dispatcher
+            .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("getUpdates failed"))
+            .await
+            .map_err(StartupError::Telegram)?;
+        self.pool.close().await;
+        Ok(())
+    }
+}
+
+/// Uses `token` to stop the dispatcher on SIGINT or SIGTERM.
+pub fn stop_on_signals(token: ShutdownToken) {
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received; finishing the updates in flight");
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                // Not running yet (still starting): try again shortly.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+    });
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = term.recv() => {},
+            }
+        }
+        Err(err) => {
+            tracing::warn!(%err, "cannot listen for SIGTERM; only Ctrl-C stops the bot");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

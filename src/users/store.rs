@@ -1,0 +1,130 @@
+//! SQL on the `users` table shared by every capability.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{Role, Status, User, UserId};
+use crate::i18n::Lang;
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    status: String,
+    role: String,
+    lang: String,
+    name: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: UserId(r.id),
+            // The CHECK constraints in the migration make the fallbacks unreachable.
+            status: Status::parse(&r.status).unwrap_or(Status::New),
+            role: Role::parse(&r.role).unwrap_or(Role::Rider),
+            lang: Lang::from_code(&r.lang).unwrap_or_default(),
+            name: r.name,
+        }
+    }
+}
+
+const SELECT_USER: &str = "SELECT id, status, role, lang, name FROM users WHERE id = ?";
+
+pub async fn find(conn: &mut SqliteConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(SELECT_USER)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(User::from))
+}
+
+/// The user behind an update, created on first contact with the language Telegram reports.
+/// Nothing personal is stored before the privacy notice is accepted: only the id and language.
+pub async fn get_or_create(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<User, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if let Some(user) = find(&mut conn, id).await? {
+        return Ok(user);
+    }
+    let now = crate::db::now();
+    sqlx::query(
+        "INSERT INTO users (id, lang, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id.0)
+    .bind(lang.code())
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    find(&mut conn, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET lang = ?, updated_at = ? WHERE id = ?")
+        .bind(lang.code())
+        .bind(crate::db::now())
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Keeps a registered user's @username current, so coordinators can name them by it.
+/// Another user who held the name before loses it (usernames move between accounts).
+pub async fn remember_username(
+    pool: &SqlitePool,
+    id: UserId,
+    username: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let username = username.map(|u| u.trim_start_matches('@').to_ascii_lowercase());
+    let mut tx = crate::db::begin_write(pool).await?;
+    let current: Option<Option<String>> =
+        sqlx::query_scalar("SELECT username FROM users WHERE id = ? AND status = 'registered'")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(current) = current {
+        if current != username {
+            if let Some(name) = &username {
+                sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+                    .bind(name)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE users SET username = ?, updated_at = ? WHERE id = ?")
+                .bind(&username)
+                .bind(crate::db::now())
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+pub async fn find_by_username(
+    conn: &mut SqliteConnection,
+    username: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, status, role, lang, name FROM users WHERE username = ?",
+    )
+    .bind(username.trim_start_matches('@').to_ascii_lowercase())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(User::from))
+}
+
+/// Records that the user blocked (`true`) or unblocked the bot, so later broadcasts skip them.
+pub async fn set_blocked(pool: &SqlitePool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
+    let at = blocked.then(crate::db::now);
+    sqlx::query("UPDATE users SET blocked_at = ?, updated_at = ? WHERE id = ?")
+        .bind(at)
+        .bind(crate::db::now())
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
