@@ -1,1 +1,774 @@
-//! placeholder
+//! A Bot API emulator: an HTTP server on 127.0.0.1 that plays Telegram for the bot, and a handle
+//! that plays the people on the other side.
+//!
+//! Every request the bot sends is checked against the Bot API spec ([`spec`]) and Telegram's
+//! limits ([`limits`]); a bad one is answered `400 Bad Request` as Telegram would and recorded
+//! as a [`Violation`], so a test can fail on any. Faults can be injected on demand: 429 past a
+//! rate, 403 for a user who blocked the bot, 502 for getUpdates.
+//!
+//! The end-to-end tests, the benchmark and (later) `rider-bot chat` drive the real dispatcher
+//! against it by pointing the bot's API URL here.
+
+pub mod limits;
+mod methods;
+pub mod spec;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Map, Value};
+use tokio::sync::Notify;
+
+use self::spec::ApiSpec;
+
+pub const BOT_ID: i64 = 7_000_000_001;
+pub const BOT_USERNAME: &str = "rider_test_bot";
+pub const TOKEN: &str = "7000000001:emulator-token";
+
+/// A person (or group member) the emulator can send updates as.
+#[derive(Debug, Clone)]
+pub struct TgUser {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+}
+
+impl TgUser {
+    pub fn new(id: i64, first_name: &str, language_code: Option<&str>) -> Self {
+        Self {
+            id,
+            first_name: first_name.to_owned(),
+            last_name: None,
+            username: None,
+            language_code: language_code.map(str::to_owned),
+        }
+    }
+
+    pub fn with_username(mut self, username: &str) -> Self {
+        self.username = Some(username.to_owned());
+        self
+    }
+
+    fn json(&self) -> Value {
+        let mut v = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
+        if let Some(l) = &self.last_name {
+            v["last_name"] = json!(l);
+        }
+        if let Some(u) = &self.username {
+            v["username"] = json!(u);
+        }
+        if let Some(c) = &self.language_code {
+            v["language_code"] = json!(c);
+        }
+        v
+    }
+}
+
+/// A request the emulator refused: what a test fails on.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub method: String,
+    pub description: String,
+}
+
+/// A message the bot sent, as it stands now (edits applied).
+#[derive(Debug, Clone)]
+pub struct BotMessage {
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// "text", "photo", "document", "venue" or "location".
+    pub kind: &'static str,
+    /// Text or caption as sent (with markup).
+    pub raw: String,
+    /// What the user sees: markup applied, entities decoded.
+    pub text: String,
+    pub reply_markup: Option<Value>,
+    /// The request's parameters (latest edit merged in).
+    pub params: Map<String, Value>,
+    pub file: Option<Vec<u8>>,
+    pub edits: u32,
+    pub deleted: bool,
+}
+
+impl BotMessage {
+    /// The labels of the inline buttons, row by row.
+    pub fn inline_buttons(&self) -> Vec<(String, String)> {
+        self.buttons_of("inline_keyboard")
+            .into_iter()
+            .map(|b| {
+                (
+                    b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    b.get("callback_data").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The labels of a reply keyboard sent with this message.
+    pub fn keyboard_labels(&self) -> Vec<String> {
+        self.buttons_of("keyboard")
+            .into_iter()
+            .map(|b| match b {
+                Value::String(s) => s,
+                b => b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            })
+            .collect()
+    }
+
+    /// A reply-keyboard button by label.
+    pub fn keyboard_button(&self, label: &str) -> Option<Value> {
+        self.buttons_of("keyboard")
+            .into_iter()
+            .find(|b| b.get("text").and_then(Value::as_str) == Some(label))
+    }
+
+    pub fn removes_keyboard(&self) -> bool {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m.get("remove_keyboard"))
+            .is_some_and(|v| v == &json!(true))
+    }
+
+    fn buttons_of(&self, kind: &str) -> Vec<Value> {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m.get(kind))
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Faults {
+    blocked: HashSet<i64>,
+    /// Sends allowed per second across all chats before 429s.
+    rate_limit: Option<u32>,
+    recent_sends: VecDeque<Instant>,
+    fail_get_updates: u32,
+}
+
+#[derive(Debug)]
+struct ChatInfo {
+    json: Value,
+    next_message_id: i64,
+}
+
+#[derive(Debug, Default)]
+struct World {
+    next_update_id: i64,
+    /// Delivered-but-unconfirmed and new updates, oldest first.
+    updates: VecDeque<(i64, Value)>,
+    /// Updates to hand out again whatever the offset (re-delivery).
+    redeliver: Vec<Value>,
+    /// Every update ever queued, by id, so one can be re-delivered.
+    history: HashMap<i64, Value>,
+    /// The highest offset getUpdates has confirmed.
+    confirmed: i64,
+    chats: HashMap<i64, ChatInfo>,
+    users: HashMap<i64, TgUser>,
+    messages: Vec<BotMessage>,
+    /// Per chat: how many of its bot messages a test has already taken.
+    cursors: HashMap<i64, usize>,
+    callbacks: HashMap<String, Option<Value>>,
+    next_callback: u64,
+    files: HashMap<String, (String, Vec<u8>)>,
+    commands: Vec<Value>,
+    violations: Vec<Violation>,
+    requests: HashMap<String, u64>,
+    faults: Faults,
+}
+
+struct Inner {
+    world: Mutex<World>,
+    updates_ready: Notify,
+    bot_sent: Notify,
+    spec: &'static ApiSpec,
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+impl Emulator {
+    /// Starts an emulator on a free port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<Emulator> {
+        let inner = Arc::new(Inner {
+            world: Mutex::new(World {
+                next_update_id: 100,
+                ..World::default()
+            }),
+            updates_ready: Notify::new(),
+            bot_sent: Notify::new(),
+            spec: ApiSpec::get(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = Router::new().fallback(serve).with_state(inner.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Emulator { inner, addr, server })
+    }
+
+    /// The URL to give the bot as `TELOXIDE_API_URL`.
+    pub fn api_url(&self) -> url::Url {
+        url::Url::parse(&format!("http://{}/", self.addr)).expect("valid url")
+    }
+
+    pub fn token(&self) -> &'static str {
+        TOKEN
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.inner)
+    }
+
+    /// Makes a user known, with their private chat.
+    pub fn add_user(&self, user: TgUser) {
+        let mut w = self.world();
+        w.chats.entry(user.id).or_insert_with(|| ChatInfo {
+            json: json!({"id": user.id, "type": "private", "first_name": user.first_name}),
+            next_message_id: 1,
+        });
+        w.users.insert(user.id, user);
+    }
+
+    /// Makes a group known (coordinators' group, say).
+    pub fn add_group(&self, id: i64, title: &str) {
+        self.world().chats.entry(id).or_insert_with(|| ChatInfo {
+            json: json!({"id": id, "type": "supergroup", "title": title}),
+            next_message_id: 1,
+        });
+    }
+
+    fn user(&self, id: i64) -> TgUser {
+        self.world()
+            .users
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| panic!("emulator: user {id} was not added"))
+    }
+
+    fn push_update(&self, kind: &str, payload: Value) -> i64 {
+        let id = {
+            let mut w = self.world();
+            let id = w.next_update_id;
+            w.next_update_id += 1;
+            let update = json!({"update_id": id, kind: payload});
+            w.history.insert(id, update.clone());
+            w.updates.push_back((id, update));
+            id
+        };
+        self.inner.updates_ready.notify_waiters();
+        id
+    }
+
+    fn next_message_id(&self, chat: i64) -> i64 {
+        let mut w = self.world();
+        let info = w.chats.get_mut(&chat).expect("chat exists");
+        let id = info.next_message_id;
+        info.next_message_id += 1;
+        id
+    }
+
+    /// A message from `user` in their private chat, with `fields` (text, contact, ...) merged in.
+    pub fn send_message_fields(&self, user: i64, fields: Value) -> i64 {
+        let u = self.user(user);
+        let chat = self.world().chats[&user].json.clone();
+        let mut msg = json!({
+            "message_id": self.next_message_id(user),
+            "from": u.json(),
+            "chat": chat,
+            "date": now(),
+        });
+        merge(&mut msg, fields);
+        self.push_update("message", msg)
+    }
+
+    /// Text (or a command) from `user`. Returns the update id.
+    pub fn send_text(&self, user: i64, text: &str) -> i64 {
+        let mut fields = json!({"text": text});
+        if let Some(cmd) = text.strip_prefix('/') {
+            let len = 1 + cmd.split_whitespace().next().unwrap_or_default().encode_utf16().count();
+            fields["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
+        }
+        self.send_message_fields(user, fields)
+    }
+
+    /// `user` shares a contact; `owner` is whose contact it is (None: a contact not on Telegram).
+    pub fn send_contact(&self, user: i64, phone: &str, owner: Option<i64>) -> i64 {
+        let mut contact = json!({"phone_number": phone, "first_name": "Contact"});
+        if let Some(owner) = owner {
+            contact["user_id"] = json!(owner);
+        }
+        self.send_message_fields(user, json!({"contact": contact}))
+    }
+
+    pub fn send_location(&self, user: i64, latitude: f64, longitude: f64) -> i64 {
+        self.send_message_fields(user, json!({"location": {"latitude": latitude, "longitude": longitude}}))
+    }
+
+    pub fn send_sticker(&self, user: i64) -> i64 {
+        self.send_message_fields(
+            user,
+            json!({"sticker": {"file_id": "sticker-1", "file_unique_id": "s1", "type": "regular",
+                               "width": 512, "height": 512, "is_animated": false, "is_video": false}}),
+        )
+    }
+
+    pub fn send_voice(&self, user: i64) -> i64 {
+        self.send_message_fields(
+            user,
+            json!({"voice": {"file_id": "voice-1", "file_unique_id": "v1", "duration": 3}}),
+        )
+    }
+
+    /// Stores `bytes` as a file the bot can fetch with getFile. Returns its file_id.
+    pub fn upload(&self, bytes: Vec<u8>, path: &str) -> String {
+        let mut w = self.world();
+        let id = format!("file-{}", w.files.len() + 1);
+        w.files.insert(id.clone(), (path.to_owned(), bytes));
+        id
+    }
+
+    pub fn send_document(&self, user: i64, file_name: &str, mime: &str, bytes: Vec<u8>) -> i64 {
+        let size = bytes.len();
+        let id = self.upload(bytes, &format!("documents/{file_name}"));
+        self.send_message_fields(
+            user,
+            json!({"document": {"file_id": id, "file_unique_id": format!("u{id}"), "file_name": file_name,
+                                "mime_type": mime, "file_size": size}}),
+        )
+    }
+
+    pub fn send_photo(&self, user: i64, bytes: Vec<u8>, caption: Option<&str>) -> i64 {
+        let size = bytes.len();
+        let id = self.upload(bytes, "photos/photo.jpg");
+        let mut fields = json!({"photo": [{"file_id": id, "file_unique_id": format!("u{id}"),
+                                          "width": 1280, "height": 960, "file_size": size}]});
+        if let Some(c) = caption {
+            fields["caption"] = json!(c);
+        }
+        self.send_message_fields(user, fields)
+    }
+
+    /// `user` edits their earlier message `message_id` to `text`.
+    pub fn edit_text(&self, user: i64, message_id: i64, text: &str) -> i64 {
+        let u = self.user(user);
+        let chat = self.world().chats[&user].json.clone();
+        self.push_update(
+            "edited_message",
+            json!({"message_id": message_id, "from": u.json(), "chat": chat, "date": now(),
+                   "edit_date": now(), "text": text}),
+        )
+    }
+
+    /// `user` writes `text` in group `group`.
+    pub fn group_text(&self, group: i64, user: i64, text: &str) -> i64 {
+        let u = self.user(user);
+        let chat = self.world().chats[&group].json.clone();
+        let id = self.next_message_id(group);
+        self.push_update(
+            "message",
+            json!({"message_id": id, "from": u.json(), "chat": chat, "date": now(), "text": text}),
+        )
+    }
+
+    /// A post in a channel the bot is in.
+    pub fn channel_post(&self, channel: i64, text: &str) -> i64 {
+        self.push_update(
+            "channel_post",
+            json!({"message_id": 1, "chat": {"id": channel, "type": "channel", "title": "News"},
+                   "sender_chat": {"id": channel, "type": "channel", "title": "News"},
+                   "date": now(), "text": text}),
+        )
+    }
+
+    /// `user` blocks (or unblocks) the bot: a `my_chat_member` update, and sends to them fail
+    /// with 403 while blocked.
+    pub fn set_blocked(&self, user: i64, blocked: bool) -> i64 {
+        let u = self.user(user);
+        let chat = self.world().chats[&user].json.clone();
+        if blocked {
+            self.world().faults.blocked.insert(user);
+        } else {
+            self.world().faults.blocked.remove(&user);
+        }
+        let bot = json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME});
+        let (old, new) = if blocked {
+            (json!({"status": "member", "user": bot}), json!({"status": "kicked", "user": bot, "until_date": 0}))
+        } else {
+            (json!({"status": "kicked", "user": bot, "until_date": 0}), json!({"status": "member", "user": bot}))
+        };
+        self.push_update(
+            "my_chat_member",
+            json!({"chat": chat, "from": u.json(), "date": now(), "old_chat_member": old, "new_chat_member": new}),
+        )
+    }
+
+    /// `user` presses the inline button labelled `label` on the bot's message. Panics when the
+    /// message has no such button (a test asking for a button that is not there is wrong).
+    pub fn press(&self, user: i64, message: &BotMessage, label: &str) -> String {
+        let current = self.message(message.chat_id, message.message_id).expect("message exists");
+        let data = current
+            .inline_buttons()
+            .into_iter()
+            .find(|(text, _)| text == label)
+            .map(|(_, data)| data)
+            .unwrap_or_else(|| panic!("no button {label:?} on message: {:?}", current.inline_buttons()));
+        self.press_data(user, message.chat_id, message.message_id, &data)
+    }
+
+    /// A callback query with any `data` on message `message_id` (a forged button, or a stale one).
+    pub fn press_data(&self, user: i64, chat: i64, message_id: i64, data: &str) -> String {
+        let u = self.user(user);
+        let (query_id, message) = {
+            let mut w = self.world();
+            w.next_callback += 1;
+            let query_id = format!("cbq-{}", w.next_callback);
+            w.callbacks.insert(query_id.clone(), None);
+            let chat_json = w.chats.get(&chat).map(|c| c.json.clone()).unwrap_or(json!({"id": chat, "type": "private"}));
+            let message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
+                                 "from": {"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot"},
+                                 "text": "…"});
+            (query_id, message)
+        };
+        self.push_update(
+            "callback_query",
+            json!({"id": query_id, "from": u.json(), "message": message,
+                   "chat_instance": format!("ci-{chat}"), "data": data}),
+        );
+        query_id
+    }
+
+    /// Hands update `update_id` to the bot again, as Telegram does after a lost confirmation.
+    pub fn redeliver(&self, update_id: i64) {
+        {
+            let mut w = self.world();
+            let update = w.history.get(&update_id).cloned().expect("known update");
+            w.redeliver.push(update);
+        }
+        self.inner.updates_ready.notify_waiters();
+    }
+
+    /// Waits until the bot has fetched and confirmed update `update_id` (its next getUpdates
+    /// passed it), so a test can stop the bot knowing the update reached it.
+    pub async fn wait_confirmed(&self, update_id: i64) -> bool {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if self.world().confirmed > update_id {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    /// The next message the bot sends to `chat` that the caller has not taken yet; `None` if
+    /// none comes within 10 s.
+    pub async fn next_message(&self, chat: i64) -> Option<BotMessage> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let notified = self.inner.bot_sent.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut w = self.world();
+                let taken = w.cursors.get(&chat).copied().unwrap_or(0);
+                let mine: Vec<&BotMessage> = w.messages.iter().filter(|m| m.chat_id == chat).collect();
+                if let Some(next) = mine.get(taken).map(|m| (*m).clone()) {
+                    w.cursors.insert(chat, taken + 1);
+                    return Some(next);
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Messages sent to `chat` that have not been taken with [`Emulator::next_message`].
+    pub fn untaken(&self, chat: i64) -> Vec<BotMessage> {
+        let w = self.world();
+        let taken = w.cursors.get(&chat).copied().unwrap_or(0);
+        w.messages.iter().filter(|m| m.chat_id == chat).skip(taken).cloned().collect()
+    }
+
+    /// A bot message as it stands now.
+    pub fn message(&self, chat: i64, message_id: i64) -> Option<BotMessage> {
+        self.world()
+            .messages
+            .iter()
+            .find(|m| m.chat_id == chat && m.message_id == message_id)
+            .cloned()
+    }
+
+    /// Every message the bot sent, in order.
+    pub fn all_messages(&self) -> Vec<BotMessage> {
+        self.world().messages.clone()
+    }
+
+    /// The answer to callback query `id`: `None` if unanswered, else answerCallbackQuery's
+    /// parameters.
+    pub fn callback_answer(&self, id: &str) -> Option<Value> {
+        self.world().callbacks.get(id).cloned().flatten()
+    }
+
+    /// Waits for the bot to answer callback query `id`.
+    pub async fn wait_callback_answer(&self, id: &str) -> Option<Value> {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(answer) = self.callback_answer(id) {
+                return Some(answer);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+
+    /// The command lists set with setMyCommands (each the request's parameters).
+    pub fn command_sets(&self) -> Vec<Value> {
+        self.world().commands.clone()
+    }
+
+    pub fn violations(&self) -> Vec<Violation> {
+        self.world().violations.clone()
+    }
+
+    /// Removes and returns the violations recorded so far (for tests that provoke them).
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.world().violations)
+    }
+
+    /// How many requests of `method` (any case) the bot made.
+    pub fn request_count(&self, method: &str) -> u64 {
+        self.world().requests.get(&method.to_ascii_lowercase()).copied().unwrap_or(0)
+    }
+
+    /// Answers 429 past `per_second` sends (None: no limit).
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.world().faults.rate_limit = per_second;
+    }
+
+    /// Answers the next `n` getUpdates with 502 Bad Gateway.
+    pub fn fail_get_updates(&self, n: u32) {
+        self.world().faults.fail_get_updates = n;
+    }
+}
+
+fn lock(inner: &Inner) -> MutexGuard<'_, World> {
+    inner.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn merge(target: &mut Value, fields: Value) {
+    if let (Some(t), Value::Object(f)) = (target.as_object_mut(), fields) {
+        t.extend(f);
+    }
+}
+
+/// A Bot API error as Telegram shapes it.
+fn error(code: u16, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({"ok": false, "error_code": code, "description": description});
+    if let Some(p) = parameters {
+        body["parameters"] = p;
+    }
+    (StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST), axum::Json(body)).into_response()
+}
+
+/// A request's parameters, whatever its encoding, with the names of its file parts.
+struct Params {
+    values: Map<String, Value>,
+    files: HashMap<String, Vec<u8>>,
+}
+
+async fn read_params(req: Request, spec_method: Option<&spec::Method>, spec: &ApiSpec) -> Result<Params, String> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let query = req.uri().query().map(str::to_owned);
+    let mut values = Map::new();
+    let mut files = HashMap::new();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| e.to_string())?;
+        while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file = field.file_name().is_some();
+            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+            if is_file {
+                files.insert(name, bytes.to_vec());
+            } else {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                values.insert(name.clone(), typed(spec_method, spec, &name, text));
+            }
+        }
+    } else {
+        let body: Bytes = axum::body::to_bytes(req.into_body(), 64 << 20)
+            .await
+            .map_err(|e| e.to_string())?;
+        if content_type.starts_with("application/json") && !body.is_empty() {
+            match serde_json::from_slice::<Value>(&body).map_err(|e| e.to_string())? {
+                Value::Object(map) => values = map,
+                _ => return Err("the JSON body must be an object".into()),
+            }
+        } else if !body.is_empty() {
+            for (k, v) in url::form_urlencoded::parse(&body) {
+                values.insert(k.to_string(), typed(spec_method, spec, &k, v.into_owned()));
+            }
+        }
+    }
+    if let Some(q) = query {
+        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            values.insert(k.to_string(), typed(spec_method, spec, &k, v.into_owned()));
+        }
+    }
+    Ok(Params { values, files })
+}
+
+/// A form or multipart string as the value its field's type wants.
+fn typed(method: Option<&spec::Method>, spec: &ApiSpec, name: &str, text: String) -> Value {
+    let Some(types) = method.and_then(|m| spec.field_types(m, name)) else {
+        return Value::String(text);
+    };
+    for ty in types {
+        match ty.as_str() {
+            "Integer" => {
+                if let Ok(n) = text.parse::<i64>() {
+                    return json!(n);
+                }
+            }
+            "Float" => {
+                if let Ok(n) = text.parse::<f64>() {
+                    return json!(n);
+                }
+            }
+            "Boolean" => match text.as_str() {
+                "true" | "True" => return json!(true),
+                "false" | "False" => return json!(false),
+                _ => {}
+            },
+            "String" | "InputFile" => {}
+            _ => {
+                if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                    if v.is_object() || v.is_array() {
+                        return v;
+                    }
+                }
+            }
+        }
+    }
+    Value::String(text)
+}
+
+async fn serve(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
+    match segments.as_slice() {
+        ["file", bot_token, file_path] => download(&inner, bot_token, file_path),
+        [bot_token, method] => {
+            if bot_token.strip_prefix("bot") != Some(TOKEN) {
+                record(&inner, method, "Unauthorized: wrong token");
+                return error(401, "Unauthorized", None);
+            }
+            let method_name = (*method).to_owned();
+            call(&inner, &method_name, req).await
+        }
+        _ => error(404, "Not Found", None),
+    }
+}
+
+fn download(inner: &Inner, bot_token: &str, file_path: &str) -> Response {
+    if bot_token.strip_prefix("bot") != Some(TOKEN) {
+        return error(401, "Unauthorized", None);
+    }
+    let w = lock(inner);
+    match w.files.values().find(|(p, _)| p == file_path) {
+        Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
+        None => error(404, "Not Found: file", None),
+    }
+}
+
+fn record(inner: &Inner, method: &str, description: &str) {
+    tracing::warn!(method, description, "emulator: Bot API violation");
+    lock(inner).violations.push(Violation {
+        method: method.to_owned(),
+        description: description.to_owned(),
+    });
+}
+
+async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
+    let spec = inner.spec;
+    *lock(inner).requests.entry(method.to_ascii_lowercase()).or_default() += 1;
+    let Some(spec_method) = spec.method(method) else {
+        record(inner, method, "Not Found: method not found");
+        return error(404, "Not Found: method not found", None);
+    };
+    let params = match read_params(req, Some(spec_method), spec).await {
+        Ok(p) => p,
+        Err(why) => {
+            record(inner, method, &format!("unreadable request: {why}"));
+            return error(400, &format!("Bad Request: {why}"), None);
+        }
+    };
+    let file_names: HashSet<String> = params.files.keys().cloned().collect();
+    let problems = spec.check(spec_method, &params.values, &file_names);
+    if !problems.is_empty() {
+        let description = format!("Bad Request: {}", problems.join("; "));
+        record(inner, &spec_method.name, &description);
+        return error(400, &description, None);
+    }
+    match methods::handle(inner, &spec_method.name, params).await {
+        Ok(result) => axum::Json(json!({"ok": true, "result": result})).into_response(),
+        Err(methods::Refusal::BadRequest(why)) => {
+            let description = format!("Bad Request: {why}");
+            record(inner, &spec_method.name, &description);
+            error(400, &description, None)
+        }
+        Err(methods::Refusal::Forbidden(why)) => error(403, &format!("Forbidden: {why}"), None),
+        Err(methods::Refusal::TooMany(retry_after)) => error(
+            429,
+            &format!("Too Many Requests: retry after {retry_after}"),
+            Some(json!({"retry_after": retry_after})),
+        ),
+        Err(methods::Refusal::BadGateway) => error(502, "Bad Gateway", None),
+        Err(methods::Refusal::NotImplemented) => {
+            let description = format!("the emulator does not implement {}", spec_method.name);
+            record(inner, &spec_method.name, &description);
+            error(501, &description, None)
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The Bot API methods the emulator implements, each checking Telegram's limits on top of the
+//! spec's types and answering what Telegram answers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+use super::limits::{self, MAX_CAPTION, MAX_TEXT};
+use super::{lock, now, BotMessage, Inner, Params, World, BOT_ID, BOT_USERNAME};
+
+pub(super) enum Refusal {
+    BadRequest(String),
+    Forbidden(&'static str),
+    TooMany(u64),
+    BadGateway,
+    NotImplemented,
+}
+
+type Outcome = Result<Value, Refusal>;
+
+fn bad(why: impl Into<String>) -> Refusal {
+    Refusal::BadRequest(why.into())
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME})
+}
+
+pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
+    match method {
+        "getMe" => Ok(json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME,
+                             "can_join_groups": true, "can_read_all_group_messages": false,
+                             "supports_inline_queries": false})),
+        "getUpdates" => get_updates(inner, &params.values).await,
+        "deleteWebhook" | "sendChatAction" | "deleteMyCommands" => Ok(json!(true)),
+        "getWebhookInfo" => Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
+        "setMyCommands" => {
+            let commands = params.values.get("commands").cloned().unwrap_or(Value::Null);
+            limits::check_commands(&commands).map_err(bad)?;
+            lock(inner).commands.push(Value::Object(params.values));
+            Ok(json!(true))
+        }
+        "getMyCommands" => {
+            let w = lock(inner);
+            let found = w.commands.iter().rev().find(|set| {
+                set.get("scope") == params.values.get("scope")
+                    && set.get("language_code") == params.values.get("language_code")
+            });
+            Ok(found.and_then(|s| s.get("commands").cloned()).unwrap_or(json!([])))
+        }
+        "answerCallbackQuery" => answer_callback(inner, params.values),
+        "getFile" => get_file(inner, &params.values),
+        "sendMessage" | "sendPhoto" | "sendDocument" | "sendVenue" | "sendLocation" => send(inner, method, params),
+        "editMessageText" | "editMessageReplyMarkup" | "editMessageCaption" => edit(inner, method, params.values),
+        "deleteMessage" => {
+            let mut w = lock(inner);
+            let (chat, id) = target(&params.values)?;
+            let msg = w
+                .messages
+                .iter_mut()
+                .find(|m| m.chat_id == chat && m.message_id == id && !m.deleted)
+                .ok_or_else(|| bad("message to delete not found"))?;
+            msg.deleted = true;
+            Ok(json!(true))
+        }
+        _ => Err(Refusal::NotImplemented),
+    }
+}
+
+async fn get_updates(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome {
+    let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+    let limit = params.get("limit").and_then(Value::as_i64).unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = params.get("timeout").and_then(Value::as_i64).unwrap_or(0).clamp(0, 50) as u64;
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    {
+        let mut w = lock(inner);
+        if w.faults.fail_get_updates > 0 {
+            w.faults.fail_get_updates -= 1;
+            return Err(Refusal::BadGateway);
+        }
+    }
+    loop {
+        let notified = inner.updates_ready.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut w = lock(inner);
+            // An offset confirms every update before it: they are gone for good.
+            if offset > 0 {
+                w.updates.retain(|(id, _)| *id >= offset);
+                w.confirmed = w.confirmed.max(offset);
+            }
+            let mut batch: Vec<Value> = std::mem::take(&mut w.redeliver);
+            batch.extend(w.updates.iter().map(|(_, u)| u.clone()));
+            if !batch.is_empty() {
+                batch.truncate(limit);
+                return Ok(Value::Array(batch));
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
+            return Ok(json!([]));
+        }
+    }
+}
+
+fn answer_callback(inner: &Arc<Inner>, params: Map<String, Value>) -> Outcome {
+    let id = params
+        .get("callback_query_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(text) = params.get("text").and_then(Value::as_str) {
+        if text.chars().count() > limits::MAX_CALLBACK_ANSWER {
+            return Err(bad("MESSAGE_TOO_LONG: callback answer text over 200 characters"));
+        }
+    }
+    let mut w = lock(inner);
+    match w.callbacks.get_mut(&id) {
+        Some(slot @ None) => {
+            *slot = Some(Value::Object(params));
+            Ok(json!(true))
+        }
+        _ => Err(bad("query is too old and response timeout expired or query ID is invalid")),
+    }
+}
+
+fn get_file(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome {
+    let id = params.get("file_id").and_then(Value::as_str).unwrap_or_default();
+    let w = lock(inner);
+    let (path, bytes) = w.files.get(id).ok_or_else(|| bad("invalid file_id"))?;
+    if bytes.len() > 20 * 1024 * 1024 {
+        return Err(bad("file is too big"));
+    }
+    Ok(json!({"file_id": id, "file_unique_id": format!("u{id}"), "file_size": bytes.len(), "file_path": path}))
+}
+
+/// Applies the configured rate limit to a sending method.
+fn throttle(w: &mut World) -> Result<(), Refusal> {
+    let Some(per_second) = w.faults.rate_limit else {
+        return Ok(());
+    };
+    let now = Instant::now();
+    let window = Duration::from_secs(1);
+    while w.faults.recent_sends.front().is_some_and(|t| now.duration_since(*t) > window) {
+        w.faults.recent_sends.pop_front();
+    }
+    if w.faults.recent_sends.len() >= per_second as usize {
+        return Err(Refusal::TooMany(1));
+    }
+    w.faults.recent_sends.push_back(now);
+    Ok(())
+}
+
+fn chat_id(params: &Map<String, Value>) -> Result<i64, Refusal> {
+    params
+        .get("chat_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| bad("chat not found"))
+}
+
+fn target(params: &Map<String, Value>) -> Result<(i64, i64), Refusal> {
+    let chat = chat_id(params)?;
+    let id = params
+        .get("message_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| bad("message identifier is not specified"))?;
+    Ok((chat, id))
+}
+
+fn parse_mode(params: &Map<String, Value>) -> Option<&str> {
+    params.get("parse_mode").and_then(Value::as_str)
+}
+
+fn check_markup(params: &Map<String, Value>) -> Result<(), Refusal> {
+    match params.get("reply_markup") {
+        Some(markup) => limits::check_reply_markup(markup).map_err(bad),
+        None => Ok(()),
+    }
+}
+
+fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
+    let values = params.values;
+    let chat = chat_id(&values)?;
+    check_markup(&values)?;
+    let mode = parse_mode(&values);
+    let (kind, raw, file): (&'static str, String, Option<Vec<u8>>) = match method {
+        "sendMessage" => {
+            let text = values.get("text").and_then(Value::as_str).unwrap_or_default();
+            limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
+            ("text", text.to_owned(), None)
+        }
+        "sendPhoto" | "sendDocument" => {
+            let caption = values.get("caption").and_then(Value::as_str).unwrap_or_default();
+            limits::check_text("caption", caption, mode, MAX_CAPTION, 0).map_err(bad)?;
+            let field = if method == "sendPhoto" { "photo" } else { "document" };
+            let bytes = match (params.files.get(field), values.get(field).and_then(Value::as_str)) {
+                (Some(bytes), _) => bytes.clone(),
+                (None, Some(file_id)) => {
+                    let w = lock(inner);
+                    w.files
+                        .get(file_id)
+                        .map(|(_, b)| b.clone())
+                        .ok_or_else(|| bad("wrong file identifier/HTTP URL specified"))?
+                }
+                (None, None) => return Err(bad(format!("there is no {field} in the request"))),
+            };
+            if bytes.is_empty() {
+                return Err(bad("file must be non-empty"));
+            }
+            (if method == "sendPhoto" { "photo" } else { "document" }, caption.to_owned(), Some(bytes))
+        }
+        "sendVenue" | "sendLocation" => {
+            let lat = values.get("latitude").and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let lng = values.get("longitude").and_then(Value::as_f64).unwrap_or(f64::NAN);
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
+                return Err(bad("wrong coordinates"));
+            }
+            if method == "sendVenue" {
+                for f in ["title", "address"] {
+                    if values.get(f).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
+                        return Err(bad(format!("venue {f} must be non-empty")));
+                    }
+                }
+                let title = values["title"].as_str().unwrap_or_default();
+                ("venue", title.to_owned(), None)
+            } else {
+                ("location", String::new(), None)
+            }
+        }
+        _ => return Err(Refusal::NotImplemented),
+    };
+    let visible = limits::visible_text(&raw, mode).map_err(bad)?;
+
+    let mut w = lock(inner);
+    let chat_json = w
+        .chats
+        .get(&chat)
+        .map(|c| c.json.clone())
+        .ok_or_else(|| bad("chat not found"))?;
+    if w.faults.blocked.contains(&chat) {
+        return Err(Refusal::Forbidden("bot was blocked by the user"));
+    }
+    throttle(&mut w)?;
+    let info = w.chats.get_mut(&chat).expect("checked above");
+    let message_id = info.next_message_id;
+    info.next_message_id += 1;
+
+    let mut result = json!({"message_id": message_id, "from": bot_user(), "chat": chat_json, "date": now()});
+    match kind {
+        "text" => result["text"] = json!(visible),
+        "photo" | "document" => {
+            let file_id = format!("bot-file-{}-{}", chat, message_id);
+            let size = file.as_ref().map_or(0, Vec::len);
+            w.files.insert(
+                file_id.clone(),
+                (format!("bot/{file_id}"), file.clone().unwrap_or_default()),
+            );
+            if kind == "photo" {
+                result["photo"] = json!([{"file_id": file_id, "file_unique_id": format!("u{file_id}"),
+                                           "width": 800, "height": 800, "file_size": size}]);
+            } else {
+                result["document"] = json!({"file_id": file_id, "file_unique_id": format!("u{file_id}"),
+                                            "file_size": size});
+            }
+            if !visible.is_empty() {
+                result["caption"] = json!(visible);
+            }
+        }
+        "venue" | "location" => {
+            let location = json!({"latitude": values["latitude"], "longitude": values["longitude"]});
+            result["location"] = location.clone();
+            if kind == "venue" {
+                result["venue"] = json!({"location": location, "title": values["title"], "address": values["address"]});
+            }
+        }
+        _ => {}
+    }
+    let markup = values.get("reply_markup").cloned();
+    if let Some(m) = markup.as_ref().filter(|m| m.get("inline_keyboard").is_some()) {
+        result["reply_markup"] = m.clone();
+    }
+    w.messages.push(BotMessage {
+        chat_id: chat,
+        message_id,
+        kind,
+        raw,
+        text: visible,
+        reply_markup: markup,
+        params: values,
+        file,
+        edits: 0,
+        deleted: false,
+    });
+    drop(w);
+    inner.bot_sent.notify_waiters();
+    Ok(result)
+}
+
+fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome {
+    if values.contains_key("inline_message_id") {
+        return Err(Refusal::NotImplemented);
+    }
+    let (chat, id) = target(&values)?;
+    check_markup(&values)?;
+    if values.get("reply_markup").is_some_and(|m| m.get("inline_keyboard").is_none()) {
+        return Err(bad("only inline keyboards can be edited into a message"));
+    }
+    let mode = parse_mode(&values);
+    let new_text = match method {
+        "editMessageText" => {
+            let text = values.get("text").and_then(Value::as_str).unwrap_or_default();
+            limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
+            Some((text.to_owned(), limits::visible_text(text, mode).map_err(bad)?))
+        }
+        "editMessageCaption" => {
+            let text = values.get("caption").and_then(Value::as_str).unwrap_or_default();
+            limits::check_text("caption", text, mode, MAX_CAPTION, 0).map_err(bad)?;
+            Some((text.to_owned(), limits::visible_text(text, mode).map_err(bad)?))
+        }
+        _ => None,
+    };
+    let mut w = lock(inner);
+    throttle(&mut w)?;
+    let chat_json = w.chats.get(&chat).map(|c| c.json.clone()).ok_or_else(|| bad("chat not found"))?;
+    let msg = w
+        .messages
+        .iter_mut()
+        .find(|m| m.chat_id == chat && m.message_id == id && !m.deleted)
+        .ok_or_else(|| bad("message to edit not found"))?;
+    match (method, msg.kind) {
+        ("editMessageText", "text") | ("editMessageReplyMarkup", _) => {}
+        ("editMessageCaption", "photo" | "document") => {}
+        _ => return Err(bad("there is no text in the message to edit")),
+    }
+    // An inline keyboard is what stays on screen; a reply keyboard sent with it is not part of it.
+    let old_inline = msg.reply_markup.clone().filter(|m| m.get("inline_keyboard").is_some());
+    let new_markup = values.get("reply_markup").cloned();
+    let same_text = new_text.as_ref().is_none_or(|(_, visible)| *visible == msg.text);
+    let same_markup = old_inline == new_markup
+        || (new_markup.is_none() && old_inline.as_ref().is_none_or(is_empty_keyboard));
+    if same_text && same_markup {
+        return Err(bad(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        ));
+    }
+    if let Some((raw, visible)) = new_text {
+        msg.raw = raw;
+        msg.text = visible;
+    }
+    msg.reply_markup = new_markup;
+    msg.edits += 1;
+    msg.params.extend(values);
+    let mut result = json!({"message_id": msg.message_id, "from": bot_user(), "chat": chat_json,
+                            "date": now(), "edit_date": now()});
+    match msg.kind {
+        "text" => result["text"] = json!(msg.text),
+        _ => {
+            result["caption"] = json!(msg.text);
+            result["photo"] = json!([{"file_id": format!("bot-file-{chat}-{id}"), "file_unique_id": "x",
+                                       "width": 800, "height": 800}]);
+        }
+    }
+    if let Some(m) = &msg.reply_markup {
+        result["reply_markup"] = m.clone();
+    }
+    drop(w);
+    inner.bot_sent.notify_waiters();
+    Ok(result)
+}
+
+fn is_empty_keyboard(markup: &Value) -> bool {
+    markup
+        .get("inline_keyboard")
+        .and_then(Value::as_array)
+        .is_none_or(|rows| rows.iter().all(|r| r.as_array().is_none_or(Vec::is_empty)))
+}
