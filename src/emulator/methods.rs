@@ -31,7 +31,8 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
     match method {
         "getMe" => Ok(json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME,
                              "can_join_groups": true, "can_read_all_group_messages": false,
-                             "supports_inline_queries": false})),
+                             "supports_inline_queries": false, "can_connect_to_business": false,
+                             "has_main_web_app": false})),
         "getUpdates" => get_updates(inner, &params.values).await,
         "deleteWebhook" | "sendChatAction" | "deleteMyCommands" => Ok(json!(true)),
         "getWebhookInfo" => Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),

@@ -494,7 +494,12 @@ impl Emulator {
     /// The next message the bot sends to `chat` that the caller has not taken yet; `None` if
     /// none comes within 10 s.
     pub async fn next_message(&self, chat: i64) -> Option<BotMessage> {
-        let deadline = Instant::now() + WAIT;
+        self.next_message_within(chat, WAIT).await
+    }
+
+    /// [`Emulator::next_message`] with a chosen wait.
+    pub async fn next_message_within(&self, chat: i64, wait: Duration) -> Option<BotMessage> {
+        let deadline = Instant::now() + wait;
         loop {
             let notified = self.inner.bot_sent.notified();
             tokio::pin!(notified);

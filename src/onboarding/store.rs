@@ -87,19 +87,24 @@ pub async fn set_pending_payload(
     Ok(())
 }
 
-/// Takes (reads and clears) the kept deep-link payload.
+/// Takes (reads and clears) the kept deep-link payload. Meant for a write transaction, so the
+/// read and the clearing cannot be split by another handler.
 pub async fn take_pending_payload(
     conn: &mut SqliteConnection,
     id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE users SET pending_payload = NULL WHERE id = ? AND pending_payload IS NOT NULL
-         RETURNING pending_payload",
-    )
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await
-    .map(Option::flatten)
+    let payload: Option<String> = sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    if payload.is_some() {
+        sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = ?")
+            .bind(id.0)
+            .execute(conn)
+            .await?;
+    }
+    Ok(payload)
 }
 
 /// What the store holds about a registered rider, for /privacy ("what we keep about you").

@@ -1,0 +1,214 @@
+//! `TestApp`: an emulator, a database file, and the bot running against them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rider_bot::config::Config;
+use rider_bot::emulator::{BotMessage, Emulator, TgUser};
+use rider_bot::i18n::{t, Lang};
+use rider_bot::startup::Application;
+use sqlx::SqlitePool;
+use teloxide::dispatching::ShutdownToken;
+use tokio::task::JoinHandle;
+
+pub const COORDINATOR: i64 = 900;
+
+pub struct TestApp {
+    pub emu: Emulator,
+    pub config: Config,
+    pub pool: SqlitePool,
+    _dir: tempfile::TempDir,
+    running: Option<(ShutdownToken, JoinHandle<()>)>,
+}
+
+impl TestApp {
+    /// A running bot with one coordinator (`COORDINATOR`).
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[("COORDINATOR_IDS", "900")]).await
+    }
+
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
+        rider_bot::telemetry::init();
+        let emu = Emulator::start().await.expect("emulator starts");
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("TELOXIDE_TOKEN".into(), emu.token().into()),
+            ("TELOXIDE_API_URL".into(), emu.api_url().to_string()),
+            ("DATABASE_URL".into(), format!("sqlite://{}", dir.path().join("bot.db").display())),
+            ("MEDIA_DIR".into(), dir.path().join("media").display().to_string()),
+        ]);
+        for (k, v) in vars {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config is valid");
+        config.polling_timeout = Duration::from_secs(1);
+        let pool = rider_bot::db::connect_and_migrate(&config.database_url).await.unwrap();
+        emu.add_user(TgUser::new(COORDINATOR, "Coordinator", Some("zh-hans")));
+        let mut app = TestApp {
+            emu,
+            config,
+            pool,
+            _dir: dir,
+            running: None,
+        };
+        app.start().await;
+        app
+    }
+
+    /// Builds and runs the bot (again, after [`TestApp::stop`]).
+    pub async fn start(&mut self) {
+        assert!(self.running.is_none(), "already running");
+        let app = Application::build(&self.config).await.expect("application builds");
+        let token = app.shutdown_token();
+        let handle = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("dispatcher runs");
+        });
+        self.running = Some((token, handle));
+    }
+
+    /// Stops the bot the way SIGTERM does: in-flight updates finish first.
+    pub async fn stop(&mut self) {
+        let (token, handle) = self.running.take().expect("running");
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        handle.await.unwrap();
+    }
+
+    pub fn rider(&self, id: i64, lang: Option<&str>) -> i64 {
+        self.emu.add_user(TgUser::new(id, "Rider", lang).with_username(&format!("rider{id}")));
+        id
+    }
+
+    /// The next message the bot sends to `chat`; fails the test if none comes.
+    pub async fn next(&self, chat: i64) -> BotMessage {
+        self.emu
+            .next_message(chat)
+            .await
+            .unwrap_or_else(|| panic!("the bot sent nothing to chat {chat} within 10 s"))
+    }
+
+    /// Takes messages until one whose text contains `needle`; fails if it never comes.
+    pub async fn expect_text(&self, chat: i64, needle: &str) -> BotMessage {
+        loop {
+            let m = self.next(chat).await;
+            if m.text.contains(needle) {
+                return m;
+            }
+        }
+    }
+
+    /// Asserts the bot sends nothing more to `chat` in reply to what came before: sends /help
+    /// as a probe (handled in order after everything earlier in that chat) and checks its
+    /// answer is the next message.
+    pub async fn assert_silent(&self, chat: i64, lang: Lang) {
+        self.emu.send_text(chat, "/help");
+        let m = self.next(chat).await;
+        let help = t(lang, "help");
+        let first_line = help.lines().next().unwrap().replace("<b>", "").replace("</b>", "");
+        assert!(
+            m.text.starts_with(&first_line),
+            "expected only the /help probe's answer, got {:?}",
+            m.text
+        );
+        // The probe re-prompts the current step; drain that too.
+        self.drain(chat).await;
+    }
+
+    /// Waits briefly and discards whatever the bot still sends to `chat`.
+    pub async fn drain(&self, chat: i64) {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        while !self.emu.untaken(chat).is_empty() {
+            self.next(chat).await;
+        }
+    }
+
+    /// The stored dialogue step of `chat` ("idle" when none is stored).
+    pub async fn step(&self, chat: i64) -> String {
+        let json: Option<String> = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+            .bind(chat)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap();
+        match json {
+            None => "idle".into(),
+            Some(j) => serde_json::from_str::<serde_json::Value>(&j).unwrap()["step"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
+    pub async fn user_row(&self, id: i64) -> Option<(String, String, Option<String>, Option<String>, Option<String>)> {
+        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Walks `rider` through onboarding up to (not including) `step`:
+    /// "consent", "name", "platform", "platform_other", "phone", or "done".
+    pub async fn onboard_until(&self, rider: i64, step: &str, lang: Lang) {
+        self.emu.send_text(rider, "/start");
+        let notice = self.expect_text(rider, &first_words(lang, "privacy-notice")).await;
+        if step == "consent" {
+            return;
+        }
+        self.emu.press(rider, &notice, &t(lang, "btn-accept"));
+        self.expect_text(rider, &first_words(lang, "ask-name")).await;
+        if step == "name" {
+            return;
+        }
+        self.emu.send_text(rider, "张三");
+        self.expect_text(rider, &first_words(lang, "ask-platform")).await;
+        if step == "platform" {
+            return;
+        }
+        if step == "platform_other" {
+            self.emu.send_text(rider, &t(lang, "platform-other"));
+            self.expect_text(rider, &first_words(lang, "ask-platform-other")).await;
+            return;
+        }
+        self.emu.send_text(rider, &t(lang, "platform-meituan"));
+        self.expect_text(rider, &first_words(lang, "ask-phone")).await;
+        if step == "phone" {
+            return;
+        }
+        self.emu.send_contact(rider, "+86 138 0000 0000", Some(rider));
+        self.expect_text(rider, &first_words(lang, "welcome-registered")).await;
+        assert_eq!(step, "done", "unknown onboarding step {step}");
+    }
+
+    pub async fn register(&self, rider: i64, lang: Lang) {
+        self.onboard_until(rider, "done", lang).await;
+    }
+}
+
+/// The start of a translated text without markup or arguments, to recognise a reply by.
+pub fn first_words(lang: Lang, key: &str) -> String {
+    let text = t(lang, key);
+    let plain = rider_bot::emulator::limits::parse_html(&text).unwrap_or(text);
+    let line = plain.lines().next().unwrap_or_default();
+    let cut: String = line.chars().take_while(|c| *c != '{').take(12).collect();
+    cut.trim_end().to_owned()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((token, handle)) = self.running.take() {
+            let _ = token.shutdown();
+            handle.abort();
+        }
+        if !std::thread::panicking() {
+            let violations = self.emu.violations();
+            assert!(violations.is_empty(), "Bot API violations: {violations:#?}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real dispatcher (`Application::build`, as `rider-bot run` uses it)
+//! against the Bot API emulator, on a fresh SQLite file per test. Every test fails if the bot
+//! sent any request the emulator had to refuse.
+
+mod helpers;
+
+mod dialogue;
+mod emulator;
+mod onboarding;
+mod robustness;
+mod roles;
