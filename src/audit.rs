@@ -23,14 +23,16 @@ pub async fn record(
         Actor::User(id) => Some(id.0),
         Actor::Config => None,
     };
-    sqlx::query("INSERT INTO audit_log (actor_id, action, target_id, detail, at) VALUES (?, ?, ?, ?, ?)")
-        .bind(actor_id)
-        .bind(action)
-        .bind(target.map(|t| t.0))
-        .bind(detail)
-        .bind(crate::db::now())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (actor_id, action, target_id, detail, at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(actor_id)
+    .bind(action)
+    .bind(target.map(|t| t.0))
+    .bind(detail)
+    .bind(crate::db::now())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -47,8 +49,10 @@ pub async fn for_target(
     conn: &mut SqliteConnection,
     target: UserId,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query_as("SELECT actor_id, action, target_id, detail FROM audit_log WHERE target_id = ? ORDER BY id")
-        .bind(target.0)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(
+        "SELECT actor_id, action, target_id, detail FROM audit_log WHERE target_id = ? ORDER BY id",
+    )
+    .bind(target.0)
+    .fetch_all(conn)
+    .await
 }

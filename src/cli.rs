@@ -42,7 +42,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let before = applied(&pool).await;
             db::MIGRATOR.run(&pool).await.map_err(db::DbError::from)?;
             let after = applied(&pool).await;
-            println!("migrations: {} applied now, {} in total", after - before, after);
+            println!(
+                "migrations: {} applied now, {} in total",
+                after - before,
+                after
+            );
         }
         Command::Seed { dir } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;

@@ -138,14 +138,16 @@ impl Config {
                     .parse::<i64>()
                     .map_err(|_| ConfigError::Malformed {
                         var: "COORDINATOR_CHAT_ID",
-                        why: format!("{:?} is not a chat id (an integer, e.g. -1001234567890)", raw.trim()),
+                        why: format!(
+                            "{:?} is not a chat id (an integer, e.g. -1001234567890)",
+                            raw.trim()
+                        ),
                     })
             })
             .transpose()?;
 
-        let media_dir = PathBuf::from(
-            non_empty("MEDIA_DIR").unwrap_or_else(|| DEFAULT_MEDIA_DIR.to_owned()),
-        );
+        let media_dir =
+            PathBuf::from(non_empty("MEDIA_DIR").unwrap_or_else(|| DEFAULT_MEDIA_DIR.to_owned()));
 
         let dialogue_idle = match non_empty("DIALOGUE_IDLE_MINUTES") {
             None => Duration::from_secs(DEFAULT_DIALOGUE_IDLE_MINUTES * 60),
@@ -154,7 +156,10 @@ impl Config {
                 _ => {
                     return Err(ConfigError::Malformed {
                         var: "DIALOGUE_IDLE_MINUTES",
-                        why: format!("{:?} is not a whole number of minutes from 1 to 10080", raw.trim()),
+                        why: format!(
+                            "{:?} is not a whole number of minutes from 1 to 10080",
+                            raw.trim()
+                        ),
                     })
                 }
             },
@@ -198,9 +203,9 @@ impl Config {
 fn parse_id_list(raw: &str) -> Result<Vec<i64>, String> {
     let mut ids = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id: i64 = part
-            .parse()
-            .map_err(|_| format!("{part:?} is not a Telegram user id (expected e.g. 12345,67890)"))?;
+        let id: i64 = part.parse().map_err(|_| {
+            format!("{part:?} is not a Telegram user id (expected e.g. 12345,67890)")
+        })?;
         if id <= 0 {
             return Err(format!("{id} is not a user id: user ids are positive"));
         }
@@ -246,7 +251,13 @@ mod tests {
     #[test]
     fn a_malformed_coordinator_list_names_the_variable() {
         let err = cfg(&[("COORDINATOR_IDS", "12,abc")]).unwrap_err();
-        assert!(matches!(err, ConfigError::Malformed { var: "COORDINATOR_IDS", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Malformed {
+                var: "COORDINATOR_IDS",
+                ..
+            }
+        ));
         assert!(err.to_string().starts_with("COORDINATOR_IDS is malformed"));
         assert!(cfg(&[("COORDINATOR_IDS", "-5")]).is_err());
     }

@@ -115,10 +115,11 @@ mod tests {
             t.await.unwrap();
         }
         // Each writer saw the rows of the ones before it: counts 0..8, each exactly once.
-        let mut seen: Vec<i64> = sqlx::query_scalar("SELECT CAST(detail AS INTEGER) FROM audit_log")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let mut seen: Vec<i64> =
+            sqlx::query_scalar("SELECT CAST(detail AS INTEGER) FROM audit_log")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
         seen.sort();
         assert_eq!(seen, (0..8).collect::<Vec<_>>());
     }

@@ -109,7 +109,12 @@ impl I18n {
         let mut errors = Vec::new();
         let text = bundle.format_pattern(pattern, args, &mut errors);
         if !errors.is_empty() {
-            tracing::error!(key, lang = lang.code(), ?errors, "translation did not format cleanly");
+            tracing::error!(
+                key,
+                lang = lang.code(),
+                ?errors,
+                "translation did not format cleanly"
+            );
         }
         text.into_owned()
     }
@@ -174,7 +179,10 @@ mod tests {
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         assert!(only_zh.is_empty(), "keys missing from en.ftl: {only_zh:?}");
-        assert!(only_en.is_empty(), "keys missing from zh-CN.ftl: {only_en:?}");
+        assert!(
+            only_en.is_empty(),
+            "keys missing from zh-CN.ftl: {only_en:?}"
+        );
         assert!(zh.len() > 20, "suspiciously few keys: {}", zh.len());
     }
 
@@ -183,10 +191,20 @@ mod tests {
     fn every_key_the_code_asks_for_exists() {
         let keys = keys_of(ZH_FTL);
         let mut used = Vec::new();
-        collect_tr_keys(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path(), &mut used);
-        assert!(used.len() > 20, "the scan found too few tr! calls: {}", used.len());
+        collect_tr_keys(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path(),
+            &mut used,
+        );
+        assert!(
+            used.len() > 20,
+            "the scan found too few tr! calls: {}",
+            used.len()
+        );
         let missing: Vec<_> = used.iter().filter(|(_, k)| !keys.contains(k)).collect();
-        assert!(missing.is_empty(), "keys asked for but not defined: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys asked for but not defined: {missing:?}"
+        );
     }
 
     fn collect_tr_keys(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -207,11 +225,15 @@ mod tests {
                     rest = &rest[at + 4..];
                     // `tr!(lang, "key"...)`: the language expression, a comma, the key literal.
                     // Anything else (the macro's own definition, this scanner) is not a call.
-                    let Some((lang_expr, after)) = rest.split_once(',') else { break };
+                    let Some((lang_expr, after)) = rest.split_once(',') else {
+                        break;
+                    };
                     if lang_expr.contains(['"', '\n', '$']) {
                         continue;
                     }
-                    let Some(after) = after.trim_start().strip_prefix('"') else { continue };
+                    let Some(after) = after.trim_start().strip_prefix('"') else {
+                        continue;
+                    };
                     let end = after.find('"').unwrap();
                     out.push((path.display().to_string(), after[..end].to_owned()));
                 }

@@ -12,7 +12,17 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(err) = dotenvy::dotenv() {
         if !err.not_found() {
-            eprintln!("error: .env is malformed: {err}");
+            // dotenvy's message quotes the offending line, which may hold the token: name the
+            // variable only.
+            let why = match &err {
+                dotenvy::Error::LineParse(line, _) => {
+                    let name = line.split('=').next().unwrap_or_default().trim();
+                    format!("the line for {name} is not NAME=value (check its quotes)")
+                }
+                dotenvy::Error::Io(io) => io.to_string(),
+                _ => "it cannot be read".to_owned(),
+            };
+            eprintln!("error: .env is malformed: {why}");
             return ExitCode::from(2);
         }
     }

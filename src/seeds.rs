@@ -38,7 +38,10 @@ impl fmt::Display for SeedReport {
             writeln!(f, "{file}: {rows} rows")?;
         }
         if self.loaded.is_empty() {
-            writeln!(f, "nothing to seed: this release has no importable demo data yet")?;
+            writeln!(
+                f,
+                "nothing to seed: this release has no importable demo data yet"
+            )?;
         }
         for file in &self.unknown {
             writeln!(f, "{file}: skipped (no importer for it in this release)")?;

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
+use teloxide::dispatching::ShutdownToken;
 use teloxide::dispatching::{DefaultKey, Dispatcher};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
-use teloxide::dispatching::ShutdownToken;
 
 use crate::bot::dialogue::DbStorage;
 use crate::bot::{self, BotError, LogErrors, Settings};
@@ -77,7 +77,11 @@ impl Application {
             coordinator_chat_id: config.coordinator_chat_id,
         });
         let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
-            .dependencies(dptree::deps![pool.clone(), DbStorage::new(pool.clone()), settings])
+            .dependencies(dptree::deps![
+                pool.clone(),
+                DbStorage::new(pool.clone()),
+                settings
+            ])
             .default_handler(bot::on_unhandled)
             .error_handler(Arc::new(LogErrors))
             .build();
@@ -104,7 +108,10 @@ impl Application {
             .timeout(self.polling_timeout)
             .build();
         self.dispatcher
-            .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("getUpdates failed"))
+            .try_dispatch_with_listener(
+                listener,
+                LoggingErrorHandler::with_custom_text("getUpdates failed"),
+            )
             .await
             .map_err(StartupError::Telegram)?;
         self.pool.close().await;

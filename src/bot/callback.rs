@@ -59,7 +59,15 @@ mod tests {
 
     #[test]
     fn forged_data_does_not_parse() {
-        for forged in ["", "lang:fr", "del:maybe", "ok ", "OK", "lang:", &"x".repeat(64)] {
+        for forged in [
+            "",
+            "lang:fr",
+            "del:maybe",
+            "ok ",
+            "OK",
+            "lang:",
+            &"x".repeat(64),
+        ] {
             assert_eq!(Callback::parse(forged), None, "{forged:?}");
         }
     }

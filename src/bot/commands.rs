@@ -36,10 +36,15 @@ const RIDER_COMMANDS: [(&str, &str); 6] = [
     ("deletemydata", "cmd-deletemydata"),
     ("cancel", "cmd-cancel"),
 ];
-const COORDINATOR_COMMANDS: [(&str, &str); 2] = [("appoint", "cmd-appoint"), ("revoke", "cmd-revoke")];
+const COORDINATOR_COMMANDS: [(&str, &str); 2] =
+    [("appoint", "cmd-appoint"), ("revoke", "cmd-revoke")];
 
 pub fn command_list(lang: Lang, coordinator: bool) -> Vec<BotCommand> {
-    let extra: &[(&str, &str)] = if coordinator { &COORDINATOR_COMMANDS } else { &[] };
+    let extra: &[(&str, &str)] = if coordinator {
+        &COORDINATOR_COMMANDS
+    } else {
+        &[]
+    };
     RIDER_COMMANDS
         .iter()
         .chain(extra)
@@ -125,7 +130,11 @@ mod tests {
                 assert_eq!(list.len(), 6 + if coordinator { 2 } else { 0 });
                 for c in list {
                     assert!((1..=32).contains(&c.command.len()));
-                    assert!((1..=256).contains(&c.description.chars().count()), "{}", c.description);
+                    assert!(
+                        (1..=256).contains(&c.description.chars().count()),
+                        "{}",
+                        c.description
+                    );
                 }
             }
         }
@@ -134,7 +143,10 @@ mod tests {
     #[test]
     fn every_listed_command_parses() {
         for (name, _) in RIDER_COMMANDS.iter().chain(&COORDINATOR_COMMANDS) {
-            assert!(Command::parse(&format!("/{name}"), "rider_bot").is_ok(), "{name}");
+            assert!(
+                Command::parse(&format!("/{name}"), "rider_bot").is_ok(),
+                "{name}"
+            );
         }
         assert_eq!(
             Command::parse("/start st-LF01", "rider_bot").unwrap(),

@@ -87,7 +87,11 @@ impl DbStorage {
 
     /// Loads the chat's state, applying the idle and reset rules. A dropped or unreadable state
     /// is replaced by [`State::Idle`] in the table before returning.
-    pub async fn load(&self, chat: ChatId, idle: Duration) -> Result<(State, Option<Notice>), sqlx::Error> {
+    pub async fn load(
+        &self,
+        chat: ChatId,
+        idle: Duration,
+    ) -> Result<(State, Option<Notice>), sqlx::Error> {
         let row: Option<(String, DateTime<Utc>)> =
             sqlx::query_as("SELECT state, updated_at FROM dialogues WHERE chat_id = ?")
                 .bind(chat.0)
@@ -120,7 +124,11 @@ impl DbStorage {
 
 /// Writes `state` for `chat` on `conn`, so a handler can save it in the same transaction as the
 /// change it describes. Idle is stored as no row.
-pub async fn save(conn: &mut SqliteConnection, chat: ChatId, state: &State) -> Result<(), StorageError> {
+pub async fn save(
+    conn: &mut SqliteConnection,
+    chat: ChatId,
+    state: &State,
+) -> Result<(), StorageError> {
     if *state == State::Idle {
         return Ok(remove(conn, chat).await?);
     }
@@ -148,7 +156,10 @@ pub async fn remove(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sql
 impl Storage<State> for DbStorage {
     type Error = StorageError;
 
-    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
+    fn remove_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             let mut conn = self.pool.acquire().await?;
             Ok(remove(&mut conn, chat_id).await?)
@@ -167,12 +178,16 @@ impl Storage<State> for DbStorage {
         })
     }
 
-    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
         Box::pin(async move {
-            let json: Option<String> = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
-                .bind(chat_id.0)
-                .fetch_optional(&self.pool)
-                .await?;
+            let json: Option<String> =
+                sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+                    .bind(chat_id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
             Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
         })
     }
@@ -199,38 +214,73 @@ mod tests {
     #[tokio::test]
     async fn a_state_survives_a_new_storage_on_the_same_file() {
         let (_dir, storage, pool) = storage().await;
-        storage.clone().update_dialogue(ChatId(7), phone_state()).await.unwrap();
+        storage
+            .clone()
+            .update_dialogue(ChatId(7), phone_state())
+            .await
+            .unwrap();
         let again = DbStorage::new(pool);
-        assert_eq!(again.load(ChatId(7), Duration::from_secs(60)).await.unwrap(), (phone_state(), None));
-        assert_eq!(again.get_dialogue(ChatId(7)).await.unwrap(), Some(phone_state()));
+        assert_eq!(
+            again
+                .load(ChatId(7), Duration::from_secs(60))
+                .await
+                .unwrap(),
+            (phone_state(), None)
+        );
+        assert_eq!(
+            again.get_dialogue(ChatId(7)).await.unwrap(),
+            Some(phone_state())
+        );
     }
 
     #[tokio::test]
     async fn an_idle_dialogue_expires_with_a_notice() {
         let (_dir, storage, pool) = storage().await;
-        storage.clone().update_dialogue(ChatId(7), State::Name).await.unwrap();
+        storage
+            .clone()
+            .update_dialogue(ChatId(7), State::Name)
+            .await
+            .unwrap();
         sqlx::query("UPDATE dialogues SET updated_at = ?")
             .bind(Utc::now() - chrono::Duration::minutes(31))
             .execute(&pool)
             .await
             .unwrap();
-        let loaded = storage.load(ChatId(7), Duration::from_secs(30 * 60)).await.unwrap();
+        let loaded = storage
+            .load(ChatId(7), Duration::from_secs(30 * 60))
+            .await
+            .unwrap();
         assert_eq!(loaded, (State::Idle, Some(Notice::Expired)));
         // The row is gone: the next load is a plain idle.
-        assert_eq!(storage.load(ChatId(7), Duration::from_secs(30 * 60)).await.unwrap(), (State::Idle, None));
+        assert_eq!(
+            storage
+                .load(ChatId(7), Duration::from_secs(30 * 60))
+                .await
+                .unwrap(),
+            (State::Idle, None)
+        );
     }
 
     #[tokio::test]
     async fn a_state_from_an_older_release_resets_with_a_notice() {
         let (_dir, storage, pool) = storage().await;
-        for stale in [r#"{"step":"awaiting_shoe_size"}"#, r#"{"step":"phone","name":""}"#, "not json"] {
-            sqlx::query("INSERT OR REPLACE INTO dialogues (chat_id, state, updated_at) VALUES (7, ?, ?)")
-                .bind(stale)
-                .bind(Utc::now())
-                .execute(&pool)
+        for stale in [
+            r#"{"step":"awaiting_shoe_size"}"#,
+            r#"{"step":"phone","name":""}"#,
+            "not json",
+        ] {
+            sqlx::query(
+                "INSERT OR REPLACE INTO dialogues (chat_id, state, updated_at) VALUES (7, ?, ?)",
+            )
+            .bind(stale)
+            .bind(Utc::now())
+            .execute(&pool)
+            .await
+            .unwrap();
+            let loaded = storage
+                .load(ChatId(7), Duration::from_secs(60))
                 .await
                 .unwrap();
-            let loaded = storage.load(ChatId(7), Duration::from_secs(60)).await.unwrap();
             assert_eq!(loaded, (State::Idle, Some(Notice::Reset)), "{stale}");
         }
     }

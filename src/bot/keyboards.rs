@@ -64,8 +64,14 @@ mod tests {
 
     #[test]
     fn menu_labels_are_recognised_in_both_languages() {
-        assert_eq!(menu_choice(&t(Lang::Zh, "menu-points")), Some(MenuChoice::Points));
-        assert_eq!(menu_choice(&t(Lang::En, "menu-report")), Some(MenuChoice::Report));
+        assert_eq!(
+            menu_choice(&t(Lang::Zh, "menu-points")),
+            Some(MenuChoice::Points)
+        );
+        assert_eq!(
+            menu_choice(&t(Lang::En, "menu-report")),
+            Some(MenuChoice::Report)
+        );
         assert_eq!(menu_choice("points"), None);
         assert!(is_cancel(&t(Lang::En, "btn-cancel")));
         assert!(is_cancel(&t(Lang::Zh, "btn-cancel")));

@@ -12,8 +12,11 @@ use crate::{onboarding, tr};
 /// Shows the main menu (registered) or starts onboarding (not yet registered).
 pub async fn show(ctx: &Ctx) -> HandlerResult {
     if ctx.user.is_registered() {
-        ctx.send_with(tr!(ctx.lang(), "main-menu-prompt"), keyboards::main_menu(ctx.lang()))
-            .await?;
+        ctx.send_with(
+            tr!(ctx.lang(), "main-menu-prompt"),
+            keyboards::main_menu(ctx.lang()),
+        )
+        .await?;
         Ok(())
     } else {
         onboarding::telegram::begin(ctx).await

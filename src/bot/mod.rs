@@ -83,7 +83,11 @@ impl Ctx {
             .await
     }
 
-    pub async fn send_with(&self, html: String, markup: impl Into<ReplyMarkup>) -> Result<Message, RequestError> {
+    pub async fn send_with(
+        &self,
+        html: String,
+        markup: impl Into<ReplyMarkup>,
+    ) -> Result<Message, RequestError> {
         self.bot
             .send_message(self.chat(), html)
             .parse_mode(ParseMode::Html)
@@ -106,20 +110,20 @@ pub fn schema() -> UpdateHandler<BotError> {
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private() && m.from.is_some())
                 .filter_map_async(ctx_for_message)
-                .branch(
-                    dptree::entry()
-                        .filter_command::<Command>()
-                        .endpoint(|(ctx, state): Loaded, cmd: Command, msg: Message| async move {
-                            guard(&ctx, commands::handle(&ctx, state, cmd, &msg)).await
-                        }),
-                )
+                .branch(dptree::entry().filter_command::<Command>().endpoint(
+                    |(ctx, state): Loaded, cmd: Command, msg: Message| async move {
+                        guard(&ctx, commands::handle(&ctx, state, cmd, &msg)).await
+                    },
+                ))
                 .endpoint(|(ctx, state): Loaded, msg: Message| async move {
                     guard(&ctx, on_message(&ctx, state, &msg)).await
                 }),
         )
         .branch(
             Update::filter_callback_query()
-                .filter(|q: CallbackQuery| q.message.as_ref().is_some_and(|m| m.chat().is_private()))
+                .filter(|q: CallbackQuery| {
+                    q.message.as_ref().is_some_and(|m| m.chat().is_private())
+                })
                 .filter_map_async(ctx_for_callback)
                 .endpoint(|(ctx, state): Loaded, q: CallbackQuery| async move {
                     guard(&ctx, on_callback(&ctx, state, &q)).await
@@ -163,7 +167,8 @@ async fn load(
         }
     };
     if user.is_registered() {
-        if let Err(err) = users::store::remember_username(&pool, id, from.username.as_deref()).await {
+        if let Err(err) = users::store::remember_username(&pool, id, from.username.as_deref()).await
+        {
             tracing::warn!(user_id = id.0, %err, "could not update username");
         }
     }
@@ -194,27 +199,25 @@ async fn load(
     Some((ctx, state))
 }
 
-fn ctx_for_message(
+async fn ctx_for_message(
     bot: Bot,
     pool: SqlitePool,
     storage: Arc<DbStorage>,
     settings: Arc<Settings>,
     msg: Message,
-) -> impl std::future::Future<Output = Option<Loaded>> {
-    async move {
-        let from = msg.from.clone()?;
-        load(bot, pool, storage, settings, &from).await
-    }
+) -> Option<Loaded> {
+    let from = msg.from.clone()?;
+    load(bot, pool, storage, settings, &from).await
 }
 
-fn ctx_for_callback(
+async fn ctx_for_callback(
     bot: Bot,
     pool: SqlitePool,
     storage: Arc<DbStorage>,
     settings: Arc<Settings>,
     q: CallbackQuery,
-) -> impl std::future::Future<Output = Option<Loaded>> {
-    async move { load(bot, pool, storage, settings, &q.from).await }
+) -> Option<Loaded> {
+    load(bot, pool, storage, settings, &q.from).await
 }
 
 /// Runs an endpoint; on failure logs it with ids only and tells the rider to try again.
@@ -277,10 +280,16 @@ async fn on_foreign_callback(bot: Bot, q: CallbackQuery) -> HandlerResult {
 /// A rider blocked or unblocked the bot in their private chat.
 async fn on_my_chat_member(pool: SqlitePool, update: ChatMemberUpdated) -> HandlerResult {
     if !update.chat.is_private() {
-        tracing::info!(chat_id = update.chat.id.0, "bot membership changed in a group");
+        tracing::info!(
+            chat_id = update.chat.id.0,
+            "bot membership changed in a group"
+        );
         return Ok(());
     }
-    let blocked = matches!(update.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
+    let blocked = matches!(
+        update.new_chat_member.kind,
+        ChatMemberKind::Banned(_) | ChatMemberKind::Left
+    );
     let id = UserId(update.from.id.0 as i64);
     tracing::info!(user_id = id.0, blocked, "private chat membership changed");
     users::store::set_blocked(&pool, id, blocked).await?;

@@ -28,7 +28,20 @@ pub fn visible_text(text: &str, parse_mode: Option<&str>) -> Result<String, Stri
 }
 
 const HTML_TAGS: [&str; 15] = [
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
     "blockquote",
 ];
 
@@ -50,7 +63,11 @@ pub fn parse_html(text: &str) -> Result<String, String> {
                     let name = name.trim().to_ascii_lowercase();
                     match open.pop() {
                         Some(top) if top == name => {}
-                        _ => return Err(format!("can't parse entities: unexpected end tag \"{name}\"")),
+                        _ => {
+                            return Err(format!(
+                                "can't parse entities: unexpected end tag \"{name}\""
+                            ))
+                        }
                     }
                 } else {
                     let name: String = inner
@@ -59,7 +76,9 @@ pub fn parse_html(text: &str) -> Result<String, String> {
                         .unwrap_or_default()
                         .to_ascii_lowercase();
                     if !HTML_TAGS.contains(&name.as_str()) && name != "tg-emoji" {
-                        return Err(format!("can't parse entities: unsupported start tag \"{name}\""));
+                        return Err(format!(
+                            "can't parse entities: unsupported start tag \"{name}\""
+                        ));
                     }
                     if name == "a" && !inner.contains("href=") {
                         return Err("can't parse entities: a tag without href".into());
@@ -82,7 +101,11 @@ pub fn parse_html(text: &str) -> Result<String, String> {
                         };
                         match code.and_then(char::from_u32) {
                             Some(ch) => out.push(ch),
-                            None => return Err(format!("can't parse entities: bad character reference &{num};")),
+                            None => {
+                                return Err(format!(
+                                    "can't parse entities: bad character reference &{num};"
+                                ))
+                            }
                         }
                     }
                     // A bare '&' that starts no entity is taken literally, as Telegram does.
@@ -101,7 +124,9 @@ pub fn parse_html(text: &str) -> Result<String, String> {
         }
     }
     if let Some(tag) = open.pop() {
-        return Err(format!("can't parse entities: can't find end tag corresponding to start tag \"{tag}\""));
+        return Err(format!(
+            "can't parse entities: can't find end tag corresponding to start tag \"{tag}\""
+        ));
     }
     Ok(out)
 }
@@ -189,7 +214,13 @@ pub fn parse_markdown_v2(text: &str) -> Result<String, String> {
 }
 
 /// Checks text (or a caption) for length and parse mode.
-pub fn check_text(field: &str, text: &str, parse_mode: Option<&str>, max: usize, min: usize) -> Result<(), String> {
+pub fn check_text(
+    field: &str,
+    text: &str,
+    parse_mode: Option<&str>,
+    max: usize,
+    min: usize,
+) -> Result<(), String> {
     let visible = visible_text(text, parse_mode)?;
     let n = utf16_len(visible.trim());
     if n < min {
@@ -217,7 +248,10 @@ pub fn check_reply_markup(markup: &Value) -> Result<(), String> {
                 }
                 if let Some(data) = b.get("callback_data").and_then(Value::as_str) {
                     if data.is_empty() || data.len() > MAX_CALLBACK_DATA {
-                        return Err(format!("BUTTON_DATA_INVALID: callback_data is {} bytes", data.len()));
+                        return Err(format!(
+                            "BUTTON_DATA_INVALID: callback_data is {} bytes",
+                            data.len()
+                        ));
                     }
                 }
             }
@@ -262,7 +296,10 @@ pub fn check_commands(commands: &Value) -> Result<(), String> {
         if !ok {
             return Err(format!("BOT_COMMAND_INVALID: {name:?}"));
         }
-        let description = c.get("description").and_then(Value::as_str).unwrap_or_default();
+        let description = c
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !(1..=256).contains(&description.chars().count()) {
             return Err(format!("BOT_COMMAND_DESCRIPTION_INVALID for {name}"));
         }
@@ -277,7 +314,10 @@ mod tests {
 
     #[test]
     fn html_tags_must_be_supported_and_balanced() {
-        assert_eq!(parse_html("<b>Hi</b> &lt;you&gt; &amp; AT&T").unwrap(), "Hi <you> & AT&T");
+        assert_eq!(
+            parse_html("<b>Hi</b> &lt;you&gt; &amp; AT&T").unwrap(),
+            "Hi <you> & AT&T"
+        );
         assert!(parse_html("<b>open").is_err());
         assert!(parse_html("<div>x</div>").is_err());
         assert!(parse_html("<b><i>x</b></i>").is_err());
@@ -308,11 +348,23 @@ mod tests {
 
     #[test]
     fn buttons_are_checked() {
-        assert!(check_reply_markup(&json!({"inline_keyboard": [[{"text": "a", "callback_data": "x".repeat(65)}]]})).is_err());
+        assert!(check_reply_markup(
+            &json!({"inline_keyboard": [[{"text": "a", "callback_data": "x".repeat(65)}]]})
+        )
+        .is_err());
         assert!(check_reply_markup(&json!({"inline_keyboard": [[{"text": "a"}]]})).is_err());
-        assert!(check_reply_markup(&json!({"inline_keyboard": [[{"text": "", "callback_data": "x"}]]})).is_err());
-        assert!(check_reply_markup(&json!({"inline_keyboard": [[{"text": "a", "callback_data": "x"}]]})).is_ok());
-        assert!(check_reply_markup(&json!({"keyboard": [[{"text": "a", "request_location": true}]]})).is_ok());
+        assert!(check_reply_markup(
+            &json!({"inline_keyboard": [[{"text": "", "callback_data": "x"}]]})
+        )
+        .is_err());
+        assert!(check_reply_markup(
+            &json!({"inline_keyboard": [[{"text": "a", "callback_data": "x"}]]})
+        )
+        .is_ok());
+        assert!(check_reply_markup(
+            &json!({"keyboard": [[{"text": "a", "request_location": true}]]})
+        )
+        .is_ok());
         assert!(check_reply_markup(&json!({"keyboard": []})).is_err());
     }
 

@@ -29,15 +29,23 @@ fn bot_user() -> Value {
 
 pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     match method {
-        "getMe" => Ok(json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME,
+        "getMe" => Ok(
+            json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME,
                              "can_join_groups": true, "can_read_all_group_messages": false,
                              "supports_inline_queries": false, "can_connect_to_business": false,
-                             "has_main_web_app": false})),
+                             "has_main_web_app": false}),
+        ),
         "getUpdates" => get_updates(inner, &params.values).await,
         "deleteWebhook" | "sendChatAction" | "deleteMyCommands" => Ok(json!(true)),
-        "getWebhookInfo" => Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
+        "getWebhookInfo" => {
+            Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
+        }
         "setMyCommands" => {
-            let commands = params.values.get("commands").cloned().unwrap_or(Value::Null);
+            let commands = params
+                .values
+                .get("commands")
+                .cloned()
+                .unwrap_or(Value::Null);
             limits::check_commands(&commands).map_err(bad)?;
             lock(inner).commands.push(Value::Object(params.values));
             Ok(json!(true))
@@ -48,12 +56,18 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
                 set.get("scope") == params.values.get("scope")
                     && set.get("language_code") == params.values.get("language_code")
             });
-            Ok(found.and_then(|s| s.get("commands").cloned()).unwrap_or(json!([])))
+            Ok(found
+                .and_then(|s| s.get("commands").cloned())
+                .unwrap_or(json!([])))
         }
         "answerCallbackQuery" => answer_callback(inner, params.values),
         "getFile" => get_file(inner, &params.values),
-        "sendMessage" | "sendPhoto" | "sendDocument" | "sendVenue" | "sendLocation" => send(inner, method, params),
-        "editMessageText" | "editMessageReplyMarkup" | "editMessageCaption" => edit(inner, method, params.values),
+        "sendMessage" | "sendPhoto" | "sendDocument" | "sendVenue" | "sendLocation" => {
+            send(inner, method, params)
+        }
+        "editMessageText" | "editMessageReplyMarkup" | "editMessageCaption" => {
+            edit(inner, method, params.values)
+        }
         "deleteMessage" => {
             let mut w = lock(inner);
             let (chat, id) = target(&params.values)?;
@@ -71,8 +85,16 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
 
 async fn get_updates(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let limit = params.get("limit").and_then(Value::as_i64).unwrap_or(100).clamp(1, 100) as usize;
-    let timeout = params.get("timeout").and_then(Value::as_i64).unwrap_or(0).clamp(0, 50) as u64;
+    let limit = params
+        .get("limit")
+        .and_then(Value::as_i64)
+        .unwrap_or(100)
+        .clamp(1, 100) as usize;
+    let timeout = params
+        .get("timeout")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .clamp(0, 50) as u64;
     let deadline = Instant::now() + Duration::from_secs(timeout);
     {
         let mut w = lock(inner);
@@ -114,7 +136,9 @@ fn answer_callback(inner: &Arc<Inner>, params: Map<String, Value>) -> Outcome {
         .to_owned();
     if let Some(text) = params.get("text").and_then(Value::as_str) {
         if text.chars().count() > limits::MAX_CALLBACK_ANSWER {
-            return Err(bad("MESSAGE_TOO_LONG: callback answer text over 200 characters"));
+            return Err(bad(
+                "MESSAGE_TOO_LONG: callback answer text over 200 characters",
+            ));
         }
     }
     let mut w = lock(inner);
@@ -123,18 +147,25 @@ fn answer_callback(inner: &Arc<Inner>, params: Map<String, Value>) -> Outcome {
             *slot = Some(Value::Object(params));
             Ok(json!(true))
         }
-        _ => Err(bad("query is too old and response timeout expired or query ID is invalid")),
+        _ => Err(bad(
+            "query is too old and response timeout expired or query ID is invalid",
+        )),
     }
 }
 
 fn get_file(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome {
-    let id = params.get("file_id").and_then(Value::as_str).unwrap_or_default();
+    let id = params
+        .get("file_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let w = lock(inner);
     let (path, bytes) = w.files.get(id).ok_or_else(|| bad("invalid file_id"))?;
     if bytes.len() > 20 * 1024 * 1024 {
         return Err(bad("file is too big"));
     }
-    Ok(json!({"file_id": id, "file_unique_id": format!("u{id}"), "file_size": bytes.len(), "file_path": path}))
+    Ok(
+        json!({"file_id": id, "file_unique_id": format!("u{id}"), "file_size": bytes.len(), "file_path": path}),
+    )
 }
 
 /// Applies the configured rate limit to a sending method.
@@ -144,7 +175,12 @@ fn throttle(w: &mut World) -> Result<(), Refusal> {
     };
     let now = Instant::now();
     let window = Duration::from_secs(1);
-    while w.faults.recent_sends.front().is_some_and(|t| now.duration_since(*t) > window) {
+    while w
+        .faults
+        .recent_sends
+        .front()
+        .is_some_and(|t| now.duration_since(*t) > window)
+    {
         w.faults.recent_sends.pop_front();
     }
     if w.faults.recent_sends.len() >= per_second as usize {
@@ -188,15 +224,28 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     let mode = parse_mode(&values);
     let (kind, raw, file): (&'static str, String, Option<Vec<u8>>) = match method {
         "sendMessage" => {
-            let text = values.get("text").and_then(Value::as_str).unwrap_or_default();
+            let text = values
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
             ("text", text.to_owned(), None)
         }
         "sendPhoto" | "sendDocument" => {
-            let caption = values.get("caption").and_then(Value::as_str).unwrap_or_default();
+            let caption = values
+                .get("caption")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             limits::check_text("caption", caption, mode, MAX_CAPTION, 0).map_err(bad)?;
-            let field = if method == "sendPhoto" { "photo" } else { "document" };
-            let bytes = match (params.files.get(field), values.get(field).and_then(Value::as_str)) {
+            let field = if method == "sendPhoto" {
+                "photo"
+            } else {
+                "document"
+            };
+            let bytes = match (
+                params.files.get(field),
+                values.get(field).and_then(Value::as_str),
+            ) {
                 (Some(bytes), _) => bytes.clone(),
                 (None, Some(file_id)) => {
                     let w = lock(inner);
@@ -210,17 +259,35 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
             if bytes.is_empty() {
                 return Err(bad("file must be non-empty"));
             }
-            (if method == "sendPhoto" { "photo" } else { "document" }, caption.to_owned(), Some(bytes))
+            (
+                if method == "sendPhoto" {
+                    "photo"
+                } else {
+                    "document"
+                },
+                caption.to_owned(),
+                Some(bytes),
+            )
         }
         "sendVenue" | "sendLocation" => {
-            let lat = values.get("latitude").and_then(Value::as_f64).unwrap_or(f64::NAN);
-            let lng = values.get("longitude").and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let lat = values
+                .get("latitude")
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN);
+            let lng = values
+                .get("longitude")
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN);
             if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
                 return Err(bad("wrong coordinates"));
             }
             if method == "sendVenue" {
                 for f in ["title", "address"] {
-                    if values.get(f).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
+                    if values
+                        .get(f)
+                        .and_then(Value::as_str)
+                        .is_none_or(|s| s.trim().is_empty())
+                    {
                         return Err(bad(format!("venue {f} must be non-empty")));
                     }
                 }
@@ -248,7 +315,8 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     let message_id = info.next_message_id;
     info.next_message_id += 1;
 
-    let mut result = json!({"message_id": message_id, "from": bot_user(), "chat": chat_json, "date": now()});
+    let mut result =
+        json!({"message_id": message_id, "from": bot_user(), "chat": chat_json, "date": now()});
     match kind {
         "text" => result["text"] = json!(visible),
         "photo" | "document" => {
@@ -270,7 +338,8 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
             }
         }
         "venue" | "location" => {
-            let location = json!({"latitude": values["latitude"], "longitude": values["longitude"]});
+            let location =
+                json!({"latitude": values["latitude"], "longitude": values["longitude"]});
             result["location"] = location.clone();
             if kind == "venue" {
                 result["venue"] = json!({"location": location, "title": values["title"], "address": values["address"]});
@@ -279,7 +348,10 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
         _ => {}
     }
     let markup = values.get("reply_markup").cloned();
-    if let Some(m) = markup.as_ref().filter(|m| m.get("inline_keyboard").is_some()) {
+    if let Some(m) = markup
+        .as_ref()
+        .filter(|m| m.get("inline_keyboard").is_some())
+    {
         result["reply_markup"] = m.clone();
     }
     w.messages.push(BotMessage {
@@ -305,26 +377,45 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
     }
     let (chat, id) = target(&values)?;
     check_markup(&values)?;
-    if values.get("reply_markup").is_some_and(|m| m.get("inline_keyboard").is_none()) {
+    if values
+        .get("reply_markup")
+        .is_some_and(|m| m.get("inline_keyboard").is_none())
+    {
         return Err(bad("only inline keyboards can be edited into a message"));
     }
     let mode = parse_mode(&values);
     let new_text = match method {
         "editMessageText" => {
-            let text = values.get("text").and_then(Value::as_str).unwrap_or_default();
+            let text = values
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
-            Some((text.to_owned(), limits::visible_text(text, mode).map_err(bad)?))
+            Some((
+                text.to_owned(),
+                limits::visible_text(text, mode).map_err(bad)?,
+            ))
         }
         "editMessageCaption" => {
-            let text = values.get("caption").and_then(Value::as_str).unwrap_or_default();
+            let text = values
+                .get("caption")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             limits::check_text("caption", text, mode, MAX_CAPTION, 0).map_err(bad)?;
-            Some((text.to_owned(), limits::visible_text(text, mode).map_err(bad)?))
+            Some((
+                text.to_owned(),
+                limits::visible_text(text, mode).map_err(bad)?,
+            ))
         }
         _ => None,
     };
     let mut w = lock(inner);
     throttle(&mut w)?;
-    let chat_json = w.chats.get(&chat).map(|c| c.json.clone()).ok_or_else(|| bad("chat not found"))?;
+    let chat_json = w
+        .chats
+        .get(&chat)
+        .map(|c| c.json.clone())
+        .ok_or_else(|| bad("chat not found"))?;
     let msg = w
         .messages
         .iter_mut()
@@ -336,9 +427,14 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
         _ => return Err(bad("there is no text in the message to edit")),
     }
     // An inline keyboard is what stays on screen; a reply keyboard sent with it is not part of it.
-    let old_inline = msg.reply_markup.clone().filter(|m| m.get("inline_keyboard").is_some());
+    let old_inline = msg
+        .reply_markup
+        .clone()
+        .filter(|m| m.get("inline_keyboard").is_some());
     let new_markup = values.get("reply_markup").cloned();
-    let same_text = new_text.as_ref().is_none_or(|(_, visible)| *visible == msg.text);
+    let same_text = new_text
+        .as_ref()
+        .is_none_or(|(_, visible)| *visible == msg.text);
     let same_markup = old_inline == new_markup
         || (new_markup.is_none() && old_inline.as_ref().is_none_or(is_empty_keyboard));
     if same_text && same_markup {

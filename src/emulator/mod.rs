@@ -106,8 +106,14 @@ impl BotMessage {
             .into_iter()
             .map(|b| {
                 (
-                    b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                    b.get("callback_data").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    b.get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    b.get("callback_data")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                 )
             })
             .collect()
@@ -119,7 +125,11 @@ impl BotMessage {
             .into_iter()
             .map(|b| match b {
                 Value::String(s) => s,
-                b => b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                b => b
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect()
     }
@@ -234,7 +244,11 @@ impl Emulator {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Emulator { inner, addr, server })
+        Ok(Emulator {
+            inner,
+            addr,
+            server,
+        })
     }
 
     /// The URL to give the bot as `TELOXIDE_API_URL`.
@@ -316,7 +330,12 @@ impl Emulator {
     pub fn send_text(&self, user: i64, text: &str) -> i64 {
         let mut fields = json!({"text": text});
         if let Some(cmd) = text.strip_prefix('/') {
-            let len = 1 + cmd.split_whitespace().next().unwrap_or_default().encode_utf16().count();
+            let len = 1 + cmd
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .encode_utf16()
+                .count();
             fields["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
         }
         self.send_message_fields(user, fields)
@@ -332,7 +351,10 @@ impl Emulator {
     }
 
     pub fn send_location(&self, user: i64, latitude: f64, longitude: f64) -> i64 {
-        self.send_message_fields(user, json!({"location": {"latitude": latitude, "longitude": longitude}}))
+        self.send_message_fields(
+            user,
+            json!({"location": {"latitude": latitude, "longitude": longitude}}),
+        )
     }
 
     pub fn send_sticker(&self, user: i64) -> i64 {
@@ -423,9 +445,15 @@ impl Emulator {
         }
         let bot = json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME});
         let (old, new) = if blocked {
-            (json!({"status": "member", "user": bot}), json!({"status": "kicked", "user": bot, "until_date": 0}))
+            (
+                json!({"status": "member", "user": bot}),
+                json!({"status": "kicked", "user": bot, "until_date": 0}),
+            )
         } else {
-            (json!({"status": "kicked", "user": bot, "until_date": 0}), json!({"status": "member", "user": bot}))
+            (
+                json!({"status": "kicked", "user": bot, "until_date": 0}),
+                json!({"status": "member", "user": bot}),
+            )
         };
         self.push_update(
             "my_chat_member",
@@ -436,13 +464,20 @@ impl Emulator {
     /// `user` presses the inline button labelled `label` on the bot's message. Panics when the
     /// message has no such button (a test asking for a button that is not there is wrong).
     pub fn press(&self, user: i64, message: &BotMessage, label: &str) -> String {
-        let current = self.message(message.chat_id, message.message_id).expect("message exists");
+        let current = self
+            .message(message.chat_id, message.message_id)
+            .expect("message exists");
         let data = current
             .inline_buttons()
             .into_iter()
             .find(|(text, _)| text == label)
             .map(|(_, data)| data)
-            .unwrap_or_else(|| panic!("no button {label:?} on message: {:?}", current.inline_buttons()));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no button {label:?} on message: {:?}",
+                    current.inline_buttons()
+                )
+            });
         self.press_data(user, message.chat_id, message.message_id, &data)
     }
 
@@ -454,7 +489,11 @@ impl Emulator {
             w.next_callback += 1;
             let query_id = format!("cbq-{}", w.next_callback);
             w.callbacks.insert(query_id.clone(), None);
-            let chat_json = w.chats.get(&chat).map(|c| c.json.clone()).unwrap_or(json!({"id": chat, "type": "private"}));
+            let chat_json = w
+                .chats
+                .get(&chat)
+                .map(|c| c.json.clone())
+                .unwrap_or(json!({"id": chat, "type": "private"}));
             let message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
                                  "from": {"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot"},
                                  "text": "…"});
@@ -507,7 +546,8 @@ impl Emulator {
             {
                 let mut w = self.world();
                 let taken = w.cursors.get(&chat).copied().unwrap_or(0);
-                let mine: Vec<&BotMessage> = w.messages.iter().filter(|m| m.chat_id == chat).collect();
+                let mine: Vec<&BotMessage> =
+                    w.messages.iter().filter(|m| m.chat_id == chat).collect();
                 if let Some(next) = mine.get(taken).map(|m| (*m).clone()) {
                     w.cursors.insert(chat, taken + 1);
                     return Some(next);
@@ -524,7 +564,12 @@ impl Emulator {
     pub fn untaken(&self, chat: i64) -> Vec<BotMessage> {
         let w = self.world();
         let taken = w.cursors.get(&chat).copied().unwrap_or(0);
-        w.messages.iter().filter(|m| m.chat_id == chat).skip(taken).cloned().collect()
+        w.messages
+            .iter()
+            .filter(|m| m.chat_id == chat)
+            .skip(taken)
+            .cloned()
+            .collect()
     }
 
     /// A bot message as it stands now.
@@ -575,7 +620,11 @@ impl Emulator {
 
     /// How many requests of `method` (any case) the bot made.
     pub fn request_count(&self, method: &str) -> u64 {
-        self.world().requests.get(&method.to_ascii_lowercase()).copied().unwrap_or(0)
+        self.world()
+            .requests
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Answers 429 past `per_second` sends (None: no limit).
@@ -590,7 +639,10 @@ impl Emulator {
 }
 
 fn lock(inner: &Inner) -> MutexGuard<'_, World> {
-    inner.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    inner
+        .world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn now() -> i64 {
@@ -609,7 +661,11 @@ fn error(code: u16, description: &str, parameters: Option<Value>) -> Response {
     if let Some(p) = parameters {
         body["parameters"] = p;
     }
-    (StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST), axum::Json(body)).into_response()
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 /// A request's parameters, whatever its encoding, with the names of its file parts.
@@ -618,7 +674,11 @@ struct Params {
     files: HashMap<String, Vec<u8>>,
 }
 
-async fn read_params(req: Request, spec_method: Option<&spec::Method>, spec: &ApiSpec) -> Result<Params, String> {
+async fn read_params(
+    req: Request,
+    spec_method: Option<&spec::Method>,
+    spec: &ApiSpec,
+) -> Result<Params, String> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -629,7 +689,9 @@ async fn read_params(req: Request, spec_method: Option<&spec::Method>, spec: &Ap
     let mut values = Map::new();
     let mut files = HashMap::new();
     if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| e.to_string())?;
+        let mut multipart = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| e.to_string())?;
         while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
             let name = field.name().unwrap_or_default().to_owned();
             let is_file = field.file_name().is_some();
@@ -737,7 +799,10 @@ fn record(inner: &Inner, method: &str, description: &str) {
 
 async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
     let spec = inner.spec;
-    *lock(inner).requests.entry(method.to_ascii_lowercase()).or_default() += 1;
+    *lock(inner)
+        .requests
+        .entry(method.to_ascii_lowercase())
+        .or_default() += 1;
     let Some(spec_method) = spec.method(method) else {
         record(inner, method, "Not Found: method not found");
         return error(404, "Not Found: method not found", None);

@@ -58,7 +58,8 @@ pub struct ApiSpec {
     types: HashMap<String, TypeDef>,
 }
 
-static SPEC: LazyLock<ApiSpec> = LazyLock::new(|| ApiSpec::parse(SPEC_JSON).expect("embedded spec parses"));
+static SPEC: LazyLock<ApiSpec> =
+    LazyLock::new(|| ApiSpec::parse(SPEC_JSON).expect("embedded spec parses"));
 
 impl ApiSpec {
     pub fn get() -> &'static ApiSpec {
@@ -101,7 +102,12 @@ impl ApiSpec {
     }
 
     /// Problems with `params` for `method`; `files` names the multipart parts that were files.
-    pub fn check(&self, method: &Method, params: &Map<String, Value>, files: &HashSet<String>) -> Vec<String> {
+    pub fn check(
+        &self,
+        method: &Method,
+        params: &Map<String, Value>,
+        files: &HashSet<String>,
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         for field in &method.fields {
             if field.required && !params.contains_key(&field.name) && !files.contains(&field.name) {
@@ -117,7 +123,9 @@ impl ApiSpec {
         for name in files {
             match method.field(name) {
                 Some(f) if f.types.iter().any(|t| t == "InputFile") => {}
-                Some(_) => problems.push(format!("`{name}` was sent as a file but does not take one")),
+                Some(_) => {
+                    problems.push(format!("`{name}` was sent as a file but does not take one"))
+                }
                 // A file part referenced by attach:// from another field (media groups).
                 None => {}
             }
@@ -125,7 +133,14 @@ impl ApiSpec {
         problems
     }
 
-    fn check_field(&self, field: &Field, value: &Value, path: &str, files: &HashSet<String>, out: &mut Vec<String>) {
+    fn check_field(
+        &self,
+        field: &Field,
+        value: &Value,
+        path: &str,
+        files: &HashSet<String>,
+        out: &mut Vec<String>,
+    ) {
         let mut first_failure = None;
         for ty in &field.types {
             let mut found = Vec::new();
@@ -142,7 +157,14 @@ impl ApiSpec {
         out.extend(found);
     }
 
-    fn check_type(&self, ty: &str, value: &Value, path: &str, files: &HashSet<String>, out: &mut Vec<String>) {
+    fn check_type(
+        &self,
+        ty: &str,
+        value: &Value,
+        path: &str,
+        files: &HashSet<String>,
+        out: &mut Vec<String>,
+    ) {
         if let Some(inner) = ty.strip_prefix("Array of ") {
             match value.as_array() {
                 Some(items) => {
@@ -173,7 +195,14 @@ impl ApiSpec {
         }
     }
 
-    fn check_object(&self, ty: &str, value: &Value, path: &str, files: &HashSet<String>, out: &mut Vec<String>) {
+    fn check_object(
+        &self,
+        ty: &str,
+        value: &Value,
+        path: &str,
+        files: &HashSet<String>,
+        out: &mut Vec<String>,
+    ) {
         let Some(def) = self.types.get(ty) else {
             out.push(format!("`{path}`: the spec has no type {ty}"));
             return;
@@ -185,12 +214,18 @@ impl ApiSpec {
                 found.is_empty()
             });
             if !fits {
-                out.push(format!("`{path}` is none of {ty}'s kinds: {}", short(value)));
+                out.push(format!(
+                    "`{path}` is none of {ty}'s kinds: {}",
+                    short(value)
+                ));
             }
             return;
         }
         let Some(obj) = value.as_object() else {
-            out.push(format!("`{path}` must be an object ({ty}), got {}", short(value)));
+            out.push(format!(
+                "`{path}` must be an object ({ty}), got {}",
+                short(value)
+            ));
             return;
         };
         for field in &def.fields {
@@ -207,7 +242,9 @@ impl ApiSpec {
         // A `type` discriminator must name this kind (BotCommandScopeChat has type "chat").
         if let (Some(Value::String(kind)), Some(expected)) = (obj.get("type"), discriminator(ty)) {
             if kind != &expected {
-                out.push(format!("`{path}.type` is {kind:?}, not {expected:?} for {ty}"));
+                out.push(format!(
+                    "`{path}.type` is {kind:?}, not {expected:?} for {ty}"
+                ));
             }
         }
     }
@@ -221,8 +258,16 @@ impl ApiSpec {
 /// For the kinds of a tagged union (BotCommandScopeChat, InputMediaPhoto, ...), the value their
 /// `type` field must have, derived from the name as the Bot API does.
 fn discriminator(ty: &str) -> Option<String> {
-    const UNIONS: [&str; 5] = ["BotCommandScope", "InputMedia", "MenuButton", "ReactionType", "InputPaidMedia"];
-    let union = UNIONS.iter().find(|u| ty.starts_with(*u) && ty.len() > u.len())?;
+    const UNIONS: [&str; 5] = [
+        "BotCommandScope",
+        "InputMedia",
+        "MenuButton",
+        "ReactionType",
+        "InputPaidMedia",
+    ];
+    let union = UNIONS
+        .iter()
+        .find(|u| ty.starts_with(*u) && ty.len() > u.len())?;
     let rest = &ty[union.len()..];
     // CamelCase to snake_case: ChatAdministrators -> chat_administrators.
     let mut out = String::new();
@@ -279,7 +324,11 @@ mod tests {
     #[test]
     fn missing_unknown_and_mistyped_fields_are_caught() {
         assert!(check("sendMessage", json!({"chat_id": 5}))[0].contains("`text` is missing"));
-        assert!(check("sendMessage", json!({"chat_id": 5, "text": "x", "colour": 1}))[0].contains("unknown parameter"));
+        assert!(check(
+            "sendMessage",
+            json!({"chat_id": 5, "text": "x", "colour": 1})
+        )[0]
+        .contains("unknown parameter"));
         assert!(!check("sendMessage", json!({"chat_id": true, "text": "x"})).is_empty());
         let nested = check(
             "sendMessage",
@@ -305,9 +354,14 @@ mod tests {
 
     #[test]
     fn spec_copy_matches_shared_reference() {
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/telegram-bot-api/api.json");
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/telegram-bot-api/api.json");
         if let Ok(reference) = std::fs::read_to_string(&shared) {
-            assert!(reference == SPEC_JSON, "spec/telegram-bot-api.json differs from {}", shared.display());
+            assert!(
+                reference == SPEC_JSON,
+                "spec/telegram-bot-api.json differs from {}",
+                shared.display()
+            );
         }
     }
 }

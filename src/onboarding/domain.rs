@@ -234,8 +234,14 @@ mod tests {
         assert_eq!(RiderName::parse(&"字".repeat(65)), Err(InputError::TooLong));
         assert!(RiderName::parse(&"字".repeat(64)).is_ok());
         assert_eq!(RiderName::parse("/start"), Err(InputError::BadCharacters));
-        assert_eq!(RiderName::parse("a\u{0007}b"), Err(InputError::BadCharacters));
-        assert_eq!(RiderName::parse(&"x".repeat(5000)), Err(InputError::TooLong));
+        assert_eq!(
+            RiderName::parse("a\u{0007}b"),
+            Err(InputError::BadCharacters)
+        );
+        assert_eq!(
+            RiderName::parse(&"x".repeat(5000)),
+            Err(InputError::TooLong)
+        );
     }
 
     #[test]
@@ -247,7 +253,10 @@ mod tests {
             Platform::from_text("闪送"),
             Ok(Platform::Other("闪送".into()))
         );
-        assert_eq!(Platform::from_text(&"x".repeat(41)), Err(InputError::TooLong));
+        assert_eq!(
+            Platform::from_text(&"x".repeat(41)),
+            Err(InputError::TooLong)
+        );
     }
 
     #[test]
@@ -261,8 +270,14 @@ mod tests {
 
     #[test]
     fn phones_are_normalised() {
-        assert_eq!(Phone::parse("8613812345678").unwrap().as_str(), "+8613812345678");
-        assert_eq!(Phone::parse("+86 138-1234-5678").unwrap().as_str(), "+8613812345678");
+        assert_eq!(
+            Phone::parse("8613812345678").unwrap().as_str(),
+            "+8613812345678"
+        );
+        assert_eq!(
+            Phone::parse("+86 138-1234-5678").unwrap().as_str(),
+            "+8613812345678"
+        );
         assert_eq!(Phone::parse("12345"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse("+86abc"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse(&"1".repeat(16)), Err(InputError::NotAPhone));

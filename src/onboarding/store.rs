@@ -93,11 +93,12 @@ pub async fn take_pending_payload(
     conn: &mut SqliteConnection,
     id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
-    let payload: Option<String> = sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .flatten();
+    let payload: Option<String> =
+        sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
     if payload.is_some() {
         sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = ?")
             .bind(id.0)
@@ -115,7 +116,10 @@ pub struct Profile {
     pub phone: Option<String>,
 }
 
-pub async fn profile(conn: &mut SqliteConnection, id: UserId) -> Result<Option<Profile>, sqlx::Error> {
+pub async fn profile(
+    conn: &mut SqliteConnection,
+    id: UserId,
+) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as("SELECT name, platform, phone FROM users WHERE id = ? AND status = 'registered'")
         .bind(id.0)
         .fetch_optional(conn)

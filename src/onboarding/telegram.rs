@@ -5,7 +5,8 @@
 use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageTextSetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, ParseMode,
+    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
+    ParseMode,
 };
 use teloxide::utils::html;
 
@@ -21,7 +22,10 @@ use crate::users::{self, Status};
 fn consent_keyboard(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![
         InlineKeyboardButton::callback(tr!(lang, "btn-accept"), Callback::Consent.encode()),
-        InlineKeyboardButton::callback(tr!(lang, "btn-switch-lang"), Callback::Lang(lang.other()).encode()),
+        InlineKeyboardButton::callback(
+            tr!(lang, "btn-switch-lang"),
+            Callback::Lang(lang.other()).encode(),
+        ),
     ]])
 }
 
@@ -37,7 +41,9 @@ fn name_keyboard(lang: Lang, suggestion: Option<&RiderName>) -> KeyboardMarkup {
         rows.push(vec![KeyboardButton::new(name.as_str())]);
     }
     rows.push(vec![keyboards::cancel_button(lang)]);
-    KeyboardMarkup::new(rows).resize_keyboard().one_time_keyboard()
+    KeyboardMarkup::new(rows)
+        .resize_keyboard()
+        .one_time_keyboard()
 }
 
 fn platform_keyboard(lang: Lang) -> KeyboardMarkup {
@@ -65,16 +71,25 @@ fn phone_keyboard(lang: Lang) -> KeyboardMarkup {
 
 fn delete_keyboard(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![
-        InlineKeyboardButton::callback(tr!(lang, "btn-delete-yes"), Callback::Delete(true).encode()),
-        InlineKeyboardButton::callback(tr!(lang, "btn-delete-no"), Callback::Delete(false).encode()),
+        InlineKeyboardButton::callback(
+            tr!(lang, "btn-delete-yes"),
+            Callback::Delete(true).encode(),
+        ),
+        InlineKeyboardButton::callback(
+            tr!(lang, "btn-delete-no"),
+            Callback::Delete(false).encode(),
+        ),
     ]])
 }
 
 /// Starts onboarding: the privacy notice with Accept and a language switch.
 pub async fn begin(ctx: &Ctx) -> HandlerResult {
     ctx.set_state(State::Consent).await?;
-    ctx.send_with(tr!(ctx.lang(), "privacy-notice"), consent_keyboard(ctx.lang()))
-        .await?;
+    ctx.send_with(
+        tr!(ctx.lang(), "privacy-notice"),
+        consent_keyboard(ctx.lang()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -84,14 +99,17 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     match state {
         State::Idle => return menu::show(ctx).await,
         State::Consent => {
-            ctx.send_with(tr!(lang, "privacy-notice"), consent_keyboard(lang)).await?;
+            ctx.send_with(tr!(lang, "privacy-notice"), consent_keyboard(lang))
+                .await?;
         }
         State::Name => {
             // The suggestion needs the sender; a re-prompt offers the typed answer only.
-            ctx.send_with(tr!(lang, "ask-name"), name_keyboard(lang, None)).await?;
+            ctx.send_with(tr!(lang, "ask-name"), name_keyboard(lang, None))
+                .await?;
         }
         State::Platform { .. } => {
-            ctx.send_with(tr!(lang, "ask-platform"), platform_keyboard(lang)).await?;
+            ctx.send_with(tr!(lang, "ask-platform"), platform_keyboard(lang))
+                .await?;
         }
         State::PlatformOther { .. } => {
             ctx.send_with(
@@ -101,10 +119,12 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
             .await?;
         }
         State::Phone { .. } => {
-            ctx.send_with(tr!(lang, "ask-phone"), phone_keyboard(lang)).await?;
+            ctx.send_with(tr!(lang, "ask-phone"), phone_keyboard(lang))
+                .await?;
         }
         State::ConfirmDelete => {
-            ctx.send_with(tr!(lang, "delete-confirm"), delete_keyboard(lang)).await?;
+            ctx.send_with(tr!(lang, "delete-confirm"), delete_keyboard(lang))
+                .await?;
         }
     }
     Ok(())
@@ -128,8 +148,11 @@ pub async fn start(ctx: &Ctx, state: State, payload: &str) -> HandlerResult {
             ctx.set_state(State::Idle).await?;
         }
         let name = html::escape(ctx.user.name.as_deref().unwrap_or_default());
-        ctx.send_with(tr!(ctx.lang(), "already-registered", name = name), keyboards::main_menu(ctx.lang()))
-            .await?;
+        ctx.send_with(
+            tr!(ctx.lang(), "already-registered", name = name),
+            keyboards::main_menu(ctx.lang()),
+        )
+        .await?;
         if let Some(link) = link {
             follow_link(ctx, &link).await?;
         }
@@ -210,16 +233,20 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
 
 async fn prompt_name(ctx: &Ctx, msg: &Message) -> HandlerResult {
     let suggestion = suggested_name(msg.from.as_ref());
-    ctx.send_with(tr!(ctx.lang(), "ask-name"), name_keyboard(ctx.lang(), suggestion.as_ref()))
-        .await?;
+    ctx.send_with(
+        tr!(ctx.lang(), "ask-name"),
+        name_keyboard(ctx.lang(), suggestion.as_ref()),
+    )
+    .await?;
     Ok(())
 }
 
 async fn platform_chosen(ctx: &Ctx, name: RiderName, text: &str, other: bool) -> HandlerResult {
     // Button labels are translations; match them first so "SF Express" or "京东" map to codes.
-    let by_label = Platform::KNOWN
-        .into_iter()
-        .find(|p| p.label_key().is_some_and(|key| keyboards::is_label(text, key)));
+    let by_label = Platform::KNOWN.into_iter().find(|p| {
+        p.label_key()
+            .is_some_and(|key| keyboards::is_label(text, key))
+    });
     let parsed = match by_label {
         Some(p) => Ok(p),
         None => Platform::from_text(text),
@@ -276,7 +303,11 @@ async fn on_phone(ctx: &Ctx, msg: &Message, name: RiderName, platform: Platform)
     tx.commit().await?;
     tracing::info!(user_id = ctx.user.id.0, "rider registered");
 
-    let welcome = tr!(lang, "welcome-registered", name = html::escape(name.as_str()));
+    let welcome = tr!(
+        lang,
+        "welcome-registered",
+        name = html::escape(name.as_str())
+    );
     ctx.send_with(welcome, keyboards::main_menu(lang)).await?;
     if let Some(link) = pending.as_deref().and_then(DeepLink::parse) {
         follow_link(ctx, &link).await?;
@@ -285,7 +316,12 @@ async fn on_phone(ctx: &Ctx, msg: &Message, name: RiderName, platform: Platform)
 }
 
 /// An inline button in a private chat (already parsed; forged data never gets here).
-pub async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery, data: Callback) -> HandlerResult {
+pub async fn on_callback(
+    ctx: &Ctx,
+    state: State,
+    q: &CallbackQuery,
+    data: Callback,
+) -> HandlerResult {
     let lang = ctx.lang();
     match (data, &state) {
         (Callback::Lang(new), _) => {
@@ -318,8 +354,11 @@ pub async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery, data: Callb
             }
             ctx.set_state(State::Name).await?;
             let suggestion = suggested_name(Some(&q.from));
-            ctx.send_with(tr!(lang, "ask-name"), name_keyboard(lang, suggestion.as_ref()))
-                .await?;
+            ctx.send_with(
+                tr!(lang, "ask-name"),
+                name_keyboard(lang, suggestion.as_ref()),
+            )
+            .await?;
             Ok(())
         }
         (Callback::Delete(confirmed), State::ConfirmDelete) => {
@@ -331,7 +370,8 @@ pub async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery, data: Callb
             }
             if !confirmed {
                 ctx.set_state(State::Idle).await?;
-                ctx.send_with(tr!(lang, "delete-kept"), keyboards::main_menu(lang)).await?;
+                ctx.send_with(tr!(lang, "delete-kept"), keyboards::main_menu(lang))
+                    .await?;
                 return Ok(());
             }
             let mut tx = crate::db::begin_write(&ctx.pool).await?;
@@ -339,7 +379,8 @@ pub async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery, data: Callb
             dialogue::save(&mut tx, ctx.chat(), &State::Idle).await?;
             tx.commit().await?;
             tracing::info!(user_id = ctx.user.id.0, "personal data erased");
-            ctx.send_with(tr!(lang, "delete-done"), keyboards::remove()).await?;
+            ctx.send_with(tr!(lang, "delete-done"), keyboards::remove())
+                .await?;
             Ok(())
         }
         // A real button, but from an earlier step: say so and ask the current question.
@@ -359,7 +400,8 @@ pub async fn choose_language(ctx: &Ctx) -> HandlerResult {
         InlineKeyboardButton::callback("中文", Callback::Lang(Lang::Zh).encode()),
         InlineKeyboardButton::callback("English", Callback::Lang(Lang::En).encode()),
     ]]);
-    ctx.send_with(tr!(ctx.lang(), "language-choose"), keyboard).await?;
+    ctx.send_with(tr!(ctx.lang(), "language-choose"), keyboard)
+        .await?;
     Ok(())
 }
 
@@ -372,10 +414,12 @@ pub async fn privacy(ctx: &Ctx, state: &State) -> HandlerResult {
             let platform = p
                 .platform
                 .as_deref()
-                .map(|code| match Platform::from_code(code).and_then(|p| p.label_key()) {
-                    Some(key) => t(lang, key),
-                    None => code.to_owned(),
-                })
+                .map(
+                    |code| match Platform::from_code(code).and_then(|p| p.label_key()) {
+                        Some(key) => t(lang, key),
+                        None => code.to_owned(),
+                    },
+                )
                 .unwrap_or_default();
             tr!(
                 lang,
@@ -389,7 +433,10 @@ pub async fn privacy(ctx: &Ctx, state: &State) -> HandlerResult {
     };
     // The notice minus its last line ("tap Accept"), which only applies while onboarding.
     let notice = tr!(lang, "privacy-notice");
-    let notice = notice.rsplit_once("\n\n").map(|(head, _)| head).unwrap_or(&notice);
+    let notice = notice
+        .rsplit_once("\n\n")
+        .map(|(head, _)| head)
+        .unwrap_or(&notice);
     ctx.send(format!("{notice}\n\n{held}")).await?;
     if *state != State::Idle {
         prompt(ctx, state).await?;

@@ -55,16 +55,29 @@ pub struct RoleChange {
 }
 
 /// Makes `target` a grid officer. `actor` must be a coordinator.
-pub async fn appoint(pool: &SqlitePool, actor: UserId, target: &TargetRef) -> Result<RoleChange, RoleError> {
+pub async fn appoint(
+    pool: &SqlitePool,
+    actor: UserId,
+    target: &TargetRef,
+) -> Result<RoleChange, RoleError> {
     change(pool, actor, target, Role::GridOfficer).await
 }
 
 /// Makes a grid officer a plain rider again. `actor` must be a coordinator.
-pub async fn revoke(pool: &SqlitePool, actor: UserId, target: &TargetRef) -> Result<RoleChange, RoleError> {
+pub async fn revoke(
+    pool: &SqlitePool,
+    actor: UserId,
+    target: &TargetRef,
+) -> Result<RoleChange, RoleError> {
     change(pool, actor, target, Role::Rider).await
 }
 
-async fn change(pool: &SqlitePool, actor: UserId, target: &TargetRef, to: Role) -> Result<RoleChange, RoleError> {
+async fn change(
+    pool: &SqlitePool,
+    actor: UserId,
+    target: &TargetRef,
+    to: Role,
+) -> Result<RoleChange, RoleError> {
     let mut tx = crate::db::begin_write(pool).await?;
     let acting = users::store::find(&mut tx, actor).await?;
     if !acting.is_some_and(|u| u.is_coordinator()) {
@@ -82,7 +95,9 @@ async fn change(pool: &SqlitePool, actor: UserId, target: &TargetRef, to: Role) 
         return Err(RoleError::NotRegistered);
     }
     match (user.role, to) {
-        (Role::GridOfficer, Role::GridOfficer) => return Err(RoleError::AlreadyOfficer(user.id, user.name)),
+        (Role::GridOfficer, Role::GridOfficer) => {
+            return Err(RoleError::AlreadyOfficer(user.id, user.name))
+        }
         (Role::Rider, Role::Rider) => return Err(RoleError::NotOfficer(user.id, user.name)),
         _ => {}
     }
@@ -109,12 +124,22 @@ pub struct Bootstrap {
 
 /// Makes exactly the configured ids coordinators: new ones are promoted (created if the bot has
 /// never seen them), coordinators no longer listed go back to rider. Audited with actor "config".
-pub async fn bootstrap_coordinators(pool: &SqlitePool, ids: &[i64]) -> Result<Bootstrap, sqlx::Error> {
+pub async fn bootstrap_coordinators(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> Result<Bootstrap, sqlx::Error> {
     let mut tx = crate::db::begin_write(pool).await?;
     let mut report = Bootstrap::default();
     for &id in ids {
         if store::make_coordinator(&mut tx, UserId(id)).await? {
-            audit::record(&mut tx, Actor::Config, "make_coordinator", Some(UserId(id)), None).await?;
+            audit::record(
+                &mut tx,
+                Actor::Config,
+                "make_coordinator",
+                Some(UserId(id)),
+                None,
+            )
+            .await?;
             report.made.push(UserId(id));
         }
     }
@@ -135,8 +160,14 @@ mod tests {
 
     #[test]
     fn targets_are_ids_or_usernames() {
-        assert_eq!(TargetRef::parse("12345"), Some(TargetRef::Id(UserId(12345))));
-        assert_eq!(TargetRef::parse(" @Li_Rider "), Some(TargetRef::Username("li_rider".into())));
+        assert_eq!(
+            TargetRef::parse("12345"),
+            Some(TargetRef::Id(UserId(12345)))
+        );
+        assert_eq!(
+            TargetRef::parse(" @Li_Rider "),
+            Some(TargetRef::Username("li_rider".into()))
+        );
         assert_eq!(TargetRef::parse("-5"), None);
         assert_eq!(TargetRef::parse("@a"), None);
         assert_eq!(TargetRef::parse("@bad-name"), None);

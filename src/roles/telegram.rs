@@ -83,14 +83,24 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
             target_name,
             target_lang,
         }) => {
-            tracing::info!(actor = ctx.user.id.0, target = target.0, appoint, "role changed");
+            tracing::info!(
+                actor = ctx.user.id.0,
+                target = target.0,
+                appoint,
+                "role changed"
+            );
             let note = if appoint {
                 tr!(target_lang, "you-were-appointed")
             } else {
                 tr!(target_lang, "you-were-revoked")
             };
             // The rider may have blocked the bot; the change stands either way.
-            if let Err(err) = ctx.bot.send_message(ChatId(target.0), note).parse_mode(teloxide::types::ParseMode::Html).await {
+            if let Err(err) = ctx
+                .bot
+                .send_message(ChatId(target.0), note)
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .await
+            {
                 tracing::warn!(target = target.0, %err, "could not tell the rider about their role");
             }
             let name = who(lang, target_name.as_deref(), target);
@@ -104,9 +114,17 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
         Err(RoleError::UnknownUser) => tr!(lang, "role-unknown-user"),
         Err(RoleError::NotRegistered) => tr!(lang, "role-not-registered"),
         Err(RoleError::AlreadyOfficer(id, name)) => {
-            tr!(lang, "role-already-officer", who = who(lang, name.as_deref(), id))
+            tr!(
+                lang,
+                "role-already-officer",
+                who = who(lang, name.as_deref(), id)
+            )
         }
-        Err(RoleError::NotOfficer(id, name)) => tr!(lang, "role-not-officer", who = who(lang, name.as_deref(), id)),
+        Err(RoleError::NotOfficer(id, name)) => tr!(
+            lang,
+            "role-not-officer",
+            who = who(lang, name.as_deref(), id)
+        ),
         Err(RoleError::TargetIsCoordinator) => tr!(lang, "role-target-coordinator"),
         Err(RoleError::Db(err)) => return Err(BotError::Db(err)),
     };

@@ -55,9 +55,7 @@ pub async fn get_or_create(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    find(&mut conn, id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)
+    find(&mut conn, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
@@ -108,12 +106,11 @@ pub async fn find_by_username(
     conn: &mut SqliteConnection,
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, status, role, lang, name FROM users WHERE username = ?",
-    )
-    .bind(username.trim_start_matches('@').to_ascii_lowercase())
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id, status, role, lang, name FROM users WHERE username = ?")
+            .bind(username.trim_start_matches('@').to_ascii_lowercase())
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(User::from))
 }
 

@@ -15,7 +15,9 @@ async fn cancel_works_from_every_onboarding_state() {
         app.onboard_until(rider, step, Lang::En).await;
         assert_eq!(app.step(rider).await, *step);
         app.emu.send_text(rider, "/cancel");
-        let m = app.expect_text(rider, &first_words(Lang::En, "cancelled-unregistered")).await;
+        let m = app
+            .expect_text(rider, &first_words(Lang::En, "cancelled-unregistered"))
+            .await;
         assert!(m.removes_keyboard(), "{step}");
         assert_eq!(app.step(rider).await, "idle", "{step}");
     }
@@ -27,7 +29,8 @@ async fn the_cancel_button_works_like_the_command() {
     let rider = app.rider(2010, Some("zh"));
     app.onboard_until(rider, "phone", Lang::Zh).await;
     app.emu.send_text(rider, &t(Lang::Zh, "btn-cancel"));
-    app.expect_text(rider, &first_words(Lang::Zh, "cancelled-unregistered")).await;
+    app.expect_text(rider, &first_words(Lang::Zh, "cancelled-unregistered"))
+        .await;
     assert_eq!(app.step(rider).await, "idle");
 }
 
@@ -37,16 +40,20 @@ async fn cancel_from_delete_confirmation_and_idle_returns_to_the_menu() {
     let rider = app.rider(2011, Some("en"));
     app.register(rider, Lang::En).await;
     app.emu.send_text(rider, "/deletemydata");
-    app.expect_text(rider, &first_words(Lang::En, "delete-confirm")).await;
+    app.expect_text(rider, &first_words(Lang::En, "delete-confirm"))
+        .await;
     assert_eq!(app.step(rider).await, "confirm_delete");
     app.emu.send_text(rider, "/cancel");
-    let m = app.expect_text(rider, &first_words(Lang::En, "cancelled")).await;
+    let m = app
+        .expect_text(rider, &first_words(Lang::En, "cancelled"))
+        .await;
     assert!(m.keyboard_labels().contains(&t(Lang::En, "menu-report")));
     assert_eq!(app.step(rider).await, "idle");
     assert_eq!(app.user_row(rider).await.unwrap().0, "registered");
 
     app.emu.send_text(rider, "/cancel");
-    app.expect_text(rider, &first_words(Lang::En, "nothing-to-cancel")).await;
+    app.expect_text(rider, &first_words(Lang::En, "nothing-to-cancel"))
+        .await;
 }
 
 #[tokio::test]
@@ -69,7 +76,8 @@ async fn an_update_sent_while_the_bot_is_down_is_handled_after_restart() {
     app.stop().await;
     app.emu.send_text(rider, "Wang");
     app.start().await;
-    app.expect_text(rider, &first_words(Lang::En, "ask-platform")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-platform"))
+        .await;
 }
 
 #[tokio::test]
@@ -78,16 +86,21 @@ async fn an_idle_dialogue_is_dropped_politely_at_the_next_message() {
     let rider = app.rider(2030, Some("en"));
     app.register(rider, Lang::En).await;
     app.emu.send_text(rider, "/deletemydata");
-    app.expect_text(rider, &first_words(Lang::En, "delete-confirm")).await;
-    sqlx::query("UPDATE dialogues SET updated_at = datetime('now', '-31 minutes') WHERE chat_id = ?")
-        .bind(rider)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.expect_text(rider, &first_words(Lang::En, "delete-confirm"))
+        .await;
+    sqlx::query(
+        "UPDATE dialogues SET updated_at = datetime('now', '-31 minutes') WHERE chat_id = ?",
+    )
+    .bind(rider)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     app.emu.send_text(rider, &t(Lang::En, "menu-services"));
-    app.expect_text(rider, &first_words(Lang::En, "dialogue-expired")).await;
+    app.expect_text(rider, &first_words(Lang::En, "dialogue-expired"))
+        .await;
     // The message itself is still handled, from the main menu.
-    app.expect_text(rider, &first_words(Lang::En, "soon-services")).await;
+    app.expect_text(rider, &first_words(Lang::En, "soon-services"))
+        .await;
     assert_eq!(app.step(rider).await, "idle");
     assert_eq!(app.user_row(rider).await.unwrap().0, "registered");
 }
@@ -97,14 +110,17 @@ async fn a_state_from_an_older_release_resets_with_an_apology() {
     let app = TestApp::spawn().await;
     let rider = app.rider(2040, Some("en"));
     app.register(rider, Lang::En).await;
-    sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, datetime('now'))")
-        .bind(rider)
-        .bind(r#"{"step":"awaiting_shoe_size","size":42}"#)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, datetime('now'))",
+    )
+    .bind(rider)
+    .bind(r#"{"step":"awaiting_shoe_size","size":42}"#)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     app.emu.send_text(rider, "/help");
-    app.expect_text(rider, &first_words(Lang::En, "dialogue-reset")).await;
+    app.expect_text(rider, &first_words(Lang::En, "dialogue-reset"))
+        .await;
     app.expect_text(rider, "Rider bot").await;
     assert_eq!(app.step(rider).await, "idle");
 }
@@ -119,10 +135,11 @@ async fn a_redelivered_update_has_no_second_effect() {
     app.emu.redeliver(update);
     // Only the probe's answer follows: no second welcome.
     app.assert_silent(rider, Lang::En).await;
-    let claimed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = ?")
-        .bind(update)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let claimed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = ?")
+            .bind(update)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(claimed, 1);
 }

@@ -18,12 +18,30 @@ async fn requests_that_break_telegrams_rules_are_refused_and_recorded() {
     let bot = bot_for(&emu).await;
 
     assert!(bot.send_message(ChatId(1), "x".repeat(4097)).await.is_err());
-    assert!(bot.send_message(ChatId(1), "<b>open").parse_mode(ParseMode::Html).await.is_err());
-    assert!(bot.send_message(ChatId(1), "1.5").parse_mode(ParseMode::MarkdownV2).await.is_err());
-    let long_data = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback("a", "d".repeat(65))]]);
-    assert!(bot.send_message(ChatId(1), "x").reply_markup(long_data).await.is_err());
+    assert!(bot
+        .send_message(ChatId(1), "<b>open")
+        .parse_mode(ParseMode::Html)
+        .await
+        .is_err());
+    assert!(bot
+        .send_message(ChatId(1), "1.5")
+        .parse_mode(ParseMode::MarkdownV2)
+        .await
+        .is_err());
+    let long_data = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        "a",
+        "d".repeat(65),
+    )]]);
+    assert!(bot
+        .send_message(ChatId(1), "x")
+        .reply_markup(long_data)
+        .await
+        .is_err());
     assert!(bot.send_message(ChatId(999), "nobody").await.is_err());
-    assert!(bot.answer_callback_query(teloxide::types::CallbackQueryId("no-such-query".into())).await.is_err());
+    assert!(bot
+        .answer_callback_query(teloxide::types::CallbackQueryId("no-such-query".into()))
+        .await
+        .is_err());
 
     let violations = emu.take_violations();
     assert_eq!(violations.len(), 6, "{violations:#?}");
@@ -31,7 +49,11 @@ async fn requests_that_break_telegrams_rules_are_refused_and_recorded() {
     assert!(violations[1].description.contains("can't parse entities"));
 
     // A valid message passes and is recorded as the user would see it.
-    let sent = bot.send_message(ChatId(1), "<b>Hi</b> &amp; bye").parse_mode(ParseMode::Html).await.unwrap();
+    let sent = bot
+        .send_message(ChatId(1), "<b>Hi</b> &amp; bye")
+        .parse_mode(ParseMode::Html)
+        .await
+        .unwrap();
     assert_eq!(sent.text(), Some("Hi & bye"));
     assert!(emu.violations().is_empty());
 }
@@ -42,10 +64,18 @@ async fn an_edit_that_changes_nothing_is_refused_like_telegram_does() {
     emu.add_user(TgUser::new(1, "A", None));
     let bot = bot_for(&emu).await;
     let sent = bot.send_message(ChatId(1), "same").await.unwrap();
-    let err = bot.edit_message_text(ChatId(1), sent.id, "same").await.unwrap_err();
-    assert!(matches!(err, RequestError::Api(ApiError::MessageNotModified)), "{err:?}");
+    let err = bot
+        .edit_message_text(ChatId(1), sent.id, "same")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::MessageNotModified)),
+        "{err:?}"
+    );
     assert_eq!(emu.take_violations().len(), 1);
-    bot.edit_message_text(ChatId(1), sent.id, "changed").await.unwrap();
+    bot.edit_message_text(ChatId(1), sent.id, "changed")
+        .await
+        .unwrap();
     assert_eq!(emu.message(1, sent.id.0 as i64).unwrap().text, "changed");
 }
 
@@ -57,21 +87,33 @@ async fn faults_on_demand_blocked_rate_limited_and_bad_gateway() {
 
     emu.set_blocked(1, true);
     let err = bot.send_message(ChatId(1), "hi").await.unwrap_err();
-    assert!(matches!(err, RequestError::Api(ApiError::BotBlocked)), "{err:?}");
+    assert!(
+        matches!(err, RequestError::Api(ApiError::BotBlocked)),
+        "{err:?}"
+    );
     emu.set_blocked(1, false);
 
     emu.set_rate_limit(Some(2));
     bot.send_message(ChatId(1), "1").await.unwrap();
     bot.send_message(ChatId(1), "2").await.unwrap();
     let err = bot.send_message(ChatId(1), "3").await.unwrap_err();
-    assert!(matches!(err, RequestError::RetryAfter(s) if s.seconds() == 1), "{err:?}");
+    assert!(
+        matches!(err, RequestError::RetryAfter(s) if s.seconds() == 1),
+        "{err:?}"
+    );
     emu.set_rate_limit(None);
 
     emu.fail_get_updates(1);
     let err = bot.get_updates().await.unwrap_err();
-    assert!(format!("{err:?}").contains("502") || format!("{err:?}").contains("Bad Gateway"), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("502") || format!("{err:?}").contains("Bad Gateway"),
+        "{err:?}"
+    );
     assert!(bot.get_updates().timeout(0).await.is_ok());
-    assert!(emu.violations().is_empty(), "injected faults are not violations");
+    assert!(
+        emu.violations().is_empty(),
+        "injected faults are not violations"
+    );
 }
 
 #[tokio::test]

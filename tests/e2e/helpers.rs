@@ -34,15 +34,24 @@ impl TestApp {
         let mut env: HashMap<String, String> = HashMap::from([
             ("TELOXIDE_TOKEN".into(), emu.token().into()),
             ("TELOXIDE_API_URL".into(), emu.api_url().to_string()),
-            ("DATABASE_URL".into(), format!("sqlite://{}", dir.path().join("bot.db").display())),
-            ("MEDIA_DIR".into(), dir.path().join("media").display().to_string()),
+            (
+                "DATABASE_URL".into(),
+                format!("sqlite://{}", dir.path().join("bot.db").display()),
+            ),
+            (
+                "MEDIA_DIR".into(),
+                dir.path().join("media").display().to_string(),
+            ),
         ]);
         for (k, v) in vars {
             env.insert(k.to_string(), v.to_string());
         }
-        let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config is valid");
+        let mut config =
+            Config::from_lookup(|k| env.get(k).cloned()).expect("test config is valid");
         config.polling_timeout = Duration::from_secs(1);
-        let pool = rider_bot::db::connect_and_migrate(&config.database_url).await.unwrap();
+        let pool = rider_bot::db::connect_and_migrate(&config.database_url)
+            .await
+            .unwrap();
         emu.add_user(TgUser::new(COORDINATOR, "Coordinator", Some("zh-hans")));
         let mut app = TestApp {
             emu,
@@ -58,7 +67,9 @@ impl TestApp {
     /// Builds and runs the bot (again, after [`TestApp::stop`]).
     pub async fn start(&mut self) {
         assert!(self.running.is_none(), "already running");
-        let app = Application::build(&self.config).await.expect("application builds");
+        let app = Application::build(&self.config)
+            .await
+            .expect("application builds");
         let token = app.shutdown_token();
         let handle = tokio::spawn(async move {
             app.run_until_stopped().await.expect("dispatcher runs");
@@ -82,7 +93,8 @@ impl TestApp {
     }
 
     pub fn rider(&self, id: i64, lang: Option<&str>) -> i64 {
-        self.emu.add_user(TgUser::new(id, "Rider", lang).with_username(&format!("rider{id}")));
+        self.emu
+            .add_user(TgUser::new(id, "Rider", lang).with_username(&format!("rider{id}")));
         id
     }
 
@@ -111,7 +123,12 @@ impl TestApp {
         self.emu.send_text(chat, "/help");
         let m = self.next(chat).await;
         let help = t(lang, "help");
-        let first_line = help.lines().next().unwrap().replace("<b>", "").replace("</b>", "");
+        let first_line = help
+            .lines()
+            .next()
+            .unwrap()
+            .replace("<b>", "")
+            .replace("</b>", "");
         assert!(
             m.text.starts_with(&first_line),
             "expected only the /help probe's answer, got {:?}",
@@ -131,11 +148,12 @@ impl TestApp {
 
     /// The stored dialogue step of `chat` ("idle" when none is stored).
     pub async fn step(&self, chat: i64) -> String {
-        let json: Option<String> = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
-            .bind(chat)
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap();
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+                .bind(chat)
+                .fetch_optional(&self.pool)
+                .await
+                .unwrap();
         match json {
             None => "idle".into(),
             Some(j) => serde_json::from_str::<serde_json::Value>(&j).unwrap()["step"]
@@ -145,7 +163,16 @@ impl TestApp {
         }
     }
 
-    pub async fn user_row(&self, id: i64) -> Option<(String, String, Option<String>, Option<String>, Option<String>)> {
+    pub async fn user_row(
+        &self,
+        id: i64,
+    ) -> Option<(
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> {
         sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -157,32 +184,40 @@ impl TestApp {
     /// "consent", "name", "platform", "platform_other", "phone", or "done".
     pub async fn onboard_until(&self, rider: i64, step: &str, lang: Lang) {
         self.emu.send_text(rider, "/start");
-        let notice = self.expect_text(rider, &first_words(lang, "privacy-notice")).await;
+        let notice = self
+            .expect_text(rider, &first_words(lang, "privacy-notice"))
+            .await;
         if step == "consent" {
             return;
         }
         self.emu.press(rider, &notice, &t(lang, "btn-accept"));
-        self.expect_text(rider, &first_words(lang, "ask-name")).await;
+        self.expect_text(rider, &first_words(lang, "ask-name"))
+            .await;
         if step == "name" {
             return;
         }
         self.emu.send_text(rider, "张三");
-        self.expect_text(rider, &first_words(lang, "ask-platform")).await;
+        self.expect_text(rider, &first_words(lang, "ask-platform"))
+            .await;
         if step == "platform" {
             return;
         }
         if step == "platform_other" {
             self.emu.send_text(rider, &t(lang, "platform-other"));
-            self.expect_text(rider, &first_words(lang, "ask-platform-other")).await;
+            self.expect_text(rider, &first_words(lang, "ask-platform-other"))
+                .await;
             return;
         }
         self.emu.send_text(rider, &t(lang, "platform-meituan"));
-        self.expect_text(rider, &first_words(lang, "ask-phone")).await;
+        self.expect_text(rider, &first_words(lang, "ask-phone"))
+            .await;
         if step == "phone" {
             return;
         }
-        self.emu.send_contact(rider, "+86 138 0000 0000", Some(rider));
-        self.expect_text(rider, &first_words(lang, "welcome-registered")).await;
+        self.emu
+            .send_contact(rider, "+86 138 0000 0000", Some(rider));
+        self.expect_text(rider, &first_words(lang, "welcome-registered"))
+            .await;
         assert_eq!(step, "done", "unknown onboarding step {step}");
     }
 

@@ -15,17 +15,32 @@ async fn a_new_rider_registers_in_chinese_with_buttons_only() {
     app.emu.send_text(rider, "/start");
     let notice = app.next(rider).await;
     assert!(notice.text.contains("隐私说明"), "{}", notice.text);
-    assert!(notice.text.contains("手机号"), "the notice says what is stored: {}", notice.text);
-    let buttons: Vec<String> = notice.inline_buttons().into_iter().map(|(label, _)| label).collect();
+    assert!(
+        notice.text.contains("手机号"),
+        "the notice says what is stored: {}",
+        notice.text
+    );
+    let buttons: Vec<String> = notice
+        .inline_buttons()
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
     assert_eq!(buttons, vec![t(zh, "btn-accept"), t(zh, "btn-switch-lang")]);
     assert_eq!(app.step(rider).await, "consent");
 
     let query = app.emu.press(rider, &notice, &t(zh, "btn-accept"));
-    assert!(app.emu.wait_callback_answer(&query).await.is_some(), "the button press is answered");
+    assert!(
+        app.emu.wait_callback_answer(&query).await.is_some(),
+        "the button press is answered"
+    );
     let ask_name = app.next(rider).await;
     assert_eq!(ask_name.text, t(zh, "ask-name"));
     // The Telegram name is offered as a one-tap answer.
-    assert!(ask_name.keyboard_labels().contains(&"Rider".to_owned()), "{:?}", ask_name.keyboard_labels());
+    assert!(
+        ask_name.keyboard_labels().contains(&"Rider".to_owned()),
+        "{:?}",
+        ask_name.keyboard_labels()
+    );
     // The notice lost its buttons, so it cannot be accepted twice.
     let notice_now = app.emu.message(rider, notice.message_id).unwrap();
     assert!(notice_now.inline_buttons().is_empty());
@@ -35,7 +50,10 @@ async fn a_new_rider_registers_in_chinese_with_buttons_only() {
     assert_eq!(ask_platform.text, t(zh, "ask-platform"));
     let labels = ask_platform.keyboard_labels();
     for name in ["饿了么", "美团", "顺丰", "中通", "圆通", "韵达", "京东"] {
-        assert!(labels.contains(&name.to_owned()), "{name} missing from {labels:?}");
+        assert!(
+            labels.contains(&name.to_owned()),
+            "{name} missing from {labels:?}"
+        );
     }
 
     app.emu.send_text(rider, "美团");
@@ -49,7 +67,12 @@ async fn a_new_rider_registers_in_chinese_with_buttons_only() {
     let welcome = app.next(rider).await;
     assert_eq!(welcome.text, "🎉 欢迎您，Rider！注册成功。");
     let menu = welcome.keyboard_labels();
-    for key in ["menu-nearest", "menu-services", "menu-report", "menu-points"] {
+    for key in [
+        "menu-nearest",
+        "menu-services",
+        "menu-report",
+        "menu-points",
+    ] {
         assert!(menu.contains(&t(zh, key)), "{key} missing from {menu:?}");
     }
     let nearest = welcome.keyboard_button(&t(zh, "menu-nearest")).unwrap();
@@ -98,7 +121,8 @@ async fn another_platform_can_be_typed() {
     let rider = app.rider(1003, Some("en"));
     app.onboard_until(rider, "platform_other", Lang::En).await;
     app.emu.send_text(rider, "  Dada   Express ");
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
     app.emu.send_contact(rider, "+44 7700 900123", Some(rider));
     app.expect_text(rider, "Welcome").await;
     let row = app.user_row(rider).await.unwrap();
@@ -112,7 +136,8 @@ async fn a_typed_known_platform_name_is_recognised() {
     let rider = app.rider(1004, Some("en"));
     app.onboard_until(rider, "platform", Lang::En).await;
     app.emu.send_text(rider, "sf express");
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
     let step: String = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
         .bind(rider)
         .fetch_one(&app.pool)
@@ -128,16 +153,22 @@ async fn only_the_riders_own_contact_is_accepted() {
     app.onboard_until(rider, "phone", Lang::En).await;
 
     app.emu.send_contact(rider, "+8613811112222", Some(4242));
-    app.expect_text(rider, &first_words(Lang::En, "phone-not-own")).await;
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "phone-not-own"))
+        .await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
 
     app.emu.send_contact(rider, "+8613811112222", None);
-    app.expect_text(rider, &first_words(Lang::En, "phone-not-own")).await;
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "phone-not-own"))
+        .await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
 
     app.emu.send_text(rider, "13811112222");
-    app.expect_text(rider, &first_words(Lang::En, "phone-use-button")).await;
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "phone-use-button"))
+        .await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
 
     assert_eq!(app.user_row(rider).await.unwrap().0, "new");
     assert_eq!(app.step(rider).await, "phone");
@@ -158,15 +189,19 @@ async fn a_deep_link_before_registration_is_kept_and_answered_after() {
     assert_eq!(kept.as_deref(), Some("st-LF07"));
 
     app.emu.press(rider, &notice, &t(Lang::En, "btn-accept"));
-    app.expect_text(rider, &first_words(Lang::En, "ask-name")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-name"))
+        .await;
     app.emu.send_text(rider, "Li");
-    app.expect_text(rider, &first_words(Lang::En, "ask-platform")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-platform"))
+        .await;
     app.emu.send_text(rider, "JD Logistics");
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
     app.emu.send_contact(rider, "+8613800002222", Some(rider));
     app.expect_text(rider, "Welcome").await;
     // No capability claims station links in this release: the rider is told politely.
-    app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown")).await;
+    app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown"))
+        .await;
     let kept: Option<String> = sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
         .bind(rider)
         .fetch_one(&app.pool)
@@ -180,7 +215,8 @@ async fn a_malformed_deep_link_is_answered_and_onboarding_goes_on() {
     let app = TestApp::spawn().await;
     let rider = app.rider(1007, Some("en"));
     app.emu.send_text(rider, "/start <script>alert(1)</script>");
-    app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown")).await;
+    app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown"))
+        .await;
     app.expect_text(rider, "Privacy notice").await;
 }
 
@@ -206,10 +242,13 @@ async fn language_command_switches_replies_and_menu_labels() {
     app.emu.press(rider, &choose, "English");
     app.expect_text(rider, "Language: English").await;
     let menu = app.next(rider).await;
-    assert!(menu.keyboard_labels().contains(&t(Lang::En, "menu-nearest")));
+    assert!(menu
+        .keyboard_labels()
+        .contains(&t(Lang::En, "menu-nearest")));
     // A stale Chinese keyboard still works after the switch.
     app.emu.send_text(rider, &t(Lang::Zh, "menu-points"));
-    app.expect_text(rider, &first_words(Lang::En, "soon-points")).await;
+    app.expect_text(rider, &first_words(Lang::En, "soon-points"))
+        .await;
 }
 
 #[tokio::test]
@@ -218,9 +257,11 @@ async fn privacy_shows_what_is_held_escaped() {
     let rider = app.rider(1010, Some("en"));
     app.onboard_until(rider, "name", Lang::En).await;
     app.emu.send_text(rider, "<b>Bob</b> & co");
-    app.expect_text(rider, &first_words(Lang::En, "ask-platform")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-platform"))
+        .await;
     app.emu.send_text(rider, "Meituan");
-    app.expect_text(rider, &first_words(Lang::En, "ask-phone")).await;
+    app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
+        .await;
     app.emu.send_contact(rider, "+8613800003333", Some(rider));
     let welcome = app.expect_text(rider, "Welcome").await;
     assert!(welcome.text.contains("<b>Bob</b> & co"), "{}", welcome.text);
@@ -240,15 +281,20 @@ async fn deletemydata_erases_personal_data_after_confirmation() {
     // Refusing keeps everything.
     app.emu.send_text(rider, "/deletemydata");
     let confirm = app.next(rider).await;
-    app.emu.press(rider, &confirm, &t(Lang::En, "btn-delete-no"));
-    app.expect_text(rider, &first_words(Lang::En, "delete-kept")).await;
+    app.emu
+        .press(rider, &confirm, &t(Lang::En, "btn-delete-no"));
+    app.expect_text(rider, &first_words(Lang::En, "delete-kept"))
+        .await;
     assert_eq!(app.user_row(rider).await.unwrap().0, "registered");
 
     app.emu.send_text(rider, "/deletemydata");
     let confirm = app.next(rider).await;
     assert_eq!(confirm.text, t(Lang::En, "delete-confirm"));
-    app.emu.press(rider, &confirm, &t(Lang::En, "btn-delete-yes"));
-    let done = app.expect_text(rider, &first_words(Lang::En, "delete-done")).await;
+    app.emu
+        .press(rider, &confirm, &t(Lang::En, "btn-delete-yes"));
+    let done = app
+        .expect_text(rider, &first_words(Lang::En, "delete-done"))
+        .await;
     assert!(done.removes_keyboard());
     let row = app.user_row(rider).await.unwrap();
     assert_eq!(row, ("deleted".into(), "rider".into(), None, None, None));
@@ -260,7 +306,9 @@ async fn deletemydata_erases_personal_data_after_confirmation() {
     assert_eq!(username, None);
 
     // Pressing the old Yes again does nothing twice.
-    let q = app.emu.press_data(rider, rider, confirm.message_id, "del:yes");
+    let q = app
+        .emu
+        .press_data(rider, rider, confirm.message_id, "del:yes");
     let answer = app.emu.wait_callback_answer(&q).await.unwrap();
     assert_eq!(answer["text"], json!(t(Lang::En, "button-expired")));
     app.drain(rider).await;
@@ -276,22 +324,42 @@ async fn command_menus_are_registered_per_language_and_for_coordinators() {
     let sets = app.emu.command_sets();
     let find = |scope: Option<serde_json::Value>, lang: Option<&str>| {
         sets.iter()
-            .find(|s| s.get("scope") == scope.as_ref() && s.get("language_code").and_then(|l| l.as_str()) == lang)
+            .find(|s| {
+                s.get("scope") == scope.as_ref()
+                    && s.get("language_code").and_then(|l| l.as_str()) == lang
+            })
             .unwrap_or_else(|| panic!("no command set for {scope:?} {lang:?}: {sets:#?}"))
             .clone()
     };
     let default = find(None, None);
-    assert_eq!(default["commands"][0]["description"], json!(t(Lang::Zh, "cmd-start")));
+    assert_eq!(
+        default["commands"][0]["description"],
+        json!(t(Lang::Zh, "cmd-start"))
+    );
     let en = find(None, Some("en"));
-    assert_eq!(en["commands"][0]["description"], json!(t(Lang::En, "cmd-start")));
-    let coordinator = find(Some(json!({"type": "chat", "chat_id": COORDINATOR})), Some("en"));
+    assert_eq!(
+        en["commands"][0]["description"],
+        json!(t(Lang::En, "cmd-start"))
+    );
+    let coordinator = find(
+        Some(json!({"type": "chat", "chat_id": COORDINATOR})),
+        Some("en"),
+    );
     let names: Vec<&str> = coordinator["commands"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"appoint") && names.contains(&"revoke"), "{names:?}");
-    let rider_names: Vec<&str> = en["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"appoint") && names.contains(&"revoke"),
+        "{names:?}"
+    );
+    let rider_names: Vec<&str> = en["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
     assert!(!rider_names.contains(&"appoint"));
 }

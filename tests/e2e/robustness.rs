@@ -18,19 +18,47 @@ async fn survive_everything(app: &TestApp, rider: i64, step: &str, after: &str) 
     let answered: Vec<(&str, Send)> = vec![
         ("sticker", Box::new(|| app.emu.send_sticker(rider))),
         ("voice", Box::new(|| app.emu.send_voice(rider))),
-        ("document", Box::new(|| app.emu.send_document(rider, "a.pdf", "application/pdf", b"%PDF-1.4".to_vec()))),
-        ("location", Box::new(|| app.emu.send_location(rider, 31.3, 120.7))),
-        ("long text", Box::new(|| app.emu.send_text(rider, &long_text))),
-        ("unknown command", Box::new(|| app.emu.send_text(rider, "/frobnicate"))),
-        ("forged button", Box::new(|| app.emu.press_data(rider, rider, 1, "admin:grant-all").len() as i64)),
+        (
+            "document",
+            Box::new(|| {
+                app.emu
+                    .send_document(rider, "a.pdf", "application/pdf", b"%PDF-1.4".to_vec())
+            }),
+        ),
+        (
+            "location",
+            Box::new(|| app.emu.send_location(rider, 31.3, 120.7)),
+        ),
+        (
+            "long text",
+            Box::new(|| app.emu.send_text(rider, &long_text)),
+        ),
+        (
+            "unknown command",
+            Box::new(|| app.emu.send_text(rider, "/frobnicate")),
+        ),
+        (
+            "forged button",
+            Box::new(|| app.emu.press_data(rider, rider, 1, "admin:grant-all").len() as i64),
+        ),
     ];
     for (what, send) in &answered {
         send();
         let reply = app.next(rider).await;
-        assert!(!reply.text.is_empty() || reply.kind != "text", "{step}/{what}: empty reply");
-        assert!(!reply.text.contains(&long_text[..30]), "{step}/{what}: echoed the long text");
+        assert!(
+            !reply.text.is_empty() || reply.kind != "text",
+            "{step}/{what}: empty reply"
+        );
+        assert!(
+            !reply.text.contains(&long_text[..30]),
+            "{step}/{what}: echoed the long text"
+        );
         app.drain(rider).await;
-        assert_eq!(app.step(rider).await, after, "{step}/{what} changed the step");
+        assert_eq!(
+            app.step(rider).await,
+            after,
+            "{step}/{what} changed the step"
+        );
         if after != step {
             // Put a new rider back where they were for the next input.
             app.emu.send_text(rider, "/cancel");
@@ -39,15 +67,27 @@ async fn survive_everything(app: &TestApp, rider: i64, step: &str, after: &str) 
     }
 
     let ignored: Vec<(&str, Send)> = vec![
-        ("edited message", Box::new(|| app.emu.edit_text(rider, 1, "edited"))),
-        ("group message", Box::new(|| app.emu.group_text(GROUP, rider, "hello group"))),
-        ("channel post", Box::new(|| app.emu.channel_post(-100_777, "news"))),
+        (
+            "edited message",
+            Box::new(|| app.emu.edit_text(rider, 1, "edited")),
+        ),
+        (
+            "group message",
+            Box::new(|| app.emu.group_text(GROUP, rider, "hello group")),
+        ),
+        (
+            "channel post",
+            Box::new(|| app.emu.channel_post(-100_777, "news")),
+        ),
         ("block", Box::new(|| app.emu.set_blocked(rider, true))),
         ("unblock", Box::new(|| app.emu.set_blocked(rider, false))),
     ];
     for (what, send) in &ignored {
         let update = send();
-        assert!(app.emu.wait_confirmed(update).await, "{step}/{what} never fetched");
+        assert!(
+            app.emu.wait_confirmed(update).await,
+            "{step}/{what} never fetched"
+        );
         let lang = Lang::En;
         if *what == "block" {
             // A rider who blocked the bot cannot talk to it; the unblock that follows is checked.
@@ -55,12 +95,19 @@ async fn survive_everything(app: &TestApp, rider: i64, step: &str, after: &str) 
         }
         if after == step {
             app.assert_silent(rider, lang).await;
-            assert_eq!(app.step(rider).await, step, "{step}/{what} changed the step");
+            assert_eq!(
+                app.step(rider).await,
+                step,
+                "{step}/{what} changed the step"
+            );
         } else {
             app.drain(rider).await;
         }
     }
-    assert!(app.emu.untaken(GROUP).is_empty(), "the bot wrote in the group");
+    assert!(
+        app.emu.untaken(GROUP).is_empty(),
+        "the bot wrote in the group"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +115,10 @@ async fn every_onboarding_state_survives_every_wrong_input() {
     let app = TestApp::spawn().await;
     app.emu.add_group(GROUP, "Riders chat");
     let mut tasks = Vec::new();
-    for (i, step) in ["consent", "name", "platform", "platform_other", "phone"].into_iter().enumerate() {
+    for (i, step) in ["consent", "name", "platform", "platform_other", "phone"]
+        .into_iter()
+        .enumerate()
+    {
         let rider = app.rider(3000 + i as i64, Some("en"));
         tasks.push((rider, step));
     }
@@ -89,7 +139,11 @@ async fn the_main_menu_and_delete_confirmation_survive_every_wrong_input() {
     app.emu.send_text(rider, "/deletemydata");
     app.next(rider).await;
     survive_everything(&app, rider, "confirm_delete", "confirm_delete").await;
-    assert_eq!(app.user_row(rider).await.unwrap().0, "registered", "nothing was erased");
+    assert_eq!(
+        app.user_row(rider).await.unwrap().0,
+        "registered",
+        "nothing was erased"
+    );
 }
 
 #[tokio::test]
@@ -109,11 +163,12 @@ async fn blocking_the_bot_is_recorded_and_unblocking_clears_it() {
     assert!(app.emu.wait_confirmed(update).await);
     let mut blocked = None;
     for _ in 0..100 {
-        blocked = sqlx::query_scalar::<_, Option<String>>("SELECT blocked_at FROM users WHERE id = ?")
-            .bind(rider)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+        blocked =
+            sqlx::query_scalar::<_, Option<String>>("SELECT blocked_at FROM users WHERE id = ?")
+                .bind(rider)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
         if blocked.is_some() {
             break;
         }

@@ -28,16 +28,23 @@ async fn a_coordinator_appoints_and_revokes_by_id_and_username() {
     app.expect_text(COORDINATOR, "已经是兼职网格员").await;
 
     app.emu.send_text(COORDINATOR, "/revoke @rider4001");
-    app.expect_text(COORDINATOR, "张三 已不再是兼职网格员").await;
+    app.expect_text(COORDINATOR, "张三 已不再是兼职网格员")
+        .await;
     app.expect_text(rider, "no longer a grid officer").await;
     assert_eq!(role_of(&app, rider).await, "rider");
 
     let mut conn = app.pool.acquire().await.unwrap();
     let trail = audit::for_target(&mut conn, UserId(rider)).await.unwrap();
-    let actions: Vec<(Option<i64>, &str)> = trail.iter().map(|e| (e.actor_id, e.action.as_str())).collect();
+    let actions: Vec<(Option<i64>, &str)> = trail
+        .iter()
+        .map(|e| (e.actor_id, e.action.as_str()))
+        .collect();
     assert_eq!(
         actions,
-        vec![(Some(COORDINATOR), "appoint_grid_officer"), (Some(COORDINATOR), "revoke_grid_officer")]
+        vec![
+            (Some(COORDINATOR), "appoint_grid_officer"),
+            (Some(COORDINATOR), "revoke_grid_officer")
+        ]
     );
 }
 
@@ -70,7 +77,8 @@ async fn a_coordinator_appoints_by_replying_to_a_forwarded_message() {
         json!({"text": "/appoint", "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
                "reply_to_message": hidden}),
     );
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "forward-hidden")).await;
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "forward-hidden"))
+        .await;
 }
 
 #[tokio::test]
@@ -81,32 +89,47 @@ async fn a_rider_cannot_appoint_anyone() {
     app.register(rider, Lang::En).await;
     app.register(other, Lang::En).await;
     app.emu.send_text(rider, &format!("/appoint {other}"));
-    app.expect_text(rider, &t(Lang::En, "role-not-coordinator")).await;
+    app.expect_text(rider, &t(Lang::En, "role-not-coordinator"))
+        .await;
     assert_eq!(role_of(&app, other).await, "rider");
 
     // The domain refuses too, whatever a transport lets through.
-    let err = domain::appoint(&app.pool, UserId(rider), &TargetRef::Id(UserId(other))).await.unwrap_err();
+    let err = domain::appoint(&app.pool, UserId(rider), &TargetRef::Id(UserId(other)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, RoleError::NotCoordinator));
     let mut conn = app.pool.acquire().await.unwrap();
-    assert!(audit::for_target(&mut conn, UserId(other)).await.unwrap().is_empty());
+    assert!(audit::for_target(&mut conn, UserId(other))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn appointments_need_a_registered_known_rider() {
     let app = TestApp::spawn().await;
     app.emu.send_text(COORDINATOR, "/appoint 123456");
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-unknown-user")).await;
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-unknown-user"))
+        .await;
     app.emu.send_text(COORDINATOR, "/appoint");
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "appoint-usage")).await;
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "appoint-usage"))
+        .await;
     app.emu.send_text(COORDINATOR, "/appoint someone");
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "appoint-usage")).await;
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "appoint-usage"))
+        .await;
 
     let half = app.rider(4005, Some("en"));
     app.onboard_until(half, "name", Lang::En).await;
     app.emu.send_text(COORDINATOR, &format!("/appoint {half}"));
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-not-registered")).await;
-    app.emu.send_text(COORDINATOR, &format!("/revoke {COORDINATOR}"));
-    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-target-coordinator")).await;
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-not-registered"))
+        .await;
+    app.emu
+        .send_text(COORDINATOR, &format!("/revoke {COORDINATOR}"));
+    app.expect_text(
+        COORDINATOR,
+        &first_words(Lang::Zh, "role-target-coordinator"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -120,6 +143,12 @@ async fn coordinators_follow_the_configuration_across_restarts() {
     assert_eq!(role_of(&app, 901).await, "rider");
     let mut conn = app.pool.acquire().await.unwrap();
     let trail = audit::for_target(&mut conn, UserId(901)).await.unwrap();
-    let actions: Vec<(Option<i64>, &str)> = trail.iter().map(|e| (e.actor_id, e.action.as_str())).collect();
-    assert_eq!(actions, vec![(None, "make_coordinator"), (None, "remove_coordinator")]);
+    let actions: Vec<(Option<i64>, &str)> = trail
+        .iter()
+        .map(|e| (e.actor_id, e.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![(None, "make_coordinator"), (None, "remove_coordinator")]
+    );
 }
