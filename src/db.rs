@@ -38,6 +38,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
     SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)
+        // A local file does not drop connections; the default ping on every acquire would cost
+        // one more round trip to SQLite's worker thread per statement.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(DbError::Open)

@@ -80,6 +80,7 @@ impl Application {
             .dependencies(dptree::deps![
                 pool.clone(),
                 DbStorage::new(pool.clone()),
+                bot::updates::Claims::spawn(pool.clone()),
                 settings
             ])
             .default_handler(bot::on_unhandled)

@@ -16,7 +16,10 @@ use sqlx::{SqliteConnection, SqlitePool};
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::types::ChatId;
 
+use crate::i18n::Lang;
 use crate::onboarding::domain::{Platform, RiderName};
+use crate::users::store::{UserRow, USER_COLUMNS};
+use crate::users::{self, User, UserId};
 
 /// What the bot waits for. Each onboarding step carries the answers so far, so a step cannot
 /// exist without the ones before it.
@@ -97,7 +100,48 @@ impl DbStorage {
                 .bind(chat.0)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((json, updated_at)) = row else {
+        self.resolve(chat, row, idle).await
+    }
+
+    /// The user behind a private chat and the chat's dialogue, read in one statement (this runs
+    /// for every update); a user seen for the first time is created with `lang`.
+    pub async fn load_session(
+        &self,
+        id: UserId,
+        lang: Lang,
+        idle: Duration,
+    ) -> Result<(User, State, Option<Notice>), sqlx::Error> {
+        #[derive(sqlx::FromRow)]
+        struct SessionRow {
+            #[sqlx(flatten)]
+            user: UserRow,
+            state: Option<String>,
+            updated_at: Option<DateTime<Utc>>,
+        }
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, d.state, d.updated_at
+             FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
+        );
+        let row: Option<SessionRow> = sqlx::query_as(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            let user = users::store::get_or_create(&self.pool, id, lang).await?;
+            return Ok((user, State::Idle, None));
+        };
+        let stored = row.state.zip(row.updated_at);
+        let (state, notice) = self.resolve(ChatId(id.0), stored, idle).await?;
+        Ok((row.user.into(), state, notice))
+    }
+
+    async fn resolve(
+        &self,
+        chat: ChatId,
+        stored: Option<(String, DateTime<Utc>)>,
+        idle: Duration,
+    ) -> Result<(State, Option<Notice>), sqlx::Error> {
+        let Some((json, updated_at)) = stored else {
             return Ok((State::Idle, None));
         };
         let notice = match serde_json::from_str::<State>(&json) {

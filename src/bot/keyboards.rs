@@ -2,6 +2,8 @@
 //! Reply-keyboard labels are translated, so a label is recognised in either language (a rider
 //! who just switched language may still have the old keyboard on screen).
 
+use std::sync::LazyLock;
+
 use teloxide::types::{ButtonRequest, KeyboardButton, KeyboardMarkup, KeyboardRemove, ReplyMarkup};
 
 use crate::i18n::{t, Lang};
@@ -16,7 +18,17 @@ pub enum MenuChoice {
 }
 
 /// The rider's home: the nearest-station button shares the location in one tap.
+/// Built once per language: it is sent with most replies.
 pub fn main_menu(lang: Lang) -> ReplyMarkup {
+    static MENUS: LazyLock<[ReplyMarkup; 2]> =
+        LazyLock::new(|| [build_main_menu(Lang::Zh), build_main_menu(Lang::En)]);
+    match lang {
+        Lang::Zh => MENUS[0].clone(),
+        Lang::En => MENUS[1].clone(),
+    }
+}
+
+fn build_main_menu(lang: Lang) -> ReplyMarkup {
     KeyboardMarkup::new(vec![
         vec![KeyboardButton::new(tr!(lang, "menu-nearest")).request(ButtonRequest::Location)],
         vec![

@@ -133,8 +133,8 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
 
-async fn claim_update(update: Update, pool: SqlitePool) -> bool {
-    match updates::claim(&pool, update.id.0).await {
+async fn claim_update(update: Update, claims: updates::Claims) -> bool {
+    match claims.claim(update.id.0).await {
         Ok(true) => true,
         Ok(false) => {
             tracing::info!(update_id = update.id.0, "re-delivered update ignored");
@@ -159,27 +159,18 @@ async fn load(
 ) -> Option<Loaded> {
     let lang = Lang::from_telegram(from.language_code.as_deref());
     let id = UserId(from.id.0 as i64);
-    let user = match users::store::get_or_create(&pool, id, lang).await {
-        Ok(user) => user,
-        Err(err) => {
-            tracing::error!(user_id = id.0, %err, "could not load user");
-            return None;
-        }
-    };
-    if user.is_registered() {
-        if let Err(err) = users::store::remember_username(&pool, id, from.username.as_deref()).await
-        {
-            tracing::warn!(user_id = id.0, %err, "could not update username");
-        }
-    }
     let chat = ChatId(id.0);
-    let (state, notice) = match storage.load(chat, settings.dialogue_idle).await {
+    let (user, state, notice) = match storage.load_session(id, lang, settings.dialogue_idle).await {
         Ok(loaded) => loaded,
         Err(err) => {
-            tracing::error!(chat_id = chat.0, %err, "could not load dialogue");
+            tracing::error!(user_id = id.0, %err, "could not load user and dialogue");
             return None;
         }
     };
+    if let Err(err) = users::store::remember_username(&pool, &user, from.username.as_deref()).await
+    {
+        tracing::warn!(user_id = id.0, %err, "could not update username");
+    }
     let ctx = Ctx {
         bot,
         pool,

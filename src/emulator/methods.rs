@@ -72,9 +72,7 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
             let mut w = lock(inner);
             let (chat, id) = target(&params.values)?;
             let msg = w
-                .messages
-                .iter_mut()
-                .find(|m| m.chat_id == chat && m.message_id == id && !m.deleted)
+                .find_message_mut(chat, id)
                 .ok_or_else(|| bad("message to delete not found"))?;
             msg.deleted = true;
             Ok(json!(true))
@@ -115,9 +113,9 @@ async fn get_updates(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome
                 w.confirmed = w.confirmed.max(offset);
             }
             let mut batch: Vec<Value> = std::mem::take(&mut w.redeliver);
-            batch.extend(w.updates.iter().map(|(_, u)| u.clone()));
+            let room = limit.saturating_sub(batch.len());
+            batch.extend(w.updates.iter().take(room).map(|(_, u)| u.clone()));
             if !batch.is_empty() {
-                batch.truncate(limit);
                 return Ok(Value::Array(batch));
             }
         }
@@ -354,7 +352,7 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     {
         result["reply_markup"] = m.clone();
     }
-    w.messages.push(BotMessage {
+    w.push_message(BotMessage {
         chat_id: chat,
         message_id,
         kind,
@@ -365,6 +363,7 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
         file,
         edits: 0,
         deleted: false,
+        sent_at: Instant::now(),
     });
     drop(w);
     inner.bot_sent.notify_waiters();
@@ -417,9 +416,7 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
         .map(|c| c.json.clone())
         .ok_or_else(|| bad("chat not found"))?;
     let msg = w
-        .messages
-        .iter_mut()
-        .find(|m| m.chat_id == chat && m.message_id == id && !m.deleted)
+        .find_message_mut(chat, id)
         .ok_or_else(|| bad("message to edit not found"))?;
     match (method, msg.kind) {
         ("editMessageText", "text") | ("editMessageReplyMarkup", _) => {}

@@ -97,6 +97,8 @@ pub struct BotMessage {
     pub file: Option<Vec<u8>>,
     pub edits: u32,
     pub deleted: bool,
+    /// When the emulator received it.
+    pub sent_at: Instant,
 }
 
 impl BotMessage {
@@ -179,6 +181,20 @@ struct ChatInfo {
     next_message_id: i64,
 }
 
+impl World {
+    fn find_message_mut(&mut self, chat: i64, message_id: i64) -> Option<&mut BotMessage> {
+        let i = *self.by_id.get(&(chat, message_id))?;
+        Some(&mut self.messages[i]).filter(|m| !m.deleted)
+    }
+
+    fn push_message(&mut self, message: BotMessage) {
+        let i = self.messages.len();
+        self.by_id.insert((message.chat_id, message.message_id), i);
+        self.by_chat.entry(message.chat_id).or_default().push(i);
+        self.messages.push(message);
+    }
+}
+
 #[derive(Debug, Default)]
 struct World {
     next_update_id: i64,
@@ -193,6 +209,9 @@ struct World {
     chats: HashMap<i64, ChatInfo>,
     users: HashMap<i64, TgUser>,
     messages: Vec<BotMessage>,
+    /// Indexes into `messages`: by (chat, message id), and each chat's in order.
+    by_id: HashMap<(i64, i64), usize>,
+    by_chat: HashMap<i64, Vec<usize>>,
     /// Per chat: how many of its bot messages a test has already taken.
     cursors: HashMap<i64, usize>,
     callbacks: HashMap<String, Option<Value>>,
@@ -546,9 +565,12 @@ impl Emulator {
             {
                 let mut w = self.world();
                 let taken = w.cursors.get(&chat).copied().unwrap_or(0);
-                let mine: Vec<&BotMessage> =
-                    w.messages.iter().filter(|m| m.chat_id == chat).collect();
-                if let Some(next) = mine.get(taken).map(|m| (*m).clone()) {
+                let next = w
+                    .by_chat
+                    .get(&chat)
+                    .and_then(|list| list.get(taken))
+                    .map(|&i| w.messages[i].clone());
+                if let Some(next) = next {
                     w.cursors.insert(chat, taken + 1);
                     return Some(next);
                 }
@@ -564,21 +586,45 @@ impl Emulator {
     pub fn untaken(&self, chat: i64) -> Vec<BotMessage> {
         let w = self.world();
         let taken = w.cursors.get(&chat).copied().unwrap_or(0);
-        w.messages
-            .iter()
-            .filter(|m| m.chat_id == chat)
-            .skip(taken)
-            .cloned()
-            .collect()
+        w.by_chat
+            .get(&chat)
+            .map(|list| {
+                list.iter()
+                    .skip(taken)
+                    .map(|&i| w.messages[i].clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A bot message as it stands now.
     pub fn message(&self, chat: i64, message_id: i64) -> Option<BotMessage> {
-        self.world()
-            .messages
-            .iter()
-            .find(|m| m.chat_id == chat && m.message_id == message_id)
-            .cloned()
+        let w = self.world();
+        w.by_id
+            .get(&(chat, message_id))
+            .map(|&i| w.messages[i].clone())
+    }
+
+    /// How many messages the bot has sent in all.
+    pub fn sent_count(&self) -> usize {
+        self.world().messages.len()
+    }
+
+    /// Waits until the bot has sent `n` messages in all; false on timeout.
+    pub async fn wait_sent_count(&self, n: usize, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        loop {
+            let notified = self.inner.bot_sent.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.sent_count() >= n {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
+                return self.sent_count() >= n;
+            }
+        }
     }
 
     /// Every message the bot sent, in order.

@@ -102,30 +102,76 @@ impl ApiSpec {
     }
 
     /// Problems with `params` for `method`; `files` names the multipart parts that were files.
+    /// A first pass checks without describing anything (no allocation for a valid request);
+    /// only a request that fails is walked again to say why.
     pub fn check(
         &self,
         method: &Method,
         params: &Map<String, Value>,
         files: &HashSet<String>,
     ) -> Vec<String> {
+        let quick = Checker {
+            spec: self,
+            files,
+            describe: false,
+        };
+        if quick.check_method(method, params).is_empty() {
+            return Vec::new();
+        }
+        Checker {
+            spec: self,
+            files,
+            describe: true,
+        }
+        .check_method(method, params)
+    }
+
+    /// The spec's field types, for turning multipart strings into typed values.
+    pub fn field_types<'a>(&self, method: &'a Method, name: &str) -> Option<&'a [String]> {
+        method.field(name).map(|f| f.types.as_slice())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Checker<'a> {
+    spec: &'a ApiSpec,
+    files: &'a HashSet<String>,
+    describe: bool,
+}
+
+impl Checker<'_> {
+    /// `f()` when describing; otherwise an empty marker, which does not allocate.
+    fn say(&self, f: impl FnOnce() -> String) -> String {
+        if self.describe {
+            f()
+        } else {
+            String::new()
+        }
+    }
+
+    fn check_method(&self, method: &Method, params: &Map<String, Value>) -> Vec<String> {
         let mut problems = Vec::new();
         for field in &method.fields {
-            if field.required && !params.contains_key(&field.name) && !files.contains(&field.name) {
-                problems.push(format!("required parameter `{}` is missing", field.name));
+            if field.required
+                && !params.contains_key(&field.name)
+                && !self.files.contains(&field.name)
+            {
+                problems
+                    .push(self.say(|| format!("required parameter `{}` is missing", field.name)));
             }
         }
         for (name, value) in params {
             match method.field(name) {
-                None => problems.push(format!("unknown parameter `{name}`")),
-                Some(field) => self.check_field(field, value, name, files, &mut problems),
+                None => problems.push(self.say(|| format!("unknown parameter `{name}`"))),
+                Some(field) => self.check_field(field, value, name, &mut problems),
             }
         }
-        for name in files {
+        for name in self.files {
             match method.field(name) {
                 Some(f) if f.types.iter().any(|t| t == "InputFile") => {}
-                Some(_) => {
-                    problems.push(format!("`{name}` was sent as a file but does not take one"))
-                }
+                Some(_) => problems.push(
+                    self.say(|| format!("`{name}` was sent as a file but does not take one")),
+                ),
                 // A file part referenced by attach:// from another field (media groups).
                 None => {}
             }
@@ -133,18 +179,11 @@ impl ApiSpec {
         problems
     }
 
-    fn check_field(
-        &self,
-        field: &Field,
-        value: &Value,
-        path: &str,
-        files: &HashSet<String>,
-        out: &mut Vec<String>,
-    ) {
+    fn check_field(&self, field: &Field, value: &Value, path: &str, out: &mut Vec<String>) {
         let mut first_failure = None;
         for ty in &field.types {
             let mut found = Vec::new();
-            self.check_type(ty, value, path, files, &mut found);
+            self.check_type(ty, value, path, &mut found);
             if found.is_empty() {
                 return;
             }
@@ -152,27 +191,20 @@ impl ApiSpec {
         }
         let mut found = first_failure.unwrap_or_default();
         if field.types.len() > 1 {
-            found = vec![format!("`{path}` must be one of {:?}", field.types)];
+            found = vec![self.say(|| format!("`{path}` must be one of {:?}", field.types))];
         }
         out.extend(found);
     }
 
-    fn check_type(
-        &self,
-        ty: &str,
-        value: &Value,
-        path: &str,
-        files: &HashSet<String>,
-        out: &mut Vec<String>,
-    ) {
+    fn check_type(&self, ty: &str, value: &Value, path: &str, out: &mut Vec<String>) {
         if let Some(inner) = ty.strip_prefix("Array of ") {
             match value.as_array() {
                 Some(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        self.check_type(inner, item, &format!("{path}[{i}]"), files, out);
+                        self.check_type(inner, item, &self.say(|| format!("{path}[{i}]")), out);
                     }
                 }
-                None => out.push(format!("`{path}` must be an array ({ty})")),
+                None => out.push(self.say(|| format!("`{path}` must be an array ({ty})"))),
             }
             return;
         }
@@ -183,75 +215,71 @@ impl ApiSpec {
             "String" => value.is_string(),
             "InputFile" => match value.as_str() {
                 Some(s) => match s.strip_prefix("attach://") {
-                    Some(part) => files.contains(part),
+                    Some(part) => self.files.contains(part),
                     None => !s.is_empty(),
                 },
                 None => false,
             },
-            _ => return self.check_object(ty, value, path, files, out),
+            _ => return self.check_object(ty, value, path, out),
         };
         if !ok {
-            out.push(format!("`{path}` must be {ty}, got {}", short(value)));
+            out.push(self.say(|| format!("`{path}` must be {ty}, got {}", short(value))));
         }
     }
 
-    fn check_object(
-        &self,
-        ty: &str,
-        value: &Value,
-        path: &str,
-        files: &HashSet<String>,
-        out: &mut Vec<String>,
-    ) {
-        let Some(def) = self.types.get(ty) else {
-            out.push(format!("`{path}`: the spec has no type {ty}"));
+    fn check_object(&self, ty: &str, value: &Value, path: &str, out: &mut Vec<String>) {
+        let Some(def) = self.spec.types.get(ty) else {
+            out.push(self.say(|| format!("`{path}`: the spec has no type {ty}")));
             return;
         };
         if !def.subtypes.is_empty() {
+            let quiet = Checker {
+                describe: false,
+                ..*self
+            };
             let fits = def.subtypes.iter().any(|sub| {
                 let mut found = Vec::new();
-                self.check_object(sub, value, path, files, &mut found);
+                quiet.check_object(sub, value, path, &mut found);
                 found.is_empty()
             });
             if !fits {
-                out.push(format!(
-                    "`{path}` is none of {ty}'s kinds: {}",
-                    short(value)
-                ));
+                out.push(
+                    self.say(|| format!("`{path}` is none of {ty}'s kinds: {}", short(value))),
+                );
             }
             return;
         }
         let Some(obj) = value.as_object() else {
-            out.push(format!(
-                "`{path}` must be an object ({ty}), got {}",
-                short(value)
-            ));
+            out.push(
+                self.say(|| format!("`{path}` must be an object ({ty}), got {}", short(value))),
+            );
             return;
         };
         for field in &def.fields {
             if field.required && !obj.contains_key(&field.name) {
-                out.push(format!("`{path}.{}` is required in {ty}", field.name));
+                out.push(self.say(|| format!("`{path}.{}` is required in {ty}", field.name)));
             }
         }
         for (name, v) in obj {
             match def.fields.iter().find(|f| &f.name == name) {
-                None => out.push(format!("`{path}.{name}` is not a field of {ty}")),
-                Some(field) => self.check_field(field, v, &format!("{path}.{name}"), files, out),
+                None => out.push(self.say(|| format!("`{path}.{name}` is not a field of {ty}"))),
+                Some(field) => {
+                    self.check_field(field, v, &self.say(|| format!("{path}.{name}")), out)
+                }
             }
         }
         // A `type` discriminator must name this kind (BotCommandScopeChat has type "chat").
-        if let (Some(Value::String(kind)), Some(expected)) = (obj.get("type"), discriminator(ty)) {
-            if kind != &expected {
-                out.push(format!(
-                    "`{path}.type` is {kind:?}, not {expected:?} for {ty}"
-                ));
+        if let Some(Value::String(kind)) = obj.get("type") {
+            if let Some(expected) = discriminator(ty) {
+                if kind != &expected {
+                    out.push(
+                        self.say(|| {
+                            format!("`{path}.type` is {kind:?}, not {expected:?} for {ty}")
+                        }),
+                    );
+                }
             }
         }
-    }
-
-    /// The spec's field types, for turning multipart strings into typed values.
-    pub fn field_types<'a>(&self, method: &'a Method, name: &str) -> Option<&'a [String]> {
-        method.field(name).map(|f| f.types.as_slice())
     }
 }
 

@@ -82,6 +82,8 @@ pub struct User {
     pub lang: Lang,
     /// Set once registered; `None` for new and deleted users.
     pub name: Option<String>,
+    /// Lower-case @username, kept for registered users so coordinators can name them.
+    pub username: Option<String>,
 }
 
 impl User {

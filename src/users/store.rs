@@ -5,14 +5,20 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::{Role, Status, User, UserId};
 use crate::i18n::Lang;
 
+/// A `users` row as selected by [`USER_COLUMNS`]; other modules that join on users (the
+/// session loader) flatten it into their rows.
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     status: String,
     role: String,
     lang: String,
     name: Option<String>,
+    username: Option<String>,
 }
+
+/// The columns [`UserRow`] reads, qualified with the alias `u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.status, u.role, u.lang, u.name, u.username";
 
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
@@ -23,17 +29,14 @@ impl From<UserRow> for User {
             role: Role::parse(&r.role).unwrap_or(Role::Rider),
             lang: Lang::from_code(&r.lang).unwrap_or_default(),
             name: r.name,
+            username: r.username,
         }
     }
 }
 
-const SELECT_USER: &str = "SELECT id, status, role, lang, name FROM users WHERE id = ?";
-
 pub async fn find(conn: &mut SqliteConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> = sqlx::query_as(SELECT_USER)
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?;
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?");
+    let row: Option<UserRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.map(User::from))
 }
 
@@ -70,35 +73,32 @@ pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), s
 
 /// Keeps a registered user's @username current, so coordinators can name them by it.
 /// Another user who held the name before loses it (usernames move between accounts).
+/// Costs nothing when `user` (as just loaded) already has it.
 pub async fn remember_username(
     pool: &SqlitePool,
-    id: UserId,
+    user: &User,
     username: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let username = username.map(|u| u.trim_start_matches('@').to_ascii_lowercase());
-    let mut tx = crate::db::begin_write(pool).await?;
-    let current: Option<Option<String>> =
-        sqlx::query_scalar("SELECT username FROM users WHERE id = ? AND status = 'registered'")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(current) = current {
-        if current != username {
-            if let Some(name) = &username {
-                sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
-                    .bind(name)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("UPDATE users SET username = ?, updated_at = ? WHERE id = ?")
-                .bind(&username)
-                .bind(crate::db::now())
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
+    if user.status != Status::Registered || user.username == username {
+        return Ok(());
     }
+    let mut tx = crate::db::begin_write(pool).await?;
+    if let Some(name) = &username {
+        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+            .bind(name)
+            .bind(user.id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE users SET username = ?, updated_at = ? WHERE id = ? AND status = 'registered'",
+    )
+    .bind(&username)
+    .bind(crate::db::now())
+    .bind(user.id.0)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 
@@ -106,11 +106,12 @@ pub async fn find_by_username(
     conn: &mut SqliteConnection,
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, status, role, lang, name FROM users WHERE username = ?")
-            .bind(username.trim_start_matches('@').to_ascii_lowercase())
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"
+    ))
+    .bind(username.trim_start_matches('@').to_ascii_lowercase())
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(User::from))
 }
 

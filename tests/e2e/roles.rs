@@ -152,3 +152,21 @@ async fn coordinators_follow_the_configuration_across_restarts() {
         vec![(None, "make_coordinator"), (None, "remove_coordinator")]
     );
 }
+
+#[tokio::test]
+async fn a_changed_username_follows_the_rider() {
+    let app = TestApp::spawn().await;
+    let rider = app.rider(4010, Some("en"));
+    app.register(rider, Lang::En).await;
+    // The rider renames themselves in Telegram; their next update carries the new name.
+    app.emu.add_user(
+        rider_bot::emulator::TgUser::new(rider, "Rider", Some("en")).with_username("NewName_1"),
+    );
+    app.emu.send_text(rider, "/help");
+    app.expect_text(rider, "Rider bot").await;
+    app.emu.send_text(COORDINATOR, "/appoint @newname_1");
+    app.expect_text(COORDINATOR, "已成为兼职网格员").await;
+    app.emu.send_text(COORDINATOR, "/revoke @rider4010");
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-unknown-user"))
+        .await;
+}
