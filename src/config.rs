@@ -12,6 +12,10 @@ use url::Url;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rider-bot.db";
 pub const DEFAULT_MEDIA_DIR: &str = "media";
 pub const DEFAULT_DIALOGUE_IDLE_MINUTES: u64 = 30;
+/// teloxide 0.17's HTTP client gives up on any request after 17 s and does not lengthen that
+/// for long polls (its `timeout_hint` is commented out), so getUpdates must wait less.
+pub const TELOXIDE_REQUEST_TIMEOUT: Duration = Duration::from_secs(17);
+pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -173,7 +177,7 @@ impl Config {
             coordinator_chat_id,
             media_dir,
             dialogue_idle,
-            polling_timeout: Duration::from_secs(30),
+            polling_timeout: DEFAULT_POLLING_TIMEOUT,
         })
     }
 
@@ -240,6 +244,12 @@ mod tests {
             c.require_token().unwrap_err().to_string().split(' ').next(),
             Some("TELOXIDE_TOKEN")
         );
+    }
+
+    #[test]
+    fn long_polls_end_before_teloxides_request_timeout() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.polling_timeout + Duration::from_secs(2) < TELOXIDE_REQUEST_TIMEOUT);
     }
 
     #[test]
