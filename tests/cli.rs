@@ -134,3 +134,56 @@ fn seed_reports_what_it_loaded_and_refuses_a_missing_folder() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("unknown.csv: skipped"), "{stdout}");
 }
+
+/// The real binary against an emulator: it answers /start, and SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_answers_start_and_stops_cleanly_on_sigterm() {
+    use rider_bot::emulator::{Emulator, TgUser};
+    use std::time::{Duration, Instant};
+
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(42, "Zhangsan", Some("en")).with_username("zhangsan_rides"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = rider_bot(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    emu.send_text(42, "/start");
+    let notice = emu
+        .next_message_within(42, Duration::from_secs(30))
+        .await
+        .expect("the running binary answers /start");
+    assert!(notice.text.contains("Privacy notice"), "{}", notice.text);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rider-bot did not stop within 20 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(exit.success(), "exit {exit:?}: {stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    assert!(
+        !stderr.contains("Zhangsan") && !stderr.contains("zhangsan_rides"),
+        "a name reached the log: {stderr}"
+    );
+    assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+    assert!(dir.path().join("rider-bot.db").exists());
+}

@@ -59,6 +59,8 @@ pub type HandlerResult = Result<(), BotError>;
 /// One private-chat update's context: who it is from and where their dialogue stands.
 #[derive(Clone)]
 pub struct Ctx {
+    /// The update being handled, for logs.
+    pub update_id: u32,
     pub bot: Bot,
     pub pool: SqlitePool,
     pub user: User,
@@ -96,7 +98,12 @@ impl Ctx {
     }
 
     pub async fn set_state(&self, state: State) -> Result<(), BotError> {
-        tracing::debug!(chat_id = self.chat().0, to = state.label(), "state");
+        tracing::debug!(
+            update_id = self.update_id,
+            chat_id = self.chat().0,
+            to = state.label(),
+            "state"
+        );
         self.dialogue.update(state).await?;
         Ok(())
     }
@@ -135,7 +142,14 @@ pub fn schema() -> UpdateHandler<BotError> {
 
 async fn claim_update(update: Update, claims: updates::Claims) -> bool {
     match claims.claim(update.id.0).await {
-        Ok(true) => true,
+        Ok(true) => {
+            tracing::debug!(
+                update_id = update.id.0,
+                chat_id = update.chat().map(|c| c.id.0),
+                "update"
+            );
+            true
+        }
         Ok(false) => {
             tracing::info!(update_id = update.id.0, "re-delivered update ignored");
             false
@@ -151,6 +165,7 @@ async fn claim_update(update: Update, claims: updates::Claims) -> bool {
 type Loaded = (Ctx, State);
 
 async fn load(
+    update_id: u32,
     bot: Bot,
     pool: SqlitePool,
     storage: Arc<DbStorage>,
@@ -172,6 +187,7 @@ async fn load(
         tracing::warn!(user_id = id.0, %err, "could not update username");
     }
     let ctx = Ctx {
+        update_id,
         bot,
         pool,
         user,
@@ -195,10 +211,11 @@ async fn ctx_for_message(
     pool: SqlitePool,
     storage: Arc<DbStorage>,
     settings: Arc<Settings>,
+    update: Update,
     msg: Message,
 ) -> Option<Loaded> {
     let from = msg.from.clone()?;
-    load(bot, pool, storage, settings, &from).await
+    load(update.id.0, bot, pool, storage, settings, &from).await
 }
 
 async fn ctx_for_callback(
@@ -206,16 +223,17 @@ async fn ctx_for_callback(
     pool: SqlitePool,
     storage: Arc<DbStorage>,
     settings: Arc<Settings>,
+    update: Update,
     q: CallbackQuery,
 ) -> Option<Loaded> {
-    load(bot, pool, storage, settings, &q.from).await
+    load(update.id.0, bot, pool, storage, settings, &q.from).await
 }
 
 /// Runs an endpoint; on failure logs it with ids only and tells the rider to try again.
 async fn guard(ctx: &Ctx, work: impl std::future::Future<Output = HandlerResult>) -> HandlerResult {
     let result = work.await;
     if let Err(err) = &result {
-        tracing::error!(chat_id = ctx.chat().0, error = %err, "handler failed");
+        tracing::error!(update_id = ctx.update_id, chat_id = ctx.chat().0, error = %err, "handler failed");
         // A failed send to a rider who blocked the bot cannot be answered anyway.
         if !matches!(err, BotError::Telegram(RequestError::Api(_))) {
             let _ = ctx.send(tr!(ctx.lang(), "error-try-again")).await;

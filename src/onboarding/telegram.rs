@@ -271,28 +271,33 @@ async fn platform_chosen(ctx: &Ctx, name: RiderName, text: &str, other: bool) ->
 
 async fn on_phone(ctx: &Ctx, msg: &Message, name: RiderName, platform: Platform) -> HandlerResult {
     let lang = ctx.lang();
-    let state = State::Phone { name, platform };
-    let Some(contact) = msg.contact() else {
-        let why = if msg.text().is_some() {
-            tr!(lang, "phone-use-button")
-        } else {
-            tr!(lang, "unexpected-input")
-        };
+    let why = match msg.contact() {
+        None if msg.text().is_some() => Some(tr!(lang, "phone-use-button")),
+        None => Some(tr!(lang, "unexpected-input")),
+        Some(contact)
+            if contact.user_id.is_none() || contact.user_id != msg.from.as_ref().map(|u| u.id) =>
+        {
+            Some(tr!(lang, "phone-not-own"))
+        }
+        Some(contact) => match Phone::parse(&contact.phone_number) {
+            Ok(phone) => return complete_registration(ctx, msg, name, platform, phone).await,
+            Err(_) => Some(tr!(lang, "phone-invalid")),
+        },
+    };
+    if let Some(why) = why {
         ctx.send(why).await?;
-        return prompt(ctx, &state).await;
-    };
-    let own = msg.from.as_ref().map(|u| u.id);
-    if contact.user_id.is_none() || contact.user_id != own {
-        ctx.send(tr!(lang, "phone-not-own")).await?;
-        return prompt(ctx, &state).await;
     }
-    let Ok(phone) = Phone::parse(&contact.phone_number) else {
-        ctx.send(tr!(lang, "phone-invalid")).await?;
-        return prompt(ctx, &state).await;
-    };
-    let State::Phone { name, platform } = state else {
-        unreachable!("constructed above")
-    };
+    prompt(ctx, &State::Phone { name, platform }).await
+}
+
+async fn complete_registration(
+    ctx: &Ctx,
+    msg: &Message,
+    name: RiderName,
+    platform: Platform,
+    phone: Phone,
+) -> HandlerResult {
+    let lang = ctx.lang();
     let username = msg.from.as_ref().and_then(|u| u.username.as_deref());
 
     // Registration, the dialogue's end and the pending deep link are one transaction.
@@ -326,6 +331,10 @@ pub async fn on_callback(
     match (data, &state) {
         (Callback::Lang(new), _) => {
             ctx.bot.answer_callback_query(q.id.clone()).await?;
+            if new == lang && state == State::Consent {
+                // A double tap: the notice already reads in this language.
+                return Ok(());
+            }
             users::store::set_lang(&ctx.pool, ctx.user.id, new).await?;
             let mut ctx = ctx.clone();
             ctx.user.lang = new;

@@ -28,7 +28,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
-        rider_bot::telemetry::init();
+        // Logs only when asked for (RUST_LOG=...), to debug a failing test.
+        if std::env::var_os("RUST_LOG").is_some() {
+            rider_bot::telemetry::init();
+        }
         let emu = Emulator::start().await.expect("emulator starts");
         let dir = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([
