@@ -166,6 +166,26 @@ impl TestApp {
         }
     }
 
+    /// One text column of a user's row (`column` is a fixed name from the test, not input).
+    pub async fn user_field(&self, id: i64, column: &str) -> Option<String> {
+        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The audit trail of `target`: (actor, action), oldest first.
+    pub async fn audit_actions(&self, target: i64) -> Vec<(Option<i64>, String)> {
+        let mut conn = self.pool.acquire().await.unwrap();
+        rider_bot::audit::for_target(&mut conn, rider_bot::users::UserId(target))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor_id, e.action))
+            .collect()
+    }
+
     pub async fn user_row(
         &self,
         id: i64,

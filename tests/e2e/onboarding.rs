@@ -107,12 +107,8 @@ async fn an_english_speaker_is_answered_in_english_and_can_switch_on_the_notice(
     let edited = app.emu.message(rider, notice.message_id).unwrap();
     assert!(edited.text.contains("隐私说明"), "{}", edited.text);
     assert_eq!(edited.edits, 1);
-    let lang: String = sqlx::query_scalar("SELECT lang FROM users WHERE id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(lang, "zh-CN");
+    let lang = app.user_field(rider, "lang").await;
+    assert_eq!(lang.as_deref(), Some("zh-CN"));
 }
 
 #[tokio::test]
@@ -181,11 +177,7 @@ async fn a_deep_link_before_registration_is_kept_and_answered_after() {
     app.emu.send_text(rider, "/start st-LF07");
     let notice = app.next(rider).await;
     assert!(notice.text.contains("Privacy notice"));
-    let kept: Option<String> = sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let kept = app.user_field(rider, "pending_payload").await;
     assert_eq!(kept.as_deref(), Some("st-LF07"));
 
     app.emu.press(rider, &notice, &t(Lang::En, "btn-accept"));
@@ -202,11 +194,7 @@ async fn a_deep_link_before_registration_is_kept_and_answered_after() {
     // No capability claims station links in this release: the rider is told politely.
     app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown"))
         .await;
-    let kept: Option<String> = sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let kept = app.user_field(rider, "pending_payload").await;
     assert_eq!(kept, None, "the payload is used once");
 }
 
@@ -298,11 +286,7 @@ async fn deletemydata_erases_personal_data_after_confirmation() {
     assert!(done.removes_keyboard());
     let row = app.user_row(rider).await.unwrap();
     assert_eq!(row, ("deleted".into(), "rider".into(), None, None, None));
-    let username: Option<String> = sqlx::query_scalar("SELECT username FROM users WHERE id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let username = app.user_field(rider, "username").await;
     assert_eq!(username, None);
 
     // Pressing the old Yes again does nothing twice.

@@ -177,10 +177,6 @@ async fn blocking_the_bot_is_recorded_and_unblocking_clears_it() {
     assert!(blocked.is_some(), "blocked_at recorded");
     app.emu.set_blocked(rider, false);
     app.assert_silent(rider, Lang::En).await;
-    let blocked: Option<String> = sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let blocked = app.user_field(rider, "blocked_at").await;
     assert_eq!(blocked, None);
 }

@@ -33,17 +33,12 @@ async fn a_coordinator_appoints_and_revokes_by_id_and_username() {
     app.expect_text(rider, "no longer a grid officer").await;
     assert_eq!(role_of(&app, rider).await, "rider");
 
-    let mut conn = app.pool.acquire().await.unwrap();
-    let trail = audit::for_target(&mut conn, UserId(rider)).await.unwrap();
-    let actions: Vec<(Option<i64>, &str)> = trail
-        .iter()
-        .map(|e| (e.actor_id, e.action.as_str()))
-        .collect();
+    let actions = app.audit_actions(rider).await;
     assert_eq!(
         actions,
         vec![
-            (Some(COORDINATOR), "appoint_grid_officer"),
-            (Some(COORDINATOR), "revoke_grid_officer")
+            (Some(COORDINATOR), "appoint_grid_officer".to_owned()),
+            (Some(COORDINATOR), "revoke_grid_officer".to_owned())
         ]
     );
 }
@@ -141,15 +136,13 @@ async fn coordinators_follow_the_configuration_across_restarts() {
     app.config.coordinator_ids = vec![900];
     app.start().await;
     assert_eq!(role_of(&app, 901).await, "rider");
-    let mut conn = app.pool.acquire().await.unwrap();
-    let trail = audit::for_target(&mut conn, UserId(901)).await.unwrap();
-    let actions: Vec<(Option<i64>, &str)> = trail
-        .iter()
-        .map(|e| (e.actor_id, e.action.as_str()))
-        .collect();
+    let actions = app.audit_actions(901).await;
     assert_eq!(
         actions,
-        vec![(None, "make_coordinator"), (None, "remove_coordinator")]
+        vec![
+            (None, "make_coordinator".to_owned()),
+            (None, "remove_coordinator".to_owned())
+        ]
     );
 }
 
