@@ -240,8 +240,14 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
             } else {
                 "document"
             };
+            // teloxide sends `photo=attach://<part>` with the bytes in that part.
+            let attached = values
+                .get(field)
+                .and_then(Value::as_str)
+                .and_then(|v| v.strip_prefix("attach://"))
+                .and_then(|part| params.files.get(part));
             let bytes = match (
-                params.files.get(field),
+                params.files.get(field).or(attached),
                 values.get(field).and_then(Value::as_str),
             ) {
                 (Some(bytes), _) => bytes.clone(),

@@ -828,8 +828,10 @@ fn download(inner: &Inner, bot_token: &str, file_path: &str) -> Response {
     if bot_token.strip_prefix("bot") != Some(TOKEN) {
         return error(401, "Unauthorized", None);
     }
+    // Clients percent-encode the path as one segment ("photos%2Ffile.jpg"); Telegram decodes it.
+    let file_path = percent_encoding::percent_decode_str(file_path).decode_utf8_lossy();
     let w = lock(inner);
-    match w.files.values().find(|(p, _)| p == file_path) {
+    match w.files.values().find(|(p, _)| *p == file_path) {
         Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
         None => error(404, "Not Found: file", None),
     }

@@ -131,3 +131,71 @@ async fn the_bot_recovers_from_a_failed_get_updates() {
     assert!(help.text.starts_with("Rider bot"), "{}", help.text);
     assert!(app.emu.request_count("getUpdates") >= 2);
 }
+
+#[tokio::test]
+async fn files_photos_venues_and_locations_round_trip() {
+    use teloxide::net::Download;
+    use teloxide::types::InputFile;
+
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(1, "A", None));
+    let bot = bot_for(&emu).await;
+
+    // A rider's photo: getFile, then download the bytes.
+    let bytes = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
+    emu.send_photo(1, bytes.clone(), Some("broken bench"));
+    let update = bot.get_updates().await.unwrap().pop().unwrap();
+    let teloxide::types::UpdateKind::Message(msg) = update.kind else {
+        panic!("a message")
+    };
+    let photo = msg.photo().unwrap().last().unwrap();
+    let file = bot.get_file(photo.file.id.clone()).await.unwrap();
+    let mut downloaded = Vec::new();
+    bot.download_file(&file.path, &mut downloaded)
+        .await
+        .unwrap();
+    assert_eq!(downloaded, bytes);
+
+    // The bot's own upload, sent as multipart, is stored byte for byte.
+    let sent = bot
+        .send_photo(
+            ChatId(1),
+            InputFile::memory(b"PNGDATA".to_vec()).file_name("a.png"),
+        )
+        .caption("<b>Report</b> R-000001")
+        .parse_mode(ParseMode::Html)
+        .await
+        .unwrap();
+    let stored = emu.message(1, sent.id.0 as i64).unwrap();
+    assert_eq!(stored.kind, "photo");
+    assert_eq!(stored.file.as_deref(), Some(&b"PNGDATA"[..]));
+    assert_eq!(stored.text, "Report R-000001");
+    // Re-sending by file_id works too (teloxide sends it as multipart as well).
+    let file_id = sent.photo().unwrap()[0].file.id.clone();
+    bot.send_photo(ChatId(1), InputFile::file_id(file_id))
+        .await
+        .unwrap();
+
+    // A caption over 1,024 characters is refused.
+    assert!(bot
+        .send_photo(ChatId(1), InputFile::memory(b"x".to_vec()))
+        .caption("c".repeat(1025))
+        .await
+        .is_err());
+    assert_eq!(emu.take_violations().len(), 1);
+
+    let venue = bot
+        .send_venue(
+            ChatId(1),
+            31.3075,
+            120.7275,
+            "Loufeng centre",
+            "1 Example Rd",
+        )
+        .await
+        .unwrap();
+    assert_eq!(venue.venue().unwrap().title, "Loufeng centre");
+    bot.send_location(ChatId(1), 31.3, 120.7).await.unwrap();
+    assert!(bot.send_location(ChatId(1), 91.0, 0.0).await.is_err());
+    assert_eq!(emu.take_violations().len(), 1);
+}
