@@ -4,8 +4,9 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::i18n::Lang;
 use crate::startup::{self, Application};
-use crate::{db, seeds};
+use crate::{chat, db, seeds};
 
 #[derive(Debug, Parser)]
 #[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
@@ -20,6 +21,21 @@ pub enum Command {
     Run,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Try the whole bot offline in this terminal, against a built-in Bot API emulator (no token).
+    Chat {
+        /// Load the demo seeds (from --seeds-dir) first.
+        #[arg(long)]
+        seed: bool,
+        /// The folder holding the seed CSV files.
+        #[arg(long, default_value = "seeds")]
+        seeds_dir: std::path::PathBuf,
+        /// Use (and keep) this SQLite file instead of a fresh temporary one.
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+        /// The language your Telegram app reports: zh or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
     /// Load the demo data in a seeds folder into the database.
     Seed {
         /// The folder holding the seed CSV files.
@@ -47,6 +63,24 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 after - before,
                 after
             );
+        }
+        Command::Chat {
+            seed,
+            seeds_dir,
+            db,
+            lang,
+        } => {
+            let lang = if lang == "en" { Lang::En } else { Lang::Zh };
+            chat::run(
+                config,
+                chat::ChatOptions {
+                    db,
+                    seed,
+                    seeds_dir,
+                    lang,
+                },
+            )
+            .await?;
         }
         Command::Seed { dir } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;

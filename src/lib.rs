@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bot;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -26,7 +26,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    rider_bot::telemetry::init();
+    // In a terminal chat, log lines would interleave with the conversation: warnings only.
+    let quiet = matches!(cli.command, cli::Command::Chat { .. });
+    rider_bot::telemetry::init_with(if quiet { "warn" } else { "info" });
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

@@ -95,7 +95,7 @@ fn migrate_creates_the_default_database_next_to_the_working_directory() {
     );
     assert!(dir.path().join("rider-bot.db").exists());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("4 applied now"), "{stdout}");
+    assert!(stdout.contains("5 applied now"), "{stdout}");
     let again = rider_bot(dir.path()).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 applied now"));
 }

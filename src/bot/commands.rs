@@ -89,7 +89,11 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
                 text.push_str(&tr!(ctx.lang(), "help-coordinator"));
             }
             ctx.send(text).await?;
-            menu::prompt(ctx, &state).await
+            // Back to the step in progress; from idle, /help is only the help.
+            if state != State::Idle {
+                menu::prompt(ctx, &state).await?;
+            }
+            Ok(())
         }
         Command::Cancel => cancel(ctx, state).await,
         Command::Language => onboarding::telegram::choose_language(ctx).await,

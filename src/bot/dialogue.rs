@@ -115,11 +115,12 @@ impl DbStorage {
         struct SessionRow {
             #[sqlx(flatten)]
             user: UserRow,
+            first_seen_at: Option<DateTime<Utc>>,
             state: Option<String>,
             updated_at: Option<DateTime<Utc>>,
         }
         let sql = format!(
-            "SELECT {USER_COLUMNS}, d.state, d.updated_at
+            "SELECT {USER_COLUMNS}, u.first_seen_at, d.state, d.updated_at
              FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
         );
         let row: Option<SessionRow> = sqlx::query_as(&sql)
@@ -132,7 +133,11 @@ impl DbStorage {
         };
         let stored = row.state.zip(row.updated_at);
         let (state, notice) = self.resolve(ChatId(id.0), stored, idle).await?;
-        Ok((row.user.into(), state, notice))
+        let mut user: User = row.user.into();
+        if row.first_seen_at.is_none() && users::store::first_seen(&self.pool, id, lang).await? {
+            user.lang = lang;
+        }
+        Ok((user, state, notice))
     }
 
     async fn resolve(

@@ -301,6 +301,10 @@ impl Emulator {
         });
     }
 
+    pub fn has_user(&self, id: i64) -> bool {
+        self.world().users.contains_key(&id)
+    }
+
     fn user(&self, id: i64) -> TgUser {
         self.world()
             .users
@@ -603,6 +607,15 @@ impl Emulator {
         w.by_id
             .get(&(chat, message_id))
             .map(|&i| w.messages[i].clone())
+    }
+
+    /// Every message the bot sent to `chat`, as each stands now.
+    pub fn chat_messages(&self, chat: i64) -> Vec<BotMessage> {
+        let w = self.world();
+        w.by_chat
+            .get(&chat)
+            .map(|list| list.iter().map(|&i| w.messages[i].clone()).collect())
+            .unwrap_or_default()
     }
 
     /// How many messages the bot has sent in all.

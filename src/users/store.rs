@@ -49,16 +49,33 @@ pub async fn get_or_create(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<
     }
     let now = crate::db::now();
     sqlx::query(
-        "INSERT INTO users (id, lang, created_at, updated_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO users (id, lang, created_at, updated_at, first_seen_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(id.0)
     .bind(lang.code())
     .bind(now)
     .bind(now)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     find(&mut conn, id).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The first update from a user whose row existed before (a coordinator from configuration):
+/// takes their language from Telegram. Returns whether this was that first update.
+pub async fn first_seen(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<bool, sqlx::Error> {
+    let now = crate::db::now();
+    let done = sqlx::query(
+        "UPDATE users SET lang = ?, first_seen_at = ?, updated_at = ? WHERE id = ? AND first_seen_at IS NULL",
+    )
+    .bind(lang.code())
+    .bind(now)
+    .bind(now)
+    .bind(id.0)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {

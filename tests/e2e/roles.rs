@@ -163,3 +163,25 @@ async fn a_changed_username_follows_the_rider() {
     app.expect_text(COORDINATOR, &first_words(Lang::Zh, "role-unknown-user"))
         .await;
 }
+
+#[tokio::test]
+async fn a_configured_coordinator_is_answered_in_their_telegram_language() {
+    let app = TestApp::spawn_with(&[("COORDINATOR_IDS", "900,950")]).await;
+    // 950's row exists from start-up, before they ever wrote; their Telegram says English.
+    app.emu.add_user(rider_bot::emulator::TgUser::new(
+        950,
+        "Coordinator",
+        Some("en"),
+    ));
+    app.emu.send_text(950, "/help");
+    let help = app.expect_text(950, "Rider bot").await;
+    assert!(help.text.contains("Coordinator commands"), "{}", help.text);
+    assert_eq!(app.user_field(950, "lang").await.as_deref(), Some("en"));
+    // Later switches stick: the first-contact rule applies once.
+    app.emu.send_text(950, "/language");
+    let choose = app.next(950).await;
+    app.emu.press(950, &choose, "中文");
+    app.expect_text(950, "语言：中文").await;
+    app.emu.send_text(950, "/help");
+    app.expect_text(950, "骑手小助手").await;
+}

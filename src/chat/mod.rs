@@ -1,0 +1,447 @@
+//! `rider-bot chat`: the whole bot in a terminal, offline. The real dispatcher runs against an
+//! in-process Bot API emulator on a fresh (or given) database, and the person at the terminal
+//! plays a rider, a coordinator or anyone else.
+//!
+//! Text and /commands go to the bot as in Telegram; a number presses that inline button of the
+//! latest message that has them; a letter presses that reply-keyboard button (a location button
+//! shares a demo position in the district, a phone button shares your own contact). Colon
+//! commands do the rest: `:help` lists them.
+
+pub mod render;
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::emulator::{BotMessage, Emulator, TgUser};
+use crate::i18n::Lang;
+use crate::startup::{Application, StartupError};
+
+/// Where a location button puts you: Loufeng subdistrict, Suzhou Industrial Park (WGS-84).
+pub const DEMO_POSITION: (f64, f64) = (31.3245, 120.7249);
+/// The rider you are when the chat starts.
+pub const FIRST_RIDER: i64 = 1001;
+/// The coordinator id used when `COORDINATOR_IDS` is not configured.
+pub const DEMO_COORDINATOR: i64 = 900;
+/// The coordinators' group used when `COORDINATOR_CHAT_ID` is not configured.
+pub const DEMO_GROUP: i64 = -1_001_000_000_001;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("cannot start the Bot API emulator: {0}")]
+    Emulator(std::io::Error),
+    #[error("cannot prepare {0}: {1}")]
+    Dir(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Seed(#[from] crate::seeds::SeedError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+#[derive(Debug, Clone)]
+pub struct ChatOptions {
+    /// The SQLite file to use; a fresh one in a temporary folder when `None`.
+    pub db: Option<PathBuf>,
+    /// Load the demo seeds first.
+    pub seed: bool,
+    pub seeds_dir: PathBuf,
+    /// The language your Telegram reports (the bot's first guess).
+    pub lang: Lang,
+}
+
+struct Session {
+    emu: Emulator,
+    lang: Lang,
+    me: i64,
+    group: i64,
+    coordinators: Vec<i64>,
+    /// Per chat: the latest message with inline buttons, and the reply keyboard on screen.
+    inline: HashMap<i64, i64>,
+    keyboard: HashMap<i64, Vec<(String, Value)>>,
+    /// Per (chat, message): how many edits have been shown, and the text shown last.
+    shown: HashMap<(i64, i64), (u32, String)>,
+    out: Box<dyn Write + Send>,
+}
+
+/// Runs a chat session until `:quit` or the end of input.
+pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatError> {
+    let workdir = std::env::temp_dir().join(format!("rider-bot-chat-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).map_err(|e| ChatError::Dir(workdir.clone(), e))?;
+    let db = options
+        .db
+        .clone()
+        .unwrap_or_else(|| workdir.join("chat.db"));
+
+    let emu = Emulator::start().await.map_err(ChatError::Emulator)?;
+    config.token =
+        Some(crate::config::BotToken::parse(emu.token()).expect("emulator token is valid"));
+    config.api_url = Some(emu.api_url());
+    config.database_url = format!("sqlite://{}", db.display());
+    config.media_dir = workdir.join("media");
+    config.polling_timeout = Duration::from_secs(1);
+    if config.coordinator_ids.is_empty() {
+        config.coordinator_ids = vec![DEMO_COORDINATOR];
+    }
+    let group = *config.coordinator_chat_id.get_or_insert(DEMO_GROUP);
+    emu.add_group(group, "Coordinators");
+    for &id in &config.coordinator_ids {
+        emu.add_user(TgUser::new(
+            id,
+            &format!("Coordinator {id}"),
+            Some(options.lang.telegram_code()),
+        ));
+    }
+    emu.add_user(
+        TgUser::new(FIRST_RIDER, "Rider", Some(options.lang.telegram_code()))
+            .with_username("rider1001"),
+    );
+
+    if options.seed {
+        let pool = crate::db::connect_and_migrate(&config.database_url).await?;
+        let report = crate::seeds::load_dir(&pool, &options.seeds_dir).await?;
+        print!("{report}");
+        pool.close().await;
+    }
+
+    let app = Application::build(&config).await?;
+    let token = app.shutdown_token();
+    let running = tokio::spawn(app.run_until_stopped());
+
+    let mut session = Session {
+        emu,
+        lang: options.lang,
+        me: FIRST_RIDER,
+        group,
+        coordinators: config.coordinator_ids.clone(),
+        inline: HashMap::new(),
+        keyboard: HashMap::new(),
+        shown: HashMap::new(),
+        out: Box::new(std::io::stdout()),
+    };
+    session.say(&format!(
+        "rider-bot chat (offline). You are rider {FIRST_RIDER}. Coordinators: {:?}. Database: {}\n\
+         Type as in Telegram, or :help. Try /start.",
+        session.coordinators,
+        db.display()
+    ));
+
+    let mut lines = read_lines();
+    while let Some(line) = lines.recv().await {
+        if !session.handle(line.trim()).await {
+            break;
+        }
+    }
+
+    loop {
+        match token.shutdown() {
+            Ok(done) => {
+                done.await;
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    let _ = running.await;
+    if options.db.is_none() {
+        let _ = std::fs::remove_dir_all(&workdir);
+    }
+    Ok(())
+}
+
+/// Lines from the terminal (with editing and history) or from piped input.
+fn read_lines() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel(16);
+    std::thread::spawn(move || {
+        if std::io::stdin().is_terminal() {
+            let Ok(mut editor) = rustyline::DefaultEditor::new() else {
+                return;
+            };
+            while let Ok(line) = editor.readline("> ") {
+                let _ = editor.add_history_entry(line.as_str());
+                if tx.blocking_send(line).is_err() {
+                    break;
+                }
+            }
+        } else {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if tx.blocking_send(line).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    rx
+}
+
+const HELP: &str = "\
+Type text or /commands as in Telegram.
+  1, 2, ...            press that inline button on the latest message that has them
+  a, b, ...            press that reply-keyboard button (location and phone buttons share them)
+  :location LAT LNG    share a location (WGS-84)
+  :photo FILE          send a photo
+  :contact             share your own phone number
+  :as ID [name]        become another user (a coordinator id, or a new rider)
+  :group               show the coordinators' group
+  :help                this list
+  :quit                leave";
+
+impl Session {
+    fn say(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+
+    /// Handles one input line; false to stop.
+    async fn handle(&mut self, line: &str) -> bool {
+        if line.is_empty() {
+            return true;
+        }
+        self.say(&format!("you ({}): {line}", self.me));
+        let me = self.me;
+        if let Some(command) = line.strip_prefix(':') {
+            let mut words = command.split_whitespace();
+            match words.next().unwrap_or_default() {
+                "quit" | "q" | "exit" => return false,
+                "help" | "h" => self.say(HELP),
+                "contact" => {
+                    let phone = format!("+86138{:08}", me % 100_000_000);
+                    self.emu.send_contact(me, &phone, Some(me));
+                }
+                "location" => {
+                    let args: Vec<&str> = words.collect();
+                    match args.as_slice() {
+                        [lat, lng] => match (lat.parse::<f64>(), lng.parse::<f64>()) {
+                            (Ok(lat), Ok(lng))
+                                if (-90.0..=90.0).contains(&lat)
+                                    && (-180.0..=180.0).contains(&lng) =>
+                            {
+                                self.emu.send_location(me, lat, lng);
+                            }
+                            _ => {
+                                self.say("(:location takes a latitude and a longitude, e.g. :location 31.3245 120.7249)");
+                                return true;
+                            }
+                        },
+                        [_code] => {
+                            self.say("(standing at a station by its code comes with the stations feature; use :location LAT LNG)");
+                            return true;
+                        }
+                        _ => {
+                            self.say("(:location LAT LNG)");
+                            return true;
+                        }
+                    }
+                }
+                "photo" => {
+                    let path: String = words.collect::<Vec<_>>().join(" ");
+                    match std::fs::read(&path) {
+                        Ok(bytes) if !bytes.is_empty() => {
+                            self.emu.send_photo(me, bytes, None);
+                        }
+                        Ok(_) => {
+                            self.say(&format!("({path} is empty)"));
+                            return true;
+                        }
+                        Err(err) => {
+                            self.say(&format!("(cannot read {path}: {err})"));
+                            return true;
+                        }
+                    }
+                }
+                "as" => {
+                    let Some(id) = words
+                        .next()
+                        .and_then(|w| w.parse::<i64>().ok())
+                        .filter(|id| *id > 0)
+                    else {
+                        self.say("(:as ID [name], e.g. :as 900 or :as 1002 Li)");
+                        return true;
+                    };
+                    let name: String = words.collect::<Vec<_>>().join(" ");
+                    if !name.is_empty() || !self.emu.has_user(id) {
+                        let name = if name.is_empty() {
+                            format!("User {id}")
+                        } else {
+                            name
+                        };
+                        self.emu.add_user(
+                            TgUser::new(id, &name, Some(self.lang.telegram_code()))
+                                .with_username(&format!("user{id}")),
+                        );
+                    }
+                    self.me = id;
+                    let role = if self.coordinators.contains(&id) {
+                        "a coordinator"
+                    } else {
+                        "a rider"
+                    };
+                    self.say(&format!("(you are now user {id}, {role})"));
+                    // Whatever the bot sent this user meanwhile.
+                    self.show_replies_within(Duration::from_millis(200)).await;
+                    return true;
+                }
+                "group" => {
+                    self.show_group();
+                    return true;
+                }
+                other => {
+                    self.say(&format!("(unknown command :{other}; :help lists them)"));
+                    return true;
+                }
+            }
+            self.show_replies().await;
+            return true;
+        }
+        if let Ok(n) = line.parse::<usize>() {
+            return self.press_inline(n).await;
+        }
+        let mut chars = line.chars();
+        if let (Some(c @ 'a'..='z'), None) = (chars.next(), chars.next()) {
+            if self
+                .keyboard
+                .get(&me)
+                .is_some_and(|k| (c as usize - 'a' as usize) < k.len())
+            {
+                return self.press_keyboard(c as usize - 'a' as usize).await;
+            }
+        }
+        self.emu.send_text(me, line);
+        self.show_replies().await;
+        true
+    }
+
+    async fn press_inline(&mut self, n: usize) -> bool {
+        let me = self.me;
+        let Some(message) = self
+            .inline
+            .get(&me)
+            .and_then(|id| self.emu.message(me, *id))
+        else {
+            self.say("(no buttons to press)");
+            return true;
+        };
+        let buttons = message.inline_buttons();
+        let Some((label, _)) = n.checked_sub(1).and_then(|i| buttons.get(i)).cloned() else {
+            self.say(&format!("(no button {n}; there are {})", buttons.len()));
+            return true;
+        };
+        let query = self.emu.press(me, &message, &label);
+        self.show_replies().await;
+        if let Some(text) = self
+            .emu
+            .callback_answer(&query)
+            .and_then(|a| a.get("text").and_then(Value::as_str).map(str::to_owned))
+        {
+            self.say(&format!("(notice) {text}"));
+        }
+        true
+    }
+
+    async fn press_keyboard(&mut self, i: usize) -> bool {
+        let me = self.me;
+        let (label, button) = self.keyboard[&me][i].clone();
+        if button.get("request_location").is_some() {
+            let (lat, lng) = DEMO_POSITION;
+            self.say(&format!(
+                "(sharing a demo location in Loufeng: {lat}, {lng})"
+            ));
+            self.emu.send_location(me, lat, lng);
+        } else if button.get("request_contact").is_some() {
+            let phone = format!("+86138{:08}", me % 100_000_000);
+            self.say(&format!("(sharing your phone number {phone})"));
+            self.emu.send_contact(me, &phone, Some(me));
+        } else {
+            self.emu.send_text(me, &label);
+        }
+        self.show_replies().await;
+        true
+    }
+
+    /// Prints what the bot sends to the current chat until it has been quiet for a moment.
+    async fn show_replies(&mut self) {
+        self.show_replies_within(Duration::from_millis(1500)).await;
+    }
+
+    /// [`Session::show_replies`], giving up after `first` when nothing comes.
+    async fn show_replies_within(&mut self, first: Duration) {
+        let me = self.me;
+        let start = Instant::now();
+        let mut last_activity = None::<Instant>;
+        loop {
+            let mut shown = false;
+            while let Some(msg) = self.emu.next_message_within(me, Duration::ZERO).await {
+                self.show(&msg, false);
+                shown = true;
+            }
+            for msg in self.emu.chat_messages(me) {
+                let seen = self.shown.get(&(me, msg.message_id)).map_or(0, |(n, _)| *n);
+                if msg.edits > seen {
+                    self.show(&msg, true);
+                    shown = true;
+                }
+            }
+            if shown {
+                last_activity = Some(Instant::now());
+            }
+            let quiet_enough = match last_activity {
+                Some(t) => t.elapsed() > Duration::from_millis(300),
+                None => start.elapsed() > first,
+            };
+            if quiet_enough {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn show(&mut self, msg: &BotMessage, edited: bool) {
+        let before = self
+            .shown
+            .insert((msg.chat_id, msg.message_id), (msg.edits, msg.text.clone()));
+        if !msg.inline_buttons().is_empty() {
+            self.inline.insert(msg.chat_id, msg.message_id);
+        }
+        let labels = msg.keyboard_labels();
+        if !labels.is_empty() {
+            let buttons = labels
+                .iter()
+                .map(|l| (l.clone(), msg.keyboard_button(l).unwrap_or(Value::Null)))
+                .collect();
+            self.keyboard.insert(msg.chat_id, buttons);
+        }
+        if msg.removes_keyboard() {
+            self.keyboard.remove(&msg.chat_id);
+        }
+        // An edit that only changed the buttons is said in a line, not by repeating the text.
+        let same_text = before.is_some_and(|(_, text)| text == msg.text);
+        let text = if edited && same_text {
+            render::render_buttons_changed(msg)
+        } else {
+            render::render(msg, edited, None)
+        };
+        let _ = write!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+
+    fn show_group(&mut self) {
+        let messages = self.emu.chat_messages(self.group);
+        if messages.is_empty() {
+            self.say("(the coordinators' group has no messages yet)");
+            return;
+        }
+        self.say("--- coordinators' group ---");
+        for msg in messages {
+            let text = render::render(&msg, msg.edits > 0, None);
+            let _ = write!(self.out, "{text}");
+        }
+        self.say("---");
+    }
+}

@@ -1,0 +1,130 @@
+//! `rider-bot chat` driven through its standard input, as a person would type: onboarding, a
+//! nearest-station query, a coordinator action, and the colon commands' bad input.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn chat(input: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rider-bot"))
+        .arg("chat")
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TMPDIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = wait_with_timeout(child, Duration::from_secs(90));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("violation"),
+        "the bot broke a Bot API rule:\n{stderr}"
+    );
+    stdout
+}
+
+fn wait_with_timeout(child: std::process::Child, limit: Duration) -> std::process::Output {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(limit)
+        .expect("rider-bot chat finished")
+        .unwrap()
+}
+
+/// Asserts `needles` appear in `out` in this order.
+fn in_order(out: &str, needles: &[&str]) {
+    let mut rest = out;
+    for needle in needles {
+        match rest.find(needle) {
+            Some(at) => rest = &rest[at + needle.len()..],
+            None => panic!("{needle:?} missing (or out of order) in:\n{out}"),
+        }
+    }
+}
+
+#[test]
+fn a_rider_registers_and_asks_for_the_nearest_station() {
+    let out = chat("/start\n1\na\nb\na\na\n:quit\n", &[]);
+    in_order(
+        &out,
+        &[
+            "rider-bot chat (offline)",
+            "you (1001): /start",
+            "隐私说明",
+            "[1] ✅ 同意  [2] English",
+            "怎么称呼您",
+            "(a) Rider",
+            "您在哪个平台",
+            "(b) 美团",
+            "(a) 📱 分享我的手机号 (shares your phone)",
+            "(sharing your phone number +8613800001001)",
+            "欢迎您，Rider！注册成功。",
+            "(a) 📍 最近的驿站 (shares location)",
+            "(sharing a demo location in Loufeng",
+            "驿站查找即将开放",
+        ],
+    );
+}
+
+#[test]
+fn a_coordinator_appoints_the_rider_and_the_rider_is_told() {
+    let out = chat(
+        "/start\n1\na\nb\na\n:as 900\n/appoint 1001\n:group\n:as 1001\n:quit\n",
+        &["--lang", "en"],
+    );
+    in_order(
+        &out,
+        &[
+            "Privacy notice",
+            "Welcome, Rider!",
+            "(you are now user 900, a coordinator)",
+            "Rider is now a grid officer.",
+            "(the coordinators' group has no messages yet)",
+            "(you are now user 1001, a rider)",
+            "You have been appointed a grid officer",
+        ],
+    );
+}
+
+#[test]
+fn bad_input_at_the_terminal_gets_a_clear_answer() {
+    let out = chat(
+        ":location north east\n:location 95 200\n:location LF01\n:photo /no/such/file.jpg\n9\n:as x\n:frobnicate\nz\n:quit\nnever read\n",
+        &["--lang", "en"],
+    );
+    in_order(
+        &out,
+        &[
+            "(:location takes a latitude and a longitude",
+            "(:location takes a latitude and a longitude",
+            "standing at a station by its code comes with the stations feature",
+            "(cannot read /no/such/file.jpg",
+            "(no buttons to press)",
+            "(:as ID [name]",
+            "(unknown command :frobnicate",
+            // A letter with no keyboard on screen is plain text: it starts onboarding.
+            "you (1001): z",
+            "Privacy notice",
+        ],
+    );
+    assert!(!out.contains("never read"), "input after :quit was read");
+}
