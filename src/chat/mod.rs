@@ -65,6 +65,8 @@ struct Session {
     /// Per chat: the latest message with inline buttons, and the reply keyboard on screen.
     inline: HashMap<i64, i64>,
     keyboard: HashMap<i64, Vec<(String, Value)>>,
+    /// Where photos and documents the bot sends are written, to open them.
+    received: PathBuf,
     /// Per (chat, message): how many edits have been shown, and the text shown last.
     shown: HashMap<(i64, i64), (u32, String)>,
     out: Box<dyn Write + Send>,
@@ -123,6 +125,7 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
         inline: HashMap::new(),
         keyboard: HashMap::new(),
         shown: HashMap::new(),
+        received: workdir.join("received"),
         out: Box::new(std::io::stdout()),
     };
     session.say(&format!(
@@ -151,6 +154,11 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     let _ = running.await;
     if options.db.is_none() {
         let _ = std::fs::remove_dir_all(&workdir);
+    } else {
+        session.say(&format!(
+            "(files the bot sent are in {})",
+            workdir.join("received").display()
+        ));
     }
     Ok(())
 }
@@ -422,13 +430,25 @@ impl Session {
         }
         // An edit that only changed the buttons is said in a line, not by repeating the text.
         let same_text = before.is_some_and(|(_, text)| text == msg.text);
+        let saved = msg.file.as_ref().and_then(|bytes| self.save(msg, bytes));
         let text = if edited && same_text {
             render::render_buttons_changed(msg)
         } else {
-            render::render(msg, edited, None)
+            render::render(msg, edited, saved.as_deref())
         };
         let _ = write!(self.out, "{text}");
         let _ = self.out.flush();
+    }
+
+    /// Writes a file the bot sent, so the person can open it; its path, or None if it failed.
+    fn save(&self, msg: &BotMessage, bytes: &[u8]) -> Option<String> {
+        let ext = if msg.kind == "photo" { "jpg" } else { "bin" };
+        let path = self
+            .received
+            .join(format!("{}-{}.{ext}", msg.chat_id, msg.message_id));
+        std::fs::create_dir_all(&self.received).ok()?;
+        std::fs::write(&path, bytes).ok()?;
+        Some(path.display().to_string())
     }
 
     fn show_group(&mut self) {

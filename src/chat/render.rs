@@ -134,6 +134,69 @@ fn indent(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn message(kind: &'static str, text: &str, params: serde_json::Value) -> BotMessage {
+        BotMessage {
+            chat_id: 1,
+            message_id: 7,
+            kind,
+            raw: text.to_owned(),
+            text: text.to_owned(),
+            reply_markup: params.get("reply_markup").cloned(),
+            params: params.as_object().cloned().unwrap_or_default(),
+            file: (kind == "photo").then(|| vec![0; 2048]),
+            edits: 0,
+            deleted: false,
+            sent_at: std::time::Instant::now(),
+        }
+    }
+
+    #[test]
+    fn a_venue_shows_its_address_and_a_map_link() {
+        let m = message(
+            "venue",
+            "Loufeng centre",
+            serde_json::json!({"latitude": 31.3245, "longitude": 120.7249, "address": "1 Example Rd"}),
+        );
+        let out = render(&m, false, None);
+        assert!(
+            out.contains("[venue] Loufeng centre — 1 Example Rd"),
+            "{out}"
+        );
+        assert!(out.contains("mlat=31.324500&mlon=120.724900"), "{out}");
+    }
+
+    #[test]
+    fn a_photo_shows_its_size_path_and_caption() {
+        let m = message("photo", "R-000001", serde_json::json!({}));
+        let out = render(&m, false, Some("/tmp/x/1-7.jpg"));
+        assert!(
+            out.starts_with("bot: [photo 2.0 KB, saved at /tmp/x/1-7.jpg]"),
+            "{out}"
+        );
+        assert!(out.contains("    R-000001"), "{out}");
+    }
+
+    #[test]
+    fn buttons_are_numbered_and_keyboards_lettered() {
+        let m = message(
+            "text",
+            "Hi",
+            serde_json::json!({"reply_markup": {"keyboard": [[{"text": "Here", "request_location": true}], [{"text": "Help"}]]}}),
+        );
+        let out = render(&m, false, None);
+        assert!(
+            out.contains("(a) Here (shares location)  (b) Help"),
+            "{out}"
+        );
+        let m = message(
+            "text",
+            "Pick",
+            serde_json::json!({"reply_markup": {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}, {"text": "No", "callback_data": "n"}]]}}),
+        );
+        assert!(render(&m, true, None).contains("bot (edited):"));
+        assert!(render(&m, false, None).contains("[1] Yes  [2] No"));
+    }
+
     #[test]
     fn letters_wrap_after_z() {
         assert_eq!(letter(0), 'a');
