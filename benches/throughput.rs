@@ -135,7 +135,7 @@ async fn echo_bot() -> Figures {
             .await
     });
     let figures = measure(&emu, "hello").await;
-    stop(token).await;
+    rider_bot::startup::shutdown(&token).await;
     running.await.unwrap();
     assert!(emu.violations().is_empty());
     figures
@@ -161,7 +161,7 @@ async fn rider_bot(dir: &std::path::Path) -> Figures {
     let token = app.shutdown_token();
     let running = tokio::spawn(app.run_until_stopped());
     let figures = measure(&emu, &t(Lang::En, "menu-points")).await;
-    stop(token).await;
+    rider_bot::startup::shutdown(&token).await;
     running.await.unwrap().unwrap();
     assert!(emu.violations().is_empty(), "{:?}", emu.violations());
     figures
@@ -179,15 +179,6 @@ fn test_config(emu: &Emulator, dir: &std::path::Path) -> Config {
         _ => None,
     })
     .unwrap()
-}
-
-async fn stop(token: teloxide::dispatching::ShutdownToken) {
-    loop {
-        match token.shutdown() {
-            Ok(done) => return done.await,
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
 }
 
 /// Idle resident memory of `rider-bot run` polling an emulator, in MiB.

@@ -120,21 +120,23 @@ impl Application {
     }
 }
 
+/// Stops the dispatcher behind `token` and waits until the updates in flight are handled. A
+/// dispatcher that is still starting is asked again until it runs.
+pub async fn shutdown(token: &ShutdownToken) {
+    loop {
+        match token.shutdown() {
+            Ok(done) => return done.await,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+}
+
 /// Uses `token` to stop the dispatcher on SIGINT or SIGTERM.
 pub fn stop_on_signals(token: ShutdownToken) {
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("signal received; finishing the updates in flight");
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                // Not running yet (still starting): try again shortly.
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            }
-        }
+        shutdown(&token).await;
     });
 }
 

@@ -142,15 +142,7 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
         }
     }
 
-    loop {
-        match token.shutdown() {
-            Ok(done) => {
-                done.await;
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
+    crate::startup::shutdown(&token).await;
     let _ = running.await;
     if options.db.is_none() {
         let _ = std::fs::remove_dir_all(&workdir);

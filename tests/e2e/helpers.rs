@@ -83,15 +83,7 @@ impl TestApp {
     /// Stops the bot the way SIGTERM does: in-flight updates finish first.
     pub async fn stop(&mut self) {
         let (token, handle) = self.running.take().expect("running");
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
+        rider_bot::startup::shutdown(&token).await;
         handle.await.unwrap();
     }
 
