@@ -6,7 +6,7 @@
 //! that no longer deserialises (the enum changed between releases) is reset. In both cases the
 //! rider is told why, politely, and their update is still handled.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -119,11 +119,14 @@ impl DbStorage {
             state: Option<String>,
             updated_at: Option<DateTime<Utc>>,
         }
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, u.first_seen_at, d.state, d.updated_at
-             FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
-        );
-        let row: Option<SessionRow> = sqlx::query_as(&sql)
+        // Built once: this runs for every update.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {USER_COLUMNS}, u.first_seen_at, d.state, d.updated_at
+                 FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
+            )
+        });
+        let row: Option<SessionRow> = sqlx::query_as(SQL.as_str())
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
