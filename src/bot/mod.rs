@@ -79,10 +79,7 @@ impl Ctx {
 
     /// Sends `html` (already escaped where it holds user input) to the rider.
     pub async fn send(&self, html: String) -> Result<Message, RequestError> {
-        self.bot
-            .send_message(self.chat(), html)
-            .parse_mode(ParseMode::Html)
-            .await
+        self.send_markup(html, None).await
     }
 
     pub async fn send_with(
@@ -90,11 +87,43 @@ impl Ctx {
         html: String,
         markup: impl Into<ReplyMarkup>,
     ) -> Result<Message, RequestError> {
-        self.bot
-            .send_message(self.chat(), html)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(markup)
-            .await
+        self.send_markup(html, Some(markup.into())).await
+    }
+
+    /// Sends, waiting out Telegram's flood control a bounded number of times: a reply that
+    /// hits a 429 arrives a little late rather than not at all, and a handler never waits long.
+    async fn send_markup(
+        &self,
+        html: String,
+        markup: Option<ReplyMarkup>,
+    ) -> Result<Message, RequestError> {
+        const ATTEMPTS: u32 = 3;
+        const LONGEST_WAIT: Duration = Duration::from_secs(10);
+        let mut attempt = 1;
+        loop {
+            let mut request = self
+                .bot
+                .send_message(self.chat(), html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(markup) = &markup {
+                request = request.reply_markup(markup.clone());
+            }
+            match request.await {
+                Err(RequestError::RetryAfter(wait))
+                    if attempt < ATTEMPTS && wait.duration() <= LONGEST_WAIT =>
+                {
+                    tracing::warn!(
+                        update_id = self.update_id,
+                        chat_id = self.chat().0,
+                        wait_s = wait.seconds(),
+                        "flood control; retrying"
+                    );
+                    tokio::time::sleep(wait.duration()).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
     }
 
     pub async fn set_state(&self, state: State) -> Result<(), BotError> {

@@ -199,3 +199,26 @@ async fn files_photos_venues_and_locations_round_trip() {
     assert!(bot.send_location(ChatId(1), 91.0, 0.0).await.is_err());
     assert_eq!(emu.take_violations().len(), 1);
 }
+
+#[tokio::test]
+async fn a_reply_that_hits_flood_control_is_retried_and_arrives() {
+    let app = TestApp::spawn().await;
+    let rider = app.rider(5002, Some("en"));
+    app.emu.set_rate_limit(Some(1));
+    for _ in 0..3 {
+        app.emu.send_text(rider, "/help");
+    }
+    for i in 0..3 {
+        let m = app
+            .emu
+            .next_message_within(rider, std::time::Duration::from_secs(15))
+            .await
+            .unwrap_or_else(|| panic!("reply {i} never arrived"));
+        assert!(m.text.starts_with("Rider bot"), "{}", m.text);
+    }
+    app.emu.set_rate_limit(None);
+    assert!(
+        app.emu.request_count("sendMessage") > 3,
+        "some sends met a 429 and were sent again"
+    );
+}
