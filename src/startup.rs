@@ -59,11 +59,7 @@ impl Application {
         if !boot.made.is_empty() || !boot.removed.is_empty() {
             tracing::info!(made = ?boot.made, removed = ?boot.removed, "coordinators from COORDINATOR_IDS");
         }
-        match bot::updates::prune(&pool, 7).await {
-            Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old update ids"),
-            Ok(_) => {}
-            Err(err) => tracing::warn!(%err, "could not prune update ids"),
-        }
+        prune_update_ids(&pool).await;
 
         let me = bot.get_me().await.map_err(StartupError::Telegram)?;
         tracing::info!(bot_id = me.id.0, "connected to the Bot API");
@@ -108,15 +104,36 @@ impl Application {
         let listener = Polling::builder(self.bot.clone())
             .timeout(self.polling_timeout)
             .build();
-        self.dispatcher
+        // A bot that runs for months still forgets old update ids, once a day.
+        let pool = self.pool.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+            daily.tick().await; // the first tick is immediate; start-up already pruned
+            loop {
+                daily.tick().await;
+                prune_update_ids(&pool).await;
+            }
+        });
+        let result = self
+            .dispatcher
             .try_dispatch_with_listener(
                 listener,
                 LoggingErrorHandler::with_custom_text("getUpdates failed"),
             )
             .await
-            .map_err(StartupError::Telegram)?;
+            .map_err(StartupError::Telegram);
+        housekeeping.abort();
         self.pool.close().await;
-        Ok(())
+        result
+    }
+}
+
+/// Forgets update ids older than a week (Telegram re-delivers for at most a day).
+async fn prune_update_ids(pool: &SqlitePool) {
+    match bot::updates::prune(pool, 7).await {
+        Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old update ids"),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(%err, "could not prune update ids"),
     }
 }
 
