@@ -70,7 +70,6 @@ impl Application {
 
         let settings = Arc::new(Settings {
             dialogue_idle: config.dialogue_idle,
-            coordinator_chat_id: config.coordinator_chat_id,
         });
         let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
             .dependencies(dptree::deps![

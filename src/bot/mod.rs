@@ -39,7 +39,6 @@ use crate::{onboarding, tr};
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub dialogue_idle: Duration,
-    pub coordinator_chat_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -213,14 +213,14 @@ pub fn parse_markdown_v2(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Checks text (or a caption) for length and parse mode.
+/// Checks text (or a caption) for length and parse mode; the text a user sees.
 pub fn check_text(
     field: &str,
     text: &str,
     parse_mode: Option<&str>,
     max: usize,
     min: usize,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let visible = visible_text(text, parse_mode)?;
     let n = utf16_len(visible.trim());
     if n < min {
@@ -229,7 +229,7 @@ pub fn check_text(
     if n > max {
         return Err(format!("{field} is too long ({n} > {max})"));
     }
-    Ok(())
+    Ok(visible)
 }
 
 /// Checks an inline or reply keyboard's buttons beyond their types.

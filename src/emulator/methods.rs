@@ -220,21 +220,24 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     let chat = chat_id(&values)?;
     check_markup(&values)?;
     let mode = parse_mode(&values);
-    let (kind, raw, file): (&'static str, String, Option<Vec<u8>>) = match method {
+    // What was sent, what the user sees, and the file sent with it.
+    let (kind, raw, visible, file): (&'static str, String, String, Option<Vec<u8>>) = match method {
         "sendMessage" => {
             let text = values
                 .get("text")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
-            ("text", text.to_owned(), None)
+            let visible =
+                limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
+            ("text", text.to_owned(), visible, None)
         }
         "sendPhoto" | "sendDocument" => {
             let caption = values
                 .get("caption")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            limits::check_text("caption", caption, mode, MAX_CAPTION, 0).map_err(bad)?;
+            let visible =
+                limits::check_text("caption", caption, mode, MAX_CAPTION, 0).map_err(bad)?;
             let field = if method == "sendPhoto" {
                 "photo"
             } else {
@@ -270,6 +273,7 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
                     "document"
                 },
                 caption.to_owned(),
+                visible,
                 Some(bytes),
             )
         }
@@ -296,14 +300,13 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
                     }
                 }
                 let title = values["title"].as_str().unwrap_or_default();
-                ("venue", title.to_owned(), None)
+                ("venue", title.to_owned(), title.to_owned(), None)
             } else {
-                ("location", String::new(), None)
+                ("location", String::new(), String::new(), None)
             }
         }
         _ => return Err(Refusal::NotImplemented),
     };
-    let visible = limits::visible_text(&raw, mode).map_err(bad)?;
 
     let mut w = lock(inner);
     let chat_json = w
@@ -395,22 +398,17 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
                 .get("text")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
-            Some((
-                text.to_owned(),
-                limits::visible_text(text, mode).map_err(bad)?,
-            ))
+            let visible =
+                limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
+            Some((text.to_owned(), visible))
         }
         "editMessageCaption" => {
             let text = values
                 .get("caption")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            limits::check_text("caption", text, mode, MAX_CAPTION, 0).map_err(bad)?;
-            Some((
-                text.to_owned(),
-                limits::visible_text(text, mode).map_err(bad)?,
-            ))
+            let visible = limits::check_text("caption", text, mode, MAX_CAPTION, 0).map_err(bad)?;
+            Some((text.to_owned(), visible))
         }
         _ => None,
     };

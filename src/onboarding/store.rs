@@ -4,7 +4,7 @@
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::domain::{Phone, Platform, RiderName, PRIVACY_VERSION};
-use crate::users::UserId;
+use crate::users::{self, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -42,35 +42,25 @@ pub async fn register(
     username: Option<&str>,
 ) -> Result<(), RegisterError> {
     let now = crate::db::now();
-    let username = username.map(|u| u.trim_start_matches('@').to_ascii_lowercase());
-    if let Some(name) = &username {
-        // Usernames move between accounts: whoever held this one before no longer does.
-        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
-            .bind(name)
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
-    }
     let done = sqlx::query(
-        "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?, username = ?,
+        "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?,
                 registered_at = COALESCE(registered_at, ?), updated_at = ?
          WHERE id = ? AND consent_version = ?",
     )
     .bind(name.as_str())
     .bind(platform.code())
     .bind(phone.as_str())
-    .bind(username)
     .bind(now)
     .bind(now)
     .bind(id.0)
     .bind(PRIVACY_VERSION)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(RegisterError::NoConsent)
+    if done.rows_affected() != 1 {
+        return Err(RegisterError::NoConsent);
     }
+    users::store::assign_username(conn, id, username).await?;
+    Ok(())
 }
 
 /// Keeps a deep-link payload that arrived before registration, to act on once registered.

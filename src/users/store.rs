@@ -88,34 +88,47 @@ pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), s
     Ok(())
 }
 
+/// A Telegram @username as stored: without '@', lower-case (Telegram matches them that way).
+fn normalise_username(username: Option<&str>) -> Option<String> {
+    username.map(|u| u.trim_start_matches('@').to_ascii_lowercase())
+}
+
+/// Gives `id` the @username `username` (or none). Usernames move between accounts, so whoever
+/// held this one before loses it. Meant for a write transaction.
+pub async fn assign_username(
+    conn: &mut SqliteConnection,
+    id: UserId,
+    username: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let username = normalise_username(username);
+    if let Some(name) = &username {
+        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+            .bind(name)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE users SET username = ?, updated_at = ? WHERE id = ?")
+        .bind(&username)
+        .bind(crate::db::now())
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Keeps a registered user's @username current, so coordinators can name them by it.
-/// Another user who held the name before loses it (usernames move between accounts).
 /// Costs nothing when `user` (as just loaded) already has it.
 pub async fn remember_username(
     pool: &SqlitePool,
     user: &User,
     username: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let username = username.map(|u| u.trim_start_matches('@').to_ascii_lowercase());
-    if user.status != Status::Registered || user.username == username {
+    if user.status != Status::Registered || user.username == normalise_username(username) {
         return Ok(());
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    if let Some(name) = &username {
-        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
-            .bind(name)
-            .bind(user.id.0)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "UPDATE users SET username = ?, updated_at = ? WHERE id = ? AND status = 'registered'",
-    )
-    .bind(&username)
-    .bind(crate::db::now())
-    .bind(user.id.0)
-    .execute(&mut *tx)
-    .await?;
+    assign_username(&mut tx, user.id, username).await?;
     tx.commit().await
 }
 
@@ -126,7 +139,7 @@ pub async fn find_by_username(
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"
     ))
-    .bind(username.trim_start_matches('@').to_ascii_lowercase())
+    .bind(normalise_username(Some(username)))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(User::from))
