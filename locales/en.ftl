@@ -9,7 +9,6 @@ menu-points = 💰 My points
 main-menu-prompt = What do you need? Tap a button below.
 btn-cancel = ✖️ Cancel
 
-soon-stations = 📍 The station finder opens soon: the district is loading its warm-up stations. Thanks for your patience!
 soon-services = 🎁 Free service sign-ups open soon.
 soon-reports = 📸 Problem reports open soon. Keep your photos handy!
 soon-points = 💰 The points passbook opens soon.
@@ -41,6 +40,9 @@ help-coordinator =
     <b>Coordinator commands</b>
     /appoint &lt;user id or @username&gt;: make a rider a grid officer (or reply to their forwarded message)
     /revoke &lt;user id or @username&gt;: make a grid officer a rider again
+    /station &lt;code&gt; close [until 18:00 | 2026-12-01 18:00] [reason]: close a station for riders
+    /station &lt;code&gt; open: reopen it
+    /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
 
 ## Commands (the menu next to the text box)
 cmd-start = Register or open the main menu
@@ -123,3 +125,71 @@ role-already-officer = { $who } is already a grid officer.
 role-not-officer = { $who } is not a grid officer.
 role-target-coordinator = Coordinators' roles come from the configuration (COORDINATOR_IDS).
 someone = user { $id }
+
+## Stations
+stations-header = 📍 <b>Nearest warm-up stations</b> (within { $radius })
+stations-header-need = 📍 <b>Nearest stations with { $need }</b> (within { $radius })
+stations-none-within = 😔 No station within { $radius } of you. The nearest is { $distance } away:
+stations-none-within-need = 😔 No station with { $need } within { $radius }. The nearest with it is { $distance } away:
+stations-none-with-need = 😔 No station offers { $need } yet. Tap ✅ to see all stations.
+stations-empty = No stations are listed yet. The district is adding them; please check back soon.
+stations-far-away = 🌏 You seem to be far from the district: are you sure that is where you are?
+stations-no-more = No more stations within { $radius }.
+stations-share-hint = To find the nearest station I need your location: tap “📍 Nearest station” on a phone and allow location access, or send it with 📎 → Location.
+station-distance = { $distance } · 🛵 { $minutes } min
+station-open-until = 🟢 Open · closes { $time }
+station-open-always = 🟢 Open 24 hours
+station-closed-until = 🔴 Closed · opens { $time }
+station-closed = 🔴 Closed
+station-unknown = ⚪ Hours not known right now
+station-closed-temporarily = ⛔ Temporarily closed
+station-closed-temporarily-until = ⛔ Temporarily closed until { $time }
+station-parking = 🅿️ { $spots } rider parking spots
+time-tomorrow = tomorrow { $time }
+time-weekday = { $day ->
+    [1] Mon
+    [2] Tue
+    [3] Wed
+    [4] Thu
+    [5] Fri
+    [6] Sat
+   *[7] Sun
+} { $time }
+distance-m = { $m } m
+distance-km = { $km } km
+service-word = { $service ->
+    [shelter] shelter
+    [charging] charging
+    [water] water
+    [meals] meals
+    [toilet] toilet
+    [health] health
+    [medicine] medicine
+    [parking] parking
+    [microwave] microwave
+    [reading] reading
+    [legal] legal advice
+   *[counselling] counselling
+}
+btn-navigate = 🧭 { $n }. { $name }
+btn-navigate-one = 🧭 Navigate
+btn-more = More ▸
+btn-first-page = ◂ Nearest
+station-not-found = No station has code { $code }.
+station-usage = Usage: /station &lt;code&gt; shows a station. Coordinators: /station &lt;code&gt; close [until 18:00 | until 2026-12-01 18:00] [reason], or /station &lt;code&gt; open.
+station-bad-time = “{ $time }” is not a time. Write until 18:00, until 2026-12-01 or until 2026-12-01 18:00.
+station-reason-too-long = The reason is too long: at most { $max } characters.
+station-until-past = That time has already passed. Give a time in the future.
+station-closed-done = ⛔ { $name } ({ $code }) is closed until you reopen it with /station { $code } open. Riders see it now.
+station-closed-done-until = ⛔ { $name } ({ $code }) is closed until { $time }. Riders see it now.
+station-reopened = ✅ { $name } ({ $code }) is open again.
+coverage-usage = Usage: /coverage, or /coverage 22:00 to compare with another hour.
+coverage-head = 📊 <b>The { $minutes }-minute circle</b> (e-bike { $speed } km/h: { $reach })
+coverage-area = { $stations } stations · { $points } sample points every { $spacing }
+coverage-share = { $time }: <b>{ $percent }%</b> of the district is within reach of an open station
+coverage-worst = Worst-covered spots now:
+coverage-spot = { $distance } to the nearest open station ({ $minutes } min)
+coverage-spot-none = no open station nearby
+coverage-map-caption = Coverage now: green ≤ 5 min, light green ≤ 10, orange ≤ 15, red beyond. Blue dots: open stations; black: closed.
+cmd-station = show, close or reopen a station
+cmd-coverage = measure the 10-minute circle

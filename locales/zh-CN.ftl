@@ -9,7 +9,6 @@ menu-points = 💰 我的积分
 main-menu-prompt = 需要什么帮助？请点下面的按钮。
 btn-cancel = ✖️ 取消
 
-soon-stations = 📍 驿站查找即将开放：街道正在录入暖“新”驿站信息，感谢耐心等待！
 soon-services = 🎁 免费服务报名即将开放。
 soon-reports = 📸 随手拍上报即将开放，先把照片留好！
 soon-points = 💰 爱“新”存折即将开放。
@@ -41,6 +40,9 @@ help-coordinator =
     <b>工作人员命令</b>
     /appoint &lt;用户 ID 或 @用户名&gt;：任命骑手为兼职网格员（也可回复其转发的消息）
     /revoke &lt;用户 ID 或 @用户名&gt;：撤销网格员身份
+    /station &lt;站点编号&gt; close [until 18:00 | 2026-12-01 18:00] [原因]：临时关闭站点
+    /station &lt;站点编号&gt; open：重新开放
+    /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
 
 ## 命令菜单
 cmd-start = 注册或打开主菜单
@@ -123,3 +125,71 @@ role-already-officer = { $who } 已经是兼职网格员了。
 role-not-officer = { $who } 不是兼职网格员。
 role-target-coordinator = 工作人员的身份由配置（COORDINATOR_IDS）决定。
 someone = 用户 { $id }
+
+## Stations
+stations-header = 📍 <b>离你最近的暖“新”驿站</b>（{ $radius }内）
+stations-header-need = 📍 <b>最近的提供{ $need }的驿站</b>（{ $radius }内）
+stations-none-within = 😔 你周围 { $radius } 内没有驿站。最近的一个在 { $distance } 外：
+stations-none-within-need = 😔 { $radius } 内没有提供{ $need }的驿站。最近的一个在 { $distance } 外：
+stations-none-with-need = 😔 暂时还没有驿站提供{ $need }。点 ✅ 查看全部驿站。
+stations-empty = 街道还在录入驿站信息，请稍后再试。
+stations-far-away = 🌏 你好像离本街道很远，定位是否正确？
+stations-no-more = { $radius } 内没有更多驿站了。
+stations-share-hint = 找最近的驿站需要你的位置：在手机上点“📍 最近驿站”并允许定位，或通过 📎 → 位置 发送。
+station-distance = { $distance } · 🛵 { $minutes } 分钟
+station-open-until = 🟢 营业中 · { $time } 关门
+station-open-always = 🟢 24 小时开放
+station-closed-until = 🔴 已关门 · { $time } 开门
+station-closed = 🔴 已关门
+station-unknown = ⚪ 目前开放时间不确定
+station-closed-temporarily = ⛔ 临时关闭
+station-closed-temporarily-until = ⛔ 临时关闭至 { $time }
+station-parking = 🅿️ { $spots } 个骑手车位
+time-tomorrow = 明天 { $time }
+time-weekday = { $day ->
+    [1] 周一
+    [2] 周二
+    [3] 周三
+    [4] 周四
+    [5] 周五
+    [6] 周六
+   *[7] 周日
+} { $time }
+distance-m = { $m } 米
+distance-km = { $km } 公里
+service-word = { $service ->
+    [shelter] 避暑取暖
+    [charging] 充电
+    [water] 饮水
+    [meals] 餐食
+    [toilet] 厕所
+    [health] 健康
+    [medicine] 药品
+    [parking] 停车
+    [microwave] 微波炉
+    [reading] 阅读
+    [legal] 法律咨询
+   *[counselling] 心理疏导
+}
+btn-navigate = 🧭 { $n }. { $name }
+btn-navigate-one = 🧭 导航
+btn-more = 更多 ▸
+btn-first-page = ◂ 最近的
+station-not-found = 没有编号为 { $code } 的驿站。
+station-usage = 用法：/station &lt;编号&gt; 查看驿站。协调员：/station &lt;编号&gt; close [until 18:00 | until 2026-12-01 18:00] [原因]，或 /station &lt;编号&gt; open。
+station-bad-time = “{ $time }”不是有效时间。请写 until 18:00、until 2026-12-01 或 until 2026-12-01 18:00。
+station-reason-too-long = 原因太长，最多 { $max } 个字。
+station-until-past = 这个时间已经过去了，请给一个将来的时间。
+station-closed-done = ⛔ { $name }（{ $code }）已临时关闭，直到用 /station { $code } open 重新开放。骑手立即可见。
+station-closed-done-until = ⛔ { $name }（{ $code }）已临时关闭至 { $time }。骑手立即可见。
+station-reopened = ✅ { $name }（{ $code }）已重新开放。
+coverage-usage = 用法：/coverage，或 /coverage 22:00 与另一时间对比。
+coverage-head = 📊 <b>{ $minutes } 分钟服务圈</b>（电动车 { $speed } 公里/小时：{ $reach }）
+coverage-area = { $stations } 个驿站 · { $points } 个采样点，间距 { $spacing }
+coverage-share = { $time }：辖区 <b>{ $percent }%</b> 在开放驿站的服务圈内
+coverage-worst = 目前覆盖最差的地点：
+coverage-spot = 距最近的开放驿站 { $distance }（{ $minutes } 分钟）
+coverage-spot-none = 附近没有开放的驿站
+coverage-map-caption = 当前覆盖：绿色 ≤ 5 分钟，浅绿 ≤ 10，橙色 ≤ 15，红色更远。蓝点：开放的驿站；黑点：关闭的驿站。
+cmd-station = 查看、关闭或重新开放驿站
+cmd-coverage = 测量 10 分钟服务圈

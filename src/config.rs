@@ -16,6 +16,9 @@ pub const DEFAULT_DIALOGUE_IDLE_MINUTES: u64 = 30;
 /// for long polls (its `timeout_hint` is commented out), so getUpdates must wait less.
 pub const TELOXIDE_REQUEST_TIMEOUT: Duration = Duration::from_secs(17);
 pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_STATION_RADIUS_KM: f64 = 5.0;
+pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
+pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -81,6 +84,14 @@ pub struct Config {
     pub dialogue_idle: Duration,
     /// Long-polling timeout for getUpdates (tests shorten it so shutdown is quick).
     pub polling_timeout: Duration,
+    /// `STATION_RADIUS_KM`: how far the nearest-station answer looks.
+    pub station_radius_km: f64,
+    /// `EBIKE_SPEED_KMH`: turns distances into e-bike minutes.
+    pub ebike_speed_kmh: f64,
+    /// `DISTRICT_TIMEZONE`: the zone opening hours are written in.
+    pub timezone: chrono_tz::Tz,
+    /// The system clock, or a fixed moment (tests, demos).
+    pub clock: crate::clock::Clock,
 }
 
 impl Config {
@@ -169,6 +180,41 @@ impl Config {
             },
         };
 
+        let number = |var: &'static str, default: f64, range: std::ops::RangeInclusive<f64>| {
+            match non_empty(var) {
+                None => Ok(default),
+                Some(raw) => match raw.trim().parse::<f64>() {
+                    Ok(v) if range.contains(&v) => Ok(v),
+                    _ => Err(ConfigError::Malformed {
+                        var,
+                        why: format!(
+                            "{:?} is not a number from {} to {}",
+                            raw.trim(),
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+                },
+            }
+        };
+        let station_radius_km =
+            number("STATION_RADIUS_KM", DEFAULT_STATION_RADIUS_KM, 0.1..=100.0)?;
+        let ebike_speed_kmh = number("EBIKE_SPEED_KMH", DEFAULT_EBIKE_SPEED_KMH, 3.0..=60.0)?;
+        let timezone = match non_empty("DISTRICT_TIMEZONE") {
+            None => DEFAULT_TIMEZONE,
+            Some(raw) => {
+                raw.trim()
+                    .parse::<chrono_tz::Tz>()
+                    .map_err(|_| ConfigError::Malformed {
+                        var: "DISTRICT_TIMEZONE",
+                        why: format!(
+                            "{:?} is not an IANA time zone such as Asia/Shanghai",
+                            raw.trim()
+                        ),
+                    })?
+            }
+        };
+
         Ok(Self {
             token,
             api_url,
@@ -178,6 +224,10 @@ impl Config {
             media_dir,
             dialogue_idle,
             polling_timeout: DEFAULT_POLLING_TIMEOUT,
+            station_radius_km,
+            ebike_speed_kmh,
+            timezone,
+            clock: crate::clock::Clock::System,
         })
     }
 
@@ -290,6 +340,10 @@ mod tests {
             ("COORDINATOR_CHAT_ID", "group"),
             ("DIALOGUE_IDLE_MINUTES", "0"),
             ("DIALOGUE_IDLE_MINUTES", "ten"),
+            ("STATION_RADIUS_KM", "0"),
+            ("STATION_RADIUS_KM", "far"),
+            ("EBIKE_SPEED_KMH", "500"),
+            ("DISTRICT_TIMEZONE", "Mars/Olympus"),
         ] {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");

@@ -68,9 +68,7 @@ impl Application {
             tracing::warn!(%err, "could not register command menus");
         }
 
-        let settings = Arc::new(Settings {
-            dialogue_idle: config.dialogue_idle,
-        });
+        let settings = Arc::new(Settings::from_config(config));
         let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
             .dependencies(dptree::deps![
                 pool.clone(),

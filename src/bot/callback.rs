@@ -3,8 +3,9 @@
 //! and everything that does not parse is answered as an expired button.
 
 use crate::i18n::Lang;
+use crate::stations::telegram::StationCallback;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Callback {
     /// Accept the privacy notice.
     Consent,
@@ -12,15 +13,18 @@ pub enum Callback {
     Lang(Lang),
     /// Confirm (`true`) or refuse /deletemydata.
     Delete(bool),
+    /// A button under a nearest-stations answer (`st:` data, see `stations::telegram`).
+    Station(StationCallback),
 }
 
 impl Callback {
-    pub fn encode(self) -> String {
+    pub fn encode(&self) -> String {
         match self {
             Callback::Consent => "ok".into(),
             Callback::Lang(lang) => format!("lang:{}", lang.code()),
             Callback::Delete(true) => "del:yes".into(),
             Callback::Delete(false) => "del:no".into(),
+            Callback::Station(cb) => cb.encode(),
         }
     }
 
@@ -29,6 +33,7 @@ impl Callback {
             "ok" => Some(Callback::Consent),
             "del:yes" => Some(Callback::Delete(true)),
             "del:no" => Some(Callback::Delete(false)),
+            _ if data.starts_with("st:") => crate::stations::telegram::parse_callback(data),
             _ => data
                 .strip_prefix("lang:")
                 .and_then(Lang::from_code)
@@ -53,7 +58,7 @@ mod tests {
         for cb in all {
             let data = cb.encode();
             assert!((1..=64).contains(&data.len()), "{data}");
-            assert_eq!(Callback::parse(&data), Some(cb));
+            assert_eq!(Callback::parse(&data), Some(cb.clone()));
         }
     }
 

@@ -9,7 +9,7 @@ use teloxide::utils::command::BotCommands;
 use super::dialogue::State;
 use super::{keyboards, menu, Ctx, HandlerResult};
 use crate::i18n::{t, Lang};
-use crate::{onboarding, roles, tr};
+use crate::{onboarding, roles, stations, tr};
 
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
@@ -25,6 +25,10 @@ pub enum Command {
     Appoint(String),
     /// Coordinators: make a grid officer a rider again.
     Revoke(String),
+    /// Show a station; coordinators: close or reopen it.
+    Station(String),
+    /// Coordinators: how much of the district is within ten minutes of an open station.
+    Coverage(String),
 }
 
 /// Commands every user sees, in menu order, with their description keys.
@@ -36,8 +40,12 @@ const RIDER_COMMANDS: [(&str, &str); 6] = [
     ("deletemydata", "cmd-deletemydata"),
     ("cancel", "cmd-cancel"),
 ];
-const COORDINATOR_COMMANDS: [(&str, &str); 2] =
-    [("appoint", "cmd-appoint"), ("revoke", "cmd-revoke")];
+const COORDINATOR_COMMANDS: [(&str, &str); 4] = [
+    ("appoint", "cmd-appoint"),
+    ("revoke", "cmd-revoke"),
+    ("station", "cmd-station"),
+    ("coverage", "cmd-coverage"),
+];
 
 pub fn command_list(lang: Lang, coordinator: bool) -> Vec<BotCommand> {
     let extra: &[(&str, &str)] = if coordinator {
@@ -101,6 +109,8 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Deletemydata => onboarding::telegram::ask_delete(ctx).await,
         Command::Appoint(arg) => roles::telegram::appoint(ctx, msg, arg.trim()).await,
         Command::Revoke(arg) => roles::telegram::revoke(ctx, msg, arg.trim()).await,
+        Command::Station(arg) => stations::telegram::station_command(ctx, &arg).await,
+        Command::Coverage(arg) => stations::telegram::coverage_command(ctx, &arg).await,
     }
 }
 
@@ -131,7 +141,12 @@ mod tests {
         for lang in Lang::ALL {
             for coordinator in [false, true] {
                 let list = command_list(lang, coordinator);
-                assert_eq!(list.len(), 6 + if coordinator { 2 } else { 0 });
+                let extra = if coordinator {
+                    COORDINATOR_COMMANDS.len()
+                } else {
+                    0
+                };
+                assert_eq!(list.len(), RIDER_COMMANDS.len() + extra);
                 for c in list {
                     assert!((1..=32).contains(&c.command.len()));
                     assert!(

@@ -32,15 +32,31 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     }
 }
 
+/// The position of a shared location, live location or venue. A position Telegram should
+/// never send (out of range) counts as none.
+fn shared_position(msg: &Message) -> Option<crate::geo::Position> {
+    let loc = msg
+        .location()
+        .or_else(|| msg.venue().map(|v| &v.location))?;
+    crate::geo::Position::new(loc.latitude, loc.longitude).ok()
+}
+
 /// A message in an idle chat: a menu button, a shared location or photo, or anything else.
 pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
     if !ctx.user.is_registered() {
         return onboarding::telegram::begin(ctx).await;
     }
     let lang = ctx.lang();
-    let reply = if msg.location().is_some() {
-        tr!(lang, "soon-stations")
-    } else if msg.photo().is_some() {
+    if let Some(at) = shared_position(msg) {
+        return crate::stations::telegram::on_location(ctx, at).await;
+    }
+    if msg
+        .text()
+        .is_some_and(|t| keyboards::is_label(t, "menu-nearest"))
+    {
+        return crate::stations::telegram::explain_location(ctx).await;
+    }
+    let reply = if msg.photo().is_some() {
         tr!(lang, "soon-reports")
     } else {
         match msg.text().and_then(keyboards::menu_choice) {

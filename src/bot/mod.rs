@@ -39,6 +39,26 @@ use crate::{onboarding, tr};
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub dialogue_idle: Duration,
+    /// Radius, e-bike speed and time zone of nearest-station answers.
+    pub reach: crate::stations::domain::Reach,
+    pub clock: crate::clock::Clock,
+    /// The station index, shared by every handler and rebuilt when the table changes.
+    pub stations: crate::stations::index::Directory,
+}
+
+impl Settings {
+    pub fn from_config(config: &crate::config::Config) -> Settings {
+        Settings {
+            dialogue_idle: config.dialogue_idle,
+            reach: crate::stations::domain::Reach {
+                radius_m: config.station_radius_km * 1000.0,
+                speed_kmh: config.ebike_speed_kmh,
+                tz: config.timezone,
+            },
+            clock: config.clock,
+            stations: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +71,8 @@ pub enum BotError {
     Storage(#[from] dialogue::StorageError),
     #[error("registration: {0}")]
     Register(#[from] onboarding::store::RegisterError),
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 pub type HandlerResult = Result<(), BotError>;
@@ -301,7 +323,12 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
             .await?;
         return menu::prompt(ctx, &state).await;
     };
-    onboarding::telegram::on_callback(ctx, state, q, data).await
+    match data {
+        callback::Callback::Station(cb) => {
+            crate::stations::telegram::on_callback(ctx, &state, q, cb).await
+        }
+        other => onboarding::telegram::on_callback(ctx, state, q, other).await,
+    }
 }
 
 /// A button pressed on a message outside a private chat: nothing in this release puts buttons

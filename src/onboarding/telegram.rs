@@ -393,7 +393,7 @@ pub async fn on_callback(
             Ok(())
         }
         // A real button, but from an earlier step: say so and ask the current question.
-        (Callback::Consent | Callback::Delete(_), _) => {
+        (Callback::Consent | Callback::Delete(_) | Callback::Station(_), _) => {
             ctx.bot
                 .answer_callback_query(q.id.clone())
                 .text(tr!(lang, "button-expired"))

@@ -1,0 +1,178 @@
+//! Stations' SQL.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{Closure, Hours, Kind, Service, Station, StationCode};
+use crate::geo::{Datum, Position};
+
+#[derive(sqlx::FromRow)]
+struct StationRow {
+    code: String,
+    name_zh: String,
+    name_en: Option<String>,
+    kind: String,
+    address: String,
+    src_lat: f64,
+    src_lng: f64,
+    datum: String,
+    lat: f64,
+    lng: f64,
+    hours: String,
+    services: String,
+    parking_spots: i64,
+    phone: Option<String>,
+    closed: bool,
+    closed_until: Option<DateTime<Utc>>,
+    closed_reason: Option<String>,
+}
+
+const COLUMNS: &str = "code, name_zh, name_en, kind, address, src_lat, src_lng, datum, lat, lng, \
+     hours, services, parking_spots, phone, closed, closed_until, closed_reason";
+
+impl StationRow {
+    /// The row as a [`Station`]; `None` (logged) if it no longer parses, which only a hand
+    /// edit of the table can cause.
+    fn into_station(self, cache: &mut HashMap<String, Hours>) -> Option<Station> {
+        let hours = match cache.get(&self.hours) {
+            Some(h) => h.clone(),
+            None => {
+                let h = Hours::parse(&self.hours).ok()?;
+                cache.insert(self.hours.clone(), h.clone());
+                h
+            }
+        };
+        let station = Station {
+            code: StationCode::parse(&self.code)?,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            kind: Kind::parse(&self.kind)?,
+            address: self.address,
+            position: Position::new(self.lat, self.lng).ok()?,
+            source: (self.src_lat, self.src_lng, Datum::parse(&self.datum)?),
+            hours,
+            services: self
+                .services
+                .split(';')
+                .filter_map(Service::parse)
+                .collect(),
+            parking_spots: u32::try_from(self.parking_spots).ok()?,
+            phone: self.phone,
+            closure: self.closed.then_some(Closure {
+                until: self.closed_until,
+                reason: self.closed_reason,
+            }),
+        };
+        Some(station)
+    }
+}
+
+fn convert(rows: Vec<StationRow>) -> Vec<Station> {
+    let mut cache = HashMap::new();
+    rows.into_iter()
+        .filter_map(|row| {
+            let code = row.code.clone();
+            let station = row.into_station(&mut cache);
+            if station.is_none() {
+                tracing::warn!(code, "station row does not parse; left out");
+            }
+            station
+        })
+        .collect()
+}
+
+/// Every station, by code.
+pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Station>, sqlx::Error> {
+    let rows: Vec<StationRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations ORDER BY code"))
+            .fetch_all(conn)
+            .await?;
+    Ok(convert(rows))
+}
+
+pub async fn find(pool: &SqlitePool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {
+    let rows: Vec<StationRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = ?"))
+            .bind(code.as_str())
+            .fetch_all(pool)
+            .await?;
+    Ok(convert(rows).pop())
+}
+
+/// The revision counter the table's triggers bump on every change.
+pub async fn revision(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT n FROM station_revision WHERE id = 1")
+        .fetch_one(conn)
+        .await
+}
+
+/// Inserts or updates `stations` by code; a closure already set is kept. Returns how many were
+/// new.
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    stations: &[Station],
+) -> Result<usize, sqlx::Error> {
+    let now = crate::db::now();
+    let mut new = 0;
+    for s in stations {
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM stations WHERE code = ?")
+            .bind(s.code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if existed.is_none() {
+            new += 1;
+        }
+        sqlx::query(
+            "INSERT INTO stations (code, name_zh, name_en, kind, address, src_lat, src_lng, datum, \
+                 lat, lng, hours, services, parking_spots, phone, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, \
+                 name_en = excluded.name_en, kind = excluded.kind, address = excluded.address, \
+                 src_lat = excluded.src_lat, src_lng = excluded.src_lng, datum = excluded.datum, \
+                 lat = excluded.lat, lng = excluded.lng, hours = excluded.hours, \
+                 services = excluded.services, parking_spots = excluded.parking_spots, \
+                 phone = excluded.phone, updated_at = excluded.updated_at",
+        )
+        .bind(s.code.as_str())
+        .bind(&s.name_zh)
+        .bind(&s.name_en)
+        .bind(s.kind.as_str())
+        .bind(&s.address)
+        .bind(s.source.0)
+        .bind(s.source.1)
+        .bind(s.source.2.as_str())
+        .bind(s.position.lat())
+        .bind(s.position.lng())
+        .bind(s.hours.as_str())
+        .bind(s.services.to_list())
+        .bind(i64::from(s.parking_spots))
+        .bind(&s.phone)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(new)
+}
+
+/// Sets (or with `None`, lifts) a station's closure. False if there is no such station.
+pub async fn set_closure(
+    conn: &mut SqliteConnection,
+    code: &StationCode,
+    closure: Option<&Closure>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE stations SET closed = ?, closed_until = ?, closed_reason = ?, updated_at = ? \
+         WHERE code = ?",
+    )
+    .bind(closure.is_some())
+    .bind(closure.and_then(|c| c.until))
+    .bind(closure.and_then(|c| c.reason.as_deref()))
+    .bind(crate::db::now())
+    .bind(code.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
