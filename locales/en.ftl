@@ -187,6 +187,7 @@ coverage-usage = Usage: /coverage, or /coverage 22:00 to compare with another ho
 coverage-head = 📊 <b>The { $minutes }-minute circle</b> (e-bike { $speed } km/h: { $reach })
 coverage-area = { $stations } stations · { $points } sample points every { $spacing }
 coverage-share = { $time }: <b>{ $percent }%</b> of the district is within reach of an open station
+coverage-share-now = Now ({ $time }): <b>{ $percent }%</b> of the district is within reach of an open station
 coverage-worst = Worst-covered spots now:
 coverage-spot = { $distance } to the nearest open station ({ $minutes } min)
 coverage-spot-none = no open station nearby

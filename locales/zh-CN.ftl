@@ -187,6 +187,7 @@ coverage-usage = 用法：/coverage，或 /coverage 22:00 与另一时间对比�
 coverage-head = 📊 <b>{ $minutes } 分钟服务圈</b>（电动车 { $speed } 公里/小时：{ $reach }）
 coverage-area = { $stations } 个驿站 · { $points } 个采样点，间距 { $spacing }
 coverage-share = { $time }：辖区 <b>{ $percent }%</b> 在开放驿站的服务圈内
+coverage-share-now = 现在（{ $time }）：辖区 <b>{ $percent }%</b> 在开放驿站的服务圈内
 coverage-worst = 目前覆盖最差的地点：
 coverage-spot = 距最近的开放驿站 { $distance }（{ $minutes } 分钟）
 coverage-spot-none = 附近没有开放的驿站

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::startup::{self, Application};
-use crate::{chat, db, seeds};
+use crate::{chat, db, seeds, stations};
 
 #[derive(Debug, Parser)]
 #[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
@@ -36,11 +36,40 @@ pub enum Command {
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
     },
+    /// Import data from a CSV file (the whole file or nothing; errors name line and column).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export data as CSV, in the format `import` reads.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Load the demo data in a seeds folder into the database.
     Seed {
         /// The folder holding the seed CSV files.
         #[arg(long, default_value = "seeds")]
         dir: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// Warm-up stations: code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone
+    Stations {
+        /// The CSV file (UTF-8, header row first).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Warm-up stations, in the import format.
+    Stations {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -81,6 +110,36 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 },
             )
             .await?;
+        }
+        Command::Import {
+            what: ImportWhat::Stations { file },
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let report = stations::domain::import(&pool, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+            println!(
+                "stations: {} imported ({} new, {} updated)",
+                report.rows,
+                report.new,
+                report.rows - report.new
+            );
+        }
+        Command::Export {
+            what: ExportWhat::Stations { out },
+        } => {
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let csv = stations::domain::export(&pool).await?;
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&csv)?;
+                }
+            }
         }
         Command::Seed { dir } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;

@@ -2,13 +2,14 @@
 //! (stations, service sessions, rewards, report categories) registers its file name and
 //! importer in [`SEEDERS`]; files are loaded in that order, so later data can refer to earlier.
 //!
-//! This release has no importable data yet: the foundation ships the command and its checks,
-//! and the stations, services, points and reports capabilities add their seeders.
+//! Each file is imported like `rider-bot import` does it: all of it or, on a bad row, none.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sqlx::SqlitePool;
+
+use futures::future::BoxFuture;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -16,14 +17,29 @@ pub enum SeedError {
     NoFolder(PathBuf),
     #[error("cannot read {0}: {1}")]
     Read(PathBuf, std::io::Error),
+    #[error("{file}: {why}; nothing of it was imported")]
+    Import { file: String, why: String },
 }
+
+type Importer = for<'a> fn(&'a SqlitePool, &'a [u8]) -> BoxFuture<'a, Result<usize, String>>;
 
 /// A seed file this release knows how to load, in load order.
 struct Seeder {
     file: &'static str,
+    import: Importer,
 }
 
-const SEEDERS: &[Seeder] = &[];
+const SEEDERS: &[Seeder] = &[Seeder {
+    file: "stations.csv",
+    import: |pool, bytes| {
+        Box::pin(async move {
+            crate::stations::domain::import(pool, bytes)
+                .await
+                .map(|r| r.rows)
+                .map_err(|e| e.to_string())
+        })
+    },
+}];
 
 #[derive(Debug, Default)]
 pub struct SeedReport {
@@ -38,10 +54,7 @@ impl fmt::Display for SeedReport {
             writeln!(f, "{file}: {rows} rows")?;
         }
         if self.loaded.is_empty() {
-            writeln!(
-                f,
-                "nothing to seed: this release has no importable demo data yet"
-            )?;
+            writeln!(f, "nothing to seed: no known seed file in the folder")?;
         }
         for file in &self.unknown {
             writeln!(f, "{file}: skipped (no importer for it in this release)")?;
@@ -50,7 +63,7 @@ impl fmt::Display for SeedReport {
     }
 }
 
-pub async fn load_dir(_pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedError> {
+pub async fn load_dir(pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedError> {
     if !dir.is_dir() {
         return Err(SeedError::NoFolder(dir.to_owned()));
     }
@@ -62,6 +75,20 @@ pub async fn load_dir(_pool: &SqlitePool, dir: &Path) -> Result<SeedReport, Seed
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
+    for seeder in SEEDERS {
+        if !files.iter().any(|f| f == seeder.file) {
+            continue;
+        }
+        let path = dir.join(seeder.file);
+        let bytes = std::fs::read(&path).map_err(|e| SeedError::Read(path.clone(), e))?;
+        let rows = (seeder.import)(pool, &bytes)
+            .await
+            .map_err(|why| SeedError::Import {
+                file: seeder.file.to_owned(),
+                why,
+            })?;
+        report.loaded.push((seeder.file.to_owned(), rows));
+    }
     for file in files {
         if !SEEDERS.iter().any(|s| s.file == file) {
             report.unknown.push(file);

@@ -95,7 +95,13 @@ fn migrate_creates_the_default_database_next_to_the_working_directory() {
     );
     assert!(dir.path().join("rider-bot.db").exists());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("5 applied now"), "{stdout}");
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    assert!(
+        stdout.contains(&format!("{shipped} applied now, {shipped} in total")),
+        "{stdout}"
+    );
     let again = rider_bot(dir.path()).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 applied now"));
 }
@@ -108,6 +114,8 @@ fn every_subcommand_has_help() {
         vec!["run", "--help"],
         vec!["migrate", "--help"],
         vec!["seed", "--help"],
+        vec!["import", "stations", "--help"],
+        vec!["export", "stations", "--help"],
     ] {
         let out = rider_bot(dir.path()).args(&sub).output().unwrap();
         assert!(out.status.success(), "{sub:?}");
@@ -133,6 +141,99 @@ fn seed_reports_what_it_loaded_and_refuses_a_missing_folder() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("unknown.csv: skipped"), "{stdout}");
+}
+
+#[test]
+fn the_demo_seeds_load_and_export_back_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+    let out = rider_bot(dir.path())
+        .args(["seed", "--dir", seeds])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "stations.csv: 30 rows\n"
+    );
+    let out = rider_bot(dir.path())
+        .args(["export", "stations"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let original = std::fs::read(format!("{seeds}/stations.csv")).unwrap();
+    assert_eq!(out.stdout, original);
+}
+
+#[test]
+fn import_takes_the_whole_file_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let import = |path: &std::path::Path| {
+        rider_bot(dir.path())
+            .args(["import", "stations"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let export = || {
+        rider_bot(dir.path())
+            .args(["export", "stations"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    const HEAD: &str =
+        "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n";
+    // Excel's byte-order mark is fine.
+    let good = write(
+        "good.csv",
+        &format!("\u{feff}{HEAD}A,甲,,bar,x,31.3,120.7,wgs84,24/7,water,0,\nB,乙,,bar,y,31.31,120.71,gcj02,Mo-Su 08:00-20:00,,0,\n"),
+    );
+    let out = import(&good);
+    assert!(out.status.success(), "{:?}", out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "stations: 2 imported (2 new, 0 updated)\n"
+    );
+    let out = import(&good);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "stations: 2 imported (0 new, 2 updated)\n"
+    );
+    let before = export();
+
+    for (name, text, expected) in [
+        (
+            "hours.csv",
+            format!("{HEAD}C,丙,,bar,x,31.3,120.7,wgs84,24/7,,0,\nA,甲,,bar,x,31.3,120.7,wgs84,Mo-Xx 08:00,,0,\n"),
+            "line 3, column 9 (hours): opening hours \"Mo-Xx 08:00\" do not parse at character",
+        ),
+        (
+            "dup.csv",
+            format!("{HEAD}C,丙,,bar,x,31.3,120.7,wgs84,24/7,,0,\nc,丙,,bar,x,31.3,120.7,wgs84,24/7,,0,\n"),
+            "line 3, column 1 (code): code C already appears on line 2",
+        ),
+        (
+            "missing.csv",
+            "code,name_zh,kind\nC,丙,bar\n".to_owned(),
+            "line 1: column name_en is missing",
+        ),
+        ("empty.csv", String::new(), "the file is empty"),
+        ("header.csv", HEAD.to_owned(), "the file has a header but no rows"),
+    ] {
+        let path = write(name, &text);
+        let line = one_error_line(&import(&path));
+        assert!(line.contains(expected), "{name}: {line}");
+        assert!(line.ends_with("nothing was imported"), "{line}");
+        assert_eq!(export(), before, "{name} changed the stations");
+    }
+    let line = one_error_line(&import(&dir.path().join("absent.csv")));
+    assert!(line.starts_with("error: cannot read"), "{line}");
 }
 
 /// The real binary against an emulator: it answers /start, and SIGTERM stops it cleanly.

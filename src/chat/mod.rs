@@ -58,6 +58,7 @@ pub struct ChatOptions {
 
 struct Session {
     emu: Emulator,
+    pool: sqlx::SqlitePool,
     lang: Lang,
     me: i64,
     group: i64,
@@ -113,11 +114,13 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     }
 
     let app = Application::build(&config).await?;
+    let pool = app.pool().clone();
     let token = app.shutdown_token();
     let running = tokio::spawn(app.run_until_stopped());
 
     let mut session = Session {
         emu,
+        pool,
         lang: options.lang,
         me: FIRST_RIDER,
         group,
@@ -186,6 +189,7 @@ Type text or /commands as in Telegram.
   1, 2, ...            press that inline button on the latest message that has them
   a, b, ...            press that reply-keyboard button (location and phone buttons share them)
   :location LAT LNG    share a location (WGS-84)
+  :location CODE       share the position of a station (e.g. LF-C01 with --seed)
   :photo FILE          send a photo
   :contact             share your own phone number
   :as ID [name]        become another user (a coordinator id, or a new rider)
@@ -230,9 +234,28 @@ impl Session {
                                 return true;
                             }
                         },
-                        [_code] => {
-                            self.say("(standing at a station by its code comes with the stations feature; use :location LAT LNG)");
-                            return true;
+                        [code] => {
+                            let station = match crate::stations::StationCode::parse(code) {
+                                Some(code) => crate::stations::store::find(&self.pool, &code)
+                                    .await
+                                    .ok()
+                                    .flatten(),
+                                None => None,
+                            };
+                            match station {
+                                Some(s) => {
+                                    self.say(&format!(
+                                        "(standing at {} {}: {})",
+                                        s.code, s.name_zh, s.position
+                                    ));
+                                    self.emu
+                                        .send_location(me, s.position.lat(), s.position.lng());
+                                }
+                                None => {
+                                    self.say(&format!("(no station has code {code}; try :location LF-C01 after --seed, or :location LAT LNG)"));
+                                    return true;
+                                }
+                            }
                         }
                         _ => {
                             self.say("(:location LAT LNG)");

@@ -90,7 +90,7 @@ impl Coverage {
         let mut sorted: Vec<Spot> = self.spots.clone();
         let key = |s: &Spot| s.distance_m.unwrap_or(f64::INFINITY);
         sorted.sort_by(|a, b| key(b).total_cmp(&key(a)));
-        let apart = (3.0 * self.spacing_m).max(500.0);
+        let apart = (3.0 * self.spacing_m).max(1000.0);
         let mut picked: Vec<Spot> = Vec::with_capacity(n);
         for s in sorted {
             if picked.len() == n {

@@ -79,7 +79,9 @@ pub fn distance(lang: Lang, metres: f64) -> String {
         let m = ((metres / 10.0).round() * 10.0).max(10.0) as u32;
         tr!(lang, "distance-m", m = m)
     } else if metres < 100_000.0 {
-        tr!(lang, "distance-km", km = format!("{:.1}", metres / 1000.0))
+        let km = format!("{:.1}", metres / 1000.0);
+        let km = km.strip_suffix(".0").map_or(km.clone(), str::to_owned);
+        tr!(lang, "distance-km", km = km)
     } else {
         tr!(lang, "distance-km", km = format!("{:.0}", metres / 1000.0))
     }
@@ -163,7 +165,7 @@ pub fn card(
     let services: Vec<String> = station
         .services
         .iter()
-        .map(|s| format!("{}{}", s.icon(), s.word(lang)))
+        .map(|s| format!("{} {}", s.icon(), s.word(lang)))
         .collect();
     if !services.is_empty() {
         lines.push(services.join(" · "));
@@ -183,7 +185,7 @@ pub fn card(
 }
 
 fn need_word(lang: Lang, need: Service) -> String {
-    format!("{}{}", need.icon(), need.word(lang))
+    format!("{} {}", need.icon(), need.word(lang))
 }
 
 /// The answer's text and buttons.
@@ -268,7 +270,7 @@ fn render(
                 .map(|&s| {
                     if query.need == Some(s) {
                         InlineKeyboardButton::callback(
-                            format!("✅{}", need_word(lang, s)),
+                            format!("✅ {}", need_word(lang, s)),
                             page(None, 0),
                         )
                     } else {
@@ -583,7 +585,7 @@ pub async fn coverage_command(ctx: &Ctx, args: &str) -> HandlerResult {
     text.push('\n');
     text.push_str(&tr!(
         lang,
-        "coverage-share",
+        "coverage-share-now",
         time = when(lang, now_local, now_local),
         percent = format!("{:.1}", current.percent())
     ));
@@ -685,6 +687,7 @@ mod tests {
         assert_eq!(distance(Lang::En, 347.0), "350 m");
         assert_eq!(distance(Lang::En, 2.0), "10 m");
         assert_eq!(distance(Lang::En, 1234.0), "1.2 km");
+        assert_eq!(distance(Lang::En, 5000.0), "5 km");
         assert_eq!(distance(Lang::En, 1_234_567.0), "1235 km");
         assert_eq!(distance(Lang::Zh, 1234.0), "1.2 公里");
     }

@@ -28,6 +28,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
+        Self::spawn_configured(vars, |_| {}).await
+    }
+
+    /// A running bot (one coordinator) whose clock stands still at `at`.
+    pub async fn spawn_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
+        Self::spawn_configured(&[("COORDINATOR_IDS", "900")], |c| {
+            c.clock = rider_bot::clock::Clock::Fixed(at)
+        })
+        .await
+    }
+
+    pub async fn spawn_configured(
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         // Logs only when asked for (RUST_LOG=...), to debug a failing test.
         if std::env::var_os("RUST_LOG").is_some() {
             rider_bot::telemetry::init();
@@ -52,6 +67,7 @@ impl TestApp {
         let mut config =
             Config::from_lookup(|k| env.get(k).cloned()).expect("test config is valid");
         config.polling_timeout = Duration::from_secs(1);
+        adjust(&mut config);
         let pool = rider_bot::db::connect_and_migrate(&config.database_url)
             .await
             .unwrap();
@@ -131,6 +147,22 @@ impl TestApp {
         );
         // The probe re-prompts the current step; drain that too.
         self.drain(chat).await;
+    }
+
+    /// Waits until message `id` in `chat` has been edited more than `seen` times, and returns it.
+    pub async fn edited(&self, chat: i64, id: i64, seen: u32) -> BotMessage {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let m = self.emu.message(chat, id).expect("message exists");
+            if m.edits > seen {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "message {id} in chat {chat} was not edited within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits briefly and discards whatever the bot still sends to `chat`.

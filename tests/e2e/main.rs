@@ -9,3 +9,4 @@ mod emulator;
 mod onboarding;
 mod robustness;
 mod roles;
+mod stations;

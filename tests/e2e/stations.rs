@@ -1,0 +1,410 @@
+//! Warm-up stations through the emulator: a shared location gets the right stations in the
+//! right order with the right words; navigate sends a venue at the WGS-84 position; filters,
+//! paging, closures, coverage, and the bad input around them.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rider_bot::emulator::BotMessage;
+use rider_bot::geo::{wgs84_to_gcj02, Position};
+use rider_bot::i18n::{t, Lang};
+
+use crate::helpers::{first_words, TestApp, COORDINATOR};
+
+/// Where the rider stands in these tests.
+fn here() -> Position {
+    Position::new(31.3000, 120.7000).unwrap()
+}
+
+/// The true (WGS-84) place of station D, which the file gives in GCJ-02.
+fn d_true() -> Position {
+    here().offset(0.0, -2000.0)
+}
+
+/// Saturday 2026-12-05, 10:00 in Suzhou.
+fn saturday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).unwrap()
+}
+
+/// Five stations around `here()`:
+/// A 300 m north, daily 08:00-20:00, water;
+/// B 1.2 km east, 24/7, charging;
+/// C 800 m south, weekdays only (closed on Saturday);
+/// D 2 km west, 24/7, position written in GCJ-02 as a Chinese map app gives it;
+/// E 20 km north, health (outside the 5 km radius).
+fn stations_csv() -> String {
+    let at = |north: f64, east: f64| here().offset(north, east);
+    let (a, b, c, e) = (
+        at(300.0, 0.0),
+        at(0.0, 1200.0),
+        at(-800.0, 0.0),
+        at(20_000.0, 0.0),
+    );
+    let d = wgs84_to_gcj02(d_true());
+    format!(
+        "\u{feff}code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n\
+         A,甲站,Alpha Centre,centre,1 Alpha Road,{},{},wgs84,Mo-Su 08:00-20:00,water;shelter,20,0512-1\n\
+         B,乙站,Bravo Station,station,2 Bravo Road,{},{},wgs84,24/7,charging;water,0,\n\
+         C,丙站,Charlie Community,community,3 Charlie Road,{},{},wgs84,Mo-Fr 08:30-17:30,toilet,0,\n\
+         D,丁站,Delta Bar,bar,4 Delta Road,{},{},gcj02,24/7,meals,0,\n\
+         E,戊站,Echo Community,community,5 Echo Road,{},{},wgs84,24/7,health,0,\n",
+        a.lat(),
+        a.lng(),
+        b.lat(),
+        b.lng(),
+        c.lat(),
+        c.lng(),
+        d.lat(),
+        d.lng(),
+        e.lat(),
+        e.lng()
+    )
+}
+
+async fn app_with_stations() -> TestApp {
+    let app = TestApp::spawn_at(saturday_morning()).await;
+    let report = rider_bot::stations::domain::import(&app.pool, stations_csv().as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((report.rows, report.new), (5, 5));
+    app
+}
+
+/// Where each name appears in `text`, to check the order.
+fn order(text: &str, names: &[&str]) -> Vec<usize> {
+    names
+        .iter()
+        .map(|n| {
+            text.find(n)
+                .unwrap_or_else(|| panic!("{n} not in answer:\n{text}"))
+        })
+        .collect()
+}
+
+fn assert_increasing(positions: &[usize], text: &str) {
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "wrong order:\n{text}"
+    );
+}
+
+/// The paragraph about `name` in an answer.
+fn paragraph<'a>(text: &'a str, name: &str) -> &'a str {
+    text.split("\n\n")
+        .find(|p| p.contains(name))
+        .unwrap_or_else(|| panic!("{name} not in answer:\n{text}"))
+}
+
+async fn share_here(app: &TestApp, rider: i64) -> BotMessage {
+    app.emu.send_location(rider, here().lat(), here().lng());
+    app.next(rider).await
+}
+
+#[tokio::test]
+async fn a_shared_location_gets_the_three_nearest_in_order_and_navigate_sends_a_venue() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5001, Some("en"));
+    app.register(rider, Lang::En).await;
+
+    let answer = share_here(&app, rider).await;
+    let text = &answer.text;
+    assert!(
+        text.starts_with("📍 Nearest warm-up stations (within 5 km)"),
+        "{text}"
+    );
+    // C is nearer than B and D but closed on Saturdays: open stations in the same ten minutes
+    // come first, so the first page is A, B, D.
+    assert_increasing(
+        &order(text, &["Alpha Centre", "Bravo Station", "Delta Bar"]),
+        text,
+    );
+    assert!(!text.contains("Charlie"), "{text}");
+    let alpha = paragraph(text, "Alpha Centre");
+    assert!(alpha.contains("300 m · 🛵 1 min"), "{alpha}");
+    assert!(alpha.contains("🟢 Open · closes 20:00"), "{alpha}");
+    assert!(alpha.contains("🅿️ 20 rider parking spots"), "{alpha}");
+    assert!(alpha.contains("🏠 shelter · 💧 water"), "{alpha}");
+    let bravo = paragraph(text, "Bravo Station");
+    assert!(bravo.contains("1.2 km · 🛵 5 min"), "{bravo}");
+    assert!(bravo.contains("🟢 Open 24 hours"), "{bravo}");
+    let delta = paragraph(text, "Delta Bar");
+    assert!(delta.contains("2 km · 🛵 8 min"), "{delta}");
+
+    let labels: Vec<String> = answer.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert_eq!(
+        labels[..3],
+        [
+            "🧭 1. Alpha Centre",
+            "🧭 2. Bravo Station",
+            "🧭 3. Delta Bar"
+        ]
+    );
+    assert!(labels.contains(&"More ▸".to_owned()), "{labels:?}");
+
+    // Navigate to D: the venue is at D's true WGS-84 place, not where the GCJ-02 file put it.
+    app.emu.press(rider, &answer, "🧭 3. Delta Bar");
+    let venue = app.next(rider).await;
+    assert_eq!(venue.kind, "venue");
+    let lat = venue.params["latitude"].as_f64().unwrap();
+    let lng = venue.params["longitude"].as_f64().unwrap();
+    let at = Position::new(lat, lng).unwrap();
+    assert!(at.distance_m(d_true()) < 1.0, "venue at {at}");
+    assert_eq!(venue.params["title"], "Delta Bar");
+    assert_eq!(venue.params["address"], "4 Delta Road");
+
+    // More: the closed one, with when it opens.
+    app.emu.press(rider, &answer, "More ▸");
+    let page2 = app.edited(rider, answer.message_id, 0).await;
+    let charlie = paragraph(&page2.text, "Charlie Community");
+    assert!(
+        charlie.starts_with("4. Charlie Community · 800 m · 🛵 3 min"),
+        "{charlie}"
+    );
+    assert!(charlie.contains("🔴 Closed · opens Mon 08:30"), "{charlie}");
+    let labels: Vec<String> = page2.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(labels.contains(&"◂ Nearest".to_owned()), "{labels:?}");
+    assert!(!labels.contains(&"More ▸".to_owned()), "{labels:?}");
+}
+
+#[tokio::test]
+async fn standing_at_a_gcj02_stations_true_place_it_is_under_50_m() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5002, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.emu.send_location(rider, d_true().lat(), d_true().lng());
+    let answer = app.next(rider).await;
+    let first = answer.text.split("\n\n").nth(1).unwrap();
+    assert!(first.starts_with("1. Delta Bar · 10 m"), "{first}");
+}
+
+#[tokio::test]
+async fn filters_re_rank_and_a_need_out_of_reach_still_offers_the_nearest() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5003, Some("en"));
+    app.register(rider, Lang::En).await;
+    let answer = share_here(&app, rider).await;
+
+    app.emu.press(rider, &answer, "🔌 charging");
+    let charging = app.edited(rider, answer.message_id, 0).await;
+    assert!(
+        charging
+            .text
+            .starts_with("📍 Nearest stations with 🔌 charging (within 5 km)"),
+        "{}",
+        charging.text
+    );
+    assert!(
+        charging.text.contains("1. Bravo Station"),
+        "{}",
+        charging.text
+    );
+    assert!(!charging.text.contains("Alpha"), "{}", charging.text);
+    let labels: Vec<String> = charging.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(labels.contains(&"✅ 🔌 charging".to_owned()), "{labels:?}");
+
+    // Only E offers health, 19.7 km away.
+    app.emu.press(rider, &answer, "🩺 health");
+    let health = app.edited(rider, answer.message_id, 1).await;
+    assert!(
+        health.text.starts_with(
+            "😔 No station with 🩺 health within 5 km. The nearest with it is 20 km away:"
+        ),
+        "{}",
+        health.text
+    );
+    assert!(health.text.contains("1. Echo Community"), "{}", health.text);
+
+    // Pressing the active filter again clears it.
+    app.emu.press(rider, &answer, "✅ 🩺 health");
+    let all = app.edited(rider, answer.message_id, 2).await;
+    assert!(
+        all.text.starts_with("📍 Nearest warm-up stations"),
+        "{}",
+        all.text
+    );
+
+    // A forged filter button changes nothing and says the button is not valid.
+    let q = app
+        .emu
+        .press_data(rider, rider, answer.message_id, "st:p:31.3,120.7:wifi:0");
+    let reply = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(reply["text"], t(Lang::En, "button-expired"));
+    // ...and shows the menu again, so the rider is never left without a next step.
+    app.expect_text(rider, &t(Lang::En, "main-menu-prompt"))
+        .await;
+    let q = app
+        .emu
+        .press_data(rider, rider, answer.message_id, "st:n:NOPE");
+    let reply = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(reply["text"], "No station has code NOPE.");
+    app.assert_silent(rider, Lang::En).await;
+    assert_eq!(
+        app.emu.message(rider, answer.message_id).unwrap().edits,
+        3,
+        "forged buttons edit nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_coordinators_closure_shows_at_once_and_reopening_lifts_it() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5004, Some("en"));
+    app.register(rider, Lang::En).await;
+
+    app.emu
+        .send_text(COORDINATOR, "/station a close until 18:00 水管维修");
+    app.expect_text(COORDINATOR, "甲站（A）已临时关闭至 18:00")
+        .await;
+    let answer = share_here(&app, rider).await;
+    let alpha = paragraph(&answer.text, "Alpha Centre");
+    assert!(
+        alpha.contains("⛔ Temporarily closed until 18:00 · 水管维修"),
+        "{alpha}"
+    );
+    // Closed now, so it drops behind the open ones of its ten minutes.
+    assert_increasing(
+        &order(
+            &answer.text,
+            &["Bravo Station", "Delta Bar", "Alpha Centre"],
+        ),
+        &answer.text,
+    );
+
+    // Riders cannot reopen it; the check is the domain's, not a hidden button.
+    app.emu.send_text(rider, "/station A open");
+    app.expect_text(rider, &t(Lang::En, "role-not-coordinator"))
+        .await;
+    app.emu.send_text(COORDINATOR, "/station A open");
+    app.expect_text(COORDINATOR, "甲站（A）已重新开放").await;
+    let answer = share_here(&app, rider).await;
+    assert!(
+        paragraph(&answer.text, "Alpha Centre").contains("🟢 Open · closes 20:00"),
+        "{}",
+        answer.text
+    );
+
+    let audit: Vec<(Option<i64>, String)> =
+        sqlx::query_as("SELECT actor_id, action FROM audit_log WHERE action LIKE 'station_%'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audit,
+        vec![
+            (Some(COORDINATOR), "station_close".to_owned()),
+            (Some(COORDINATOR), "station_open".to_owned())
+        ]
+    );
+
+    // Bad commands: unknown code, a time that is not one, a time in the past, usage.
+    for (command, reply) in [
+        ("/station NOPE close", "没有编号为 NOPE 的驿站"),
+        ("/station A close until soon", "“soon”不是有效时间"),
+        ("/station A close until 2026-12-01", "这个时间已经过去了"),
+        ("/station", "用法：/station"),
+        ("/station A explode", "用法：/station"),
+    ] {
+        app.emu.send_text(COORDINATOR, command);
+        app.expect_text(COORDINATOR, reply).await;
+    }
+    // Anyone may look a station up by code.
+    app.emu.send_text(rider, "/station b");
+    let card = app.expect_text(rider, "Bravo Station").await;
+    assert!(card.text.contains("🟢 Open 24 hours"), "{}", card.text);
+    app.emu.press(rider, &card, "🧭 Navigate");
+    assert_eq!(app.next(rider).await.kind, "venue");
+}
+
+#[tokio::test]
+async fn coverage_reports_shares_worst_spots_and_a_map_to_coordinators_only() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5005, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.emu.send_text(rider, "/coverage");
+    app.expect_text(rider, &t(Lang::En, "role-not-coordinator"))
+        .await;
+
+    app.emu.send_text(COORDINATOR, "/coverage 22:00");
+    let report = app.expect_text(COORDINATOR, "10 分钟服务圈").await;
+    assert!(report.text.contains("5 个驿站"), "{}", report.text);
+    // At 22:00 A (08:00-20:00) is closed too: coverage can only fall.
+    let shares: Vec<f64> = report
+        .text
+        .lines()
+        .filter(|l| l.contains('%'))
+        .map(|l| {
+            let start = l.find("辖区 ").unwrap() + "辖区 ".len();
+            l[start..l.find('%').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert_eq!(shares.len(), 2, "{}", report.text);
+    assert!(shares[0] > 0.0 && shares[1] <= shares[0], "{shares:?}");
+    assert_eq!(report.text.matches(" — ").count(), 5, "{}", report.text);
+    let map = app.next(COORDINATOR).await;
+    assert_eq!(map.kind, "photo");
+    assert_eq!(&map.file.as_ref().unwrap()[..4], b"\x89PNG");
+
+    app.emu.send_text(COORDINATOR, "/coverage 25:99");
+    app.expect_text(COORDINATOR, "用法：/coverage").await;
+}
+
+#[tokio::test]
+async fn bad_input_around_locations_gets_clear_answers() {
+    let app = TestApp::spawn_at(saturday_morning()).await;
+    let rider = app.rider(5006, Some("en"));
+    app.register(rider, Lang::En).await;
+
+    // No stations yet.
+    let answer = share_here(&app, rider).await;
+    assert_eq!(answer.text, t(Lang::En, "stations-empty"));
+
+    rider_bot::stations::domain::import(&app.pool, stations_csv().as_bytes())
+        .await
+        .unwrap();
+    // Far outside the district (London): none within reach, the nearest offered anyway.
+    app.emu.send_location(rider, 51.5072, -0.1276);
+    let far = app.next(rider).await;
+    assert!(
+        far.text
+            .starts_with("😔 No station within 5 km of you. The nearest is"),
+        "{}",
+        far.text
+    );
+    assert!(far
+        .text
+        .contains(&first_words(Lang::En, "stations-far-away")));
+    assert!(far.text.contains("1. Echo Community"), "{}", far.text);
+
+    // The location button's label as text (a desktop client): how to share instead.
+    app.emu.send_text(rider, &t(Lang::En, "menu-nearest"));
+    app.expect_text(rider, &first_words(Lang::En, "stations-share-hint"))
+        .await;
+    // A sticker in the main menu.
+    app.emu.send_sticker(rider);
+    app.expect_text(rider, &t(Lang::En, "idle-unknown")).await;
+}
+
+#[tokio::test]
+async fn an_import_by_another_process_reaches_the_running_bot() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5007, Some("zh-hans"));
+    app.register(rider, Lang::Zh).await;
+    let before = share_here(&app, rider).await;
+    assert!(before.text.contains("1. 甲站"), "{}", before.text);
+
+    // Another connection (as `rider-bot import` from a shell would) adds a nearer station.
+    let near = here().offset(50.0, 0.0);
+    let file = format!(
+        "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n\
+         F,己站,,community,6 Foxtrot Road,{},{},wgs84,24/7,water,0,\n",
+        near.lat(),
+        near.lng()
+    );
+    let other = rider_bot::db::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    rider_bot::stations::domain::import(&other, file.as_bytes())
+        .await
+        .unwrap();
+    let after = share_here(&app, rider).await;
+    assert!(after.text.contains("1. 己站 · 50 米"), "{}", after.text);
+    assert!(after.text.contains("🟢 24 小时开放"), "{}", after.text);
+}
