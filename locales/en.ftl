@@ -35,6 +35,7 @@ help =
     /privacy: what we store about you and why
     /deletemydata: erase your personal data
     /cancel: stop what you are doing
+    /station &lt;code&gt;: a station's details and a navigate button
     /help: this list
 help-coordinator =
     <b>Coordinator commands</b>

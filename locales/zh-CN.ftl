@@ -35,6 +35,7 @@ help =
     /privacy：我们保存了什么、为什么
     /deletemydata：删除我的个人信息
     /cancel：取消当前操作
+    /station &lt;编号&gt;：查看驿站详情并导航
     /help：查看本列表
 help-coordinator =
     <b>工作人员命令</b>
