@@ -23,17 +23,21 @@ CREATE TABLE stations (
     updated_at    TEXT    NOT NULL
 );
 
--- Bumped by every change to stations, so a running bot (and its in-memory index) notices an
--- import made by another process.
+-- The running bot reads the rows changed since it last looked.
+CREATE INDEX stations_updated_at ON stations (updated_at);
+
+-- Bumped by every change to stations (n) and every deletion (deletes), so a running bot (and its
+-- in-memory index) notices an import made by another process.
 CREATE TABLE station_revision (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    n  INTEGER NOT NULL
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    n       INTEGER NOT NULL,
+    deletes INTEGER NOT NULL
 );
-INSERT INTO station_revision (id, n) VALUES (1, 0);
+INSERT INTO station_revision (id, n, deletes) VALUES (1, 0, 0);
 
 CREATE TRIGGER stations_revision_insert AFTER INSERT ON stations
 BEGIN UPDATE station_revision SET n = n + 1 WHERE id = 1; END;
 CREATE TRIGGER stations_revision_update AFTER UPDATE ON stations
 BEGIN UPDATE station_revision SET n = n + 1 WHERE id = 1; END;
 CREATE TRIGGER stations_revision_delete AFTER DELETE ON stations
-BEGIN UPDATE station_revision SET n = n + 1 WHERE id = 1; END;
+BEGIN UPDATE station_revision SET n = n + 1, deletes = deletes + 1 WHERE id = 1; END;

@@ -92,6 +92,30 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Station>, sqlx::Erro
     Ok(convert(rows))
 }
 
+/// Stations changed after `since` (all of them without it).
+pub async fn changed_since(
+    conn: &mut SqliteConnection,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<Station>, sqlx::Error> {
+    let Some(since) = since else {
+        return all(conn).await;
+    };
+    let rows: Vec<StationRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM stations WHERE updated_at > ?"
+    ))
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    Ok(convert(rows))
+}
+
+/// The newest change's time.
+pub async fn watermark(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
+        .fetch_one(conn)
+        .await
+}
+
 pub async fn find(pool: &SqlitePool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {
     let rows: Vec<StationRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = ?"))
@@ -101,9 +125,15 @@ pub async fn find(pool: &SqlitePool, code: &StationCode) -> Result<Option<Statio
     Ok(convert(rows).pop())
 }
 
-/// The revision counter the table's triggers bump on every change.
-pub async fn revision(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT n FROM station_revision WHERE id = 1")
+/// The counters the table's triggers bump: on every change, and on every deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Revision {
+    pub n: i64,
+    pub deletes: i64,
+}
+
+pub async fn revision(conn: &mut SqliteConnection) -> Result<Revision, sqlx::Error> {
+    sqlx::query_as("SELECT n, deletes FROM station_revision WHERE id = 1")
         .fetch_one(conn)
         .await
 }
