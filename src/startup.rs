@@ -69,6 +69,13 @@ impl Application {
         }
 
         let settings = Arc::new(Settings::from_config(config));
+        // Build the station index now rather than at the first rider's location.
+        let (stations, warm_pool) = (settings.stations.clone(), pool.clone());
+        tokio::spawn(async move {
+            if let Err(err) = stations.current(&warm_pool).await {
+                tracing::warn!(%err, "could not build the station index");
+            }
+        });
         let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
             .dependencies(dptree::deps![
                 pool.clone(),

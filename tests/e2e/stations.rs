@@ -408,3 +408,28 @@ async fn an_import_by_another_process_reaches_the_running_bot() {
     assert!(after.text.contains("1. 己站 · 50 米"), "{}", after.text);
     assert!(after.text.contains("🟢 24 小时开放"), "{}", after.text);
 }
+
+#[tokio::test]
+async fn a_live_location_or_a_venue_is_answered_like_a_shared_location() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5008, Some("en"));
+    app.register(rider, Lang::En).await;
+    let (lat, lng) = (here().lat(), here().lng());
+    app.emu.send_message_fields(
+        rider,
+        serde_json::json!({"location": {"latitude": lat, "longitude": lng,
+                                        "live_period": 900, "heading": 90}}),
+    );
+    let live = app.next(rider).await;
+    assert!(live.text.contains("1. Alpha Centre"), "{}", live.text);
+    app.emu.send_message_fields(
+        rider,
+        serde_json::json!({"venue": {"location": {"latitude": lat, "longitude": lng},
+                                     "title": "Lunch spot", "address": "somewhere"},
+                           "location": {"latitude": lat, "longitude": lng}}),
+    );
+    let venue = app.next(rider).await;
+    assert!(venue.text.contains("1. Alpha Centre"), "{}", venue.text);
+    // One answer each, nothing more.
+    app.assert_silent(rider, Lang::En).await;
+}
