@@ -11,7 +11,6 @@ btn-cancel = ✖️ Cancel
 
 soon-services = 🎁 Free service sign-ups open soon.
 soon-reports = 📸 Problem reports open soon. Keep your photos handy!
-soon-points = 💰 The points passbook opens soon.
 
 ## Dialogue housekeeping
 cancelled = Cancelled. Back to the main menu.
@@ -35,9 +34,14 @@ help =
     /privacy: what we store about you and why
     /deletemydata: erase your personal data
     /cancel: stop what you are doing
+    /points: your points, history and rewards
+    /leaderboard: this month's top contributors
     /station &lt;code&gt;: a station's details and a navigate button
     /help: this list
 help-coordinator =
+    /redeem &lt;code&gt;: confirm a reward hand-over
+    /adjust &lt;rider&gt; &lt;+N|-N&gt; &lt;reason&gt;: correct points (audited)
+    /passbook &lt;rider&gt;: a rider's points ledger
     <b>Coordinator commands</b>
     /appoint &lt;user id or @username&gt;: make a rider a grid officer (or reply to their forwarded message)
     /revoke &lt;user id or @username&gt;: make a grid officer a rider again
@@ -195,3 +199,64 @@ coverage-spot-none = no open station nearby
 coverage-map-caption = Coverage now: green ≤ 5 min, light green ≤ 10, orange ≤ 15, red beyond. Blue dots: open stations; black: closed.
 cmd-station = show, close or reopen a station
 cmd-coverage = measure the 10-minute circle
+
+## Points passbook
+points-head = 💰 <b>My points</b>: <b>{ $balance }</b> available
+points-held = ⏳ { $points } held for { $count } open redemption(s) until handed over
+points-empty = No entries yet. Report street problems and take part in service days to earn points.
+points-latest = Latest:
+entry-report = ✅ report { $source } accepted
+entry-attendance = 🎁 attended { $source }
+entry-hold = 🎟 { $reward } (code { $code })
+entry-refund = ↩️ { $reward } not collected (code { $code }), points back
+entry-adjustment = ✏️ coordinator: { $reason }
+entry-expiry = ⌛ points expired
+btn-history = 📜 History
+btn-rewards = 🎁 Rewards
+btn-leaderboard = 🏆 Leaderboard
+btn-leaderboard-show = 👁 Show me on it
+btn-leaderboard-hide = 🙈 Hide my name
+btn-back-points = ◂ My points
+history-head = 📜 <b>History</b> (page { $page } of { $pages }), newest first:
+history-no-page = That page does not exist any more.
+rewards-head = 🎁 <b>Rewards</b>: you have { $balance } points. Tap one to redeem it.
+rewards-none = No rewards are on offer right now.
+reward-button = { $reward } · { $cost } pts ({ $stock } left)
+reward-button-out = { $reward } · { $cost } pts (none left)
+reward-unknown = This reward is not on offer any more.
+reward-out-of-stock = Sorry, this reward has run out.
+reward-not-enough = You have { $balance } points; this reward needs { $cost }.
+redeem-confirm = Redeem <b>{ $reward }</b> for <b>{ $cost }</b> points?
+    The points are held now. Show the code to a coordinator within { $days } days to collect it; if you don't, the points come back.
+btn-redeem-confirm = ✅ Redeem
+btn-redeem-cancel = ✖️ Not now
+redeem-insufficient = You have { $balance } points: not enough for this reward.
+redeem-done = 🎟 <b>{ $reward }</b>: your code is <code>{ $code }</code>
+    { $cost } points are held. Show this code (or the QR below) to a coordinator by { $until }.
+redeem-qr-caption = Code <code>{ $code }</code>: show it to a coordinator.
+redemption-expired = ↩️ Your code { $code } for { $reward } was not collected in time, so { $points } points are back in your passbook.
+redemption-handed-over = ✅ { $reward } handed over. Enjoy, and thank you for riding with us!
+redemption-unknown = No redemption has that code.
+redeem-usage = Usage: /redeem &lt;code&gt;, the 8-character code the rider shows.
+redeem-confirmed = ✅ Handed over: { $reward } to { $rider } (code { $code }).
+redeem-already = Code { $code } was already handed over ({ $at }).
+redeem-expired = Code { $code } expired and its points went back to the rider; nothing to hand over.
+leaderboard-head = 🏆 <b>Top contributors, { $month }</b> (points earned this month)
+leaderboard-empty = Nobody has earned points this month yet.
+leaderboard-anonymous = a rider
+leaderboard-you = { " " }(you)
+leaderboard-shown = Your name now shows on the leaderboard.
+leaderboard-hidden = Your name is hidden on the leaderboard.
+adjust-usage = Usage: /adjust &lt;user id or @username&gt; &lt;+N or -N&gt; &lt;reason&gt; (or reply to their forwarded message with /adjust &lt;+N or -N&gt; &lt;reason&gt;).
+adjust-reason-required = Please give a reason: /adjust &lt;rider&gt; &lt;+N or -N&gt; &lt;reason&gt;.
+adjust-reason-too-long = The reason is too long: at most { $max } characters.
+adjust-below-zero = That would take the balance below zero (it is { $balance }).
+adjust-done = ✏️ { $rider }: { $amount } points. Balance now { $balance }.
+adjust-told = ✏️ A coordinator changed your points: { $amount } ({ $reason }). Balance: { $balance }.
+passbook-usage = Usage: /passbook &lt;user id or @username&gt; (or reply to their forwarded message).
+passbook-head = 📒 Passbook of { $rider } (id { $id }), { $entries } entries:
+cmd-points = my points passbook
+cmd-leaderboard = this month's top contributors
+cmd-redeem = confirm a reward hand-over
+cmd-adjust = correct a rider's points (with a reason)
+cmd-passbook = a rider's points ledger

@@ -11,7 +11,6 @@ btn-cancel = ✖️ 取消
 
 soon-services = 🎁 免费服务报名即将开放。
 soon-reports = 📸 随手拍上报即将开放，先把照片留好！
-soon-points = 💰 爱“新”存折即将开放。
 
 ## 对话
 cancelled = 已取消，回到主菜单。
@@ -35,9 +34,14 @@ help =
     /privacy：我们保存了什么、为什么
     /deletemydata：删除我的个人信息
     /cancel：取消当前操作
+    /points：我的积分、记录和兑换
+    /leaderboard：本月贡献榜
     /station &lt;编号&gt;：查看驿站详情并导航
     /help：查看本列表
 help-coordinator =
+    /redeem &lt;兑换码&gt;：确认发放礼品
+    /adjust &lt;骑手&gt; &lt;+N|-N&gt; &lt;原因&gt;：调整积分（留痕）
+    /passbook &lt;骑手&gt;：查看骑手的积分记录
     <b>工作人员命令</b>
     /appoint &lt;用户 ID 或 @用户名&gt;：任命骑手为兼职网格员（也可回复其转发的消息）
     /revoke &lt;用户 ID 或 @用户名&gt;：撤销网格员身份
@@ -195,3 +199,64 @@ coverage-spot-none = 附近没有开放的驿站
 coverage-map-caption = 当前覆盖：绿色 ≤ 5 分钟，浅绿 ≤ 10，橙色 ≤ 15，红色更远。蓝点：开放的驿站；黑点：关闭的驿站。
 cmd-station = 查看、关闭或重新开放驿站
 cmd-coverage = 测量 10 分钟服务圈
+
+## Points passbook
+points-head = 💰 <b>我的爱“新”存折</b>：可用 <b>{ $balance }</b> 分
+points-held = ⏳ { $count } 笔兑换待领取，冻结 { $points } 分
+points-empty = 还没有记录。随手拍上报问题、参加为民服务日都能攒积分。
+points-latest = 最近记录：
+entry-report = ✅ 上报 { $source } 被受理
+entry-attendance = 🎁 参加 { $source }
+entry-hold = 🎟 兑换 { $reward }（兑换码 { $code }）
+entry-refund = ↩️ { $reward } 未领取（兑换码 { $code }），积分退回
+entry-adjustment = ✏️ 工作人员调整：{ $reason }
+entry-expiry = ⌛ 积分过期
+btn-history = 📜 全部记录
+btn-rewards = 🎁 兑换礼品
+btn-leaderboard = 🏆 排行榜
+btn-leaderboard-show = 👁 在榜上显示我
+btn-leaderboard-hide = 🙈 隐藏我的名字
+btn-back-points = ◂ 我的积分
+history-head = 📜 <b>全部记录</b>（第 { $page }/{ $pages } 页，最新在前）：
+history-no-page = 这一页已经不存在了。
+rewards-head = 🎁 <b>兑换礼品</b>：你有 { $balance } 分，点一个即可兑换。
+rewards-none = 目前没有可兑换的礼品。
+reward-button = { $reward } · { $cost } 分（剩 { $stock }）
+reward-button-out = { $reward } · { $cost } 分（已兑完）
+reward-unknown = 这个礼品已不再提供。
+reward-out-of-stock = 抱歉，这个礼品已经兑完了。
+reward-not-enough = 你有 { $balance } 分，这个礼品需要 { $cost } 分。
+redeem-confirm = 用 <b>{ $cost }</b> 分兑换 <b>{ $reward }</b>？
+    积分将先冻结。请在 { $days } 天内向工作人员出示兑换码领取；逾期未领，积分自动退回。
+btn-redeem-confirm = ✅ 兑换
+btn-redeem-cancel = ✖️ 先不了
+redeem-insufficient = 你有 { $balance } 分，不够兑换这个礼品。
+redeem-done = 🎟 <b>{ $reward }</b>：你的兑换码是 <code>{ $code }</code>
+    已冻结 { $cost } 分。请在 { $until } 前向工作人员出示此码（或下方二维码）。
+redeem-qr-caption = 兑换码 <code>{ $code }</code>：请出示给工作人员。
+redemption-expired = ↩️ 你的兑换码 { $code }（{ $reward }）逾期未领取，{ $points } 分已退回存折。
+redemption-handed-over = ✅ { $reward } 已领取。感谢你为城市奔忙！
+redemption-unknown = 没有这个兑换码。
+redeem-usage = 用法：/redeem &lt;兑换码&gt;（骑手出示的 8 位码）。
+redeem-confirmed = ✅ 已发放：{ $reward } 给 { $rider }（兑换码 { $code }）。
+redeem-already = 兑换码 { $code } 已经发放过了（{ $at }）。
+redeem-expired = 兑换码 { $code } 已过期，积分已退回骑手，无需发放。
+leaderboard-head = 🏆 <b>{ $month } 贡献榜</b>（本月获得的积分）
+leaderboard-empty = 本月还没有人获得积分。
+leaderboard-anonymous = 一位骑手
+leaderboard-you = （你）
+leaderboard-shown = 你的名字将显示在排行榜上。
+leaderboard-hidden = 你的名字已在排行榜上隐藏。
+adjust-usage = 用法：/adjust &lt;用户 id 或 @用户名&gt; &lt;+N 或 -N&gt; &lt;原因&gt;（或回复其转发的消息：/adjust &lt;+N 或 -N&gt; &lt;原因&gt;）。
+adjust-reason-required = 请写明原因：/adjust &lt;骑手&gt; &lt;+N 或 -N&gt; &lt;原因&gt;。
+adjust-reason-too-long = 原因太长，最多 { $max } 个字。
+adjust-below-zero = 这样余额会低于零（当前 { $balance } 分）。
+adjust-done = ✏️ { $rider }：{ $amount } 分，当前余额 { $balance } 分。
+adjust-told = ✏️ 工作人员调整了你的积分：{ $amount }（{ $reason }）。余额：{ $balance } 分。
+passbook-usage = 用法：/passbook &lt;用户 id 或 @用户名&gt;（或回复其转发的消息）。
+passbook-head = 📒 { $rider }（id { $id }）的存折，共 { $entries } 条：
+cmd-points = 我的积分存折
+cmd-leaderboard = 本月贡献榜
+cmd-redeem = 确认发放兑换礼品
+cmd-adjust = 调整骑手积分（需写原因）
+cmd-passbook = 查看骑手的积分记录

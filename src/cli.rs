@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::startup::{self, Application};
-use crate::{chat, db, seeds, stations};
+use crate::{chat, db, points, seeds, stations};
 
 #[derive(Debug, Parser)]
 #[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
@@ -61,12 +61,23 @@ pub enum ImportWhat {
         /// The CSV file (UTF-8, header row first).
         file: std::path::PathBuf,
     },
+    /// The rewards catalogue: code,name_zh,name_en,cost,stock,active
+    Rewards {
+        /// The CSV file (UTF-8, header row first).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ExportWhat {
     /// Warm-up stations, in the import format.
     Stations {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The rewards catalogue (with current stock), in the import format.
+    Rewards {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -127,11 +138,26 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 report.rows - report.new
             );
         }
-        Command::Export {
-            what: ExportWhat::Stations { out },
+        Command::Import {
+            what: ImportWhat::Rewards { file },
         } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let pool = db::connect_and_migrate(&config.database_url).await?;
-            let csv = stations::domain::export(&pool).await?;
+            let (rows, new) = points::domain::import_rewards(&pool, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+            println!(
+                "rewards: {rows} imported ({new} new, {} updated)",
+                rows - new
+            );
+        }
+        Command::Export { what } => {
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let (csv, out) = match what {
+                ExportWhat::Stations { out } => (stations::domain::export(&pool).await?, out),
+                ExportWhat::Rewards { out } => (points::domain::export_rewards(&pool).await?, out),
+            };
             match out {
                 Some(path) => std::fs::write(&path, csv)
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,

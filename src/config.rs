@@ -18,6 +18,7 @@ pub const TELOXIDE_REQUEST_TIMEOUT: Duration = Duration::from_secs(17);
 pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_STATION_RADIUS_KM: f64 = 5.0;
 pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
+pub const DEFAULT_REDEMPTION_EXPIRY_DAYS: f64 = 7.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -90,6 +91,8 @@ pub struct Config {
     pub ebike_speed_kmh: f64,
     /// `DISTRICT_TIMEZONE`: the zone opening hours are written in.
     pub timezone: chrono_tz::Tz,
+    /// `REDEMPTION_EXPIRY_DAYS`: an unconfirmed redemption's points come back after this.
+    pub redemption_expiry_days: i64,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -200,6 +203,17 @@ impl Config {
         let station_radius_km =
             number("STATION_RADIUS_KM", DEFAULT_STATION_RADIUS_KM, 0.1..=100.0)?;
         let ebike_speed_kmh = number("EBIKE_SPEED_KMH", DEFAULT_EBIKE_SPEED_KMH, 3.0..=60.0)?;
+        let redemption_expiry_days = number(
+            "REDEMPTION_EXPIRY_DAYS",
+            DEFAULT_REDEMPTION_EXPIRY_DAYS,
+            1.0..=365.0,
+        )?;
+        if redemption_expiry_days.fract() != 0.0 {
+            return Err(ConfigError::Malformed {
+                var: "REDEMPTION_EXPIRY_DAYS",
+                why: "must be a whole number of days".into(),
+            });
+        }
         let timezone = match non_empty("DISTRICT_TIMEZONE") {
             None => DEFAULT_TIMEZONE,
             Some(raw) => {
@@ -227,6 +241,7 @@ impl Config {
             station_radius_km,
             ebike_speed_kmh,
             timezone,
+            redemption_expiry_days: redemption_expiry_days as i64,
             clock: crate::clock::Clock::System,
         })
     }
@@ -344,6 +359,8 @@ mod tests {
             ("STATION_RADIUS_KM", "far"),
             ("EBIKE_SPEED_KMH", "500"),
             ("DISTRICT_TIMEZONE", "Mars/Olympus"),
+            ("REDEMPTION_EXPIRY_DAYS", "0"),
+            ("REDEMPTION_EXPIRY_DAYS", "1.5"),
         ] {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");

@@ -17,6 +17,7 @@ pub mod emulator;
 pub mod geo;
 pub mod i18n;
 pub mod onboarding;
+pub mod points;
 pub mod roles;
 pub mod seeds;
 pub mod startup;

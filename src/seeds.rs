@@ -29,17 +29,30 @@ struct Seeder {
     import: Importer,
 }
 
-const SEEDERS: &[Seeder] = &[Seeder {
-    file: "stations.csv",
-    import: |pool, bytes| {
-        Box::pin(async move {
-            crate::stations::domain::import(pool, bytes)
-                .await
-                .map(|r| r.rows)
-                .map_err(|e| e.to_string())
-        })
+const SEEDERS: &[Seeder] = &[
+    Seeder {
+        file: "stations.csv",
+        import: |pool, bytes| {
+            Box::pin(async move {
+                crate::stations::domain::import(pool, bytes)
+                    .await
+                    .map(|r| r.rows)
+                    .map_err(|e| e.to_string())
+            })
+        },
     },
-}];
+    Seeder {
+        file: "rewards.csv",
+        import: |pool, bytes| {
+            Box::pin(async move {
+                crate::points::domain::import_rewards(pool, bytes)
+                    .await
+                    .map(|(rows, _)| rows)
+                    .map_err(|e| e.to_string())
+            })
+        },
+    },
+];
 
 #[derive(Debug, Default)]
 pub struct SeedReport {

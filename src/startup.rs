@@ -33,6 +33,7 @@ pub struct Application {
     dispatcher: Dispatcher<Bot, BotError, DefaultKey>,
     bot: Bot,
     pool: SqlitePool,
+    clock: crate::clock::Clock,
     polling_timeout: std::time::Duration,
 }
 
@@ -68,7 +69,9 @@ impl Application {
             tracing::warn!(%err, "could not register command menus");
         }
 
-        let settings = Arc::new(Settings::from_config(config));
+        let mut settings = Settings::from_config(config);
+        settings.bot_username = me.username.clone();
+        let settings = Arc::new(settings);
         // Build the station index now rather than at the first rider's location.
         let (stations, warm_pool) = (settings.stations.clone(), pool.clone());
         tokio::spawn(async move {
@@ -90,6 +93,7 @@ impl Application {
             dispatcher,
             bot,
             pool,
+            clock: config.clock.clone(),
             polling_timeout: config.polling_timeout,
         })
     }
@@ -118,6 +122,19 @@ impl Application {
                 prune_update_ids(&pool).await;
             }
         });
+        // Unconfirmed redemptions expire on time even if nobody opens /points.
+        let (bot, pool, clock) = (self.bot.clone(), self.pool.clone(), self.clock.clone());
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
+            loop {
+                every.tick().await;
+                if let Err(err) =
+                    crate::points::telegram::expire_and_notify(&bot, &pool, clock.now()).await
+                {
+                    tracing::warn!(%err, "could not expire redemptions");
+                }
+            }
+        });
         let result = self
             .dispatcher
             .try_dispatch_with_listener(
@@ -127,6 +144,7 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         housekeeping.abort();
+        sweeper.abort();
         self.pool.close().await;
         result
     }

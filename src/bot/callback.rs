@@ -15,6 +15,8 @@ pub enum Callback {
     Delete(bool),
     /// A button under a nearest-stations answer (`st:` data, see `stations::telegram`).
     Station(StationCallback),
+    /// A passbook button (`pt:` data, see `points::telegram`).
+    Points(crate::points::telegram::PointsCallback),
 }
 
 impl Callback {
@@ -25,6 +27,7 @@ impl Callback {
             Callback::Delete(true) => "del:yes".into(),
             Callback::Delete(false) => "del:no".into(),
             Callback::Station(cb) => cb.encode(),
+            Callback::Points(cb) => cb.encode(),
         }
     }
 
@@ -34,6 +37,7 @@ impl Callback {
             "del:yes" => Some(Callback::Delete(true)),
             "del:no" => Some(Callback::Delete(false)),
             _ if data.starts_with("st:") => crate::stations::telegram::parse_callback(data),
+            _ if data.starts_with("pt:") => crate::points::telegram::parse_callback(data),
             _ => data
                 .strip_prefix("lang:")
                 .and_then(Lang::from_code)

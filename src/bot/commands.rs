@@ -9,7 +9,7 @@ use teloxide::utils::command::BotCommands;
 use super::dialogue::State;
 use super::{keyboards, menu, Ctx, HandlerResult};
 use crate::i18n::{t, Lang};
-use crate::{onboarding, roles, stations, tr};
+use crate::{onboarding, points, roles, stations, tr};
 
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
@@ -25,6 +25,16 @@ pub enum Command {
     Appoint(String),
     /// Coordinators: make a grid officer a rider again.
     Revoke(String),
+    /// The points passbook.
+    Points,
+    /// The month's top contributors.
+    Leaderboard,
+    /// Coordinators: confirm a reward hand-over.
+    Redeem(String),
+    /// Coordinators: correct a rider's points, with a reason.
+    Adjust(String),
+    /// Coordinators: a rider's ledger.
+    Passbook(String),
     /// Show a station; coordinators: close or reopen it.
     Station(String),
     /// Coordinators: how much of the district is within ten minutes of an open station.
@@ -32,15 +42,20 @@ pub enum Command {
 }
 
 /// Commands every user sees, in menu order, with their description keys.
-const RIDER_COMMANDS: [(&str, &str); 6] = [
+const RIDER_COMMANDS: [(&str, &str); 8] = [
     ("start", "cmd-start"),
+    ("points", "cmd-points"),
+    ("leaderboard", "cmd-leaderboard"),
     ("help", "cmd-help"),
     ("language", "cmd-language"),
     ("privacy", "cmd-privacy"),
     ("deletemydata", "cmd-deletemydata"),
     ("cancel", "cmd-cancel"),
 ];
-const COORDINATOR_COMMANDS: [(&str, &str); 4] = [
+const COORDINATOR_COMMANDS: [(&str, &str); 7] = [
+    ("redeem", "cmd-redeem"),
+    ("adjust", "cmd-adjust"),
+    ("passbook", "cmd-passbook"),
     ("appoint", "cmd-appoint"),
     ("revoke", "cmd-revoke"),
     ("station", "cmd-station"),
@@ -109,6 +124,11 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Deletemydata => onboarding::telegram::ask_delete(ctx).await,
         Command::Appoint(arg) => roles::telegram::appoint(ctx, msg, arg.trim()).await,
         Command::Revoke(arg) => roles::telegram::revoke(ctx, msg, arg.trim()).await,
+        Command::Points => points::telegram::show(ctx).await,
+        Command::Leaderboard => points::telegram::leaderboard(ctx).await,
+        Command::Redeem(arg) => points::telegram::redeem_command(ctx, arg.trim()).await,
+        Command::Adjust(arg) => points::telegram::adjust_command(ctx, msg, &arg).await,
+        Command::Passbook(arg) => points::telegram::passbook_command(ctx, msg, &arg).await,
         Command::Station(arg) => stations::telegram::station_command(ctx, &arg).await,
         Command::Coverage(arg) => stations::telegram::coverage_command(ctx, &arg).await,
     }

@@ -62,7 +62,7 @@ pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
         match msg.text().and_then(keyboards::menu_choice) {
             Some(MenuChoice::Services) => tr!(lang, "soon-services"),
             Some(MenuChoice::Report) => tr!(lang, "soon-reports"),
-            Some(MenuChoice::Points) => tr!(lang, "soon-points"),
+            Some(MenuChoice::Points) => return crate::points::telegram::show(ctx).await,
             None => tr!(lang, "idle-unknown"),
         }
     };

@@ -44,6 +44,10 @@ pub struct Settings {
     pub clock: crate::clock::Clock,
     /// The station index, shared by every handler and rebuilt when the table changes.
     pub stations: crate::stations::index::Directory,
+    /// How long a redemption code stays valid.
+    pub redemption_expiry: chrono::Duration,
+    /// The bot's @username (from getMe), for deep links in QR codes.
+    pub bot_username: Option<String>,
 }
 
 impl Settings {
@@ -55,8 +59,10 @@ impl Settings {
                 speed_kmh: config.ebike_speed_kmh,
                 tz: config.timezone,
             },
-            clock: config.clock,
+            clock: config.clock.clone(),
             stations: Default::default(),
+            redemption_expiry: chrono::Duration::days(config.redemption_expiry_days),
+            bot_username: None,
         }
     }
 }
@@ -326,6 +332,9 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
     match data {
         callback::Callback::Station(cb) => {
             crate::stations::telegram::on_callback(ctx, &state, q, cb).await
+        }
+        callback::Callback::Points(cb) => {
+            crate::points::telegram::on_callback(ctx, &state, q, cb).await
         }
         other => onboarding::telegram::on_callback(ctx, state, q, other).await,
     }

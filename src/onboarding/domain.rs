@@ -198,6 +198,11 @@ impl Phone {
 /// this release, so every well-formed payload is [`DeepLink::Unclaimed`] and gets a polite answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeepLink {
+    /// `st-CODE`: a station's card (a poster at the station).
+    Station(crate::stations::StationCode),
+    /// `rd-CODE`: a redemption (the QR code a rider shows a coordinator).
+    Redemption(crate::points::RedemptionCode),
+    /// Well-formed, but no capability claims it.
     Unclaimed(String),
 }
 
@@ -209,12 +214,29 @@ impl DeepLink {
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        ok.then(|| DeepLink::Unclaimed(raw.to_owned()))
+        if !ok {
+            return None;
+        }
+        if let Some(code) = raw
+            .strip_prefix("st-")
+            .and_then(crate::stations::StationCode::parse)
+        {
+            return Some(DeepLink::Station(code));
+        }
+        if let Some(code) = raw
+            .strip_prefix("rd-")
+            .and_then(crate::points::RedemptionCode::parse)
+        {
+            return Some(DeepLink::Redemption(code));
+        }
+        Some(DeepLink::Unclaimed(raw.to_owned()))
     }
 
-    pub fn payload(&self) -> &str {
+    pub fn payload(&self) -> String {
         match self {
-            DeepLink::Unclaimed(p) => p,
+            DeepLink::Station(code) => format!("st-{code}"),
+            DeepLink::Redemption(code) => format!("rd-{code}"),
+            DeepLink::Unclaimed(p) => p.clone(),
         }
     }
 }

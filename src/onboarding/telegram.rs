@@ -160,14 +160,20 @@ pub async fn start(ctx: &Ctx, state: State, payload: &str) -> HandlerResult {
     }
     // Kept through onboarding and followed once registered.
     if let Some(link) = &link {
-        store::set_pending_payload(&ctx.pool, ctx.user.id, Some(link.payload())).await?;
+        store::set_pending_payload(&ctx.pool, ctx.user.id, Some(&link.payload())).await?;
     }
     begin(ctx).await
 }
 
-/// Hands a deep link to the capability that claims it. None does in this release.
+/// Hands a deep link to the capability that claims it.
 async fn follow_link(ctx: &Ctx, link: &DeepLink) -> HandlerResult {
     match link {
+        DeepLink::Station(code) => {
+            crate::stations::telegram::station_command(ctx, code.as_str()).await?;
+        }
+        DeepLink::Redemption(code) => {
+            crate::points::telegram::on_redemption_link(ctx, code).await?;
+        }
         DeepLink::Unclaimed(_) => {
             ctx.send(tr!(ctx.lang(), "deeplink-unknown")).await?;
         }
@@ -393,7 +399,10 @@ pub async fn on_callback(
             Ok(())
         }
         // A real button, but from an earlier step: say so and ask the current question.
-        (Callback::Consent | Callback::Delete(_) | Callback::Station(_), _) => {
+        (
+            Callback::Consent | Callback::Delete(_) | Callback::Station(_) | Callback::Points(_),
+            _,
+        ) => {
             ctx.bot
                 .answer_callback_query(q.id.clone())
                 .text(tr!(lang, "button-expired"))

@@ -34,7 +34,7 @@ impl TestApp {
     /// A running bot (one coordinator) whose clock stands still at `at`.
     pub async fn spawn_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
         Self::spawn_configured(&[("COORDINATOR_IDS", "900")], |c| {
-            c.clock = rider_bot::clock::Clock::Fixed(at)
+            c.clock = rider_bot::clock::Clock::fixed(at)
         })
         .await
     }

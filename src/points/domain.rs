@@ -1,0 +1,440 @@
+//! Passbook rules. Every function that changes points runs in one write transaction: the
+//! entry, the cached balance, the stock and the redemption change together or not at all, and
+//! SQLite's single writer serialises two devices pressing at the same instant.
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::store::{self, NewEntry, PostError, Posted};
+use super::{csv, Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, RewardCode};
+use crate::audit::{self, Actor};
+use crate::csvfile::CsvError;
+use crate::roles::domain::TargetRef;
+use crate::users::{self, Status, User, UserId};
+
+/// Entries on one page of the history.
+pub const HISTORY_PAGE: i64 = 10;
+/// Entries in the `/points` summary.
+pub const RECENT: i64 = 5;
+/// The largest single adjustment.
+pub const MAX_ADJUSTMENT: i64 = 100_000;
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// What earns points. The points come from `earning_rules`: `report:<category>` or
+/// `attendance:<session>` when set, else `report` or `attendance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EarnRule {
+    ReportAccepted { category: String },
+    Attendance { session: String },
+}
+
+impl EarnRule {
+    fn kind(&self) -> EntryKind {
+        match self {
+            EarnRule::ReportAccepted { .. } => EntryKind::ReportAccepted,
+            EarnRule::Attendance { .. } => EntryKind::Attendance,
+        }
+    }
+
+    fn keys(&self) -> (String, &'static str) {
+        match self {
+            EarnRule::ReportAccepted { category } => (format!("report:{category}"), "report"),
+            EarnRule::Attendance { session } => (format!("attendance:{session}"), "attendance"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PointsError {
+    #[error("only coordinators may do this")]
+    NotCoordinator,
+    #[error("no such user")]
+    UnknownUser,
+    #[error("the user has not registered")]
+    NotRegistered,
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("the reason is too long")]
+    ReasonTooLong,
+    #[error("the amount must be a whole number from -{MAX_ADJUSTMENT} to {MAX_ADJUSTMENT}, not 0")]
+    BadAmount,
+    #[error("the balance is {balance}")]
+    Insufficient { balance: i64 },
+    #[error("no such reward")]
+    NoSuchReward,
+    #[error("the reward is out of stock")]
+    OutOfStock,
+    #[error("no such redemption")]
+    NoSuchRedemption,
+    #[error("the redemption was already confirmed")]
+    AlreadyConfirmed(Redemption),
+    #[error("the redemption expired and its points went back")]
+    Expired(Redemption),
+    #[error("no earning rule for {0}")]
+    NoRule(String),
+    #[error("idempotency key {0} was used for a different rider or amount")]
+    KeyConflict(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<PostError> for PointsError {
+    fn from(e: PostError) -> Self {
+        match e {
+            PostError::Insufficient { balance, .. } => PointsError::Insufficient { balance },
+            PostError::KeyConflict(k) => PointsError::KeyConflict(k),
+            PostError::Db(e) => PointsError::Db(e),
+        }
+    }
+}
+
+/// Awards `rule`'s points to `rider` for `source_ref` (a report number, a session code) in the
+/// caller's write transaction. The same rule and source pay once: again, it returns the
+/// original entry.
+pub async fn award_in(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    rule: &EarnRule,
+    source_ref: &str,
+) -> Result<Posted, PointsError> {
+    let (specific, default) = rule.keys();
+    let points = store::rule_points(conn, &specific, default)
+        .await?
+        .ok_or(PointsError::NoRule(specific))?;
+    let entry = NewEntry {
+        rider,
+        amount: points,
+        kind: rule.kind(),
+        source_ref: Some(source_ref.to_owned()),
+        actor: None,
+        reason: None,
+        key: format!("award:{}:{source_ref}", rule.kind().as_str()),
+    };
+    Ok(store::post(conn, &entry).await?)
+}
+
+/// [`award_in`] in its own transaction.
+pub async fn award(
+    pool: &SqlitePool,
+    rider: UserId,
+    rule: &EarnRule,
+    source_ref: &str,
+) -> Result<Posted, PointsError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let posted = award_in(&mut tx, rider, rule, source_ref).await?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+async fn require_coordinator(
+    conn: &mut SqliteConnection,
+    actor: UserId,
+) -> Result<(), PointsError> {
+    match users::store::find(conn, actor).await? {
+        Some(u) if u.is_coordinator() => Ok(()),
+        _ => Err(PointsError::NotCoordinator),
+    }
+}
+
+async fn find_rider(conn: &mut SqliteConnection, target: &TargetRef) -> Result<User, PointsError> {
+    let user = match target {
+        TargetRef::Id(id) => users::store::find(conn, *id).await?,
+        TargetRef::Username(name) => users::store::find_by_username(conn, name).await?,
+    }
+    .ok_or(PointsError::UnknownUser)?;
+    if user.status != Status::Registered {
+        return Err(PointsError::NotRegistered);
+    }
+    Ok(user)
+}
+
+/// An adjustment as typed: `+20`, `-5`, `20`.
+pub fn parse_amount(raw: &str) -> Result<i64, PointsError> {
+    let n: i64 = raw
+        .trim_start_matches('+')
+        .parse()
+        .map_err(|_| PointsError::BadAmount)?;
+    if n == 0 || n.abs() > MAX_ADJUSTMENT || raw.starts_with("+-") {
+        return Err(PointsError::BadAmount);
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone)]
+pub struct Adjusted {
+    pub rider: User,
+    pub entry: Entry,
+    pub balance: i64,
+}
+
+/// A coordinator's correction, with a reason, never below zero; audited. `request_key` names
+/// the request (the command message), so a repeated request has one effect.
+pub async fn adjust(
+    pool: &SqlitePool,
+    actor: UserId,
+    target: &TargetRef,
+    amount: i64,
+    reason: &str,
+    request_key: &str,
+) -> Result<Adjusted, PointsError> {
+    let reason = reason.trim();
+    let mut tx = crate::db::begin_write(pool).await?;
+    require_coordinator(&mut tx, actor).await?;
+    if reason.is_empty() {
+        return Err(PointsError::ReasonRequired);
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(PointsError::ReasonTooLong);
+    }
+    if amount == 0 || amount.abs() > MAX_ADJUSTMENT {
+        return Err(PointsError::BadAmount);
+    }
+    let rider = find_rider(&mut tx, target).await?;
+    let posted = store::post(
+        &mut tx,
+        &NewEntry {
+            rider: rider.id,
+            amount,
+            kind: EntryKind::Adjustment,
+            source_ref: None,
+            actor: Some(actor),
+            reason: Some(reason.to_owned()),
+            key: format!("adjust:{request_key}"),
+        },
+    )
+    .await?;
+    if let Posted::New(_) = posted {
+        audit::record(
+            &mut tx,
+            Actor::User(actor),
+            "points_adjust",
+            Some(rider.id),
+            Some(&format!("{amount:+} {reason}")),
+        )
+        .await?;
+    }
+    let balance = store::balance(&mut tx, rider.id).await?;
+    tx.commit().await?;
+    Ok(Adjusted {
+        rider,
+        entry: posted.entry().clone(),
+        balance,
+    })
+}
+
+/// What `/points` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub balance: i64,
+    pub held_count: i64,
+    pub held_points: i64,
+    pub entries: Vec<Entry>,
+    pub total_entries: i64,
+}
+
+/// Balance, open holds and `limit` entries from `offset`, newest first, from one snapshot.
+pub async fn summary(
+    pool: &SqlitePool,
+    rider: UserId,
+    offset: i64,
+    limit: i64,
+) -> Result<Summary, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let balance = store::balance(&mut tx, rider).await?;
+    let (held_count, held_points) = store::held(&mut tx, rider).await?;
+    let entries = store::entries(&mut tx, rider, offset, limit).await?;
+    let total_entries = store::entry_count(&mut tx, rider).await?;
+    tx.commit().await?;
+    Ok(Summary {
+        balance,
+        held_count,
+        held_points,
+        entries,
+        total_entries,
+    })
+}
+
+/// A coordinator's view of a rider's passbook.
+pub async fn passbook(
+    pool: &SqlitePool,
+    actor: UserId,
+    target: &TargetRef,
+    limit: i64,
+) -> Result<(User, Summary), PointsError> {
+    let mut conn = pool.acquire().await?;
+    require_coordinator(&mut conn, actor).await?;
+    let rider = find_rider(&mut conn, target).await?;
+    drop(conn);
+    let summary = summary(pool, rider.id, 0, limit).await?;
+    Ok((rider, summary))
+}
+
+/// Redeems `reward` for `rider`: takes one from stock, holds its cost, and returns the
+/// redemption with its code. `request_key` names the confirm button pressed, so a double tap
+/// (or two devices pressing the same button) gets the same redemption back.
+pub async fn redeem(
+    pool: &SqlitePool,
+    rider: UserId,
+    reward: &RewardCode,
+    request_key: &str,
+    now: DateTime<Utc>,
+    expiry: Duration,
+) -> Result<Redemption, PointsError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    if let Some(existing) = store::redemption_by_request(&mut tx, request_key).await? {
+        return Ok(existing);
+    }
+    let item = store::find_reward(&mut tx, reward)
+        .await?
+        .filter(|r| r.active)
+        .ok_or(PointsError::NoSuchReward)?;
+    let balance = store::balance(&mut tx, rider).await?;
+    if balance < item.cost {
+        return Err(PointsError::Insufficient { balance });
+    }
+    if !store::take_stock(&mut tx, reward).await? {
+        return Err(PointsError::OutOfStock);
+    }
+    let mut code = RedemptionCode::random();
+    while store::find_redemption(&mut tx, &code).await?.is_some() {
+        code = RedemptionCode::random();
+    }
+    store::post(
+        &mut tx,
+        &NewEntry {
+            rider,
+            amount: -item.cost,
+            kind: EntryKind::RedemptionHold,
+            source_ref: Some(format!("{}:{code}", item.code)),
+            actor: None,
+            reason: None,
+            key: format!("hold:{code}"),
+        },
+    )
+    .await?;
+    let redemption = Redemption {
+        code,
+        rider,
+        reward: item.code,
+        cost: item.cost,
+        status: RedemptionStatus::Open,
+        created_at: now,
+        expires_at: now + expiry,
+        closed_at: None,
+        closed_by: None,
+    };
+    store::insert_redemption(&mut tx, &redemption, request_key).await?;
+    tx.commit().await?;
+    Ok(redemption)
+}
+
+/// A coordinator confirms the hand-over: the hold becomes final. Exactly once.
+pub async fn confirm(
+    pool: &SqlitePool,
+    actor: UserId,
+    code: &RedemptionCode,
+    now: DateTime<Utc>,
+) -> Result<Redemption, PointsError> {
+    // An overdue redemption is expired (and refunded) first, so it cannot be handed over.
+    expire_due(pool, now).await?;
+    let mut tx = crate::db::begin_write(pool).await?;
+    require_coordinator(&mut tx, actor).await?;
+    let r = store::find_redemption(&mut tx, code)
+        .await?
+        .ok_or(PointsError::NoSuchRedemption)?;
+    match r.status {
+        RedemptionStatus::Confirmed => return Err(PointsError::AlreadyConfirmed(r)),
+        RedemptionStatus::Expired => return Err(PointsError::Expired(r)),
+        RedemptionStatus::Open => {}
+    }
+    store::close_redemption(&mut tx, code, RedemptionStatus::Confirmed, Some(actor)).await?;
+    audit::record(
+        &mut tx,
+        Actor::User(actor),
+        "redemption_confirm",
+        Some(r.rider),
+        Some(code.as_str()),
+    )
+    .await?;
+    let after = store::find_redemption(&mut tx, code)
+        .await?
+        .ok_or(PointsError::NoSuchRedemption)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Expires every open redemption past its time: the points come back and the item goes back
+/// in stock. Returns the ones expired now (each exactly once, whoever calls).
+pub async fn expire_due(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Redemption>, PointsError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let due = store::due_redemptions(&mut tx, now).await?;
+    let mut expired = Vec::with_capacity(due.len());
+    for r in due {
+        if !store::close_redemption(&mut tx, &r.code, RedemptionStatus::Expired, None).await? {
+            continue;
+        }
+        store::post(
+            &mut tx,
+            &NewEntry {
+                rider: r.rider,
+                amount: r.cost,
+                kind: EntryKind::RedemptionRefund,
+                source_ref: Some(format!("{}:{}", r.reward, r.code)),
+                actor: None,
+                reason: None,
+                key: format!("refund:{}", r.code),
+            },
+        )
+        .await?;
+        store::restock(&mut tx, &r.reward).await?;
+        expired.push(r);
+    }
+    tx.commit().await?;
+    Ok(expired)
+}
+
+/// The first moment of the month `now` falls in, in the district's time zone.
+pub fn month_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let local = now.with_timezone(&tz).date_naive();
+    let first = local.with_day(1).unwrap_or(local).and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&first)
+        .earliest()
+        .map_or(now, |d| d.with_timezone(&Utc))
+}
+
+/// The rewards file, imported whole or not at all.
+pub async fn import_rewards(
+    pool: &SqlitePool,
+    bytes: &[u8],
+) -> Result<(usize, usize), ImportError> {
+    let rewards = csv::parse(bytes)?;
+    let mut tx = crate::db::begin_write(pool).await?;
+    let new = store::upsert_rewards(&mut tx, &rewards).await?;
+    tx.commit().await?;
+    Ok((rewards.len(), new))
+}
+
+pub async fn export_rewards(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+    let mut conn = pool.acquire().await?;
+    let rewards = store::all_rewards(&mut conn).await?;
+    let mut out = Vec::new();
+    csv::write(&mut out, &rewards).map_err(|e| {
+        ImportError::Csv(CsvError::Line {
+            line: 0,
+            why: e.to_string(),
+        })
+    })?;
+    Ok(out)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
