@@ -116,6 +116,8 @@ fn every_subcommand_has_help() {
         vec!["seed", "--help"],
         vec!["import", "stations", "--help"],
         vec!["export", "stations", "--help"],
+        vec!["import", "rewards", "--help"],
+        vec!["export", "rewards", "--help"],
     ] {
         let out = rider_bot(dir.path()).args(&sub).output().unwrap();
         assert!(out.status.success(), "{sub:?}");
@@ -154,15 +156,17 @@ fn the_demo_seeds_load_and_export_back_byte_for_byte() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "stations.csv: 30 rows\n"
+        "stations.csv: 30 rows\nrewards.csv: 7 rows\n"
     );
-    let out = rider_bot(dir.path())
-        .args(["export", "stations"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let original = std::fs::read(format!("{seeds}/stations.csv")).unwrap();
-    assert_eq!(out.stdout, original);
+    for what in ["stations", "rewards"] {
+        let out = rider_bot(dir.path())
+            .args(["export", what])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let original = std::fs::read(format!("{seeds}/{what}.csv")).unwrap();
+        assert_eq!(out.stdout, original, "{what}");
+    }
 }
 
 #[test]

@@ -270,6 +270,13 @@ pub async fn passbook(
     Ok((rider, summary))
 }
 
+/// A redemption, and whether this call made it (false: the request was made before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redeemed {
+    pub redemption: Redemption,
+    pub new: bool,
+}
+
 /// Redeems `reward` for `rider`: takes one from stock, holds its cost, and returns the
 /// redemption with its code. `request_key` names the confirm button pressed, so a double tap
 /// (or two devices pressing the same button) gets the same redemption back.
@@ -280,10 +287,13 @@ pub async fn redeem(
     request_key: &str,
     now: DateTime<Utc>,
     expiry: Duration,
-) -> Result<Redemption, PointsError> {
+) -> Result<Redeemed, PointsError> {
     let mut tx = crate::db::begin_write(pool).await?;
     if let Some(existing) = store::redemption_by_request(&mut tx, request_key).await? {
-        return Ok(existing);
+        return Ok(Redeemed {
+            redemption: existing,
+            new: false,
+        });
     }
     let item = store::find_reward(&mut tx, reward)
         .await?
@@ -326,7 +336,10 @@ pub async fn redeem(
     };
     store::insert_redemption(&mut tx, &redemption, request_key).await?;
     tx.commit().await?;
-    Ok(redemption)
+    Ok(Redeemed {
+        redemption,
+        new: true,
+    })
 }
 
 /// A coordinator confirms the hand-over: the hold becomes final. Exactly once.

@@ -116,14 +116,17 @@ pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, P
     .bind(crate::db::now())
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO balances (rider_id, balance) VALUES (?, ?) \
-         ON CONFLICT (rider_id) DO UPDATE SET balance = balance + excluded.balance",
-    )
-    .bind(e.rider.0)
-    .bind(e.amount)
-    .execute(&mut *conn)
-    .await?;
+    // Not an upsert: SQLite checks the CHECK on the row to insert before resolving the
+    // conflict, so a debit would fail as "a new row with a negative balance".
+    sqlx::query("INSERT INTO balances (rider_id, balance) VALUES (?, 0) ON CONFLICT DO NOTHING")
+        .bind(e.rider.0)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE balances SET balance = balance + ? WHERE rider_id = ?")
+        .bind(e.amount)
+        .bind(e.rider.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(Posted::New(row.into_entry()))
 }
 

@@ -504,8 +504,8 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
         ctx.settings.redemption_expiry,
     )
     .await;
-    let redemption = match result {
-        Ok(r) => r,
+    let (redemption, fresh) = match result {
+        Ok(r) => (r.redemption, r.new),
         Err(PointsError::Insufficient { balance }) => {
             return alert(ctx, q, tr!(lang, "redeem-insufficient", balance = balance)).await
         }
@@ -516,7 +516,10 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
         Err(e) => return Err(points_err(e)),
     };
     ctx.bot.answer_callback_query(q.id.clone()).await?;
-    let fresh = redemption.created_at == now;
+    if !fresh {
+        // A second tap on the same button: the first one already answered.
+        return Ok(());
+    }
     let mut conn = ctx.pool.acquire().await?;
     let reward = store::find_reward(&mut conn, &redemption.reward).await?;
     drop(conn);
@@ -527,11 +530,8 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
         PointsCallback::Summary,
     )]]);
     edit(ctx, q, text, kb).await?;
-    if fresh {
-        tracing::info!(user_id = ctx.user.id.0, code = %redemption.code, "redeemed");
-        send_qr(ctx, &redemption).await?;
-    }
-    Ok(())
+    tracing::info!(user_id = ctx.user.id.0, code = %redemption.code, "redeemed");
+    send_qr(ctx, &redemption).await
 }
 
 fn redemption_text(ctx: &Ctx, r: &Redemption, reward: &str) -> String {

@@ -7,6 +7,7 @@ mod helpers;
 mod dialogue;
 mod emulator;
 mod onboarding;
+mod points;
 mod robustness;
 mod roles;
 mod stations;
