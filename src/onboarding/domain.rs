@@ -194,8 +194,9 @@ impl Phone {
 }
 
 /// A `/start` payload from a deep link (`t.me/<bot>?start=<payload>`). Telegram allows up to 64
-/// characters from `A-Z a-z 0-9 _ -`. Capabilities claim payloads by prefix; none does yet in
-/// this release, so every well-formed payload is [`DeepLink::Unclaimed`] and gets a polite answer.
+/// characters from `A-Z a-z 0-9 _ -`. Capabilities claim payloads by prefix (`st-` stations,
+/// `rd-` redemptions); any other well-formed payload is [`DeepLink::Unclaimed`] and gets a
+/// polite answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeepLink {
     /// `st-CODE`: a station's card (a poster at the station).
@@ -303,6 +304,27 @@ mod tests {
         assert_eq!(Phone::parse("12345"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse("+86abc"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse(&"1".repeat(16)), Err(InputError::NotAPhone));
+    }
+
+    #[test]
+    fn deep_links_are_claimed_by_prefix() {
+        assert!(matches!(
+            DeepLink::parse("st-lf-01"),
+            Some(DeepLink::Station(c)) if c.as_str() == "LF-01"
+        ));
+        assert!(matches!(
+            DeepLink::parse("rd-ABCD2345"),
+            Some(DeepLink::Redemption(c)) if c.as_str() == "ABCD2345"
+        ));
+        // A prefix with a code that does not parse stays unclaimed, answered politely.
+        assert!(matches!(
+            DeepLink::parse("rd-0000"),
+            Some(DeepLink::Unclaimed(_))
+        ));
+        assert_eq!(
+            DeepLink::parse("st-lf-01").map(|d| d.payload()),
+            Some("st-LF-01".to_owned())
+        );
     }
 
     #[test]

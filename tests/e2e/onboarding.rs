@@ -173,12 +173,20 @@ async fn only_the_riders_own_contact_is_accepted() {
 #[tokio::test]
 async fn a_deep_link_before_registration_is_kept_and_answered_after() {
     let app = TestApp::spawn().await;
+    rider_bot::stations::domain::import(
+        &app.pool,
+        "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n\
+         LF-07,红枫社区,Hongfeng Community Centre,community,7 Road,31.3,120.7,wgs84,24/7,water,0,\n"
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
     let rider = app.rider(1006, Some("en"));
-    app.emu.send_text(rider, "/start st-LF07");
+    app.emu.send_text(rider, "/start st-LF-07");
     let notice = app.next(rider).await;
     assert!(notice.text.contains("Privacy notice"));
     let kept = app.user_field(rider, "pending_payload").await;
-    assert_eq!(kept.as_deref(), Some("st-LF07"));
+    assert_eq!(kept.as_deref(), Some("st-LF-07"));
 
     app.emu.press(rider, &notice, &t(Lang::En, "btn-accept"));
     app.expect_text(rider, &first_words(Lang::En, "ask-name"))
@@ -191,9 +199,9 @@ async fn a_deep_link_before_registration_is_kept_and_answered_after() {
         .await;
     app.emu.send_contact(rider, "+8613800002222", Some(rider));
     app.expect_text(rider, "Welcome").await;
-    // No capability claims station links in this release: the rider is told politely.
-    app.expect_text(rider, &first_words(Lang::En, "deeplink-unknown"))
-        .await;
+    // The link (a poster at the station) opens the station's card.
+    let card = app.expect_text(rider, "Hongfeng Community Centre").await;
+    assert!(card.text.contains("🟢 Open 24 hours"), "{}", card.text);
     let kept = app.user_field(rider, "pending_payload").await;
     assert_eq!(kept, None, "the payload is used once");
 }
@@ -235,8 +243,7 @@ async fn language_command_switches_replies_and_menu_labels() {
         .contains(&t(Lang::En, "menu-nearest")));
     // A stale Chinese keyboard still works after the switch.
     app.emu.send_text(rider, &t(Lang::Zh, "menu-points"));
-    app.expect_text(rider, &first_words(Lang::En, "soon-points"))
-        .await;
+    app.expect_text(rider, "💰 My points").await;
 }
 
 #[tokio::test]
