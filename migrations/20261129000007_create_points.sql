@@ -1,7 +1,7 @@
 -- The points passbook. `ledger` is append-only (triggers refuse UPDATE and DELETE): a rider's
 -- balance is the sum of their entries, and a correction is a new entry. `idem_key` makes each
--- cause pay at most once. `balances` caches the sum, written in the same transaction as the
--- entry; its CHECK keeps every balance at zero or above.
+-- cause pay at most once. `balances` caches the sum: a trigger adds every entry to it inside the
+-- INSERT statement itself, and its CHECK aborts any entry that would take a balance below zero.
 CREATE TABLE ledger (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     rider_id   INTEGER NOT NULL REFERENCES users (id),
@@ -26,6 +26,14 @@ CREATE TABLE balances (
     rider_id INTEGER PRIMARY KEY REFERENCES users (id),
     balance  INTEGER NOT NULL CHECK (balance >= 0)
 );
+
+-- Not an upsert: SQLite checks the CHECK on a row to insert before resolving a conflict, so a
+-- debit would fail as "a new row with a negative balance".
+CREATE TRIGGER ledger_balance AFTER INSERT ON ledger
+BEGIN
+    INSERT INTO balances (rider_id, balance) VALUES (NEW.rider_id, 0) ON CONFLICT DO NOTHING;
+    UPDATE balances SET balance = balance + NEW.amount WHERE rider_id = NEW.rider_id;
+END;
 
 -- Points per cause: 'report' and 'attendance' are the defaults; 'report:<category>' and
 -- 'attendance:<session>' override them.

@@ -376,3 +376,56 @@ async fn the_same_cause_pays_once_and_a_conflicting_key_is_refused() {
     }
     check_invariants(&pool).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_commit_writer_pays_each_cause_once_and_answers_like_award() {
+    let (_dir, pool) = setup().await;
+    let awards = rider_bot::points::writer::Awards::spawn(pool.clone());
+    let rule = || EarnRule::ReportAccepted {
+        category: "garbage".into(),
+    };
+    // 40 concurrent awards over 10 reports: several land in one batch with the same key.
+    let calls: Vec<_> = (0..40)
+        .map(|i| {
+            let awards = awards.clone();
+            tokio::spawn(async move {
+                awards
+                    .award(
+                        UserId(1 + (i % 10) % RIDERS),
+                        rule(),
+                        &format!("R-{}", i % 10),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut new = 0;
+    for c in calls {
+        match c.await.unwrap().unwrap() {
+            store::Posted::New(_) => new += 1,
+            store::Posted::Existing(_) => {}
+        }
+    }
+    assert_eq!(new, 10, "one new entry per report");
+    // The same report for another rider is a conflict; without a rule, NoRule.
+    let conflict = awards.award(UserId(3), rule(), "R-0").await;
+    assert!(
+        matches!(conflict, Err(PointsError::KeyConflict(_))),
+        "{conflict:?}"
+    );
+    sqlx::query("DELETE FROM earning_rules WHERE rule = 'attendance'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let none = awards
+        .award(
+            UserId(1),
+            EarnRule::Attendance {
+                session: "S1".into(),
+            },
+            "S1",
+        )
+        .await;
+    assert!(matches!(none, Err(PointsError::NoRule(_))), "{none:?}");
+    check_invariants(&pool).await;
+}

@@ -30,18 +30,24 @@ pub enum EarnRule {
 }
 
 impl EarnRule {
-    fn kind(&self) -> EntryKind {
+    pub(super) fn kind(&self) -> EntryKind {
         match self {
             EarnRule::ReportAccepted { .. } => EntryKind::ReportAccepted,
             EarnRule::Attendance { .. } => EntryKind::Attendance,
         }
     }
 
-    fn keys(&self) -> (String, &'static str) {
+    /// The rule's own key in `earning_rules` and the default it falls back to.
+    pub(super) fn keys(&self) -> (String, &'static str) {
         match self {
             EarnRule::ReportAccepted { category } => (format!("report:{category}"), "report"),
             EarnRule::Attendance { session } => (format!("attendance:{session}"), "attendance"),
         }
+    }
+
+    /// The idempotency key of this rule's award for `source_ref`: one payment per cause.
+    pub(super) fn idempotency_key(&self, source_ref: &str) -> String {
+        format!("award:{}:{source_ref}", self.kind().as_str())
     }
 }
 
@@ -99,32 +105,29 @@ pub async fn award_in(
     source_ref: &str,
 ) -> Result<Posted, PointsError> {
     let (specific, default) = rule.keys();
-    let points = store::rule_points(conn, &specific, default)
-        .await?
-        .ok_or(PointsError::NoRule(specific))?;
-    let entry = NewEntry {
+    let key = rule.idempotency_key(source_ref);
+    store::post_award(
+        conn,
         rider,
-        amount: points,
-        kind: rule.kind(),
-        source_ref: Some(source_ref.to_owned()),
-        actor: None,
-        reason: None,
-        key: format!("award:{}:{source_ref}", rule.kind().as_str()),
-    };
-    Ok(store::post(conn, &entry).await?)
+        rule.kind(),
+        &specific,
+        default,
+        source_ref,
+        &key,
+    )
+    .await?
+    .ok_or(PointsError::NoRule(specific))
 }
 
-/// [`award_in`] in its own transaction.
+/// [`award_in`] on its own: one statement, atomic without a transaction around it.
 pub async fn award(
     pool: &SqlitePool,
     rider: UserId,
     rule: &EarnRule,
     source_ref: &str,
 ) -> Result<Posted, PointsError> {
-    let mut tx = crate::db::begin_write(pool).await?;
-    let posted = award_in(&mut tx, rider, rule, source_ref).await?;
-    tx.commit().await?;
-    Ok(posted)
+    let mut conn = pool.acquire().await?;
+    award_in(&mut conn, rider, rule, source_ref).await
 }
 
 async fn require_coordinator(
@@ -230,22 +233,21 @@ pub struct Summary {
     pub held_count: i64,
     pub held_points: i64,
     pub entries: Vec<Entry>,
-    pub total_entries: i64,
+    /// All the rider's entries, when asked for (history pages, the passbook).
+    pub total_entries: Option<i64>,
 }
 
-/// Balance, open holds and `limit` entries from `offset`, newest first, from one snapshot.
+/// Balance, open holds and `limit` entries from `offset`, newest first: one read.
 pub async fn summary(
     pool: &SqlitePool,
     rider: UserId,
     offset: i64,
     limit: i64,
+    count: bool,
 ) -> Result<Summary, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let balance = store::balance(&mut tx, rider).await?;
-    let (held_count, held_points) = store::held(&mut tx, rider).await?;
-    let entries = store::entries(&mut tx, rider, offset, limit).await?;
-    let total_entries = store::entry_count(&mut tx, rider).await?;
-    tx.commit().await?;
+    let mut conn = pool.acquire().await?;
+    let (balance, held_count, held_points, total_entries, entries) =
+        store::passbook_page(&mut conn, rider, offset, limit, count).await?;
     Ok(Summary {
         balance,
         held_count,
@@ -266,7 +268,7 @@ pub async fn passbook(
     require_coordinator(&mut conn, actor).await?;
     let rider = find_rider(&mut conn, target).await?;
     drop(conn);
-    let summary = summary(pool, rider.id, 0, limit).await?;
+    let summary = summary(pool, rider.id, 0, limit, true).await?;
     Ok((rider, summary))
 }
 

@@ -5,6 +5,8 @@
 //! - [`store`]: the SQL, including the one function that posts a ledger entry.
 //! - [`csv`]: the rewards file.
 //! - [`qr`]: redemption codes as QR images.
+//! - [`writer`]: awards with group commit, for callers that award outside a transaction of
+//!   their own.
 //! - [`telegram`]: `/points`, history, rewards, `/redeem`, `/adjust`, `/passbook`,
 //!   `/leaderboard`.
 
@@ -13,6 +15,7 @@ pub mod domain;
 pub mod qr;
 pub mod store;
 pub mod telegram;
+pub mod writer;
 
 use std::fmt;
 

@@ -78,33 +78,15 @@ impl EntryRow {
 const ENTRY_COLUMNS: &str =
     "id, rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at";
 
-/// Writes `e` unless its key was used before; keeps the cached balance equal to the sum and
-/// refuses anything that would take it below zero. Call inside a write transaction.
+/// Writes `e` unless its key was used before (then the original entry comes back, or a
+/// conflict if it was for another rider or amount). One statement: the ledger's trigger adds
+/// the entry to the cached balance, and the balance's CHECK refuses to go below zero, so a
+/// crash can never leave one without the other.
 pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, PostError> {
-    let existing: Option<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = ?"
-    ))
-    .bind(&e.key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = existing {
-        let entry = row.into_entry();
-        return if entry.rider == e.rider && entry.amount == e.amount {
-            Ok(Posted::Existing(entry))
-        } else {
-            Err(PostError::KeyConflict(e.key.clone()))
-        };
-    }
-    let balance = balance(conn, e.rider).await?;
-    if balance + e.amount < 0 {
-        return Err(PostError::Insufficient {
-            balance,
-            amount: e.amount,
-        });
-    }
-    let row: EntryRow = sqlx::query_as(&format!(
+    let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ENTRY_COLUMNS}"
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING \
+         RETURNING {ENTRY_COLUMNS}"
     ))
     .bind(e.rider.0)
     .bind(e.amount)
@@ -114,20 +96,150 @@ pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, P
     .bind(&e.reason)
     .bind(&e.key)
     .bind(crate::db::now())
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
+    .await;
+    match inserted {
+        Ok(Some(row)) => Ok(Posted::New(row.into_entry())),
+        Ok(None) => match existing(conn, &e.key).await? {
+            Some(entry) if entry.rider == e.rider && entry.amount == e.amount => {
+                Ok(Posted::Existing(entry))
+            }
+            _ => Err(PostError::KeyConflict(e.key.clone())),
+        },
+        Err(err) if is_check_violation(&err) => Err(PostError::Insufficient {
+            balance: balance(conn, e.rider).await?,
+            amount: e.amount,
+        }),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// An award: the points come from `earning_rules` (`rule`, else `default`) inside the same
+/// single statement. `None` when no rule applies. The same key again returns the original
+/// entry (even if the rule's points changed since); for another rider it is a conflict.
+pub async fn post_award(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    kind: EntryKind,
+    rule: &str,
+    default: &str,
+    source_ref: &str,
+    key: &str,
+) -> Result<Option<Posted>, PostError> {
+    let inserted: Option<EntryRow> = sqlx::query_as(&format!(
+        "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
+         SELECT ?1, points, ?2, ?3, ?4, ?5 FROM \
+           (SELECT COALESCE((SELECT points FROM earning_rules WHERE rule = ?6), \
+                            (SELECT points FROM earning_rules WHERE rule = ?7)) AS points) \
+         WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
+    ))
+    .bind(rider.0)
+    .bind(kind.as_str())
+    .bind(source_ref)
+    .bind(key)
+    .bind(crate::db::now())
+    .bind(rule)
+    .bind(default)
+    .fetch_optional(&mut *conn)
     .await?;
-    // Not an upsert: SQLite checks the CHECK on the row to insert before resolving the
-    // conflict, so a debit would fail as "a new row with a negative balance".
-    sqlx::query("INSERT INTO balances (rider_id, balance) VALUES (?, 0) ON CONFLICT DO NOTHING")
-        .bind(e.rider.0)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE balances SET balance = balance + ? WHERE rider_id = ?")
-        .bind(e.amount)
-        .bind(e.rider.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Posted::New(row.into_entry()))
+    if let Some(row) = inserted {
+        return Ok(Some(Posted::New(row.into_entry())));
+    }
+    match existing(conn, key).await? {
+        Some(entry) if entry.rider == rider => Ok(Some(Posted::Existing(entry))),
+        Some(_) => Err(PostError::KeyConflict(key.to_owned())),
+        None => Ok(None),
+    }
+}
+
+/// One award of a batch: who, the rule and its default, the source and the key.
+#[derive(Debug, Clone)]
+pub struct AwardRow<'a> {
+    pub rider: UserId,
+    pub kind: EntryKind,
+    pub rule: &'a str,
+    pub default: &'a str,
+    pub source_ref: &'a str,
+    pub key: &'a str,
+}
+
+/// Many awards in one statement (group commit): each row takes its rule's points, a key seen
+/// before (in the table or earlier in the batch) inserts nothing. Returns, per row, the entry
+/// (new or existing), `Ok(None)` when no rule applies, or a conflict.
+pub async fn post_awards(
+    conn: &mut SqliteConnection,
+    rows: &[AwardRow<'_>],
+) -> Result<Vec<Result<Option<Posted>, PostError>>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
+        "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
+         SELECT rider, points, kind, source, key, ? FROM \
+           (SELECT v.column1 AS rider, v.column2 AS kind, v.column3 AS source, \
+                   v.column4 AS key, \
+                   COALESCE((SELECT points FROM earning_rules WHERE rule = v.column5), \
+                            (SELECT points FROM earning_rules WHERE rule = v.column6)) AS points \
+            FROM (VALUES ",
+    );
+    for i in 0..rows.len() {
+        sql.push_str(if i == 0 {
+            "(?, ?, ?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?, ?, ?)"
+        });
+    }
+    sql.push_str(&format!(
+        ") v) WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
+         RETURNING {ENTRY_COLUMNS}"
+    ));
+    let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(crate::db::now());
+    for r in rows {
+        q = q
+            .bind(r.rider.0)
+            .bind(r.kind.as_str())
+            .bind(r.source_ref)
+            .bind(r.key)
+            .bind(r.rule)
+            .bind(r.default);
+    }
+    let inserted: std::collections::HashMap<String, Entry> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.idem_key.clone(), row.into_entry()))
+        .collect();
+    let mut answered = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let result = match inserted.get(r.key) {
+            Some(entry) if answered.insert(r.key) => Ok(Some(Posted::New(entry.clone()))),
+            Some(entry) if entry.rider == r.rider => Ok(Some(Posted::Existing(entry.clone()))),
+            Some(_) => Err(PostError::KeyConflict(r.key.to_owned())),
+            None => match existing(conn, r.key).await? {
+                Some(entry) if entry.rider == r.rider => Ok(Some(Posted::Existing(entry))),
+                Some(_) => Err(PostError::KeyConflict(r.key.to_owned())),
+                None => Ok(None),
+            },
+        };
+        out.push(result);
+    }
+    Ok(out)
+}
+
+async fn existing(conn: &mut SqliteConnection, key: &str) -> Result<Option<Entry>, sqlx::Error> {
+    let row: Option<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = ?"
+    ))
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(EntryRow::into_entry))
+}
+
+/// SQLite's "CHECK constraint failed" (extended code 275): here, a balance below zero.
+fn is_check_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("275"))
 }
 
 pub async fn balance(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, sqlx::Error> {
@@ -163,6 +275,87 @@ pub async fn entry_count(conn: &mut SqliteConnection, rider: UserId) -> Result<i
         .await
 }
 
+/// What `/points` shows, in one statement and one row (a round trip to SQLite's worker thread
+/// costs more than the reads): balance, open redemptions (count, points held), the number of
+/// entries (only when `count`: it reads the rider's whole index range), and `limit` entries
+/// from `offset`, newest first, as a JSON array.
+pub async fn passbook_page(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    offset: i64,
+    limit: i64,
+    count: bool,
+) -> Result<(i64, i64, i64, Option<i64>, Vec<Entry>), sqlx::Error> {
+    let (balance, held_count, held_points, total, json): (i64, i64, i64, Option<i64>, String) =
+        sqlx::query_as(
+            "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
+                    (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
+                    (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
+                      WHERE rider_id = ?1 AND status = 'open'), \
+                    CASE WHEN ?4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1) END, \
+                    (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
+                                                        actor_id, reason, idem_key, at)) \
+                     FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
+                           ORDER BY id DESC LIMIT ?2 OFFSET ?3))",
+        )
+        .bind(rider.0)
+        .bind(limit)
+        .bind(offset)
+        .bind(count)
+        .fetch_one(conn)
+        .await?;
+    type Row = (
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        String,
+        DateTime<Utc>,
+    );
+    let rows: Vec<Row> =
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let entries = rows
+        .into_iter()
+        .map(
+            |(id, rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at)| {
+                EntryRow {
+                    id,
+                    rider_id,
+                    amount,
+                    kind,
+                    source_ref,
+                    actor_id,
+                    reason,
+                    idem_key,
+                    at,
+                }
+                .into_entry()
+            },
+        )
+        .collect();
+    Ok((balance, held_count, held_points, total, entries))
+}
+
+/// Balance, open redemptions (count, points held) and the number of entries, in one read.
+pub async fn totals(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+) -> Result<(i64, i64, i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
+                (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
+                (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
+                  WHERE rider_id = ?1 AND status = 'open'), \
+                (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1)",
+    )
+    .bind(rider.0)
+    .fetch_one(conn)
+    .await
+}
+
 /// Open redemptions of `rider`: how many, and the points they hold.
 pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
@@ -189,23 +382,7 @@ pub async fn mismatches(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i6
     .await
 }
 
-/// Points for `rule` (e.g. `report:garbage`), falling back to `default` (e.g. `report`).
-pub async fn rule_points(
-    conn: &mut SqliteConnection,
-    rule: &str,
-    default: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT points FROM earning_rules WHERE rule IN (?, ?) \
-         ORDER BY rule = ? DESC LIMIT 1",
-    )
-    .bind(rule)
-    .bind(default)
-    .bind(rule)
-    .fetch_optional(conn)
-    .await
-}
-
+/// Sets the points for a rule (`report`, `report:<category>`, `attendance`, ...).
 pub async fn set_rule(
     conn: &mut SqliteConnection,
     rule: &str,

@@ -194,7 +194,7 @@ fn summary_keyboard(lang: Lang, opted_in: bool) -> InlineKeyboardMarkup {
 }
 
 async fn summary_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotError> {
-    let s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT).await?;
+    let s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false).await?;
     let rewards = reward_names(ctx).await?;
     let mut conn = ctx.pool.acquire().await?;
     let opted_in = store::opted_in(&mut conn, ctx.user.id).await?;
@@ -325,9 +325,16 @@ pub async fn on_callback(
         }
         PointsCallback::History(page) => {
             let page = i64::from(page);
-            let s =
-                domain::summary(&ctx.pool, ctx.user.id, page * HISTORY_PAGE, HISTORY_PAGE).await?;
-            let pages = ((s.total_entries + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1);
+            let s = domain::summary(
+                &ctx.pool,
+                ctx.user.id,
+                page * HISTORY_PAGE,
+                HISTORY_PAGE,
+                true,
+            )
+            .await?;
+            let total = s.total_entries.unwrap_or_default();
+            let pages = ((total + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1);
             if page >= pages {
                 return alert(ctx, q, tr!(lang, "history-no-page")).await;
             }
@@ -842,7 +849,7 @@ pub async fn passbook_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
                 "passbook-head",
                 rider = name,
                 id = rider.id.0,
-                entries = summary.total_entries
+                entries = summary.total_entries.unwrap_or_default()
             );
             text.push('\n');
             text.push_str(&summary_text(
