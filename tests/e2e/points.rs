@@ -366,3 +366,27 @@ async fn the_leaderboard_names_only_riders_who_opt_in() {
     assert!(board.text.contains("1. a rider — 30"), "{}", board.text);
     assert!(board.text.contains("2. 张三 (you) — 20"), "{}", board.text);
 }
+
+#[tokio::test]
+async fn a_coordinator_adjusts_by_replying_to_a_riders_forwarded_message() {
+    let app = app().await;
+    let rider = rider_with(&app, 6007, 0).await;
+    let forwarded = serde_json::json!({
+        "message_id": 78, "date": 1,
+        "chat": {"id": COORDINATOR, "type": "private", "first_name": "Coordinator"},
+        "text": "I helped clear the fire lane",
+        "forward_origin": {"type": "user", "date": 1,
+                           "sender_user": {"id": rider, "is_bot": false, "first_name": "Rider"}}
+    });
+    app.emu.send_message_fields(
+        COORDINATOR,
+        serde_json::json!({"text": "/adjust +15 cleared a fire lane",
+                           "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+                           "reply_to_message": forwarded}),
+    );
+    app.expect_text(COORDINATOR, "张三：+15 分，当前余额 15 分")
+        .await;
+    app.expect_text(rider, "+15 (cleared a fire lane). Balance: 15")
+        .await;
+    assert_eq!(balance(&app, rider).await, 15);
+}
