@@ -457,7 +457,14 @@ impl Session {
 
     /// Writes a file the bot sent, so the person can open it; its path, or None if it failed.
     fn save(&self, msg: &BotMessage, bytes: &[u8]) -> Option<String> {
-        let ext = if msg.kind == "photo" { "jpg" } else { "bin" };
+        // Named by what the bytes are, so the file opens in an image viewer.
+        let ext = if bytes.starts_with(b"\x89PNG") {
+            "png"
+        } else if bytes.starts_with(b"\xFF\xD8") || msg.kind == "photo" {
+            "jpg"
+        } else {
+            "bin"
+        };
         let path = self
             .received
             .join(format!("{}-{}.{ext}", msg.chat_id, msg.message_id));
