@@ -161,7 +161,7 @@ async fn main() {
     let mut ours_times = Vec::with_capacity(QUERIES);
     for &rider in &riders {
         let start = Instant::now();
-        let s = domain::summary(&big, rider, 0, domain::RECENT, false)
+        let s = domain::summary(&big, rider, 0, domain::RECENT, false, rider_bot::db::now())
             .await
             .unwrap();
         ours_times.push(start.elapsed());

@@ -235,6 +235,10 @@ pub struct Summary {
     pub entries: Vec<Entry>,
     /// All the rider's entries, when asked for (history pages, the passbook).
     pub total_entries: Option<i64>,
+    /// One of the rider's redemptions is overdue: expire it and read again.
+    pub overdue: bool,
+    /// The rider shows their name on the leaderboard.
+    pub opted_in: bool,
 }
 
 /// Balance, open holds and `limit` entries from `offset`, newest first: one read.
@@ -244,16 +248,18 @@ pub async fn summary(
     offset: i64,
     limit: i64,
     count: bool,
+    now: DateTime<Utc>,
 ) -> Result<Summary, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let (balance, held_count, held_points, total_entries, entries) =
-        store::passbook_page(&mut conn, rider, offset, limit, count).await?;
+    let page = store::passbook_page(&mut conn, rider, offset, limit, count, now).await?;
     Ok(Summary {
-        balance,
-        held_count,
-        held_points,
-        entries,
-        total_entries,
+        balance: page.balance,
+        held_count: page.held_count,
+        held_points: page.held_points,
+        entries: page.entries,
+        total_entries: page.total,
+        overdue: page.overdue,
+        opted_in: page.opted_in,
     })
 }
 
@@ -268,7 +274,7 @@ pub async fn passbook(
     require_coordinator(&mut conn, actor).await?;
     let rider = find_rider(&mut conn, target).await?;
     drop(conn);
-    let summary = summary(pool, rider.id, 0, limit, true).await?;
+    let summary = summary(pool, rider.id, 0, limit, true, crate::db::now()).await?;
     Ok((rider, summary))
 }
 

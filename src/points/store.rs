@@ -285,10 +285,11 @@ pub async fn passbook_page(
     offset: i64,
     limit: i64,
     count: bool,
-) -> Result<(i64, i64, i64, Option<i64>, Vec<Entry>), sqlx::Error> {
-    let (balance, held_count, held_points, total, json): (i64, i64, i64, Option<i64>, String) =
-        sqlx::query_as(
-            "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
+    now: DateTime<Utc>,
+) -> Result<PassbookPage, sqlx::Error> {
+    type Head = (i64, i64, i64, Option<i64>, String, bool, bool);
+    let (balance, held_count, held_points, total, json, overdue, opted_in): Head = sqlx::query_as(
+        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
                     (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
                     (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
                       WHERE rider_id = ?1 AND status = 'open'), \
@@ -296,14 +297,18 @@ pub async fn passbook_page(
                     (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
                                                         actor_id, reason, idem_key, at)) \
                      FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
-                           ORDER BY id DESC LIMIT ?2 OFFSET ?3))",
-        )
-        .bind(rider.0)
-        .bind(limit)
-        .bind(offset)
-        .bind(count)
-        .fetch_one(conn)
-        .await?;
+                           ORDER BY id DESC LIMIT ?2 OFFSET ?3)), \
+                    EXISTS (SELECT 1 FROM redemptions WHERE rider_id = ?1 AND status = 'open' \
+                            AND expires_at <= ?5), \
+                    COALESCE((SELECT leaderboard_opt_in FROM users WHERE id = ?1), 0)",
+    )
+    .bind(rider.0)
+    .bind(limit)
+    .bind(offset)
+    .bind(count)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
     type Row = (
         i64,
         i64,
@@ -336,7 +341,28 @@ pub async fn passbook_page(
             },
         )
         .collect();
-    Ok((balance, held_count, held_points, total, entries))
+    Ok(PassbookPage {
+        balance,
+        held_count,
+        held_points,
+        total,
+        entries,
+        overdue,
+        opted_in,
+    })
+}
+
+/// One read of a rider's passbook (see [`passbook_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassbookPage {
+    pub balance: i64,
+    pub held_count: i64,
+    pub held_points: i64,
+    pub total: Option<i64>,
+    pub entries: Vec<Entry>,
+    /// An open redemption of this rider is past its expiry (and not yet refunded).
+    pub overdue: bool,
+    pub opted_in: bool,
 }
 
 /// Balance, open redemptions (count, points held) and the number of entries, in one read.
@@ -658,12 +684,4 @@ pub async fn set_opt_in(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool, sqlx::Error> {
-    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = ?")
-        .bind(rider.0)
-        .fetch_optional(conn)
-        .await?;
-    Ok(v.unwrap_or(false))
 }

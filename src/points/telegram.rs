@@ -193,15 +193,38 @@ fn summary_keyboard(lang: Lang, opted_in: bool) -> InlineKeyboardMarkup {
     ])
 }
 
+/// The summary's text and buttons: one read of the passbook, unless one of the rider's
+/// redemptions is overdue (then it is expired, the rider told, and the passbook read again).
 async fn summary_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotError> {
-    let s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false).await?;
-    let rewards = reward_names(ctx).await?;
-    let mut conn = ctx.pool.acquire().await?;
-    let opted_in = store::opted_in(&mut conn, ctx.user.id).await?;
+    let now = ctx.settings.clock.now();
+    let mut s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false, now).await?;
+    if s.overdue {
+        expire_and_notify(&ctx.bot, &ctx.pool, now).await?;
+        s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false, now).await?;
+    }
+    let rewards = reward_names_for(ctx, &s.entries).await?;
     Ok((
         summary_text(ctx.lang(), &s, &rewards, ctx.settings.reach.tz),
-        summary_keyboard(ctx.lang(), opted_in),
+        summary_keyboard(ctx.lang(), s.opted_in),
     ))
+}
+
+/// Reward names, read only when `entries` mention a redemption.
+async fn reward_names_for(
+    ctx: &Ctx,
+    entries: &[Entry],
+) -> Result<HashMap<String, Reward>, sqlx::Error> {
+    let mentions = entries.iter().any(|e| {
+        matches!(
+            e.kind,
+            EntryKind::RedemptionHold | EntryKind::RedemptionRefund
+        )
+    });
+    if mentions {
+        reward_names(ctx).await
+    } else {
+        Ok(HashMap::new())
+    }
 }
 
 /// Expires overdue redemptions and tells their riders. Called before showing points and by
@@ -256,7 +279,6 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     if !ctx.user.is_registered() {
         return crate::onboarding::telegram::begin(ctx).await;
     }
-    expire_and_notify(&ctx.bot, &ctx.pool, ctx.settings.clock.now()).await?;
     let (text, keyboard) = summary_view(ctx).await?;
     ctx.send_with(text, keyboard).await?;
     Ok(())
@@ -331,6 +353,7 @@ pub async fn on_callback(
                 page * HISTORY_PAGE,
                 HISTORY_PAGE,
                 true,
+                ctx.settings.clock.now(),
             )
             .await?;
             let total = s.total_entries.unwrap_or_default();
@@ -339,7 +362,7 @@ pub async fn on_callback(
                 return alert(ctx, q, tr!(lang, "history-no-page")).await;
             }
             ctx.bot.answer_callback_query(q.id.clone()).await?;
-            let rewards = reward_names(ctx).await?;
+            let rewards = reward_names_for(ctx, &s.entries).await?;
             let mut text = tr!(lang, "history-head", page = page + 1, pages = pages);
             if s.entries.is_empty() {
                 text.push('\n');
