@@ -11,6 +11,7 @@
 //!     (a write), the rider and their dialogue are loaded (a read), and the help is the reply;
 //!   - "My points", a feature's path: the same, plus one read of the passbook, and a reply with
 //!     four inline buttons; reported beside it, without a target.
+//!
 //!   The echo bot only replies.
 //! - Latency: 8 riders in ping-pong (each sends the next update when the previous reply
 //!   arrives); p50 and p99 from the emulator receiving the update to it receiving the reply.
