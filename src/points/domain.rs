@@ -237,8 +237,6 @@ pub struct Summary {
     pub total_entries: Option<i64>,
     /// One of the rider's redemptions is overdue: expire it and read again.
     pub overdue: bool,
-    /// The rider shows their name on the leaderboard.
-    pub opted_in: bool,
 }
 
 /// Balance, open holds and `limit` entries from `offset`, newest first: one read.
@@ -259,7 +257,6 @@ pub async fn summary(
         entries: page.entries,
         total_entries: page.total,
         overdue: page.overdue,
-        opted_in: page.opted_in,
     })
 }
 

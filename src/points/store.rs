@@ -287,8 +287,8 @@ pub async fn passbook_page(
     count: bool,
     now: DateTime<Utc>,
 ) -> Result<PassbookPage, sqlx::Error> {
-    type Head = (i64, i64, i64, Option<i64>, String, bool, bool);
-    let (balance, held_count, held_points, total, json, overdue, opted_in): Head = sqlx::query_as(
+    type Head = (i64, i64, i64, Option<i64>, String, bool);
+    let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
         "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
                     (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
                     (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
@@ -299,8 +299,7 @@ pub async fn passbook_page(
                      FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
                            ORDER BY id DESC LIMIT ?2 OFFSET ?3)), \
                     EXISTS (SELECT 1 FROM redemptions WHERE rider_id = ?1 AND status = 'open' \
-                            AND expires_at <= ?5), \
-                    COALESCE((SELECT leaderboard_opt_in FROM users WHERE id = ?1), 0)",
+                            AND expires_at <= ?5)",
     )
     .bind(rider.0)
     .bind(limit)
@@ -348,7 +347,6 @@ pub async fn passbook_page(
         total,
         entries,
         overdue,
-        opted_in,
     })
 }
 
@@ -362,7 +360,14 @@ pub struct PassbookPage {
     pub entries: Vec<Entry>,
     /// An open redemption of this rider is past its expiry (and not yet refunded).
     pub overdue: bool,
-    pub opted_in: bool,
+}
+
+pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool, sqlx::Error> {
+    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = ?")
+        .bind(rider.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(v.unwrap_or(false))
 }
 
 /// Balance, open redemptions (count, points held) and the number of entries, in one read.

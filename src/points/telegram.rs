@@ -170,27 +170,42 @@ fn summary_text(
     text
 }
 
-fn summary_keyboard(lang: Lang, opted_in: bool) -> InlineKeyboardMarkup {
+fn summary_keyboard(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![
         vec![
             button(tr!(lang, "btn-history"), PointsCallback::History(0)),
             button(tr!(lang, "btn-rewards"), PointsCallback::Rewards(0)),
         ],
-        vec![
-            button(tr!(lang, "btn-leaderboard"), PointsCallback::Leaderboard),
-            if opted_in {
-                button(
-                    tr!(lang, "btn-leaderboard-hide"),
-                    PointsCallback::OptIn(false),
-                )
-            } else {
-                button(
-                    tr!(lang, "btn-leaderboard-show"),
-                    PointsCallback::OptIn(true),
-                )
-            },
-        ],
+        vec![button(
+            tr!(lang, "btn-leaderboard"),
+            PointsCallback::Leaderboard,
+        )],
     ])
+}
+
+/// The leaderboard with the rider's own show/hide switch beside it.
+async fn leaderboard_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotError> {
+    let lang = ctx.lang();
+    let text = leaderboard_text(ctx).await?;
+    let mut conn = ctx.pool.acquire().await?;
+    let opted_in = store::opted_in(&mut conn, ctx.user.id).await?;
+    drop(conn);
+    let toggle = if opted_in {
+        button(
+            tr!(lang, "btn-leaderboard-hide"),
+            PointsCallback::OptIn(false),
+        )
+    } else {
+        button(
+            tr!(lang, "btn-leaderboard-show"),
+            PointsCallback::OptIn(true),
+        )
+    };
+    let kb = InlineKeyboardMarkup::new(vec![vec![
+        toggle,
+        button(tr!(lang, "btn-back-points"), PointsCallback::Summary),
+    ]]);
+    Ok((text, kb))
 }
 
 /// The summary's text and buttons: one read of the passbook, unless one of the rider's
@@ -205,7 +220,7 @@ async fn summary_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotEr
     let rewards = reward_names_for(ctx, &s.entries).await?;
     Ok((
         summary_text(ctx.lang(), &s, &rewards, ctx.settings.reach.tz),
-        summary_keyboard(ctx.lang(), s.opted_in),
+        summary_keyboard(ctx.lang()),
     ))
 }
 
@@ -440,11 +455,7 @@ pub async fn on_callback(
         PointsCallback::Confirm(code) => confirm_redeem(ctx, q, code).await,
         PointsCallback::Leaderboard => {
             ctx.bot.answer_callback_query(q.id.clone()).await?;
-            let text = leaderboard_text(ctx).await?;
-            let kb = InlineKeyboardMarkup::new(vec![vec![button(
-                tr!(lang, "btn-back-points"),
-                PointsCallback::Summary,
-            )]]);
+            let (text, kb) = leaderboard_view(ctx).await?;
             edit(ctx, q, text, kb).await
         }
         PointsCallback::OptIn(on) => {
@@ -459,7 +470,7 @@ pub async fn on_callback(
                     tr!(lang, "leaderboard-hidden")
                 })
                 .await?;
-            let (text, kb) = summary_view(ctx).await?;
+            let (text, kb) = leaderboard_view(ctx).await?;
             edit(ctx, q, text, kb).await
         }
     }
@@ -639,8 +650,8 @@ async fn leaderboard_text(ctx: &Ctx) -> Result<String, BotError> {
 
 /// `/leaderboard`.
 pub async fn leaderboard(ctx: &Ctx) -> HandlerResult {
-    let text = leaderboard_text(ctx).await?;
-    ctx.send(text).await?;
+    let (text, kb) = leaderboard_view(ctx).await?;
+    ctx.send_with(text, kb).await?;
     Ok(())
 }
 

@@ -357,14 +357,28 @@ async fn the_leaderboard_names_only_riders_who_opt_in() {
     }
     app.emu.send_text(proud, "/points");
     let summary = app.next(proud).await;
+    app.emu.press(proud, &summary, "🏆 Leaderboard");
+    let board = app.edited(proud, summary.message_id, 0).await;
+    assert!(board.text.contains("1. a rider — 30"), "{}", board.text);
+    assert!(
+        board.text.contains("2. a rider (you) — 20"),
+        "{}",
+        board.text
+    );
     let q = app.emu.press(proud, &summary, "👁 Show me on it");
     let answer = app.emu.wait_callback_answer(&q).await.unwrap();
     assert_eq!(answer["text"], t(Lang::En, "leaderboard-shown"));
-    app.edited(proud, summary.message_id, 0).await;
-    app.emu.send_text(proud, "/leaderboard");
-    let board = app.expect_text(proud, "Top contributors, 2026-11").await;
+    let board = app.edited(proud, summary.message_id, 1).await;
     assert!(board.text.contains("1. a rider — 30"), "{}", board.text);
     assert!(board.text.contains("2. 张三 (you) — 20"), "{}", board.text);
+    assert!(board
+        .inline_buttons()
+        .iter()
+        .any(|b| b.0 == "🙈 Hide my name"));
+    // /leaderboard says the same.
+    app.emu.send_text(proud, "/leaderboard");
+    let again = app.expect_text(proud, "Top contributors, 2026-11").await;
+    assert!(again.text.contains("2. 张三 (you) — 20"), "{}", again.text);
 }
 
 #[tokio::test]
