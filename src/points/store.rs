@@ -290,16 +290,16 @@ pub async fn passbook_page(
     type Head = (i64, i64, i64, Option<i64>, String, bool);
     let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
         "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
-                    (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
-                    (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
-                      WHERE rider_id = ?1 AND status = 'open'), \
+                    r.n, r.held, \
                     CASE WHEN ?4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1) END, \
                     (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
                                                         actor_id, reason, idem_key, at)) \
                      FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
                            ORDER BY id DESC LIMIT ?2 OFFSET ?3)), \
-                    EXISTS (SELECT 1 FROM redemptions WHERE rider_id = ?1 AND status = 'open' \
-                            AND expires_at <= ?5)",
+                    r.overdue \
+             FROM (SELECT COUNT(*) AS n, COALESCE(SUM(cost), 0) AS held, \
+                          COALESCE(MAX(expires_at <= ?5), 0) AS overdue \
+                   FROM redemptions WHERE rider_id = ?1 AND status = 'open') r",
     )
     .bind(rider.0)
     .bind(limit)
@@ -368,23 +368,6 @@ pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool
         .fetch_optional(conn)
         .await?;
     Ok(v.unwrap_or(false))
-}
-
-/// Balance, open redemptions (count, points held) and the number of entries, in one read.
-pub async fn totals(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-) -> Result<(i64, i64, i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
-                (SELECT COUNT(*) FROM redemptions WHERE rider_id = ?1 AND status = 'open'), \
-                (SELECT COALESCE(SUM(cost), 0) FROM redemptions \
-                  WHERE rider_id = ?1 AND status = 'open'), \
-                (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1)",
-    )
-    .bind(rider.0)
-    .fetch_one(conn)
-    .await
 }
 
 /// Open redemptions of `rider`: how many, and the points they hold.
