@@ -159,14 +159,18 @@ async fn prune_update_ids(pool: &SqlitePool) {
     }
 }
 
-/// Stops the dispatcher behind `token` and waits until the updates in flight are handled. A
-/// dispatcher that is still starting is asked again until it runs.
+/// Asks the dispatcher behind `token` to stop once the updates in flight are handled, asking
+/// again while it is still starting (for up to 10 s). Returns as soon as the request is made:
+/// await the task running [`Application::run_until_stopped`] to know it has stopped.
+///
+/// teloxide's own shutdown future is not awaited: it registers for the dispatcher's "done"
+/// notice only when first polled, so a dispatcher that finishes before that (an idle one does,
+/// within a millisecond) is never heard from and the future never resolves (seen in
+/// `rider-bot chat` as a hang at `:quit`, about one run in five).
 pub async fn shutdown(token: &ShutdownToken) {
-    loop {
-        match token.shutdown() {
-            Ok(done) => return done.await,
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-        }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while token.shutdown().is_err() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
