@@ -208,6 +208,29 @@ fn csv_error(e: csv::Error) -> CsvError {
     CsvError::Line { line, why }
 }
 
+/// Why an import or export failed: the file (by line and column), or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Runs a capability's CSV writer into memory.
+pub fn to_bytes(
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), csv::Error>,
+) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    write(&mut out).map_err(|e| {
+        ImportError::Csv(CsvError::Line {
+            line: 0,
+            why: e.to_string(),
+        })
+    })?;
+    Ok(out)
+}
+
 /// Writes `rows` under `columns` as CSV text.
 pub fn write<W: std::io::Write>(
     out: W,

@@ -329,13 +329,21 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
             .await?;
         return menu::prompt(ctx, &state).await;
     };
+    // Capability buttons exist only on registered riders' messages; anyone else's are stale.
+    let capability = matches!(
+        data,
+        callback::Callback::Station(_) | callback::Callback::Points(_)
+    );
+    if capability && !ctx.user.is_registered() {
+        ctx.bot
+            .answer_callback_query(q.id.clone())
+            .text(tr!(ctx.lang(), "button-expired"))
+            .await?;
+        return menu::prompt(ctx, &state).await;
+    }
     match data {
-        callback::Callback::Station(cb) => {
-            crate::stations::telegram::on_callback(ctx, &state, q, cb).await
-        }
-        callback::Callback::Points(cb) => {
-            crate::points::telegram::on_callback(ctx, &state, q, cb).await
-        }
+        callback::Callback::Station(cb) => crate::stations::telegram::on_callback(ctx, q, cb).await,
+        callback::Callback::Points(cb) => crate::points::telegram::on_callback(ctx, q, cb).await,
         other => onboarding::telegram::on_callback(ctx, state, q, other).await,
     }
 }

@@ -9,7 +9,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::store::{self, NewEntry, PostError, Posted};
 use super::{csv, Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, RewardCode};
 use crate::audit::{self, Actor};
-use crate::csvfile::CsvError;
+use crate::csvfile::{self, ImportError};
 use crate::roles::domain::TargetRef;
 use crate::users::{self, Status, User, UserId};
 
@@ -439,20 +439,5 @@ pub async fn import_rewards(
 pub async fn export_rewards(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let rewards = store::all_rewards(&mut conn).await?;
-    let mut out = Vec::new();
-    csv::write(&mut out, &rewards).map_err(|e| {
-        ImportError::Csv(CsvError::Line {
-            line: 0,
-            why: e.to_string(),
-        })
-    })?;
-    Ok(out)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error(transparent)]
-    Csv(#[from] CsvError),
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    csvfile::to_bytes(|out| csv::write(out, &rewards))
 }

@@ -14,8 +14,7 @@ use teloxide::{ApiError, RequestError};
 use super::domain::{self, PointsError, Summary, HISTORY_PAGE, RECENT};
 use super::{store, Entry, EntryKind, Redemption, RedemptionCode, Reward, RewardCode};
 use crate::bot::callback::Callback;
-use crate::bot::dialogue::State;
-use crate::bot::{menu, BotError, Ctx, HandlerResult};
+use crate::bot::{BotError, Ctx, HandlerResult};
 use crate::i18n::Lang;
 use crate::roles::domain::TargetRef;
 use crate::tr;
@@ -339,20 +338,9 @@ async fn alert(ctx: &Ctx, q: &CallbackQuery, text: String) -> HandlerResult {
     Ok(())
 }
 
-pub async fn on_callback(
-    ctx: &Ctx,
-    state: &State,
-    q: &CallbackQuery,
-    data: PointsCallback,
-) -> HandlerResult {
+/// A passbook button (the rider is registered: `bot::on_callback` checks).
+pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> HandlerResult {
     let lang = ctx.lang();
-    if !ctx.user.is_registered() {
-        ctx.bot
-            .answer_callback_query(q.id.clone())
-            .text(tr!(lang, "button-expired"))
-            .await?;
-        return menu::prompt(ctx, state).await;
-    }
     let tz = ctx.settings.reach.tz;
     match data {
         PointsCallback::Summary => {

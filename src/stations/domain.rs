@@ -9,7 +9,7 @@ use super::hours::OpenState;
 use super::index::StationIndex;
 use super::{csv, store, Closure, Service, Station, StationCode};
 use crate::audit::{self, Actor};
-use crate::csvfile::CsvError;
+use crate::csvfile::{self, ImportError};
 use crate::geo::Position;
 use crate::users::{self, UserId};
 
@@ -229,14 +229,6 @@ pub struct ImportReport {
     pub new: usize,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error(transparent)]
-    Csv(#[from] CsvError),
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-}
-
 /// Imports a stations file: every row parsed first, then all written in one transaction.
 pub async fn import(pool: &SqlitePool, bytes: &[u8]) -> Result<ImportReport, ImportError> {
     let stations = csv::parse(bytes)?;
@@ -253,14 +245,7 @@ pub async fn import(pool: &SqlitePool, bytes: &[u8]) -> Result<ImportReport, Imp
 pub async fn export(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let stations = store::all(&mut conn).await?;
-    let mut out = Vec::new();
-    csv::write(&mut out, &stations).map_err(|e| {
-        ImportError::Csv(CsvError::Line {
-            line: 0,
-            why: e.to_string(),
-        })
-    })?;
-    Ok(out)
+    csvfile::to_bytes(|out| csv::write(out, &stations))
 }
 
 /// `/station` as typed by a coordinator (or anyone, for `Show`).

@@ -17,8 +17,7 @@ use super::domain::{
 };
 use super::{Closure, Service, Station, StationCode};
 use crate::bot::callback::Callback;
-use crate::bot::dialogue::State;
-use crate::bot::{keyboards, menu, Ctx, HandlerResult};
+use crate::bot::{keyboards, Ctx, HandlerResult};
 use crate::geo::Position;
 use crate::i18n::Lang;
 use crate::tr;
@@ -332,20 +331,9 @@ pub async fn explain_location(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
-pub async fn on_callback(
-    ctx: &Ctx,
-    state: &State,
-    q: &CallbackQuery,
-    data: StationCallback,
-) -> HandlerResult {
+/// A station button (the rider is registered: `bot::on_callback` checks).
+pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) -> HandlerResult {
     let lang = ctx.lang();
-    if !ctx.user.is_registered() {
-        ctx.bot
-            .answer_callback_query(q.id.clone())
-            .text(tr!(lang, "button-expired"))
-            .await?;
-        return menu::prompt(ctx, state).await;
-    }
     let index = ctx.settings.stations.current(&ctx.pool).await?;
     match data {
         StationCallback::Navigate(code) => {
