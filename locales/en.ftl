@@ -230,7 +230,6 @@ redeem-confirm = Redeem <b>{ $reward }</b> for <b>{ $cost }</b> points?
     The points are held now. Show the code to a coordinator within { $days } days to collect it; if you don't, the points come back.
 btn-redeem-confirm = ✅ Redeem
 btn-redeem-cancel = ✖️ Not now
-redeem-insufficient = You have { $balance } points: not enough for this reward.
 redeem-done = 🎟 <b>{ $reward }</b>: your code is <code>{ $code }</code>
     { $cost } points are held. Show this code (or the QR below) to a coordinator by { $until }.
 redeem-qr-caption = Code <code>{ $code }</code>: show it to a coordinator.

@@ -230,7 +230,6 @@ redeem-confirm = 用 <b>{ $cost }</b> 分兑换 <b>{ $reward }</b>？
     积分将先冻结。请在 { $days } 天内向工作人员出示兑换码领取；逾期未领，积分自动退回。
 btn-redeem-confirm = ✅ 兑换
 btn-redeem-cancel = ✖️ 先不了
-redeem-insufficient = 你有 { $balance } 分，不够兑换这个礼品。
 redeem-done = 🎟 <b>{ $reward }</b>：你的兑换码是 <code>{ $code }</code>
     已冻结 { $cost } 分。请在 { $until } 前向工作人员出示此码（或下方二维码）。
 redeem-qr-caption = 兑换码 <code>{ $code }</code>：请出示给工作人员。

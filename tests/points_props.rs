@@ -316,7 +316,10 @@ async fn one_rider_redeeming_from_two_devices_cannot_spend_twice() {
     assert_eq!([&a, &b].iter().filter(|r| r.is_ok()).count(), 1);
     assert!(matches!(
         [&a, &b].into_iter().find(|r| r.is_err()),
-        Some(Err(PointsError::Insufficient { balance: 5 }))
+        Some(Err(PointsError::Insufficient {
+            balance: 5,
+            needed: 10
+        }))
     ));
     // The winning confirm button pressed again: the same redemption back, no second hold.
     let (key, done) = match (a, b) {

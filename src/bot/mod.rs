@@ -153,6 +153,36 @@ impl Ctx {
         }
     }
 
+    /// Replaces the text and buttons of one of the bot's messages in this chat. A double tap
+    /// that would change nothing is not an error (Telegram answers "message is not modified").
+    pub async fn edit(
+        &self,
+        id: teloxide::types::MessageId,
+        html: String,
+        markup: teloxide::types::InlineKeyboardMarkup,
+    ) -> Result<(), RequestError> {
+        match self
+            .bot
+            .edit_message_text(self.chat(), id, html)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(markup)
+            .await
+        {
+            Ok(_) | Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Answers a button press with an alert the rider must dismiss.
+    pub async fn alert(&self, q: &CallbackQuery, text: String) -> Result<(), RequestError> {
+        self.bot
+            .answer_callback_query(q.id.clone())
+            .text(text)
+            .show_alert(true)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_state(&self, state: State) -> Result<(), BotError> {
         tracing::debug!(
             update_id = self.update_id,

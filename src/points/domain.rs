@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::store::{self, NewEntry, PostError, Posted};
-use super::{csv, Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, RewardCode};
+use super::{
+    csv, Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, Reward, RewardCode,
+};
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
 use crate::roles::domain::TargetRef;
@@ -65,8 +67,8 @@ pub enum PointsError {
     ReasonTooLong,
     #[error("the amount must be a whole number from -{MAX_ADJUSTMENT} to {MAX_ADJUSTMENT}, not 0")]
     BadAmount,
-    #[error("the balance is {balance}")]
-    Insufficient { balance: i64 },
+    #[error("the balance is {balance}; {needed} are needed")]
+    Insufficient { balance: i64, needed: i64 },
     #[error("no such reward")]
     NoSuchReward,
     #[error("the reward is out of stock")]
@@ -88,7 +90,10 @@ pub enum PointsError {
 impl From<PostError> for PointsError {
     fn from(e: PostError) -> Self {
         match e {
-            PostError::Insufficient { balance, .. } => PointsError::Insufficient { balance },
+            PostError::Insufficient { balance, amount } => PointsError::Insufficient {
+                balance,
+                needed: -amount,
+            },
             PostError::KeyConflict(k) => PointsError::KeyConflict(k),
             PostError::Db(e) => PointsError::Db(e),
         }
@@ -134,18 +139,15 @@ async fn require_coordinator(
     conn: &mut SqliteConnection,
     actor: UserId,
 ) -> Result<(), PointsError> {
-    match users::store::find(conn, actor).await? {
-        Some(u) if u.is_coordinator() => Ok(()),
-        _ => Err(PointsError::NotCoordinator),
+    if users::store::is_coordinator(conn, actor).await? {
+        Ok(())
+    } else {
+        Err(PointsError::NotCoordinator)
     }
 }
 
 async fn find_rider(conn: &mut SqliteConnection, target: &TargetRef) -> Result<User, PointsError> {
-    let user = match target {
-        TargetRef::Id(id) => users::store::find(conn, *id).await?,
-        TargetRef::Username(name) => users::store::find_by_username(conn, name).await?,
-    }
-    .ok_or(PointsError::UnknownUser)?;
+    let user = target.find(conn).await?.ok_or(PointsError::UnknownUser)?;
     if user.status != Status::Registered {
         return Err(PointsError::NotRegistered);
     }
@@ -300,14 +302,7 @@ pub async fn redeem(
             new: false,
         });
     }
-    let item = store::find_reward(&mut tx, reward)
-        .await?
-        .filter(|r| r.active)
-        .ok_or(PointsError::NoSuchReward)?;
-    let balance = store::balance(&mut tx, rider).await?;
-    if balance < item.cost {
-        return Err(PointsError::Insufficient { balance });
-    }
+    let item = available(&mut tx, rider, reward).await?;
     if !store::take_stock(&mut tx, reward).await? {
         return Err(PointsError::OutOfStock);
     }
@@ -345,6 +340,40 @@ pub async fn redeem(
         redemption,
         new: true,
     })
+}
+
+/// The reward, if `rider` can redeem it now: on offer, in stock, and affordable.
+async fn available(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    reward: &RewardCode,
+) -> Result<Reward, PointsError> {
+    let item = store::find_reward(conn, reward)
+        .await?
+        .filter(|r| r.active)
+        .ok_or(PointsError::NoSuchReward)?;
+    if item.stock == 0 {
+        return Err(PointsError::OutOfStock);
+    }
+    let balance = store::balance(conn, rider).await?;
+    if balance < item.cost {
+        return Err(PointsError::Insufficient {
+            balance,
+            needed: item.cost,
+        });
+    }
+    Ok(item)
+}
+
+/// What the confirm step offers: the reward, if `rider` could redeem it now (the same checks
+/// [`redeem`] makes again when they confirm).
+pub async fn offer(
+    pool: &SqlitePool,
+    rider: UserId,
+    reward: &RewardCode,
+) -> Result<Reward, PointsError> {
+    let mut conn = pool.acquire().await?;
+    available(&mut conn, rider, reward).await
 }
 
 /// A coordinator confirms the hand-over: the hold becomes final. Exactly once.

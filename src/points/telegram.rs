@@ -5,20 +5,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use teloxide::prelude::*;
-use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, MessageOrigin, ParseMode,
-};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
 use teloxide::utils::html;
-use teloxide::{ApiError, RequestError};
 
 use super::domain::{self, PointsError, Summary, HISTORY_PAGE, RECENT};
 use super::{store, Entry, EntryKind, Redemption, RedemptionCode, Reward, RewardCode};
 use crate::bot::callback::Callback;
 use crate::bot::{BotError, Ctx, HandlerResult};
 use crate::i18n::Lang;
-use crate::roles::domain::TargetRef;
-use crate::tr;
+use crate::roles::telegram::Target;
 use crate::users::UserId;
+use crate::{roles, tr};
 
 /// Rewards per page of the catalogue.
 const REWARDS_PAGE: usize = 6;
@@ -298,44 +295,39 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
+/// Shows `text` in place of the pressed button's message.
 async fn edit(
     ctx: &Ctx,
     q: &CallbackQuery,
     text: String,
     kb: InlineKeyboardMarkup,
 ) -> HandlerResult {
-    let Some(message) = q.message.as_ref() else {
-        ctx.send_with(text, kb).await?;
-        return Ok(());
-    };
-    edit_message(ctx, message.id(), text, kb).await
-}
-
-async fn edit_message(
-    ctx: &Ctx,
-    id: MessageId,
-    text: String,
-    kb: InlineKeyboardMarkup,
-) -> HandlerResult {
-    match ctx
-        .bot
-        .edit_message_text(ctx.chat(), id, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(kb)
-        .await
-    {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e.into()),
+    match q.message.as_ref() {
+        Some(message) => ctx.edit(message.id(), text, kb).await?,
+        None => {
+            ctx.send_with(text, kb).await?;
+        }
     }
+    Ok(())
 }
 
 async fn alert(ctx: &Ctx, q: &CallbackQuery, text: String) -> HandlerResult {
-    ctx.bot
-        .answer_callback_query(q.id.clone())
-        .text(text)
-        .show_alert(true)
-        .await?;
+    ctx.alert(q, text).await?;
     Ok(())
+}
+
+/// Why a reward cannot be redeemed, as an alert on the button.
+async fn refuse(ctx: &Ctx, q: &CallbackQuery, refused: PointsError) -> HandlerResult {
+    let lang = ctx.lang();
+    let text = match refused {
+        PointsError::NoSuchReward => tr!(lang, "reward-unknown"),
+        PointsError::OutOfStock => tr!(lang, "reward-out-of-stock"),
+        PointsError::Insufficient { balance, needed } => {
+            tr!(lang, "reward-not-enough", balance = balance, cost = needed)
+        }
+        other => return Err(points_err(other)),
+    };
+    alert(ctx, q, text).await
 }
 
 /// A passbook button (the rider is registered: `bot::on_callback` checks).
@@ -397,31 +389,10 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
             edit(ctx, q, text, kb).await
         }
         PointsCallback::Redeem(code) => {
-            let mut conn = ctx.pool.acquire().await?;
-            let Some(reward) = store::find_reward(&mut conn, &code)
-                .await?
-                .filter(|r| r.active)
-            else {
-                return alert(ctx, q, tr!(lang, "reward-unknown")).await;
+            let reward = match domain::offer(&ctx.pool, ctx.user.id, &code).await {
+                Ok(reward) => reward,
+                Err(refused) => return refuse(ctx, q, refused).await,
             };
-            let balance = store::balance(&mut conn, ctx.user.id).await?;
-            drop(conn);
-            if reward.stock == 0 {
-                return alert(ctx, q, tr!(lang, "reward-out-of-stock")).await;
-            }
-            if balance < reward.cost {
-                return alert(
-                    ctx,
-                    q,
-                    tr!(
-                        lang,
-                        "reward-not-enough",
-                        balance = balance,
-                        cost = reward.cost
-                    ),
-                )
-                .await;
-            }
             ctx.bot.answer_callback_query(q.id.clone()).await?;
             let days = ctx.settings.redemption_expiry.num_days();
             let text = tr!(
@@ -535,14 +506,7 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
     .await;
     let (redemption, fresh) = match result {
         Ok(r) => (r.redemption, r.new),
-        Err(PointsError::Insufficient { balance }) => {
-            return alert(ctx, q, tr!(lang, "redeem-insufficient", balance = balance)).await
-        }
-        Err(PointsError::OutOfStock) => {
-            return alert(ctx, q, tr!(lang, "reward-out-of-stock")).await
-        }
-        Err(PointsError::NoSuchReward) => return alert(ctx, q, tr!(lang, "reward-unknown")).await,
-        Err(e) => return Err(points_err(e)),
+        Err(refused) => return refuse(ctx, q, refused).await,
     };
     ctx.bot.answer_callback_query(q.id.clone()).await?;
     if !fresh {
@@ -735,28 +699,6 @@ pub async fn redeem_command(ctx: &Ctx, arg: &str) -> HandlerResult {
     Ok(())
 }
 
-/// Whom a coordinator's command names: the first argument, or the sender of the forwarded
-/// message it replies to (then every argument is left for the rest).
-fn target_and_rest<'a>(msg: &Message, args: &'a str) -> Result<(TargetRef, &'a str), &'static str> {
-    let args = args.trim();
-    if let Some(MessageOrigin::User { sender_user, .. }) =
-        msg.reply_to_message().and_then(|m| m.forward_origin())
-    {
-        return Ok((TargetRef::Id(UserId(sender_user.id.0 as i64)), args));
-    }
-    if matches!(
-        msg.reply_to_message().and_then(|m| m.forward_origin()),
-        Some(MessageOrigin::HiddenUser { .. })
-    ) {
-        return Err("forward-hidden");
-    }
-    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    match TargetRef::parse(first) {
-        Some(t) => Ok((t, rest.trim())),
-        None => Err("usage"),
-    }
-}
-
 /// `/adjust RIDER ±N reason`.
 pub async fn adjust_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResult {
     let lang = ctx.lang();
@@ -764,13 +706,13 @@ pub async fn adjust_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResu
         ctx.send(tr!(lang, "role-not-coordinator")).await?;
         return Ok(());
     }
-    let (target, rest) = match target_and_rest(msg, args) {
-        Ok(t) => t,
-        Err("forward-hidden") => {
+    let (target, rest) = match roles::telegram::target(msg, args) {
+        Target::Found(t, rest) => (t, rest),
+        Target::Hidden => {
             ctx.send(tr!(lang, "forward-hidden")).await?;
             return Ok(());
         }
-        Err(_) => {
+        Target::Missing => {
             ctx.send(tr!(lang, "adjust-usage")).await?;
             return Ok(());
         }
@@ -832,7 +774,7 @@ pub async fn adjust_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResu
         Err(PointsError::BadAmount) => tr!(lang, "adjust-usage"),
         Err(PointsError::UnknownUser) => tr!(lang, "role-unknown-user"),
         Err(PointsError::NotRegistered) => tr!(lang, "role-not-registered"),
-        Err(PointsError::Insufficient { balance }) => {
+        Err(PointsError::Insufficient { balance, .. }) => {
             tr!(lang, "adjust-below-zero", balance = balance)
         }
         Err(e) => return Err(points_err(e)),
@@ -848,13 +790,13 @@ pub async fn passbook_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
         ctx.send(tr!(lang, "role-not-coordinator")).await?;
         return Ok(());
     }
-    let target = match target_and_rest(msg, args) {
-        Ok((t, _)) => t,
-        Err("forward-hidden") => {
+    let target = match roles::telegram::target(msg, args) {
+        Target::Found(t, _) => t,
+        Target::Hidden => {
             ctx.send(tr!(lang, "forward-hidden")).await?;
             return Ok(());
         }
-        Err(_) => {
+        Target::Missing => {
             ctx.send(tr!(lang, "passbook-usage")).await?;
             return Ok(());
         }

@@ -14,6 +14,17 @@ pub enum TargetRef {
 }
 
 impl TargetRef {
+    /// The user this names, if the bot knows them.
+    pub async fn find(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<Option<users::User>, sqlx::Error> {
+        match self {
+            TargetRef::Id(id) => users::store::find(conn, *id).await,
+            TargetRef::Username(name) => users::store::find_by_username(conn, name).await,
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<TargetRef> {
         let raw = raw.trim();
         if let Some(name) = raw.strip_prefix('@') {
@@ -79,15 +90,10 @@ async fn change(
     to: Role,
 ) -> Result<RoleChange, RoleError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let acting = users::store::find(&mut tx, actor).await?;
-    if !acting.is_some_and(|u| u.is_coordinator()) {
+    if !users::store::is_coordinator(&mut tx, actor).await? {
         return Err(RoleError::NotCoordinator);
     }
-    let user = match target {
-        TargetRef::Id(id) => users::store::find(&mut tx, *id).await?,
-        TargetRef::Username(name) => users::store::find_by_username(&mut tx, name).await?,
-    }
-    .ok_or(RoleError::UnknownUser)?;
+    let user = target.find(&mut tx).await?.ok_or(RoleError::UnknownUser)?;
     if user.role == Role::Coordinator {
         return Err(RoleError::TargetIsCoordinator);
     }

@@ -11,26 +11,31 @@ use crate::i18n::Lang;
 use crate::tr;
 use crate::users::UserId;
 
-enum Target {
-    Found(TargetRef),
+/// Whom a coordinator's command names (`/appoint`, `/revoke`, `/adjust`, `/passbook`).
+pub enum Target<'a> {
+    /// The rider, and the arguments after them.
+    Found(TargetRef, &'a str),
+    /// A reply to a forward whose sender hides their account.
     Hidden,
+    /// No rider named: the command's usage applies.
     Missing,
 }
 
-/// The target: the argument, or the sender of the forwarded message being replied to.
-fn target(msg: &Message, arg: &str) -> Target {
-    if !arg.is_empty() {
-        return match TargetRef::parse(arg) {
-            Some(t) => Target::Found(t),
-            None => Target::Missing,
-        };
-    }
+/// The sender of the forwarded message the command replies to (then every argument is left
+/// over), or else the first argument as a user id or @username.
+pub fn target<'a>(msg: &Message, args: &'a str) -> Target<'a> {
+    let args = args.trim();
     match msg.reply_to_message().and_then(|m| m.forward_origin()) {
         Some(MessageOrigin::User { sender_user, .. }) => {
-            Target::Found(TargetRef::Id(UserId(sender_user.id.0 as i64)))
+            return Target::Found(TargetRef::Id(UserId(sender_user.id.0 as i64)), args)
         }
-        Some(MessageOrigin::HiddenUser { .. }) => Target::Hidden,
-        _ => Target::Missing,
+        Some(MessageOrigin::HiddenUser { .. }) => return Target::Hidden,
+        _ => {}
+    }
+    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    match TargetRef::parse(first) {
+        Some(t) => Target::Found(t, rest.trim()),
+        None => Target::Missing,
     }
 }
 
@@ -57,7 +62,7 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
         return Ok(());
     }
     let target = match target(msg, arg) {
-        Target::Found(t) => t,
+        Target::Found(t, _) => t,
         Target::Hidden => {
             ctx.send(tr!(lang, "forward-hidden")).await?;
             return Ok(());

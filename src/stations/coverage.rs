@@ -175,25 +175,11 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stations::{Hours, Kind, Services, Station, StationCode};
+    use crate::stations::Station;
     use chrono::TimeZone;
 
     fn station(code: &str, north_m: f64, east_m: f64, hours: &str) -> Station {
-        let position = Position::new(31.3, 120.7).unwrap().offset(north_m, east_m);
-        Station {
-            code: StationCode::parse(code).unwrap(),
-            name_zh: code.into(),
-            name_en: None,
-            kind: Kind::Community,
-            address: "x".into(),
-            position,
-            source: (position.lat(), position.lng(), crate::geo::Datum::Wgs84),
-            hours: Hours::parse(hours).unwrap(),
-            services: Services::default(),
-            parking_spots: 0,
-            phone: None,
-            closure: None,
-        }
+        crate::stations::test_station(code, (north_m, east_m), hours, &[])
     }
 
     #[test]

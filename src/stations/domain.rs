@@ -375,9 +375,10 @@ pub enum StationError {
 /// Refuses anyone who is not a coordinator (as the database has them now).
 pub async fn require_coordinator(pool: &SqlitePool, actor: UserId) -> Result<(), StationError> {
     let mut conn = pool.acquire().await?;
-    match users::store::find(&mut conn, actor).await? {
-        Some(u) if u.is_coordinator() => Ok(()),
-        _ => Err(StationError::NotCoordinator),
+    if users::store::is_coordinator(&mut conn, actor).await? {
+        Ok(())
+    } else {
+        Err(StationError::NotCoordinator)
     }
 }
 
@@ -398,8 +399,7 @@ pub async fn set_closure(
         return Err(StationError::UntilInPast);
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    let acting = users::store::find(&mut tx, actor).await?;
-    if !acting.is_some_and(|u| u.is_coordinator()) {
+    if !users::store::is_coordinator(&mut tx, actor).await? {
         return Err(StationError::NotCoordinator);
     }
     if !store::set_closure(&mut tx, code, closure.as_ref()).await? {
@@ -424,24 +424,9 @@ pub async fn set_closure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stations::{Hours, Kind, Services};
 
     fn station(code: &str, north_m: f64, hours: &str, services: &[Service]) -> Station {
-        let position = Position::new(31.3, 120.7).unwrap().offset(north_m, 0.0);
-        Station {
-            code: StationCode::parse(code).unwrap(),
-            name_zh: code.into(),
-            name_en: None,
-            kind: Kind::Community,
-            address: "x".into(),
-            position,
-            source: (position.lat(), position.lng(), crate::geo::Datum::Wgs84),
-            hours: Hours::parse(hours).unwrap(),
-            services: services.iter().copied().collect::<Services>(),
-            parking_spots: 0,
-            phone: None,
-            closure: None,
-        }
+        crate::stations::test_station(code, (north_m, 0.0), hours, services)
     }
 
     fn reach() -> Reach {

@@ -255,6 +255,31 @@ impl Station {
     }
 }
 
+/// A station `north_m` and `east_m` from 31.3 N, 120.7 E, for tests.
+#[cfg(test)]
+pub(crate) fn test_station(
+    code: &str,
+    (north_m, east_m): (f64, f64),
+    hours: &str,
+    services: &[Service],
+) -> Station {
+    let position = Position::new(31.3, 120.7).unwrap().offset(north_m, east_m);
+    Station {
+        code: StationCode::parse(code).unwrap(),
+        name_zh: code.into(),
+        name_en: None,
+        kind: Kind::Community,
+        address: "x".into(),
+        position,
+        source: (position.lat(), position.lng(), Datum::Wgs84),
+        hours: Hours::parse(hours).unwrap(),
+        services: services.iter().copied().collect(),
+        parking_spots: 0,
+        phone: None,
+        closure: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,11 +4,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDateTime, NaiveTime, Utc};
 use teloxide::prelude::*;
-use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode,
-};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 use teloxide::utils::html;
-use teloxide::{ApiError, RequestError};
 
 use super::coverage::{Coverage, CIRCLE_MINUTES};
 use super::domain::{
@@ -338,10 +335,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) ->
     match data {
         StationCallback::Navigate(code) => {
             let Some(station) = index.get(&code) else {
-                ctx.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(tr!(lang, "station-not-found", code = code.to_string()))
-                    .show_alert(true)
+                ctx.alert(q, tr!(lang, "station-not-found", code = code.to_string()))
                     .await?;
                 return Ok(());
             };
@@ -366,32 +360,13 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) ->
             ctx.bot.answer_callback_query(q.id.clone()).await?;
             let (text, keyboard) = render(lang, &answer, &query, ctx.settings.reach, now);
             match q.message.as_ref() {
-                Some(message) => edit(ctx, message.id(), text, keyboard).await,
+                Some(message) => ctx.edit(message.id(), text, keyboard).await?,
                 None => {
                     ctx.send_with(text, keyboard).await?;
-                    Ok(())
                 }
             }
+            Ok(())
         }
-    }
-}
-
-/// Edits an answer in place; a double tap that changes nothing is not an error.
-async fn edit(
-    ctx: &Ctx,
-    id: MessageId,
-    text: String,
-    keyboard: InlineKeyboardMarkup,
-) -> HandlerResult {
-    match ctx
-        .bot
-        .edit_message_text(ctx.chat(), id, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(keyboard)
-        .await
-    {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -132,6 +132,12 @@ pub async fn remember_username(
     tx.commit().await
 }
 
+/// Whether `id` is a coordinator, as the database has it now (the check every coordinator
+/// action makes in its domain layer, whatever the transport showed).
+pub async fn is_coordinator(conn: &mut SqliteConnection, id: UserId) -> Result<bool, sqlx::Error> {
+    Ok(find(conn, id).await?.is_some_and(|u| u.is_coordinator()))
+}
+
 pub async fn find_by_username(
     conn: &mut SqliteConnection,
     username: &str,
