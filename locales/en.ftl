@@ -10,7 +10,6 @@ main-menu-prompt = What do you need? Tap a button below.
 btn-cancel = ✖️ Cancel
 
 soon-services = 🎁 Free service sign-ups open soon.
-soon-reports = 📸 Problem reports open soon. Keep your photos handy!
 
 ## Dialogue housekeeping
 cancelled = Cancelled. Back to the main menu.
@@ -34,20 +33,24 @@ help =
     /privacy: what we store about you and why
     /deletemydata: erase your personal data
     /cancel: stop what you are doing
+    /report: report a street problem with a photo
+    /myreports: your reports and where they stand
     /points: your points, history and rewards
     /leaderboard: this month's top contributors
     /station &lt;code&gt;: a station's details and a navigate button
     /help: this list
 help-coordinator =
+    <b>Coordinator commands</b>
     /redeem &lt;code&gt;: confirm a reward hand-over
     /adjust &lt;rider&gt; &lt;+N|-N&gt; &lt;reason&gt;: correct points (audited)
     /passbook &lt;rider&gt;: a rider's points ledger
-    <b>Coordinator commands</b>
     /appoint &lt;user id or @username&gt;: make a rider a grid officer (or reply to their forwarded message)
     /revoke &lt;user id or @username&gt;: make a grid officer a rider again
     /station &lt;code&gt; close [until 18:00 | 2026-12-01 18:00] [reason]: close a station for riders
     /station &lt;code&gt; open: reopen it
     /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
+    /reports: open reports, oldest first
+    /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100]: act on a report without the group
 
 ## Commands (the menu next to the text box)
 cmd-start = Register or open the main menu
@@ -259,3 +262,118 @@ cmd-leaderboard = this month's top contributors
 cmd-redeem = confirm a reward hand-over
 cmd-adjust = correct a rider's points (with a reason)
 cmd-passbook = a rider's points ledger
+
+## Grid reports: filing
+cmd-report = report a street problem with a photo
+cmd-myreports = my reports and their status
+cmd-reports = open reports waiting for action
+btn-prev = ◂ Newer
+btn-next = Older ▸
+report-started = 📸 <b>New report.</b> Tap ✖️ Cancel below at any time.
+report-ask-category = What is the problem? Pick one:
+report-ask-category-with-photo = 📷 Photo attached. What is the problem? Pick one:
+report-use-category-buttons = Please pick the problem with one of the buttons.
+report-not-set-up = 📸 Reports are not set up yet: there are no categories. Please tell a coordinator.
+report-daily-limit = You have filed { $limit } reports today, the most for one day. Thank you! Please file more tomorrow.
+report-ask-photos = 📷 Send a photo of the problem (up to 3). You can also send an image as a file.
+report-photo-added = 📷 Photo { $n } of { $max } added. Send another, or tap ✅ Done.
+report-photos-full = 📷 { $max } photos: that is the most one report holds.
+report-not-a-photo = That is not a photo. Send a photo of the problem (or tap ✅ Done if you have sent one).
+report-photo-not-image = That file is not an image. Send a photo, or a JPEG, PNG or WebP file.
+report-photo-too-big = That photo is over Telegram's 20 MB limit for bots. Send it as a photo (not a file), or a smaller one.
+report-photo-failed = Sorry, the photo could not be fetched from Telegram. Please send it again.
+report-photos-done-already = Your photos are in (3 at most). Now share where the problem is.
+report-btn-done = ✅ Done
+report-ask-place = 📍 Where is it? Tap the button to share your location (or attach a location from the map).
+report-btn-share-place = 📍 Share location
+report-btn-same-place = 🔁 Same place as my last report
+report-no-last-place = You have not filed a report in the last 30 minutes. Share the location with the button.
+report-not-a-place = Please share the location with the 📍 button (or attach a location).
+report-outside-district = That place is far outside the district. Share the location of the problem itself.
+report-ask-note = 📝 Add a note for the coordinators (at most { $max } characters), or tap Skip.
+report-btn-skip = ⏭ Skip
+report-not-a-note = Please write the note as text, or tap ⏭ Skip.
+report-note-too-long = Your note has { $n } characters; at most { $max } fit. Please shorten it, or tap ⏭ Skip.
+report-place-near = near { $station } ({ $metres } m)
+report-check = Almost done. Please check:
+report-summary =
+    📋 <b>Your report</b>
+    Problem: { $category }
+    Photos: { $photos }
+    Place: { $place } (<a href="{ $map }">map</a>)
+    Note: { $note }
+report-no-note = none
+report-btn-confirm = ✅ Confirm
+report-btn-edit = ✏️ Edit
+report-btn-cancel = ✖️ Cancel
+report-use-summary-buttons = Please use the buttons under your report: Confirm, Edit or Cancel.
+report-edit-category = Problem
+report-edit-photos = Photos
+report-edit-place = Place
+report-edit-note = Note
+report-edit-back = ◂ Back
+report-edit-photos-hint = The new photos replace the old ones. Tap ✅ Done to keep the old ones.
+report-cancelled-summary = ✖️ Report cancelled.
+report-filed-toast = Filed as { $id }
+report-filed-summary = ✅ Filed as <b>{ $id }</b>.
+report-filed = ✅ Thank you! Your report number is <b>{ $id }</b>. We will tell you of every change. /myreports shows all your reports.
+report-filed-maybe-duplicate = A similar report is already open nearby; the coordinators will check whether yours is the same problem.
+report-already-filed = Already filed as { $id }.
+
+## Grid reports: the reporter's view
+report-mine-title = 📋 <b>My reports</b> ({ $total }), page { $page } of { $pages }:
+report-mine-line = { $id } · { $category } · { $date } · { $status }
+report-mine-none = You have not filed any report yet. Tap 📸 Report a problem to file one.
+report-btn-withdraw = ↩️ Withdraw { $id }
+report-btn-withdraw-yes = ↩️ Yes, withdraw { $id }
+report-btn-back = ◂ Back
+report-withdrawn = { $id } withdrawn.
+report-not-yours = Only the person who filed a report can withdraw it.
+report-unknown = There is no report { $id }.
+report-unknown-department = There is no department "{ $dept }". Use a department code from the route buttons.
+report-illegal = { $id } is { $status } now; that cannot be done any more.
+report-bad-duplicate = Name another existing report, e.g. R-000100.
+report-reason-required = Give a reason, e.g. /report R-000123 reject the photo shows no problem.
+report-reason-too-long = The reason is too long (at most { $max } characters).
+report-history-title = <b>History</b>
+report-command-usage = Usage: /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100 | withdraw]. /report alone files a new report.
+report-open-title = 📋 <b>Open reports</b> ({ $n }), oldest first. /report R-… shows one with its buttons.
+report-status-submitted = 🆕 Submitted
+report-status-accepted = ✅ Accepted
+report-status-routed = 🏢 Routed
+report-status-resolved = 🏁 Resolved
+report-status-rejected = ❌ Rejected
+report-status-duplicate = 🔁 Duplicate
+report-status-withdrawn = ↩️ Withdrawn
+report-notify-accepted = ✅ Your report <b>{ $id }</b> ({ $category }) was accepted. Thank you!
+report-notify-routed = 🏢 Your report <b>{ $id }</b> ({ $category }) was sent to { $dept }, who will fix it.
+report-notify-resolved = 🏁 Your report <b>{ $id }</b> ({ $category }) is resolved. Thank you for keeping the streets safe!
+report-notify-rejected = ❌ Your report <b>{ $id }</b> ({ $category }) was not accepted: { $reason }.
+report-notify-duplicate = 🔁 Your report <b>{ $id }</b> ({ $category }) is the same problem as { $of }, which is already being handled.
+report-notify-points = 💰 +{ $points } points in your passbook.
+
+## Grid reports: the coordinators' card
+triage-card =
+    📋 <b>{ $id }</b> · { $category }
+    📍 { $place } · <a href="{ $map }">map</a>
+    👤 { $role } · { $at }
+triage-role-rider = rider
+triage-role-grid-officer = grid officer
+triage-possible-duplicate = ⚠️ Possibly the same as { $of } (same problem within 50 m in 48 h).
+triage-default-department = {" "}→ { $dept }?
+triage-btn-accept = ✅ Accept
+triage-btn-reject = ❌ Reject
+triage-btn-route = 🏢 Route
+triage-btn-resolve = 🏁 Resolved
+triage-btn-duplicate = 🔁 Duplicate of…
+triage-btn-merge = 🔗 Merge into { $of }
+triage-btn-duplicate-of = { $of } ({ $metres } m)
+triage-reason-unclear = the photo does not show the problem clearly
+triage-reason-not-a-problem = this is not a problem for the city
+triage-reason-outside = the place is outside the district
+triage-reason-fixed = it has already been fixed
+triage-reason-private = it is on private property
+triage-not-coordinator = Only coordinators can act on reports.
+triage-no-duplicates = No open report of the same problem within 200 m. To merge with another, send /report { $id } duplicate R-…
+triage-done = { $id }: { $status }
+triage-follow-up = ⏰ <b>{ $id }</b> has been { $status } for { $days } days and is not resolved yet.

@@ -10,7 +10,6 @@ main-menu-prompt = 需要什么帮助？请点下面的按钮。
 btn-cancel = ✖️ 取消
 
 soon-services = 🎁 免费服务报名即将开放。
-soon-reports = 📸 随手拍上报即将开放，先把照片留好！
 
 ## 对话
 cancelled = 已取消，回到主菜单。
@@ -34,20 +33,24 @@ help =
     /privacy：我们保存了什么、为什么
     /deletemydata：删除我的个人信息
     /cancel：取消当前操作
+    /report：拍照上报街面问题
+    /myreports：我的上报及进度
     /points：我的积分、记录和兑换
     /leaderboard：本月贡献榜
     /station &lt;编号&gt;：查看驿站详情并导航
     /help：查看本列表
 help-coordinator =
+    <b>工作人员命令</b>
     /redeem &lt;兑换码&gt;：确认发放礼品
     /adjust &lt;骑手&gt; &lt;+N|-N&gt; &lt;原因&gt;：调整积分（留痕）
     /passbook &lt;骑手&gt;：查看骑手的积分记录
-    <b>工作人员命令</b>
     /appoint &lt;用户 ID 或 @用户名&gt;：任命骑手为兼职网格员（也可回复其转发的消息）
     /revoke &lt;用户 ID 或 @用户名&gt;：撤销网格员身份
     /station &lt;站点编号&gt; close [until 18:00 | 2026-12-01 18:00] [原因]：临时关闭站点
     /station &lt;站点编号&gt; open：重新开放
     /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
+    /reports：待处理的上报
+    /report R-000123 [accept | reject 原因 | route 部门 | resolve | duplicate R-000100]：不在群里也能处理上报
 
 ## 命令菜单
 cmd-start = 注册或打开主菜单
@@ -259,3 +262,118 @@ cmd-leaderboard = 本月贡献榜
 cmd-redeem = 确认发放兑换礼品
 cmd-adjust = 调整骑手积分（需写原因）
 cmd-passbook = 查看骑手的积分记录
+
+## 随手拍：上报
+cmd-report = 拍照上报街面问题
+cmd-myreports = 我的上报及进度
+cmd-reports = 待处理的上报
+btn-prev = ◂ 较新
+btn-next = 较早 ▸
+report-started = 📸 <b>新的上报。</b>随时可点下方 ✖️ 取消。
+report-ask-category = 是什么问题？请选择：
+report-ask-category-with-photo = 📷 照片已附上。是什么问题？请选择：
+report-use-category-buttons = 请用按钮选择问题类型。
+report-not-set-up = 📸 上报功能尚未配置（没有问题类型），请告知工作人员。
+report-daily-limit = 您今天已上报 { $limit } 条，已达每日上限。谢谢！请明天再报。
+report-ask-photos = 📷 请发送问题照片（最多 3 张），也可以以文件形式发送图片。
+report-photo-added = 📷 已添加第 { $n } 张（共可 { $max } 张）。可继续发送，或点 ✅ 完成。
+report-photos-full = 📷 已有 { $max } 张照片，一条上报最多这么多。
+report-not-a-photo = 这不是照片。请发送问题照片（已发过的话点 ✅ 完成）。
+report-photo-not-image = 这个文件不是图片。请发送照片，或 JPEG、PNG、WebP 图片文件。
+report-photo-too-big = 这张照片超过了 Telegram 机器人 20 MB 的下载上限。请以照片（而非文件）形式发送，或换一张小一点的。
+report-photo-failed = 抱歉，没能从 Telegram 取到照片，请再发一次。
+report-photos-done-already = 照片已收到（最多 3 张）。现在请发送问题所在位置。
+report-btn-done = ✅ 完成
+report-ask-place = 📍 问题在哪里？点按钮发送当前位置（或从地图选一个位置发送）。
+report-btn-share-place = 📍 发送位置
+report-btn-same-place = 🔁 与上一条上报同一地点
+report-no-last-place = 您最近 30 分钟内没有上报过，请用按钮发送位置。
+report-not-a-place = 请用 📍 按钮发送位置（或附上一个位置）。
+report-outside-district = 这个地点远在辖区之外。请发送问题所在的位置。
+report-ask-note = 📝 给工作人员留句话（最多 { $max } 字），或点跳过。
+report-btn-skip = ⏭ 跳过
+report-not-a-note = 请用文字写备注，或点 ⏭ 跳过。
+report-note-too-long = 您的备注有 { $n } 字，最多 { $max } 字。请删减，或点 ⏭ 跳过。
+report-place-near = { $station } 附近（{ $metres } 米）
+report-check = 快好了，请核对：
+report-summary =
+    📋 <b>您的上报</b>
+    问题：{ $category }
+    照片：{ $photos } 张
+    地点：{ $place }（<a href="{ $map }">地图</a>）
+    备注：{ $note }
+report-no-note = 无
+report-btn-confirm = ✅ 确认提交
+report-btn-edit = ✏️ 修改
+report-btn-cancel = ✖️ 取消
+report-use-summary-buttons = 请用上报下方的按钮：确认提交、修改或取消。
+report-edit-category = 问题类型
+report-edit-photos = 照片
+report-edit-place = 地点
+report-edit-note = 备注
+report-edit-back = ◂ 返回
+report-edit-photos-hint = 新照片会替换原来的照片。点 ✅ 完成 则保留原照片。
+report-cancelled-summary = ✖️ 已取消上报。
+report-filed-toast = 已提交：{ $id }
+report-filed-summary = ✅ 已提交，编号 <b>{ $id }</b>。
+report-filed = ✅ 谢谢！您的上报编号是 <b>{ $id }</b>。每次进展都会通知您。/myreports 可查看全部上报。
+report-filed-maybe-duplicate = 附近已有一条类似的上报在处理中，工作人员会核对是否为同一问题。
+report-already-filed = 已提交过，编号 { $id }。
+
+## 随手拍：我的上报
+report-mine-title = 📋 <b>我的上报</b>（{ $total } 条），第 { $page }/{ $pages } 页：
+report-mine-line = { $id } · { $category } · { $date } · { $status }
+report-mine-none = 您还没有上报过。点 📸 随手拍上报 即可上报。
+report-btn-withdraw = ↩️ 撤回 { $id }
+report-btn-withdraw-yes = ↩️ 确定撤回 { $id }
+report-btn-back = ◂ 返回
+report-withdrawn = { $id } 已撤回。
+report-not-yours = 只有上报人本人可以撤回上报。
+report-unknown = 没有编号为 { $id } 的上报。
+report-unknown-department = 没有“{ $dept }”这个部门。请使用派单按钮里的部门代码。
+report-illegal = { $id } 当前状态为{ $status }，不能再做这个操作。
+report-bad-duplicate = 请写另一条已存在的上报编号，例如 R-000100。
+report-reason-required = 请写明原因，例如 /report R-000123 reject 照片看不出问题。
+report-reason-too-long = 原因太长了（最多 { $max } 字）。
+report-history-title = <b>处理记录</b>
+report-command-usage = 用法：/report R-000123 [accept 受理 | reject 原因 | route 部门 | resolve 办结 | duplicate R-000100 | withdraw 撤回]。只发 /report 则新建上报。
+report-open-title = 📋 <b>待处理上报</b>（{ $n } 条），按时间先后。/report R-… 可查看并操作。
+report-status-submitted = 🆕 已提交
+report-status-accepted = ✅ 已受理
+report-status-routed = 🏢 已派单
+report-status-resolved = 🏁 已办结
+report-status-rejected = ❌ 未受理
+report-status-duplicate = 🔁 重复
+report-status-withdrawn = ↩️ 已撤回
+report-notify-accepted = ✅ 您的上报 <b>{ $id }</b>（{ $category }）已受理，谢谢！
+report-notify-routed = 🏢 您的上报 <b>{ $id }</b>（{ $category }）已派给{ $dept }处理。
+report-notify-resolved = 🏁 您的上报 <b>{ $id }</b>（{ $category }）已办结。感谢您守护街巷安全！
+report-notify-rejected = ❌ 您的上报 <b>{ $id }</b>（{ $category }）未被受理：{ $reason }。
+report-notify-duplicate = 🔁 您的上报 <b>{ $id }</b>（{ $category }）与 { $of } 是同一问题，已在处理中。
+report-notify-points = 💰 爱“新”存折 +{ $points } 分。
+
+## 随手拍：工作人员群里的工单
+triage-card =
+    📋 <b>{ $id }</b> · { $category }
+    📍 { $place } · <a href="{ $map }">地图</a>
+    👤 { $role } · { $at }
+triage-role-rider = 骑手
+triage-role-grid-officer = 兼职网格员
+triage-possible-duplicate = ⚠️ 可能与 { $of } 重复（48 小时内 50 米内同类问题）。
+triage-default-department = {" "}→ { $dept }？
+triage-btn-accept = ✅ 受理
+triage-btn-reject = ❌ 不受理
+triage-btn-route = 🏢 派单
+triage-btn-resolve = 🏁 已办结
+triage-btn-duplicate = 🔁 重复…
+triage-btn-merge = 🔗 合并到 { $of }
+triage-btn-duplicate-of = { $of }（{ $metres } 米）
+triage-reason-unclear = 照片看不清问题
+triage-reason-not-a-problem = 不属于城市管理问题
+triage-reason-outside = 地点不在辖区内
+triage-reason-fixed = 问题已经解决
+triage-reason-private = 位于私人场所
+triage-not-coordinator = 只有工作人员可以处理上报。
+triage-no-duplicates = 200 米内没有同类的待处理上报。如需与其他上报合并，请发送 /report { $id } duplicate R-…
+triage-done = { $id }：{ $status }
+triage-follow-up = ⏰ <b>{ $id }</b> 处于“{ $status }”已 { $days } 天，仍未办结。

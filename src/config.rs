@@ -19,6 +19,8 @@ pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_STATION_RADIUS_KM: f64 = 5.0;
 pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
 pub const DEFAULT_REDEMPTION_EXPIRY_DAYS: f64 = 7.0;
+pub const DEFAULT_REPORTS_PER_DAY: f64 = 10.0;
+pub const DEFAULT_REPORT_FOLLOW_UP_HOURS: f64 = 72.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -93,6 +95,12 @@ pub struct Config {
     pub timezone: chrono_tz::Tz,
     /// `REDEMPTION_EXPIRY_DAYS`: an unconfirmed redemption's points come back after this.
     pub redemption_expiry_days: i64,
+    /// Reports one person may file per district day.
+    pub reports_per_day: i64,
+    /// An accepted or routed report unresolved this long is raised again, daily.
+    pub report_follow_up_hours: i64,
+    /// Where `MEDIA_DIR` is served from, for `media_url` in the Open311 export.
+    pub media_base_url: Option<Url>,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -214,6 +222,37 @@ impl Config {
                 why: "must be a whole number of days".into(),
             });
         }
+        let whole = |var: &'static str, default: f64, range: std::ops::RangeInclusive<f64>| {
+            let v = number(var, default, range)?;
+            if v.fract() != 0.0 {
+                return Err(ConfigError::Malformed {
+                    var,
+                    why: "must be a whole number".into(),
+                });
+            }
+            Ok(v as i64)
+        };
+        let reports_per_day = whole("REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, 1.0..=1000.0)?;
+        let report_follow_up_hours = whole(
+            "REPORT_FOLLOW_UP_HOURS",
+            DEFAULT_REPORT_FOLLOW_UP_HOURS,
+            1.0..=24.0 * 365.0,
+        )?;
+        let media_base_url = non_empty("MEDIA_BASE_URL")
+            .map(|raw| {
+                let mut raw = raw.trim().to_owned();
+                if !raw.ends_with('/') {
+                    raw.push('/');
+                }
+                Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| ConfigError::Malformed {
+                        var: "MEDIA_BASE_URL",
+                        why: format!("{raw:?} is not an http(s) URL"),
+                    })
+            })
+            .transpose()?;
         let timezone = match non_empty("DISTRICT_TIMEZONE") {
             None => DEFAULT_TIMEZONE,
             Some(raw) => {
@@ -242,6 +281,9 @@ impl Config {
             ebike_speed_kmh,
             timezone,
             redemption_expiry_days: redemption_expiry_days as i64,
+            reports_per_day,
+            report_follow_up_hours,
+            media_base_url,
             clock: crate::clock::Clock::System,
         })
     }

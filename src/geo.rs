@@ -14,8 +14,9 @@ use std::fmt;
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A WGS-84 position, checked on construction: latitude in [-90, 90], longitude in
-/// [-180, 180], both finite.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// [-180, 180], both finite. Stored in a dialogue as `[lat, lng]`, checked again when read.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "(f64, f64)", into = "(f64, f64)")]
 pub struct Position {
     lat: f64,
     lng: f64,
@@ -87,6 +88,19 @@ impl Position {
             lat = self.lat,
             lng = self.lng
         )
+    }
+}
+
+impl TryFrom<(f64, f64)> for Position {
+    type Error = PositionError;
+    fn try_from((lat, lng): (f64, f64)) -> Result<Position, PositionError> {
+        Position::new(lat, lng)
+    }
+}
+
+impl From<Position> for (f64, f64) {
+    fn from(p: Position) -> (f64, f64) {
+        (p.lat, p.lng)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod geo;
 pub mod i18n;
 pub mod onboarding;
 pub mod points;
+pub mod reports;
 pub mod roles;
 pub mod seeds;
 pub mod startup;

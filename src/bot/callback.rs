@@ -17,6 +17,8 @@ pub enum Callback {
     Station(StationCallback),
     /// A passbook button (`pt:` data, see `points::telegram`).
     Points(crate::points::telegram::PointsCallback),
+    /// A report button (`rp:` data, see `reports::telegram` and `reports::triage`).
+    Report(crate::reports::telegram::ReportCallback),
 }
 
 impl Callback {
@@ -28,6 +30,7 @@ impl Callback {
             Callback::Delete(false) => "del:no".into(),
             Callback::Station(cb) => cb.encode(),
             Callback::Points(cb) => cb.encode(),
+            Callback::Report(cb) => cb.encode(),
         }
     }
 
@@ -38,6 +41,7 @@ impl Callback {
             "del:no" => Some(Callback::Delete(false)),
             _ if data.starts_with("st:") => crate::stations::telegram::parse_callback(data),
             _ if data.starts_with("pt:") => crate::points::telegram::parse_callback(data),
+            _ if data.starts_with("rp:") => crate::reports::telegram::parse_callback(data),
             _ => data
                 .strip_prefix("lang:")
                 .and_then(Lang::from_code)

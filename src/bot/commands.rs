@@ -9,7 +9,7 @@ use teloxide::utils::command::BotCommands;
 use super::dialogue::State;
 use super::{keyboards, menu, Ctx, HandlerResult};
 use crate::i18n::{t, Lang};
-use crate::{onboarding, points, roles, stations, tr};
+use crate::{onboarding, points, reports, roles, stations, tr};
 
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
@@ -39,11 +39,19 @@ pub enum Command {
     Station(String),
     /// Coordinators: how much of the district is within ten minutes of an open station.
     Coverage(String),
+    /// File a report; with a number, show it (or, for coordinators, act on it).
+    Report(String),
+    /// The rider's own reports.
+    Myreports,
+    /// Coordinators: the open reports.
+    Reports,
 }
 
 /// Commands every user sees, in menu order, with their description keys.
-const RIDER_COMMANDS: [(&str, &str); 8] = [
+const RIDER_COMMANDS: [(&str, &str); 10] = [
     ("start", "cmd-start"),
+    ("report", "cmd-report"),
+    ("myreports", "cmd-myreports"),
     ("points", "cmd-points"),
     ("leaderboard", "cmd-leaderboard"),
     ("help", "cmd-help"),
@@ -52,7 +60,8 @@ const RIDER_COMMANDS: [(&str, &str); 8] = [
     ("deletemydata", "cmd-deletemydata"),
     ("cancel", "cmd-cancel"),
 ];
-const COORDINATOR_COMMANDS: [(&str, &str); 7] = [
+const COORDINATOR_COMMANDS: [(&str, &str); 8] = [
+    ("reports", "cmd-reports"),
     ("redeem", "cmd-redeem"),
     ("adjust", "cmd-adjust"),
     ("passbook", "cmd-passbook"),
@@ -131,6 +140,9 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Passbook(arg) => points::telegram::passbook_command(ctx, msg, &arg).await,
         Command::Station(arg) => stations::telegram::station_command(ctx, &arg).await,
         Command::Coverage(arg) => stations::telegram::coverage_command(ctx, &arg).await,
+        Command::Report(arg) => reports::telegram::report_command(ctx, state, &arg).await,
+        Command::Myreports => reports::telegram::mine(ctx, 0, None).await,
+        Command::Reports => reports::triage::open_list(ctx).await,
     }
 }
 

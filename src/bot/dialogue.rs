@@ -16,8 +16,10 @@ use sqlx::{SqliteConnection, SqlitePool};
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::types::ChatId;
 
+use crate::geo::Position;
 use crate::i18n::Lang;
 use crate::onboarding::domain::{Platform, RiderName};
+use crate::reports::{CategoryCode, Draft, Photo, Photos};
 use crate::users::store::{UserRow, USER_COLUMNS};
 use crate::users::{self, User, UserId};
 
@@ -41,6 +43,42 @@ pub enum State {
     Phone { name: RiderName, platform: Platform },
     /// /deletemydata asked for confirmation.
     ConfirmDelete,
+    /// Filing a report: waiting for a category button. A photo sent from the main menu is
+    /// already attached.
+    ReportCategory { photo: Option<Photo> },
+    /// Waiting for photos (up to three; Done after the first).
+    ReportPhotos {
+        category: CategoryCode,
+        photos: Vec<Photo>,
+    },
+    /// Waiting for the place: a shared location, or the last report's place.
+    ReportPlace {
+        category: CategoryCode,
+        photos: Photos,
+    },
+    /// Waiting for a note, or Skip.
+    ReportNote {
+        category: CategoryCode,
+        photos: Photos,
+        at: Position,
+    },
+    /// The summary is shown: Confirm, Edit or Cancel.
+    ReportConfirm { draft: Draft },
+    /// Redoing one part of a finished draft; done, it returns to the summary.
+    ReportEdit { draft: Draft, field: EditField },
+}
+
+/// The part of a report being redone from the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum EditField {
+    Category,
+    /// New photos so far; they replace the old ones when the rider presses Done.
+    Photos {
+        new: Vec<Photo>,
+    },
+    Place,
+    Note,
 }
 
 impl State {
@@ -54,6 +92,12 @@ impl State {
             State::PlatformOther { .. } => "platform_other",
             State::Phone { .. } => "phone",
             State::ConfirmDelete => "confirm_delete",
+            State::ReportCategory { .. } => "report_category",
+            State::ReportPhotos { .. } => "report_photos",
+            State::ReportPlace { .. } => "report_place",
+            State::ReportNote { .. } => "report_note",
+            State::ReportConfirm { .. } => "report_confirm",
+            State::ReportEdit { .. } => "report_edit",
         }
     }
 }

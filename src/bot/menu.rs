@@ -1,6 +1,6 @@
 //! The main menu: the hub every dialogue returns to, and what an idle chat's messages mean.
-//! Capabilities that later issues build hang off the menu buttons; until they exist, a button
-//! says honestly that the feature opens soon.
+//! Capabilities hang off the menu buttons; one that does not exist yet (free services) says
+//! honestly that it opens soon.
 
 use teloxide::prelude::*;
 
@@ -28,6 +28,12 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
 pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     match state {
         State::Idle => show(ctx).await,
+        State::ReportCategory { .. }
+        | State::ReportPhotos { .. }
+        | State::ReportPlace { .. }
+        | State::ReportNote { .. }
+        | State::ReportConfirm { .. }
+        | State::ReportEdit { .. } => crate::reports::telegram::prompt(ctx, state).await,
         _ => onboarding::telegram::prompt(ctx, state).await,
     }
 }
@@ -56,15 +62,15 @@ pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
     {
         return crate::stations::telegram::explain_location(ctx).await;
     }
-    let reply = if msg.photo().is_some() {
-        tr!(lang, "soon-reports")
-    } else {
-        match msg.text().and_then(keyboards::menu_choice) {
-            Some(MenuChoice::Services) => tr!(lang, "soon-services"),
-            Some(MenuChoice::Report) => tr!(lang, "soon-reports"),
-            Some(MenuChoice::Points) => return crate::points::telegram::show(ctx).await,
-            None => tr!(lang, "idle-unknown"),
-        }
+    // A photo (or an image file) from the menu starts a report with it attached.
+    if crate::reports::media::incoming(msg).is_ok() {
+        return crate::reports::telegram::begin(ctx, Some(msg)).await;
+    }
+    let reply = match msg.text().and_then(keyboards::menu_choice) {
+        Some(MenuChoice::Services) => tr!(lang, "soon-services"),
+        Some(MenuChoice::Report) => return crate::reports::telegram::begin(ctx, None).await,
+        Some(MenuChoice::Points) => return crate::points::telegram::show(ctx).await,
+        None => tr!(lang, "idle-unknown"),
     };
     ctx.send_with(reply, keyboards::main_menu(lang)).await?;
     Ok(())

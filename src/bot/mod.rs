@@ -48,6 +48,8 @@ pub struct Settings {
     pub redemption_expiry: chrono::Duration,
     /// The bot's @username (from getMe), for deep links in QR codes.
     pub bot_username: Option<String>,
+    /// Filing rules, where photos go, and the coordinators' group.
+    pub reports: crate::reports::telegram::ReportSettings,
 }
 
 impl Settings {
@@ -63,6 +65,15 @@ impl Settings {
             stations: Default::default(),
             redemption_expiry: chrono::Duration::days(config.redemption_expiry_days),
             bot_username: None,
+            reports: crate::reports::telegram::ReportSettings {
+                rules: crate::reports::domain::Rules {
+                    per_day: config.reports_per_day,
+                    tz: config.timezone,
+                    follow_up_after: chrono::Duration::hours(config.report_follow_up_hours),
+                },
+                media_dir: config.media_dir.clone(),
+                coordinator_chat: config.coordinator_chat_id.map(ChatId),
+            },
         }
     }
 }
@@ -222,6 +233,16 @@ pub fn schema() -> UpdateHandler<BotError> {
                     guard(&ctx, on_callback(&ctx, state, &q)).await
                 }),
         )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| {
+                    q.data
+                        .as_deref()
+                        .and_then(crate::reports::triage::parse)
+                        .is_some()
+                })
+                .endpoint(crate::reports::triage::on_group_press),
+        )
         .branch(Update::filter_callback_query().endpoint(on_foreign_callback))
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
@@ -347,6 +368,12 @@ async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult {
         | State::PlatformOther { .. }
         | State::Phone { .. }
         | State::ConfirmDelete => onboarding::telegram::on_message(ctx, state, msg).await,
+        State::ReportCategory { .. }
+        | State::ReportPhotos { .. }
+        | State::ReportPlace { .. }
+        | State::ReportNote { .. }
+        | State::ReportConfirm { .. }
+        | State::ReportEdit { .. } => crate::reports::telegram::on_message(ctx, state, msg).await,
     }
 }
 
@@ -362,7 +389,9 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
     // Capability buttons exist only on registered riders' messages; anyone else's are stale.
     let capability = matches!(
         data,
-        callback::Callback::Station(_) | callback::Callback::Points(_)
+        callback::Callback::Station(_)
+            | callback::Callback::Points(_)
+            | callback::Callback::Report(_)
     );
     if capability && !ctx.user.is_registered() {
         ctx.bot
@@ -374,12 +403,15 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
     match data {
         callback::Callback::Station(cb) => crate::stations::telegram::on_callback(ctx, q, cb).await,
         callback::Callback::Points(cb) => crate::points::telegram::on_callback(ctx, q, cb).await,
+        callback::Callback::Report(cb) => {
+            crate::reports::telegram::on_callback(ctx, state, q, cb).await
+        }
         other => onboarding::telegram::on_callback(ctx, state, q, other).await,
     }
 }
 
-/// A button pressed on a message outside a private chat: nothing in this release puts buttons
-/// there, so it is forged or stale.
+/// A button pressed on a message outside a private chat that is not a report card's: forged or
+/// stale.
 async fn on_foreign_callback(bot: Bot, q: CallbackQuery) -> HandlerResult {
     let lang = Lang::from_telegram(q.from.language_code.as_deref());
     bot.answer_callback_query(q.id)

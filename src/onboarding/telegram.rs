@@ -126,6 +126,12 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
             ctx.send_with(tr!(lang, "delete-confirm"), delete_keyboard(lang))
                 .await?;
         }
+        State::ReportCategory { .. }
+        | State::ReportPhotos { .. }
+        | State::ReportPlace { .. }
+        | State::ReportNote { .. }
+        | State::ReportConfirm { .. }
+        | State::ReportEdit { .. } => return crate::reports::telegram::prompt(ctx, state).await,
     }
     Ok(())
 }
@@ -234,6 +240,12 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
             platform_chosen(ctx, name, text, true).await
         }
         State::Phone { name, platform } => on_phone(ctx, msg, name, platform).await,
+        State::ReportCategory { .. }
+        | State::ReportPhotos { .. }
+        | State::ReportPlace { .. }
+        | State::ReportNote { .. }
+        | State::ReportConfirm { .. }
+        | State::ReportEdit { .. } => crate::reports::telegram::on_message(ctx, state, msg).await,
     }
 }
 
@@ -400,7 +412,11 @@ pub async fn on_callback(
         }
         // A real button, but from an earlier step: say so and ask the current question.
         (
-            Callback::Consent | Callback::Delete(_) | Callback::Station(_) | Callback::Points(_),
+            Callback::Consent
+            | Callback::Delete(_)
+            | Callback::Station(_)
+            | Callback::Points(_)
+            | Callback::Report(_),
             _,
         ) => {
             ctx.bot

@@ -1,0 +1,319 @@
+//! Report photos on disk: fetched from Telegram with getFile, metadata stripped from images
+//! sent as documents (a phone's original file carries EXIF with the GPS position, the device
+//! and the time), stored under `MEDIA_DIR` by the SHA-256 of their bytes.
+//!
+//! Telegram's own photos are re-encoded by Telegram without metadata and are stored as they
+//! come. A file is written to a temporary name and renamed, so a crash never leaves half a
+//! photo under a real name; the same photo sent twice is one file.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use img_parts::jpeg::{markers, Jpeg};
+use img_parts::png::Png;
+use img_parts::webp::WebP;
+use img_parts::ImageEXIF;
+use sha2::{Digest, Sha256};
+use teloxide::net::Download;
+use teloxide::prelude::*;
+
+use super::{Photo, PhotoSource};
+
+/// Telegram's limit for files a bot may download.
+pub const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the file is over Telegram's 20 MB download limit")]
+    TooBig,
+    #[error("the file is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image is damaged: {0}")]
+    Damaged(String),
+    #[error("telegram: {0}")]
+    Telegram(#[from] teloxide::RequestError),
+    #[error("download: {0}")]
+    Download(#[from] teloxide::DownloadError),
+    #[error("cannot store the photo: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An image format this module can clean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    WebP,
+}
+
+impl ImageKind {
+    /// The format from the file's first bytes (a file name or MIME type can lie).
+    pub fn sniff(bytes: &[u8]) -> Option<ImageKind> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(ImageKind::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(ImageKind::Png)
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(ImageKind::WebP)
+        } else {
+            None
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "jpg",
+            ImageKind::Png => "png",
+            ImageKind::WebP => "webp",
+        }
+    }
+}
+
+/// The image without EXIF, XMP, IPTC, comments or text chunks; pixels untouched (no
+/// re-encoding). Colour information (JFIF, ICC profile, Adobe transform) stays.
+pub fn strip_metadata(bytes: Vec<u8>) -> Result<(Vec<u8>, ImageKind), MediaError> {
+    let kind = ImageKind::sniff(&bytes).ok_or(MediaError::NotAnImage)?;
+    let bytes = Bytes::from(bytes);
+    let damaged = |e: img_parts::Error| MediaError::Damaged(e.to_string());
+    let out = match kind {
+        ImageKind::Jpeg => {
+            let mut jpeg = Jpeg::from_bytes(bytes).map_err(damaged)?;
+            // APP1 holds EXIF and XMP, APP13 IPTC; APP3-APP15 are vendor data. APP0 (JFIF),
+            // APP2 (ICC) and APP14 (Adobe colour transform) are needed to show the colours.
+            jpeg.segments_mut().retain(|s| {
+                let m = s.marker();
+                let app = (markers::APP0..=markers::APP15).contains(&m);
+                let keep_app = matches!(m, markers::APP0 | markers::APP2 | markers::APP14);
+                !(app && !keep_app) && m != markers::COM
+            });
+            jpeg.encoder().bytes()
+        }
+        ImageKind::Png => {
+            let mut png = Png::from_bytes(bytes).map_err(damaged)?;
+            png.set_exif(None);
+            for kind in [*b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"] {
+                png.remove_chunks_by_type(kind);
+            }
+            png.encoder().bytes()
+        }
+        ImageKind::WebP => {
+            let mut webp = WebP::from_bytes(bytes).map_err(damaged)?;
+            webp.remove_chunks_by_id(*b"XMP ");
+            webp.set_exif(None);
+            webp.encoder().bytes()
+        }
+    };
+    Ok((out.to_vec(), kind))
+}
+
+/// The hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes `bytes` under `media_dir` as `ab/abcdef….ext` (the SHA-256) and returns the stored
+/// photo's hash and relative path. An existing file of the same hash is kept as it is.
+pub fn store(media_dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, String), MediaError> {
+    let hash = sha256_hex(bytes);
+    let rel = format!("{}/{hash}.{ext}", &hash[..2]);
+    let path = media_dir.join(&rel);
+    if !path.exists() {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        std::fs::create_dir_all(&dir)?;
+        let tmp: PathBuf = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok((hash, rel))
+}
+
+/// What a message offers as a report photo, before it is fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    pub file_id: String,
+    pub size: Option<u64>,
+    pub source: PhotoSource,
+}
+
+/// Why a message is not a usable photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAPhoto {
+    /// A document that is not an image (a PDF, a video file, ...).
+    NotAnImage,
+    /// Something else: text, a sticker, a voice message, ...
+    Other,
+}
+
+/// The largest size of a Telegram photo, or an image document.
+pub fn incoming(msg: &Message) -> Result<Incoming, NotAPhoto> {
+    if let Some(sizes) = msg.photo() {
+        let best = sizes
+            .iter()
+            .max_by_key(|p| (p.width * p.height, p.file.size))
+            .ok_or(NotAPhoto::Other)?;
+        return Ok(Incoming {
+            file_id: best.file.id.to_string(),
+            size: Some(u64::from(best.file.size)),
+            source: PhotoSource::Photo,
+        });
+    }
+    if let Some(doc) = msg.document() {
+        let image = doc
+            .mime_type
+            .as_ref()
+            .is_some_and(|m| m.type_().as_str() == "image");
+        if !image {
+            return Err(NotAPhoto::NotAnImage);
+        }
+        return Ok(Incoming {
+            file_id: doc.file.id.to_string(),
+            size: Some(u64::from(doc.file.size)),
+            source: PhotoSource::Document,
+        });
+    }
+    Err(NotAPhoto::Other)
+}
+
+/// Downloads `incoming`, cleans it if it came as a document, and stores it.
+pub async fn fetch_and_store(
+    bot: &Bot,
+    media_dir: &Path,
+    incoming: &Incoming,
+) -> Result<Photo, MediaError> {
+    if incoming.size.is_some_and(|s| s > MAX_DOWNLOAD) {
+        return Err(MediaError::TooBig);
+    }
+    let file = match bot.get_file(incoming.file_id.clone().into()).await {
+        Ok(file) => file,
+        Err(teloxide::RequestError::Api(e)) if e.to_string().contains("too big") => {
+            return Err(MediaError::TooBig)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if u64::from(file.size) > MAX_DOWNLOAD {
+        return Err(MediaError::TooBig);
+    }
+    let mut bytes = Vec::with_capacity(file.size as usize);
+    bot.download_file(&file.path, &mut bytes).await?;
+    let (bytes, ext) = match incoming.source {
+        PhotoSource::Photo => {
+            let ext = ImageKind::sniff(&bytes).map_or("jpg", ImageKind::extension);
+            (bytes, ext)
+        }
+        PhotoSource::Document => {
+            let (clean, kind) = strip_metadata(bytes)?;
+            (clean, kind.extension())
+        }
+    };
+    let dir = media_dir.to_owned();
+    let stored = {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || store(&dir, &bytes, ext))
+            .await
+            .map_err(|e| MediaError::Io(std::io::Error::other(e)))??
+    };
+    Ok(Photo {
+        file_id: incoming.file_id.clone(),
+        sha256: stored.0,
+        path: stored.1,
+        size: bytes.len() as u64,
+        source: incoming.source,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A tiny JPEG with an EXIF block holding a GPS tag, an XMP block and a comment.
+    pub fn jpeg_with_exif() -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8];
+        let segment = |out: &mut Vec<u8>, marker: u8, body: &[u8]| {
+            out.extend([0xFF, marker]);
+            out.extend(((body.len() + 2) as u16).to_be_bytes());
+            out.extend(body);
+        };
+        segment(&mut out, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        segment(
+            &mut out,
+            0xE1,
+            b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=30.1234",
+        );
+        segment(
+            &mut out,
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>",
+        );
+        segment(&mut out, 0xFE, b"taken on my phone");
+        segment(&mut out, 0xDB, &[0u8; 65]);
+        segment(&mut out, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        segment(&mut out, 0xDA, &[1, 1, 0, 0, 0x3F, 0]);
+        out.extend([0x12, 0x34, 0x56]);
+        out.extend([0xFF, 0xD9]);
+        out
+    }
+
+    #[test]
+    fn exif_xmp_and_comments_are_stripped_and_the_picture_kept() {
+        let original = jpeg_with_exif();
+        let (clean, kind) = strip_metadata(original.clone()).unwrap();
+        assert_eq!(kind, ImageKind::Jpeg);
+        let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        assert!(has(&original, b"GPSLatitude"));
+        assert!(!has(&clean, b"Exif"), "EXIF left");
+        assert!(!has(&clean, b"GPSLatitude"));
+        assert!(!has(&clean, b"xmpmeta"));
+        assert!(!has(&clean, b"my phone"));
+        assert!(has(&clean, b"JFIF"), "JFIF kept");
+        // The image data is untouched: the scan and everything after it are the same bytes.
+        let tail = |b: &[u8]| b[b.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap()..].to_vec();
+        assert_eq!(tail(&clean), tail(&original));
+    }
+
+    #[test]
+    fn png_text_chunks_are_stripped_and_other_files_refused() {
+        let mut png = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut png, 1, 1);
+            enc.set_color(png::ColorType::Grayscale);
+            enc.add_text_chunk("Author".into(), "Zhang San".into())
+                .unwrap();
+            let mut w = enc.write_header().unwrap();
+            w.write_image_data(&[0]).unwrap();
+        }
+        let (clean, kind) = strip_metadata(png.clone()).unwrap();
+        assert_eq!(kind, ImageKind::Png);
+        let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        assert!(has(&png, b"Zhang San"));
+        assert!(!has(&clean, b"Zhang San"));
+        assert!(png::Decoder::new(std::io::Cursor::new(clean))
+            .read_info()
+            .is_ok());
+        assert!(matches!(
+            strip_metadata(b"%PDF-1.4 hello".to_vec()),
+            Err(MediaError::NotAnImage)
+        ));
+        assert!(matches!(
+            strip_metadata(vec![0xFF, 0xD8, 0xFF, 0x00]),
+            Err(MediaError::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn stored_files_are_named_by_their_hash_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (hash, rel) = store(dir.path(), b"abc", "jpg").unwrap();
+        assert_eq!(
+            hash,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(rel, format!("ba/{hash}.jpg"));
+        assert_eq!(std::fs::read(dir.path().join(&rel)).unwrap(), b"abc");
+        assert_eq!(store(dir.path(), b"abc", "jpg").unwrap().1, rel);
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("ba")).unwrap().collect();
+        assert_eq!(files.len(), 1, "no temporary file left");
+    }
+}

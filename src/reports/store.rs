@@ -1,0 +1,567 @@
+//! The reports' SQL. Functions that write take a connection inside the caller's write
+//! transaction (`db::begin_write`), so a report, its photos and its first history entry, or a
+//! status change, its history entry and its points, land together or not at all.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{
+    Category, CategoryCode, Department, DepartmentCode, HistoryEntry, Photo, PhotoSource, Report,
+    ReportId, Status,
+};
+use crate::geo::Position;
+use crate::users::{Role, UserId};
+
+pub async fn upsert_departments(
+    conn: &mut SqliteConnection,
+    departments: &[Department],
+) -> Result<(), sqlx::Error> {
+    for d in departments {
+        sqlx::query(
+            "INSERT INTO departments (code, name_zh, name_en, active) VALUES (?, ?, ?, ?)
+             ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
+                 name_en = excluded.name_en, active = excluded.active",
+        )
+        .bind(d.code.as_str())
+        .bind(&d.name_zh)
+        .bind(&d.name_en)
+        .bind(d.active)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct DepartmentRow {
+    code: String,
+    name_zh: String,
+    name_en: Option<String>,
+    active: bool,
+}
+
+impl DepartmentRow {
+    fn into_department(self) -> Option<Department> {
+        Some(Department {
+            code: DepartmentCode::parse(&self.code)?,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            active: self.active,
+        })
+    }
+}
+
+pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>, sqlx::Error> {
+    let rows: Vec<DepartmentRow> =
+        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments ORDER BY rowid")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(DepartmentRow::into_department)
+        .collect())
+}
+
+pub async fn department(
+    conn: &mut SqliteConnection,
+    code: &DepartmentCode,
+) -> Result<Option<Department>, sqlx::Error> {
+    let row: Option<DepartmentRow> =
+        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(DepartmentRow::into_department))
+}
+
+/// Writes the categories in file order, and each one's points as its earning rule.
+pub async fn upsert_categories(
+    conn: &mut SqliteConnection,
+    categories: &[Category],
+) -> Result<(), sqlx::Error> {
+    for (i, c) in categories.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO categories (code, name_zh, name_en, department, position, active)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
+                 name_en = excluded.name_en, department = excluded.department,
+                 position = excluded.position, active = excluded.active",
+        )
+        .bind(c.code.as_str())
+        .bind(&c.name_zh)
+        .bind(&c.name_en)
+        .bind(c.department.as_str())
+        .bind(i as i64)
+        .bind(c.active)
+        .execute(&mut *conn)
+        .await?;
+        crate::points::store::set_rule(conn, &format!("report:{}", c.code), c.points).await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    code: String,
+    name_zh: String,
+    name_en: Option<String>,
+    department: String,
+    points: i64,
+    active: bool,
+}
+
+const CATEGORY_SELECT: &str = "SELECT c.code, c.name_zh, c.name_en, c.department, c.active,
+        COALESCE(r.points, (SELECT points FROM earning_rules WHERE rule = 'report'), 0) AS points
+    FROM categories c LEFT JOIN earning_rules r ON r.rule = 'report:' || c.code";
+
+impl CategoryRow {
+    fn into_category(self) -> Option<Category> {
+        Some(Category {
+            code: CategoryCode::parse(&self.code)?,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            department: DepartmentCode::parse(&self.department)?,
+            points: self.points,
+            active: self.active,
+        })
+    }
+}
+
+/// Every category in button order; `active_only` leaves out the retired ones.
+pub async fn categories(
+    conn: &mut SqliteConnection,
+    active_only: bool,
+) -> Result<Vec<Category>, sqlx::Error> {
+    let sql = format!(
+        "{CATEGORY_SELECT} {} ORDER BY c.position, c.code",
+        if active_only {
+            "WHERE c.active = 1"
+        } else {
+            ""
+        }
+    );
+    let rows: Vec<CategoryRow> = sqlx::query_as(&sql).fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(CategoryRow::into_category)
+        .collect())
+}
+
+pub async fn category(
+    conn: &mut SqliteConnection,
+    code: &CategoryCode,
+) -> Result<Option<Category>, sqlx::Error> {
+    let sql = format!("{CATEGORY_SELECT} WHERE c.code = ?");
+    let row: Option<CategoryRow> = sqlx::query_as(&sql)
+        .bind(code.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(CategoryRow::into_category))
+}
+
+/// Reports `reporter` filed since `since`, withdrawn ones included (the daily limit).
+pub async fn count_since(
+    conn: &mut SqliteConnection,
+    reporter: UserId,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ? AND created_at >= ?")
+        .bind(reporter.0)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+}
+
+/// Where `reporter`'s latest report since `since` was ("same place as my last report").
+pub async fn last_place_since(
+    conn: &mut SqliteConnection,
+    reporter: UserId,
+    since: DateTime<Utc>,
+) -> Result<Option<Position>, sqlx::Error> {
+    let row: Option<(f64, f64)> = sqlx::query_as(
+        "SELECT lat, lng FROM reports WHERE reporter_id = ? AND created_at >= ?
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(reporter.0)
+    .bind(since)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(lat, lng)| Position::new(lat, lng).ok()))
+}
+
+pub async fn by_request(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> Result<Option<ReportId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(id.map(ReportId))
+}
+
+pub struct NewReport<'a> {
+    pub reporter: UserId,
+    pub role: Role,
+    pub category: &'a CategoryCode,
+    pub at: Position,
+    pub note: Option<&'a str>,
+    pub possible_dup_of: Option<ReportId>,
+    pub request_key: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    r: &NewReport<'_>,
+) -> Result<ReportId, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reports (reporter_id, reporter_role, category, lat, lng, note,
+             possible_dup_of, request_key, status_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(r.reporter.0)
+    .bind(r.role.as_str())
+    .bind(r.category.as_str())
+    .bind(r.at.lat())
+    .bind(r.at.lng())
+    .bind(r.note)
+    .bind(r.possible_dup_of.map(|d| d.0))
+    .bind(r.request_key)
+    .bind(r.now)
+    .bind(r.now)
+    .fetch_one(conn)
+    .await?;
+    Ok(ReportId(id))
+}
+
+pub async fn insert_photos(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+    photos: &[Photo],
+) -> Result<(), sqlx::Error> {
+    for (i, p) in photos.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO report_photos (report_id, seq, file_id, sha256, path, size, source)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(i as i64 + 1)
+        .bind(&p.file_id)
+        .bind(&p.sha256)
+        .bind(&p.path)
+        .bind(p.size as i64)
+        .bind(p.source.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
+    let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+        "SELECT file_id, sha256, path, size, source FROM report_photos
+         WHERE report_id = ? ORDER BY seq",
+    )
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(file_id, sha256, path, size, source)| Photo {
+            file_id,
+            sha256,
+            path,
+            size: size as u64,
+            source: if source == "document" {
+                PhotoSource::Document
+            } else {
+                PhotoSource::Photo
+            },
+        })
+        .collect())
+}
+
+pub async fn record(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+    from: Option<Status>,
+    to: Status,
+    actor: UserId,
+    detail: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO report_history (report_id, from_status, to_status, actor_id, detail, at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.0)
+    .bind(from.map(Status::as_str))
+    .bind(to.as_str())
+    .bind(actor.0)
+    .bind(detail)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn history(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let rows: Vec<(Option<String>, String, i64, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT from_status, to_status, actor_id, detail, at FROM report_history
+         WHERE report_id = ? ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(from, to, actor, detail, at)| {
+            Some(HistoryEntry {
+                from: from.as_deref().and_then(Status::parse),
+                to: Status::parse(&to)?,
+                actor: UserId(actor),
+                detail,
+                at,
+            })
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: i64,
+    reporter_id: i64,
+    reporter_role: String,
+    category: String,
+    lat: f64,
+    lng: f64,
+    note: Option<String>,
+    status: String,
+    department: Option<String>,
+    reject_reason: Option<String>,
+    duplicate_of: Option<i64>,
+    possible_dup_of: Option<i64>,
+    triage_chat_id: Option<i64>,
+    triage_msg_id: Option<i32>,
+    triage_caption: bool,
+    status_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+}
+
+const REPORT_COLUMNS: &str = "id, reporter_id, reporter_role, category, lat, lng, note, status, \
+    department, reject_reason, duplicate_of, possible_dup_of, triage_chat_id, triage_msg_id, \
+    triage_caption, status_at, created_at";
+
+impl ReportRow {
+    fn into_report(self) -> Option<Report> {
+        Some(Report {
+            id: ReportId(self.id),
+            reporter: UserId(self.reporter_id),
+            reporter_role: Role::parse(&self.reporter_role)?,
+            category: CategoryCode::parse(&self.category)?,
+            at: Position::new(self.lat, self.lng).ok()?,
+            note: self.note,
+            status: Status::parse(&self.status)?,
+            department: self.department.as_deref().and_then(DepartmentCode::parse),
+            reject_reason: self.reject_reason,
+            duplicate_of: self.duplicate_of.map(ReportId),
+            possible_dup_of: self.possible_dup_of.map(ReportId),
+            triage: self
+                .triage_chat_id
+                .zip(self.triage_msg_id)
+                .map(|(c, m)| (c, m, self.triage_caption)),
+            status_at: self.status_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub async fn find(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+) -> Result<Option<Report>, sqlx::Error> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?");
+    let row: Option<ReportRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
+    Ok(row.and_then(ReportRow::into_report))
+}
+
+async fn list(
+    conn: &mut SqliteConnection,
+    filter: &str,
+    binds: &[i64],
+) -> Result<Vec<Report>, sqlx::Error> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports {filter}");
+    let mut q = sqlx::query_as::<_, ReportRow>(&sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .filter_map(ReportRow::into_report)
+        .collect())
+}
+
+/// A page of `reporter`'s reports, newest first.
+pub async fn by_reporter(
+    conn: &mut SqliteConnection,
+    reporter: UserId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Report>, sqlx::Error> {
+    list(
+        conn,
+        "WHERE reporter_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        &[reporter.0, limit, offset],
+    )
+    .await
+}
+
+pub async fn count_by_reporter(
+    conn: &mut SqliteConnection,
+    reporter: UserId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ?")
+        .bind(reporter.0)
+        .fetch_one(conn)
+        .await
+}
+
+/// Open reports (submitted, accepted, routed), oldest first, at most `limit`.
+pub async fn open(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
+    list(
+        conn,
+        "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT ?",
+        &[limit],
+    )
+    .await
+}
+
+/// Every report, oldest first (the Open311 export).
+pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Report>, sqlx::Error> {
+    list(conn, "ORDER BY id", &[]).await
+}
+
+/// Open reports of `category` filed since `since` inside the box `lo`..`hi`.
+pub async fn open_in_box(
+    conn: &mut SqliteConnection,
+    category: &CategoryCode,
+    since: DateTime<Utc>,
+    lo: Position,
+    hi: Position,
+) -> Result<Vec<(ReportId, Position)>, sqlx::Error> {
+    let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
+        "SELECT id, lat, lng FROM reports
+         WHERE category = ? AND created_at >= ? AND status IN ('submitted', 'accepted', 'routed')
+           AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?",
+    )
+    .bind(category.as_str())
+    .bind(since)
+    .bind(lo.lat())
+    .bind(hi.lat())
+    .bind(lo.lng())
+    .bind(hi.lng())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, lat, lng)| Some((ReportId(id), Position::new(lat, lng).ok()?)))
+        .collect())
+}
+
+/// The report after a transition: its new status and whatever the action set.
+pub struct Change<'a> {
+    pub status: Status,
+    pub department: Option<&'a DepartmentCode>,
+    pub reject_reason: Option<&'a str>,
+    pub duplicate_of: Option<ReportId>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+    c: &Change<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE reports SET status = ?, department = COALESCE(?, department),
+             reject_reason = COALESCE(?, reject_reason), duplicate_of = COALESCE(?, duplicate_of),
+             status_at = ?, raised_at = NULL
+         WHERE id = ?",
+    )
+    .bind(c.status.as_str())
+    .bind(c.department.map(DepartmentCode::as_str))
+    .bind(c.reject_reason)
+    .bind(c.duplicate_of.map(|d| d.0))
+    .bind(c.at)
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Remembers the coordinators' card of a report (`caption`: the card is a photo's caption).
+pub async fn set_triage(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+    chat: i64,
+    message: i32,
+    caption: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE reports SET triage_chat_id = ?, triage_msg_id = ?, triage_caption = ? WHERE id = ?",
+    )
+    .bind(chat)
+    .bind(message)
+    .bind(caption)
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Reports not yet posted to the coordinators' group (it was unset or unreachable), oldest first.
+pub async fn untriaged(conn: &mut SqliteConnection) -> Result<Vec<ReportId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM reports WHERE triage_msg_id IS NULL
+           AND status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT 50",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(ReportId).collect())
+}
+
+/// Accepted or routed reports unchanged since `stale_before` and not raised since
+/// `raised_before`: the follow-ups due.
+pub async fn follow_ups_due(
+    conn: &mut SqliteConnection,
+    stale_before: DateTime<Utc>,
+    raised_before: DateTime<Utc>,
+) -> Result<Vec<ReportId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < ?
+           AND (raised_at IS NULL OR raised_at < ?) ORDER BY id LIMIT 50",
+    )
+    .bind(stale_before)
+    .bind(raised_before)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(ReportId).collect())
+}
+
+pub async fn mark_raised(
+    conn: &mut SqliteConnection,
+    id: ReportId,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE reports SET raised_at = ? WHERE id = ?")
+        .bind(at)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
