@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::startup::{self, Application};
-use crate::{chat, db, points, seeds, stations};
+use crate::{chat, db, points, reports, seeds, stations};
 
 #[derive(Debug, Parser)]
 #[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
@@ -66,6 +66,16 @@ pub enum ImportWhat {
         /// The CSV file (UTF-8, header row first).
         file: std::path::PathBuf,
     },
+    /// Departments that fix reported problems: code,name_zh,name_en,active
+    Departments {
+        /// The CSV file (UTF-8, header row first).
+        file: std::path::PathBuf,
+    },
+    /// Report categories: code,name_zh,name_en,department,points,active (departments first)
+    Categories {
+        /// The CSV file (UTF-8, header row first).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +88,27 @@ pub enum ExportWhat {
     },
     /// The rewards catalogue (with current stock), in the import format.
     Rewards {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Departments, in the import format.
+    Departments {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Report categories (with their points), in the import format.
+    Categories {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Reports for other city systems: Open311 GeoReport v2 requests as JSON, no reporter data.
+    Reports {
+        /// The format (only open311 for now).
+        #[arg(long, default_value = "open311", value_parser = ["open311"])]
+        format: String,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -152,11 +183,48 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 rows - new
             );
         }
+        Command::Import {
+            what: ImportWhat::Departments { file },
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let rows = reports::domain::import_departments(&pool, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+            println!("departments: {rows} imported");
+        }
+        Command::Import {
+            what: ImportWhat::Categories { file },
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let rows = reports::domain::import_categories(&pool, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+            println!("categories: {rows} imported");
+        }
         Command::Export { what } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
             let (csv, out) = match what {
                 ExportWhat::Stations { out } => (stations::domain::export(&pool).await?, out),
                 ExportWhat::Rewards { out } => (points::domain::export_rewards(&pool).await?, out),
+                ExportWhat::Departments { out } => {
+                    (reports::domain::export_departments(&pool).await?, out)
+                }
+                ExportWhat::Categories { out } => {
+                    (reports::domain::export_categories(&pool).await?, out)
+                }
+                ExportWhat::Reports { format: _, out } => {
+                    let json = reports::open311::export(
+                        &pool,
+                        config.media_base_url.as_ref(),
+                        config.timezone,
+                    )
+                    .await?;
+                    (json, out)
+                }
             };
             match out {
                 Some(path) => std::fs::write(&path, csv)

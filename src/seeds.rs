@@ -52,6 +52,26 @@ const SEEDERS: &[Seeder] = &[
             })
         },
     },
+    Seeder {
+        file: "departments.csv",
+        import: |pool, bytes| {
+            Box::pin(async move {
+                crate::reports::domain::import_departments(pool, bytes)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        },
+    },
+    Seeder {
+        file: "categories.csv",
+        import: |pool, bytes| {
+            Box::pin(async move {
+                crate::reports::domain::import_categories(pool, bytes)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        },
+    },
 ];
 
 #[derive(Debug, Default)]

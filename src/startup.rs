@@ -33,7 +33,7 @@ pub struct Application {
     dispatcher: Dispatcher<Bot, BotError, DefaultKey>,
     bot: Bot,
     pool: SqlitePool,
-    clock: crate::clock::Clock,
+    settings: Arc<Settings>,
     polling_timeout: std::time::Duration,
 }
 
@@ -72,6 +72,7 @@ impl Application {
         let mut settings = Settings::from_config(config);
         settings.bot_username = me.username.clone();
         let settings = Arc::new(settings);
+        check_coordinator_chat(&bot, config.coordinator_chat_id).await;
         // Build the station index now rather than at the first rider's location.
         let (stations, warm_pool) = (settings.stations.clone(), pool.clone());
         tokio::spawn(async move {
@@ -84,7 +85,7 @@ impl Application {
                 pool.clone(),
                 DbStorage::new(pool.clone()),
                 bot::updates::Claims::spawn(pool.clone()),
-                settings
+                settings.clone()
             ])
             .default_handler(bot::on_unhandled)
             .error_handler(Arc::new(LogErrors))
@@ -93,7 +94,7 @@ impl Application {
             dispatcher,
             bot,
             pool,
-            clock: config.clock.clone(),
+            settings,
             polling_timeout: config.polling_timeout,
         })
     }
@@ -122,16 +123,20 @@ impl Application {
                 prune_update_ids(&pool).await;
             }
         });
-        // Unconfirmed redemptions expire on time even if nobody opens /points.
-        let (bot, pool, clock) = (self.bot.clone(), self.pool.clone(), self.clock.clone());
+        // Unconfirmed redemptions expire on time even if nobody opens /points; reports the
+        // coordinators' group has not seen are posted, and stale ones raised again.
+        let (bot, pool, settings) = (self.bot.clone(), self.pool.clone(), self.settings.clone());
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
             loop {
                 every.tick().await;
-                if let Err(err) =
-                    crate::points::telegram::expire_and_notify(&bot, &pool, clock.now()).await
+                let now = settings.clock.now();
+                if let Err(err) = crate::points::telegram::expire_and_notify(&bot, &pool, now).await
                 {
                     tracing::warn!(%err, "could not expire redemptions");
+                }
+                if let Err(err) = crate::reports::triage::sweep(&bot, &pool, &settings).await {
+                    tracing::warn!(%err, "could not post or raise reports");
                 }
             }
         });
@@ -147,6 +152,22 @@ impl Application {
         sweeper.abort();
         self.pool.close().await;
         result
+    }
+}
+
+/// Says at start-up, in one log line, whether reports can reach the coordinators' group.
+async fn check_coordinator_chat(bot: &Bot, chat: Option<i64>) {
+    match chat {
+        None => tracing::warn!(
+            "COORDINATOR_CHAT_ID is not set: reports are filed and kept, coordinators see them with /reports"
+        ),
+        Some(id) => match bot.get_chat(ChatId(id)).await {
+            Ok(_) => tracing::info!(chat_id = id, "coordinators' group reachable"),
+            Err(err) => tracing::warn!(
+                chat_id = id, %err,
+                "cannot reach COORDINATOR_CHAT_ID (is the bot a member?); reports are kept and posted once it is"
+            ),
+        },
     }
 }
 

@@ -156,9 +156,9 @@ fn the_demo_seeds_load_and_export_back_byte_for_byte() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "stations.csv: 30 rows\nrewards.csv: 7 rows\n"
+        "stations.csv: 30 rows\nrewards.csv: 7 rows\ndepartments.csv: 6 rows\ncategories.csv: 6 rows\n"
     );
-    for what in ["stations", "rewards"] {
+    for what in ["stations", "rewards", "departments", "categories"] {
         let out = rider_bot(dir.path())
             .args(["export", what])
             .output()
@@ -291,4 +291,53 @@ async fn run_answers_start_and_stops_cleanly_on_sigterm() {
     );
     assert!(emu.violations().is_empty(), "{:?}", emu.violations());
     assert!(dir.path().join("rider-bot.db").exists());
+}
+
+#[test]
+fn categories_need_their_departments_and_reports_export_as_open311() {
+    let dir = tempfile::tempdir().unwrap();
+    let cats = dir.path().join("cats.csv");
+    std::fs::write(
+        &cats,
+        "code,name_zh,name_en,department,points,active\ngarbage,垃圾暴露,,sanitation,10,true\n",
+    )
+    .unwrap();
+    let out = rider_bot(dir.path())
+        .args(["import", "categories"])
+        .arg(&cats)
+        .output()
+        .unwrap();
+    let line = one_error_line(&out);
+    assert!(line.contains("line 2, column 4 (department)"), "{line}");
+    assert!(line.contains("nothing was imported"), "{line}");
+    let deps = dir.path().join("deps.csv");
+    std::fs::write(
+        &deps,
+        "code,name_zh,name_en,active\nsanitation,环卫,Sanitation,true\n",
+    )
+    .unwrap();
+    for (what, file) in [("departments", &deps), ("categories", &cats)] {
+        let out = rider_bot(dir.path())
+            .args(["import", what])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = rider_bot(dir.path())
+        .args(["export", "reports", "--format", "open311"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json, serde_json::json!([]));
+    let out = rider_bot(dir.path())
+        .args(["export", "reports", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }

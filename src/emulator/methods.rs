@@ -65,6 +65,15 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
         "sendMessage" | "sendPhoto" | "sendDocument" | "sendVenue" | "sendLocation" => {
             send(inner, method, params)
         }
+        "sendMediaGroup" => send_media_group(inner, params),
+        "getChat" => {
+            let chat = chat_id(&params.values)?;
+            let w = lock(inner);
+            w.chats
+                .get(&chat)
+                .map(|c| c.json.clone())
+                .ok_or_else(|| bad("chat not found"))
+        }
         "editMessageText" | "editMessageReplyMarkup" | "editMessageCaption" => {
             edit(inner, method, params.values)
         }
@@ -377,6 +386,48 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     drop(w);
     inner.bot_sent.notify_waiters();
     Ok(result)
+}
+
+/// An album: 2-10 photos, each sent as `sendPhoto` would be (same checks, same record), with
+/// the caption of each item its own.
+fn send_media_group(inner: &Arc<Inner>, params: Params) -> Outcome {
+    let media = match params.values.get("media") {
+        Some(Value::String(s)) => {
+            serde_json::from_str::<Value>(s).map_err(|e| bad(e.to_string()))?
+        }
+        Some(v) => v.clone(),
+        None => return Err(bad("parameter \"media\" is required")),
+    };
+    let items = media
+        .as_array()
+        .ok_or_else(|| bad("media must be an array"))?
+        .clone();
+    if !(2..=10).contains(&items.len()) {
+        return Err(bad("media must include 2-10 items"));
+    }
+    let mut sent = Vec::new();
+    for item in items {
+        if item.get("type").and_then(Value::as_str) != Some("photo") {
+            return Err(bad("only photo albums are emulated"));
+        }
+        let mut values = Map::new();
+        values.insert("chat_id".into(), params.values["chat_id"].clone());
+        values.insert(
+            "photo".into(),
+            item.get("media").cloned().unwrap_or(Value::Null),
+        );
+        for field in ["caption", "parse_mode"] {
+            if let Some(v) = item.get(field) {
+                values.insert(field.into(), v.clone());
+            }
+        }
+        let one = Params {
+            values,
+            files: params.files.clone(),
+        };
+        sent.push(send(inner, "sendPhoto", one)?);
+    }
+    Ok(Value::Array(sent))
 }
 
 fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome {

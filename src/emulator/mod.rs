@@ -399,7 +399,8 @@ impl Emulator {
     pub fn upload(&self, bytes: Vec<u8>, path: &str) -> String {
         let mut w = self.world();
         let id = format!("file-{}", w.files.len() + 1);
-        w.files.insert(id.clone(), (path.to_owned(), bytes));
+        // Each upload its own path, as Telegram's are (two photos never share one).
+        w.files.insert(id.clone(), (format!("{id}/{path}"), bytes));
         id
     }
 

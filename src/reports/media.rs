@@ -84,7 +84,7 @@ pub fn strip_metadata(bytes: Vec<u8>) -> Result<(Vec<u8>, ImageKind), MediaError
                 let m = s.marker();
                 let app = (markers::APP0..=markers::APP15).contains(&m);
                 let keep_app = matches!(m, markers::APP0 | markers::APP2 | markers::APP14);
-                !(app && !keep_app) && m != markers::COM
+                (keep_app || !app) && m != markers::COM
             });
             jpeg.encoder().bytes()
         }
@@ -224,41 +224,42 @@ pub async fn fetch_and_store(
     })
 }
 
+/// A tiny JPEG whose EXIF block holds a GPS position, with an XMP block and a comment: what a
+/// phone's original file carries. For tests and demos (`:photo` in `rider-bot chat`).
+pub fn sample_jpeg_with_exif() -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    let segment = |out: &mut Vec<u8>, marker: u8, body: &[u8]| {
+        out.extend([0xFF, marker]);
+        out.extend(((body.len() + 2) as u16).to_be_bytes());
+        out.extend(body);
+    };
+    segment(&mut out, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    segment(
+        &mut out,
+        0xE1,
+        b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=30.1234",
+    );
+    segment(
+        &mut out,
+        0xE1,
+        b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>",
+    );
+    segment(&mut out, 0xFE, b"taken on my phone");
+    segment(&mut out, 0xDB, &[0u8; 65]);
+    segment(&mut out, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+    segment(&mut out, 0xDA, &[1, 1, 0, 0, 0x3F, 0]);
+    out.extend([0x12, 0x34, 0x56]);
+    out.extend([0xFF, 0xD9]);
+    out
+}
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
+mod tests {
 
-    /// A tiny JPEG with an EXIF block holding a GPS tag, an XMP block and a comment.
-    pub fn jpeg_with_exif() -> Vec<u8> {
-        let mut out = vec![0xFF, 0xD8];
-        let segment = |out: &mut Vec<u8>, marker: u8, body: &[u8]| {
-            out.extend([0xFF, marker]);
-            out.extend(((body.len() + 2) as u16).to_be_bytes());
-            out.extend(body);
-        };
-        segment(&mut out, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-        segment(
-            &mut out,
-            0xE1,
-            b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=30.1234",
-        );
-        segment(
-            &mut out,
-            0xE1,
-            b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>",
-        );
-        segment(&mut out, 0xFE, b"taken on my phone");
-        segment(&mut out, 0xDB, &[0u8; 65]);
-        segment(&mut out, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-        segment(&mut out, 0xDA, &[1, 1, 0, 0, 0x3F, 0]);
-        out.extend([0x12, 0x34, 0x56]);
-        out.extend([0xFF, 0xD9]);
-        out
-    }
+    use super::*;
 
     #[test]
     fn exif_xmp_and_comments_are_stripped_and_the_picture_kept() {
-        let original = jpeg_with_exif();
+        let original = sample_jpeg_with_exif();
         let (clean, kind) = strip_metadata(original.clone()).unwrap();
         assert_eq!(kind, ImageKind::Jpeg);
         let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);

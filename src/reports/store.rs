@@ -306,11 +306,20 @@ pub async fn record(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    from_status: Option<String>,
+    to_status: String,
+    actor_id: i64,
+    detail: Option<String>,
+    at: DateTime<Utc>,
+}
+
 pub async fn history(
     conn: &mut SqliteConnection,
     id: ReportId,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
-    let rows: Vec<(Option<String>, String, i64, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT from_status, to_status, actor_id, detail, at FROM report_history
          WHERE report_id = ? ORDER BY id",
     )
@@ -319,13 +328,13 @@ pub async fn history(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(from, to, actor, detail, at)| {
+        .filter_map(|h| {
             Some(HistoryEntry {
-                from: from.as_deref().and_then(Status::parse),
-                to: Status::parse(&to)?,
-                actor: UserId(actor),
-                detail,
-                at,
+                from: h.from_status.as_deref().and_then(Status::parse),
+                to: Status::parse(&h.to_status)?,
+                actor: UserId(h.actor_id),
+                detail: h.detail,
+                at: h.at,
             })
         })
         .collect())

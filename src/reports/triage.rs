@@ -706,23 +706,8 @@ async fn press(
                     Ok(())
                 }
                 Err(err) => {
+                    // Someone else acted first: their action already updated the card.
                     alert(error_text(lang, &err)).await?;
-                    // The card may be stale (someone else acted): show it as it stands.
-                    if let (Some((chat, message)), Ok(Some(now))) = (at, {
-                        let mut conn = pool.acquire().await?;
-                        store::find(&mut conn, report.id).await
-                    }) {
-                        let caption = now.triage == Some((chat.0, message.0, true));
-                        let text = card_text(
-                            pool,
-                            settings,
-                            if caption { GROUP_LANG } else { lang },
-                            &now,
-                        )
-                        .await?;
-                        edit_card(bot, chat, message, caption, text, card_keyboard(lang, &now))
-                            .await;
-                    }
                     Ok(())
                 }
             }
@@ -913,7 +898,8 @@ pub async fn sweep(
         }
     }
     let now = settings.clock.now();
-    for r in domain::follow_ups(pool, &settings.reports.rules, now).await? {
+    let due = domain::follow_ups(pool, &settings.reports.rules, now).await?;
+    for r in due {
         let lang = GROUP_LANG;
         let days = (now - r.status_at).num_hours() / 24;
         let mut text = tr!(

@@ -43,6 +43,16 @@ impl TestApp {
         vars: &[(&str, &str)],
         adjust: impl FnOnce(&mut Config),
     ) -> TestApp {
+        Self::spawn_with_groups(vars, adjust, &[]).await
+    }
+
+    /// As [`TestApp::spawn_configured`], with `groups` (id, title) the bot is a member of
+    /// from the start.
+    pub async fn spawn_with_groups(
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Config),
+        groups: &[(i64, &str)],
+    ) -> TestApp {
         // Logs only when asked for (RUST_LOG=...), to debug a failing test.
         if std::env::var_os("RUST_LOG").is_some() {
             rider_bot::telemetry::init();
@@ -72,6 +82,9 @@ impl TestApp {
             .await
             .unwrap();
         emu.add_user(TgUser::new(COORDINATOR, "Coordinator", Some("zh-hans")));
+        for (id, title) in groups {
+            emu.add_group(*id, title);
+        }
         let mut app = TestApp {
             emu,
             config,

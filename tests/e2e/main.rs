@@ -8,6 +8,7 @@ mod dialogue;
 mod emulator;
 mod onboarding;
 mod points;
+mod reports;
 mod robustness;
 mod roles;
 mod stations;
