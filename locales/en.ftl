@@ -377,3 +377,4 @@ triage-not-coordinator = Only coordinators can act on reports.
 triage-no-duplicates = No open report of the same problem within 200 m. To merge with another, send /report { $id } duplicate R-…
 triage-done = { $id }: { $status }
 triage-follow-up = ⏰ <b>{ $id }</b> has been { $status } for { $days } days and is not resolved yet.
+triage-actor-id = coordinator #{ $id }

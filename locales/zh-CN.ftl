@@ -377,3 +377,4 @@ triage-not-coordinator = 只有工作人员可以处理上报。
 triage-no-duplicates = 200 米内没有同类的待处理上报。如需与其他上报合并，请发送 /report { $id } duplicate R-…
 triage-done = { $id }：{ $status }
 triage-follow-up = ⏰ <b>{ $id }</b> 处于“{ $status }”已 { $days } 天，仍未办结。
+triage-actor-id = 工作人员 #{ $id }

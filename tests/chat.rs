@@ -141,3 +141,39 @@ fn bad_input_at_the_terminal_gets_a_clear_answer() {
     );
     assert!(!out.contains("never read"), "input after :quit was read");
 }
+
+#[test]
+fn the_whole_tour_register_report_accept_as_coordinator_and_see_the_points() {
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+    let out = chat(
+        "/start\n1\na\nb\na\n/report\n1\n:photo\na\na\na\n1\n:as 900\n:group\n1\n:as 1001\n/points\n:quit\n",
+        &["--seed", "--seeds-dir", seeds, "--lang", "en"],
+    );
+    in_order(
+        &out,
+        &[
+            "categories.csv: 6 rows",
+            "Welcome, Rider!",
+            "you (1001): /report",
+            "[1] Exposed garbage",
+            "(sending a demo picture)",
+            "Photo 1 of 3 added",
+            "(sharing a demo location in Loufeng",
+            "Add a note",
+            "Place: near Loufeng Warm Service Station",
+            "[1] ✅ Confirm",
+            "Your report number is R-000001",
+            "(you are now user 900, a coordinator)",
+            "--- coordinators' group ---",
+            "[photo",
+            "R-000001 · 垃圾暴露",
+            "[1] ✅ 受理",
+            "(in the coordinators' group)",
+            "✅ 已受理 — 工作人员 #900",
+            "(you are now user 1001, a rider)",
+            "Your report R-000001 (Exposed garbage) was accepted",
+            "+10 points",
+            "My points: 10 available",
+        ],
+    );
+}

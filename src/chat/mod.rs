@@ -65,6 +65,9 @@ struct Session {
     coordinators: Vec<i64>,
     /// Per chat: the latest message with inline buttons, and the reply keyboard on screen.
     inline: HashMap<i64, i64>,
+    /// Set by `:group` until the next input that is not a button number: numbers then press
+    /// the group's buttons.
+    in_group: bool,
     keyboard: HashMap<i64, Vec<(String, Value)>>,
     /// Where photos and documents the bot sends are written, to open them.
     received: PathBuf,
@@ -95,11 +98,14 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     let group = *config.coordinator_chat_id.get_or_insert(DEMO_GROUP);
     emu.add_group(group, "Coordinators");
     for &id in &config.coordinator_ids {
-        emu.add_user(TgUser::new(
-            id,
-            &format!("Coordinator {id}"),
-            Some(options.lang.telegram_code()),
-        ));
+        emu.add_user(
+            TgUser::new(
+                id,
+                &format!("Coordinator {id}"),
+                Some(options.lang.telegram_code()),
+            )
+            .with_username(&format!("coordinator{id}")),
+        );
     }
     emu.add_user(
         TgUser::new(FIRST_RIDER, "Rider", Some(options.lang.telegram_code()))
@@ -126,6 +132,7 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
         group,
         coordinators: config.coordinator_ids.clone(),
         inline: HashMap::new(),
+        in_group: false,
         keyboard: HashMap::new(),
         shown: HashMap::new(),
         received: workdir.join("received"),
@@ -156,6 +163,22 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
         ));
     }
     Ok(())
+}
+
+/// A small picture for `:photo` without a file: a 64 × 48 gradient, as PNG.
+pub fn demo_picture() -> Vec<u8> {
+    let (w, h) = (64u32, 48u32);
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let pixels: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).flat_map(move |x| [(x * 4) as u8, (y * 5) as u8, 160]))
+        .collect();
+    if let Ok(mut writer) = enc.write_header() {
+        let _ = writer.write_image_data(&pixels);
+    }
+    out
 }
 
 /// Lines from the terminal (with editing and history) or from piped input.
@@ -190,10 +213,11 @@ Type text or /commands as in Telegram.
   a, b, ...            press that reply-keyboard button (location and phone buttons share them)
   :location LAT LNG    share a location (WGS-84)
   :location CODE       share the position of a station (e.g. LF-C01 with --seed)
-  :photo FILE          send a photo
+  :photo [FILE]        send a photo (without FILE, a demo picture)
+  :file FILE           send a file as a document (an image keeps its metadata until the bot strips it)
   :contact             share your own phone number
   :as ID [name]        become another user (a coordinator id, or a new rider)
-  :group               show the coordinators' group
+  :group               show the coordinators' group; numbers then press its latest buttons
   :help                this list
   :quit                leave";
 
@@ -210,6 +234,9 @@ impl Session {
         }
         self.say(&format!("you ({}): {line}", self.me));
         let me = self.me;
+        if line.parse::<usize>().is_err() {
+            self.in_group = false;
+        }
         if let Some(command) = line.strip_prefix(':') {
             let mut words = command.split_whitespace();
             match words.next().unwrap_or_default() {
@@ -263,11 +290,33 @@ impl Session {
                         }
                     }
                 }
-                "photo" => {
+                kind @ ("photo" | "file") => {
                     let path: String = words.collect::<Vec<_>>().join(" ");
+                    if path.is_empty() {
+                        if kind == "photo" {
+                            self.say("(sending a demo picture)");
+                            self.emu.send_photo(me, demo_picture(), None);
+                            self.show_replies().await;
+                        } else {
+                            self.say("(:file FILE, e.g. :file ~/Pictures/IMG_0001.jpg)");
+                        }
+                        return true;
+                    }
                     match std::fs::read(&path) {
-                        Ok(bytes) if !bytes.is_empty() => {
+                        Ok(bytes) if !bytes.is_empty() && kind == "photo" => {
                             self.emu.send_photo(me, bytes, None);
+                        }
+                        Ok(bytes) if !bytes.is_empty() => {
+                            let name = std::path::Path::new(&path)
+                                .file_name()
+                                .map_or("file".into(), |n| n.to_string_lossy().into_owned());
+                            let mime = match crate::reports::media::ImageKind::sniff(&bytes) {
+                                Some(crate::reports::media::ImageKind::Jpeg) => "image/jpeg",
+                                Some(crate::reports::media::ImageKind::Png) => "image/png",
+                                Some(crate::reports::media::ImageKind::WebP) => "image/webp",
+                                None => "application/octet-stream",
+                            };
+                            self.emu.send_document(me, &name, mime, bytes);
                         }
                         Ok(_) => {
                             self.say(&format!("({path} is empty)"));
@@ -343,10 +392,11 @@ impl Session {
 
     async fn press_inline(&mut self, n: usize) -> bool {
         let me = self.me;
+        let chat = if self.in_group { self.group } else { me };
         let Some(message) = self
             .inline
-            .get(&me)
-            .and_then(|id| self.emu.message(me, *id))
+            .get(&chat)
+            .and_then(|id| self.emu.message(chat, *id))
         else {
             self.say("(no buttons to press)");
             return true;
@@ -358,6 +408,9 @@ impl Session {
         };
         let query = self.emu.press(me, &message, &label);
         self.show_replies().await;
+        if self.in_group {
+            self.show_group_changes();
+        }
         if let Some(text) = self
             .emu
             .callback_answer(&query)
@@ -481,9 +534,30 @@ impl Session {
         }
         self.say("--- coordinators' group ---");
         for msg in messages {
-            let text = render::render(&msg, msg.edits > 0, None);
+            let saved = msg.file.as_ref().and_then(|bytes| self.save(&msg, bytes));
+            let text = render::render(&msg, msg.edits > 0, saved.as_deref());
             let _ = write!(self.out, "{text}");
+            self.shown
+                .insert((msg.chat_id, msg.message_id), (msg.edits, msg.text.clone()));
+            if !msg.inline_buttons().is_empty() {
+                self.inline.insert(msg.chat_id, msg.message_id);
+            }
         }
-        self.say("---");
+        self.say("--- (numbers now press the buttons of the group's latest message that has them)");
+        self.in_group = true;
+    }
+
+    /// Group messages edited or sent since they were last shown.
+    fn show_group_changes(&mut self) {
+        for msg in self.emu.chat_messages(self.group) {
+            let seen = self
+                .shown
+                .get(&(msg.chat_id, msg.message_id))
+                .map(|(n, _)| *n);
+            if seen.is_none_or(|n| msg.edits > n) {
+                self.say("(in the coordinators' group)");
+                self.show(&msg, seen.is_some());
+            }
+        }
     }
 }

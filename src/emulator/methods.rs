@@ -69,10 +69,17 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
         "getChat" => {
             let chat = chat_id(&params.values)?;
             let w = lock(inner);
-            w.chats
+            // A ChatFullInfo: the chat plus the fields Telegram always sends with it.
+            let mut info = w
+                .chats
                 .get(&chat)
                 .map(|c| c.json.clone())
-                .ok_or_else(|| bad("chat not found"))
+                .ok_or_else(|| bad("chat not found"))?;
+            info["accent_color_id"] = json!(0);
+            info["max_reaction_count"] = json!(11);
+            info["accepted_gift_types"] = json!({"unlimited_gifts": false, "limited_gifts": false,
+                                                 "unique_gifts": false, "premium_subscription": false});
+            Ok(info)
         }
         "editMessageText" | "editMessageReplyMarkup" | "editMessageCaption" => {
             edit(inner, method, params.values)

@@ -155,19 +155,17 @@ pub fn reason_text(lang: Lang, reason: &str) -> String {
     }
 }
 
-async fn display_name(pool: &sqlx::SqlitePool, id: UserId) -> String {
+/// How an actor is named on a card: their registered name, else their @username, else
+/// "coordinator #id" (coordinators named only in COORDINATOR_IDS have neither until they
+/// register).
+async fn display_name(pool: &sqlx::SqlitePool, lang: Lang, id: UserId) -> String {
     let user = match pool.acquire().await {
         Ok(mut conn) => users::store::find(&mut conn, id).await.ok().flatten(),
         Err(_) => None,
     };
-    match user {
-        Some(u) => u
-            .name
-            .or(u.username.map(|n| format!("@{n}")))
-            .map(|n| html::escape(&n))
-            .unwrap_or_else(|| format!("#{}", id.0)),
-        None => format!("#{}", id.0),
-    }
+    user.and_then(|u| u.name.or(u.username.map(|n| format!("@{n}"))))
+        .map(|n| html::escape(&n))
+        .unwrap_or_else(|| tr!(lang, "triage-actor-id", id = id.0.to_string()))
 }
 
 /// The card's text: what, where, who, and where it stands.
@@ -249,7 +247,7 @@ pub async fn card_text(
     let who = match &last {
         Some(h) if h.to != Status::Submitted => format!(
             " — {} · {}",
-            display_name(pool, h.actor).await,
+            display_name(pool, lang, h.actor).await,
             h.at.with_timezone(&tz).format("%m-%d %H:%M")
         ),
         _ => String::new(),
@@ -730,6 +728,14 @@ pub async fn on_group_press(
         Ok(mut conn) => users::store::find(&mut conn, actor).await?,
         Err(e) => return Err(e.into()),
     };
+    if let Some(user) = &stored {
+        // Coordinators are named on the cards they act on: keep their @username current.
+        if let Err(err) =
+            users::store::remember_username(&pool, user, q.from.username.as_deref()).await
+        {
+            tracing::warn!(user_id = actor.0, %err, "could not update username");
+        }
+    }
     let lang = stored
         .map(|u| u.lang)
         .unwrap_or_else(|| Lang::from_telegram(q.from.language_code.as_deref()));
