@@ -378,3 +378,5 @@ triage-no-duplicates = No open report of the same problem within 200 m. To merge
 triage-done = { $id }: { $status }
 triage-follow-up = ⏰ <b>{ $id }</b> has been { $status } for { $days } days and is not resolved yet.
 triage-actor-id = coordinator #{ $id }
+report-group-unset = ⚠️ COORDINATOR_CHAT_ID is not set, so reports are not posted to a group. They are all kept here.
+report-group-unreachable = ⚠️ { $n } open reports could not be posted to the coordinators' group (is the bot a member?). They are retried every 10 minutes.

@@ -378,3 +378,5 @@ triage-no-duplicates = 200 米内没有同类的待处理上报。如需与其�
 triage-done = { $id }：{ $status }
 triage-follow-up = ⏰ <b>{ $id }</b> 处于“{ $status }”已 { $days } 天，仍未办结。
 triage-actor-id = 工作人员 #{ $id }
+report-group-unset = ⚠️ 未设置 COORDINATOR_CHAT_ID，上报不会发到工作群，全部保存在这里。
+report-group-unreachable = ⚠️ 有 { $n } 条待处理上报没能发到工作群（机器人在群里吗？），每 10 分钟重试一次。

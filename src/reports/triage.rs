@@ -867,7 +867,20 @@ pub async fn open_list(ctx: &Ctx) -> HandlerResult {
     }
     let mut conn = ctx.pool.acquire().await?;
     let open = store::open(&mut conn, 20).await?;
-    let mut text = tr!(lang, "report-open-title", n = open.len());
+    let unposted = store::untriaged(&mut conn).await?.len();
+    let mut text = String::new();
+    // Say plainly why the group may not show these.
+    match ctx.settings.reports.coordinator_chat {
+        None => text.push_str(&tr!(lang, "report-group-unset")),
+        Some(_) if unposted > 0 => {
+            text.push_str(&tr!(lang, "report-group-unreachable", n = unposted))
+        }
+        Some(_) => {}
+    }
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&tr!(lang, "report-open-title", n = open.len()));
     for r in &open {
         let category = store::category(&mut conn, &r.category).await?;
         text.push_str(&format!(

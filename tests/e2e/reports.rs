@@ -578,6 +578,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     app.emu.send_text(COORDINATOR, "/reports");
     let open = app.expect_text(COORDINATOR, "R-000001").await;
     assert!(open.text.contains(&zh("report-status-submitted")));
+    assert!(open.text.contains("机器人在群里吗"), "{}", open.text);
 
     // The bot joins the group; the sweeper posts what it missed.
     app.emu.add_group(GROUP, "Coordinators");
