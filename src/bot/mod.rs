@@ -387,12 +387,15 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
         return menu::prompt(ctx, &state).await;
     };
     // Capability buttons exist only on registered riders' messages; anyone else's are stale.
-    let capability = matches!(
-        data,
+    // A report card's buttons are a coordinator's, who need not have registered as a rider
+    // (reports::triage checks the role itself).
+    let capability = match &data {
+        callback::Callback::Report(crate::reports::telegram::ReportCallback::Triage(_)) => false,
         callback::Callback::Station(_)
-            | callback::Callback::Points(_)
-            | callback::Callback::Report(_)
-    );
+        | callback::Callback::Points(_)
+        | callback::Callback::Report(_) => true,
+        _ => false,
+    };
     if capability && !ctx.user.is_registered() {
         ctx.bot
             .answer_callback_query(q.id.clone())

@@ -337,7 +337,17 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
         State::ReportConfirm { draft } => show_summary(ctx, draft).await,
         State::ReportEdit { field, .. } => match field {
             EditField::Category => ask_category(ctx, state).await,
-            EditField::Photos { new } => ask_photos(ctx, new.len()).await,
+            // Done is offered at once: without new photos it keeps the old ones.
+            EditField::Photos { new } => {
+                let lang = ctx.lang();
+                let text = if new.is_empty() {
+                    tr!(lang, "report-ask-photos")
+                } else {
+                    tr!(lang, "report-photo-added", n = new.len(), max = Photos::MAX)
+                };
+                ctx.send_with(text, photos_keyboard(lang, true)).await?;
+                Ok(())
+            }
             EditField::Place => ask_place(ctx).await,
             EditField::Note => ask_note(ctx).await,
         },
@@ -610,7 +620,11 @@ async fn on_edit_message(
                 PhotoInput::Refused => Ok(()),
                 PhotoInput::NotPhoto => {
                     ctx.send(tr!(lang, "report-not-a-photo")).await?;
-                    ask_photos(ctx, new.len()).await
+                    let state = State::ReportEdit {
+                        draft,
+                        field: EditField::Photos { new },
+                    };
+                    prompt(ctx, &state).await
                 }
             }
         }

@@ -728,3 +728,67 @@ async fn the_open311_export_has_the_georeport_fields_and_no_reporter_data() {
         assert!(!text.contains(&secret), "the export contains {secret}");
     }
 }
+
+#[tokio::test]
+async fn a_coordinator_acts_from_a_private_card_and_a_rider_keeps_photos_when_editing() {
+    let app = app().await;
+    let r = rider(&app, 7010).await;
+    // Editing the photos and pressing Done at once keeps the ones sent.
+    app.emu.send_text(r, "/report");
+    let categories = app
+        .expect_text(r, &first_words(Lang::En, "report-ask-category"))
+        .await;
+    app.emu.press(r, &categories, "Exposed garbage");
+    app.emu.send_photo(r, photo(70), None);
+    app.expect_text(r, "Photo 1 of 3 added").await;
+    app.emu.send_text(r, &en("report-btn-done"));
+    app.emu.send_location(r, CENTRE.0, CENTRE.1);
+    app.emu.send_text(r, &en("report-btn-skip"));
+    let summary = app.expect_text(r, "Your report").await;
+    app.emu.press(r, &summary, &en("report-btn-edit"));
+    let edit = app.edited(r, summary.message_id, summary.edits).await;
+    app.emu.press(r, &edit, &en("report-edit-photos"));
+    let ask = app
+        .expect_text(r, &first_words(Lang::En, "report-ask-photos"))
+        .await;
+    assert!(ask.keyboard_labels().contains(&en("report-btn-done")));
+    app.emu.send_text(r, &en("report-btn-done"));
+    let summary = app.expect_text(r, "Your report").await;
+    assert!(summary.text.contains("Photos: 1"), "{}", summary.text);
+    app.emu.press(r, &summary, &en("report-btn-confirm"));
+    app.expect_text(r, "Your report number is R-000001").await;
+
+    // The coordinator (configured, never registered as a rider) opens it privately.
+    app.emu.send_text(COORDINATOR, "/report R-000001");
+    let private = app.expect_text(COORDINATOR, "R-000001").await;
+    assert!(private.text.contains(
+        &zh("report-history-title")
+            .replace("<b>", "")
+            .replace("</b>", "")
+    ));
+    app.emu
+        .press(COORDINATOR, &private, &zh("triage-btn-route"));
+    let menu = app
+        .edited(COORDINATOR, private.message_id, private.edits)
+        .await;
+    app.emu.press(COORDINATOR, &menu, "消防");
+    let told = app.expect_text(r, "was sent to").await;
+    assert!(told.text.contains("Fire safety"), "{}", told.text);
+    assert!(
+        told.text.contains("+10 points"),
+        "routing accepts and pays: {}",
+        told.text
+    );
+    assert_eq!(status(&app, 1).await, "routed");
+    // The group's card follows, and the private card shows the new status.
+    let group_card = card(&app, "R-000001").await;
+    card_reads(&app, group_card.message_id, &zh("report-status-routed")).await;
+    let private_now = app
+        .edited(COORDINATOR, private.message_id, menu.edits)
+        .await;
+    assert!(private_now.text.contains(&zh("report-status-routed")));
+    // A rider asking for someone else's report learns nothing.
+    let other = rider(&app, 7011).await;
+    app.emu.send_text(other, "/report R-000001");
+    app.expect_text(other, "There is no report R-000001").await;
+}
