@@ -153,57 +153,46 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             )
             .await?;
         }
-        Command::Import {
-            what: ImportWhat::Stations { file },
-        } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        Command::Import { what } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
-            let report = stations::domain::import(&pool, &bytes)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
-            println!(
-                "stations: {} imported ({} new, {} updated)",
-                report.rows,
-                report.new,
-                report.rows - report.new
-            );
-        }
-        Command::Import {
-            what: ImportWhat::Rewards { file },
-        } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let pool = db::connect_and_migrate(&config.database_url).await?;
-            let (rows, new) = points::domain::import_rewards(&pool, &bytes)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
-            println!(
-                "rewards: {rows} imported ({new} new, {} updated)",
-                rows - new
-            );
-        }
-        Command::Import {
-            what: ImportWhat::Departments { file },
-        } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let pool = db::connect_and_migrate(&config.database_url).await?;
-            let rows = reports::domain::import_departments(&pool, &bytes)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
-            println!("departments: {rows} imported");
-        }
-        Command::Import {
-            what: ImportWhat::Categories { file },
-        } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let pool = db::connect_and_migrate(&config.database_url).await?;
-            let rows = reports::domain::import_categories(&pool, &bytes)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
-            println!("categories: {rows} imported");
+            let line = match what {
+                ImportWhat::Stations { file } => {
+                    let report =
+                        import_file(&file, async |b| stations::domain::import(&pool, b).await)
+                            .await?;
+                    format!(
+                        "stations: {} imported ({} new, {} updated)",
+                        report.rows,
+                        report.new,
+                        report.rows - report.new
+                    )
+                }
+                ImportWhat::Rewards { file } => {
+                    let (rows, new) = import_file(&file, async |b| {
+                        points::domain::import_rewards(&pool, b).await
+                    })
+                    .await?;
+                    format!(
+                        "rewards: {rows} imported ({new} new, {} updated)",
+                        rows - new
+                    )
+                }
+                ImportWhat::Departments { file } => {
+                    let rows = import_file(&file, async |b| {
+                        reports::domain::import_departments(&pool, b).await
+                    })
+                    .await?;
+                    format!("departments: {rows} imported")
+                }
+                ImportWhat::Categories { file } => {
+                    let rows = import_file(&file, async |b| {
+                        reports::domain::import_categories(&pool, b).await
+                    })
+                    .await?;
+                    format!("categories: {rows} imported")
+                }
+            };
+            println!("{line}");
         }
         Command::Export { what } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
@@ -242,6 +231,19 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads `file` and hands its bytes to `import`; an error names the file and says that nothing
+/// of it was imported (every import is one transaction).
+async fn import_file<T, E: std::fmt::Display>(
+    file: &std::path::Path,
+    import: impl AsyncFnOnce(&[u8]) -> Result<T, E>,
+) -> anyhow::Result<T> {
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    import(&bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))
 }
 
 async fn applied(pool: &sqlx::SqlitePool) -> i64 {

@@ -190,6 +190,58 @@ impl Row<'_> {
         }
     }
 
+    /// Column `name` as a code (`parse` says what a code is), unique in the file: `seen` holds
+    /// the codes of the rows before and their lines.
+    pub fn unique_code<T: Clone + Eq + std::hash::Hash + std::fmt::Display>(
+        &self,
+        name: &str,
+        seen: &mut std::collections::HashMap<T, u64>,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<T, CsvError> {
+        let raw = self.get(name);
+        let code = parse(raw).ok_or_else(|| {
+            self.error(
+                name,
+                format!("{raw:?} is not a code (1-24 letters, digits, - or _)"),
+            )
+        })?;
+        if let Some(first) = seen.insert(code.clone(), self.line) {
+            return Err(self.error(name, format!("code {code} already appears on line {first}")));
+        }
+        Ok(code)
+    }
+
+    /// Column `name` as true or false (`true`/`false`, `1`/`0`, `yes`/`no`, `y`/`n`).
+    pub fn flag(&self, name: &str) -> Result<bool, CsvError> {
+        match self.get(name).to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "y" => Ok(true),
+            "0" | "false" | "no" | "n" => Ok(false),
+            other => Err(self.error(name, format!("{other:?} is not true or false (or 1 or 0)"))),
+        }
+    }
+
+    /// Column `name` as a whole number in `range`.
+    pub fn whole_number(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, CsvError> {
+        let raw = self.get(name);
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                self.error(
+                    name,
+                    format!(
+                        "{raw:?} is not a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            })
+    }
+
     fn check_len(&self, name: &str, v: &str, max: usize) -> Result<(), CsvError> {
         let n = v.chars().count();
         if n > max {
@@ -232,6 +284,11 @@ pub fn to_bytes(
 }
 
 /// Writes `rows` under `columns` as CSV text.
+/// How a true/false column is written.
+pub fn flag(on: bool) -> String {
+    if on { "true" } else { "false" }.to_owned()
+}
+
 pub fn write<W: std::io::Write>(
     out: W,
     columns: &[&str],

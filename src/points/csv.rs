@@ -12,50 +12,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Reward>, CsvError> {
     let mut seen: HashMap<RewardCode, u64> = HashMap::new();
     let mut rewards = Vec::new();
     for row in file.rows() {
-        let code = RewardCode::parse(row.get("code")).ok_or_else(|| {
-            row.error(
-                "code",
-                format!(
-                    "{:?} is not a reward code (1-24 letters, digits, - or _)",
-                    row.get("code")
-                ),
-            )
-        })?;
-        if let Some(first) = seen.insert(code.clone(), row.line) {
-            return Err(row.error(
-                "code",
-                format!("code {code} already appears on line {first}"),
-            ));
-        }
-        let number = |name: &str, min: i64, max: i64| -> Result<i64, CsvError> {
-            let raw = row.get(name);
-            raw.parse::<i64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    row.error(
-                        name,
-                        format!("{raw:?} is not a whole number from {min} to {max}"),
-                    )
-                })
-        };
-        let active = match row.get("active").to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "y" => true,
-            "0" | "false" | "no" | "n" => false,
-            other => {
-                return Err(row.error(
-                    "active",
-                    format!("{other:?} is not true or false (or 1 or 0)"),
-                ))
-            }
-        };
+        let code = row.unique_code("code", &mut seen, RewardCode::parse)?;
         rewards.push(Reward {
             code,
             name_zh: row.text("name_zh", 60)?.to_owned(),
             name_en: row.optional_text("name_en", 60)?.map(str::to_owned),
-            cost: number("cost", 1, 1_000_000)?,
-            stock: number("stock", 0, 1_000_000)?,
-            active,
+            cost: row.whole_number("cost", 1..=1_000_000)?,
+            stock: row.whole_number("stock", 0..=1_000_000)?,
+            active: row.flag("active")?,
         });
     }
     Ok(rewards)
@@ -69,7 +33,7 @@ pub fn write<W: std::io::Write>(out: W, rewards: &[Reward]) -> Result<(), csv::E
             r.name_en.clone().unwrap_or_default(),
             r.cost.to_string(),
             r.stock.to_string(),
-            if r.active { "true" } else { "false" }.to_owned(),
+            csvfile::flag(r.active),
         ]
     });
     csvfile::write(out, COLUMNS, rows)

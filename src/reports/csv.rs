@@ -3,10 +3,9 @@
 //! the category buttons.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
 use super::{Category, CategoryCode, Department, DepartmentCode};
-use crate::csvfile::{self, CsvError, CsvFile, Row};
+use crate::csvfile::{self, CsvError, CsvFile};
 
 pub const DEPARTMENT_COLUMNS: &[&str] = &["code", "name_zh", "name_en", "active"];
 pub const CATEGORY_COLUMNS: &[&str] = &[
@@ -21,52 +20,16 @@ pub const CATEGORY_COLUMNS: &[&str] = &[
 /// The largest points value a category may pay.
 pub const MAX_POINTS: i64 = 10_000;
 
-fn code<T: Clone + Eq + Hash + std::fmt::Display>(
-    row: &Row<'_>,
-    seen: &mut HashMap<T, u64>,
-    parse: fn(&str) -> Option<T>,
-) -> Result<T, CsvError> {
-    let raw = row.get("code");
-    let code = parse(raw).ok_or_else(|| {
-        row.error(
-            "code",
-            format!("{raw:?} is not a code (1-24 letters, digits, - or _)"),
-        )
-    })?;
-    if let Some(first) = seen.insert(code.clone(), row.line) {
-        return Err(row.error(
-            "code",
-            format!("code {code} already appears on line {first}"),
-        ));
-    }
-    Ok(code)
-}
-
-fn active(row: &Row<'_>) -> Result<bool, CsvError> {
-    match row.get("active").to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" => Ok(true),
-        "0" | "false" | "no" | "n" => Ok(false),
-        other => Err(row.error(
-            "active",
-            format!("{other:?} is not true or false (or 1 or 0)"),
-        )),
-    }
-}
-
-fn flag(on: bool) -> String {
-    if on { "true" } else { "false" }.to_owned()
-}
-
 pub fn parse_departments(bytes: &[u8]) -> Result<Vec<Department>, CsvError> {
     let file = CsvFile::read(bytes, DEPARTMENT_COLUMNS)?;
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for row in file.rows() {
         out.push(Department {
-            code: code(&row, &mut seen, DepartmentCode::parse)?,
+            code: row.unique_code("code", &mut seen, DepartmentCode::parse)?,
             name_zh: row.text("name_zh", 60)?.to_owned(),
             name_en: row.optional_text("name_en", 60)?.map(str::to_owned),
-            active: active(&row)?,
+            active: row.flag("active")?,
         });
     }
     Ok(out)
@@ -81,7 +44,7 @@ pub fn parse_categories(
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for row in file.rows() {
-        let code = code(&row, &mut seen, CategoryCode::parse)?;
+        let code = row.unique_code("code", &mut seen, CategoryCode::parse)?;
         let raw = row.get("department");
         let department = DepartmentCode::parse(raw).filter(&known).ok_or_else(|| {
             row.error(
@@ -89,24 +52,13 @@ pub fn parse_categories(
                 format!("{raw:?} is not a known department (import departments first)"),
             )
         })?;
-        let raw = row.get("points");
-        let points = raw
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=MAX_POINTS).contains(n))
-            .ok_or_else(|| {
-                row.error(
-                    "points",
-                    format!("{raw:?} is not a whole number from 0 to {MAX_POINTS}"),
-                )
-            })?;
         out.push(Category {
             code,
             name_zh: row.text("name_zh", 40)?.to_owned(),
             name_en: row.optional_text("name_en", 40)?.map(str::to_owned),
             department,
-            points,
-            active: active(&row)?,
+            points: row.whole_number("points", 0..=MAX_POINTS)?,
+            active: row.flag("active")?,
         });
     }
     Ok(out)
@@ -121,7 +73,7 @@ pub fn write_departments<W: std::io::Write>(
             d.code.to_string(),
             d.name_zh.clone(),
             d.name_en.clone().unwrap_or_default(),
-            flag(d.active),
+            csvfile::flag(d.active),
         ]
     });
     csvfile::write(out, DEPARTMENT_COLUMNS, rows)
@@ -138,7 +90,7 @@ pub fn write_categories<W: std::io::Write>(
             c.name_en.clone().unwrap_or_default(),
             c.department.to_string(),
             c.points.to_string(),
-            flag(c.active),
+            csvfile::flag(c.active),
         ]
     });
     csvfile::write(out, CATEGORY_COLUMNS, rows)

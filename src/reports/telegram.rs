@@ -308,11 +308,7 @@ async fn show_summary(ctx: &Ctx, draft: &Draft) -> HandlerResult {
     let text = tr!(
         lang,
         "report-summary",
-        category = html::escape(
-            category
-                .as_ref()
-                .map_or(draft.category.as_str(), |c| c.name(lang))
-        ),
+        category = category_label(category.as_ref(), &draft.category, lang),
         photos = draft.photos.len(),
         place = place,
         map = draft.at.map_url(),
@@ -896,6 +892,15 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> HandlerResult {
     Ok(())
 }
 
+/// A category's name in `lang`, escaped for HTML; its code if the category is gone.
+pub(super) fn category_label(
+    category: Option<&super::Category>,
+    code: &CategoryCode,
+    lang: Lang,
+) -> String {
+    html::escape(category.map_or(code.as_str(), |c| c.name(lang)))
+}
+
 /// A domain refusal in the user's words.
 pub fn error_text(lang: Lang, err: &ReportsError) -> String {
     match err {
@@ -941,11 +946,7 @@ async fn mine_line(ctx: &Ctx, r: &Report) -> Result<String, sqlx::Error> {
         lang,
         "report-mine-line",
         id = r.id.to_string(),
-        category = html::escape(
-            category
-                .as_ref()
-                .map_or(r.category.as_str(), |c| c.name(lang))
-        ),
+        category = category_label(category.as_ref(), &r.category, lang),
         date = local.format("%m-%d %H:%M").to_string(),
         status = status_label(lang, r.status)
     ))

@@ -18,7 +18,7 @@ use teloxide::types::{
 use teloxide::utils::html;
 
 use super::domain::{self, Acted};
-use super::telegram::{error_text, place_text, status_label, ReportCallback};
+use super::telegram::{category_label, error_text, place_text, status_label, ReportCallback};
 use super::{
     store, Action, DepartmentCode, Photo, PhotoSource, Report, ReportId, Status, REJECT_REASONS,
 };
@@ -197,11 +197,7 @@ pub async fn card_text(
         lang,
         "triage-card",
         id = r.id.to_string(),
-        category = html::escape(
-            category
-                .as_ref()
-                .map_or(r.category.as_str(), |c| c.name(lang))
-        ),
+        category = category_label(category.as_ref(), &r.category, lang),
         place = place,
         map = r.at.map_url(),
         role = role,
@@ -448,11 +444,7 @@ async fn notify_reporter(bot: &Bot, pool: &sqlx::SqlitePool, acted: &Acted) {
     };
     drop(conn);
     let id = r.id.to_string();
-    let cat = html::escape(
-        category
-            .as_ref()
-            .map_or(r.category.as_str(), |c| c.name(lang)),
-    );
+    let cat = category_label(category.as_ref(), &r.category, lang);
     let mut text = match r.status {
         Status::Accepted => tr!(
             lang,
@@ -886,11 +878,7 @@ pub async fn open_list(ctx: &Ctx) -> HandlerResult {
         text.push_str(&format!(
             "\n{} · {} · {}",
             r.id,
-            html::escape(
-                category
-                    .as_ref()
-                    .map_or(r.category.as_str(), |c| c.name(lang))
-            ),
+            category_label(category.as_ref(), &r.category, lang),
             status_label(lang, r.status)
         ));
     }
