@@ -305,6 +305,17 @@ async fn rejection_takes_a_reason_and_only_coordinators_presses_count() {
     app.emu.send_text(r, "/report R-000001 accept");
     app.expect_text(r, &en("role-not-coordinator")).await;
 
+    // A forged route button naming a department that does not exist.
+    let q = app
+        .emu
+        .press_data(COORDINATOR, GROUP, card.message_id, "rp:T:1:police");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert!(
+        answer["text"].as_str().unwrap().contains("police"),
+        "{answer}"
+    );
+    assert_eq!(status(&app, 1).await, "submitted");
+
     // The coordinator rejects with a reason from the menu.
     app.emu.press(COORDINATOR, &card, &zh("triage-btn-reject"));
     let menu = app.edited(GROUP, card.message_id, card.edits).await;
@@ -791,4 +802,21 @@ async fn a_coordinator_acts_from_a_private_card_and_a_rider_keeps_photos_when_ed
     let other = rider(&app, 7011).await;
     app.emu.send_text(other, "/report R-000001");
     app.expect_text(other, "There is no report R-000001").await;
+}
+
+#[tokio::test]
+async fn without_a_coordinators_group_reports_are_filed_and_listed_for_coordinators() {
+    let app = TestApp::spawn_at(monday_noon()).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    rider_bot::seeds::load_dir(&app.pool, &seeds).await.unwrap();
+    let r = rider(&app, 7012).await;
+    let number = file(&app, r, "Other", &[photo(80)], CENTRE, None).await;
+    assert_eq!(number, "R-000001");
+    app.emu.send_text(COORDINATOR, "/reports");
+    let open = app.expect_text(COORDINATOR, "R-000001").await;
+    assert!(open.text.contains("COORDINATOR_CHAT_ID"), "{}", open.text);
+    app.emu.send_text(COORDINATOR, "/report R-000001 accept");
+    app.expect_text(r, "was accepted").await;
+    app.emu.send_text(r, "/reports");
+    app.expect_text(r, &en("role-not-coordinator")).await;
 }
