@@ -113,14 +113,16 @@ impl Application {
         let listener = Polling::builder(self.bot.clone())
             .timeout(self.polling_timeout)
             .build();
-        // A bot that runs for months still forgets old update ids, once a day.
-        let pool = self.pool.clone();
+        // A bot that runs for months still forgets old update ids, once a day, and drops the
+        // photos of report drafts that were never filed.
+        let (pool, settings) = (self.pool.clone(), self.settings.clone());
         let housekeeping = tokio::spawn(async move {
             let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
             daily.tick().await; // the first tick is immediate; start-up already pruned
             loop {
                 daily.tick().await;
                 prune_update_ids(&pool).await;
+                remove_draft_photos(&pool, &settings).await;
             }
         });
         // Unconfirmed redemptions expire on time even if nobody opens /points; reports the
@@ -168,6 +170,29 @@ async fn check_coordinator_chat(bot: &Bot, chat: Option<i64>) {
                 "cannot reach COORDINATOR_CHAT_ID (is the bot a member?); reports are kept and posted once it is"
             ),
         },
+    }
+}
+
+/// Deletes stored photos no report holds, once older than a dialogue can stay idle plus a day.
+async fn remove_draft_photos(pool: &SqlitePool, settings: &Settings) {
+    let kept = match pool.acquire().await {
+        Ok(mut conn) => match crate::reports::store::photo_paths(&mut conn).await {
+            Ok(paths) => paths.into_iter().collect(),
+            Err(err) => return tracing::warn!(%err, "could not list report photos"),
+        },
+        Err(err) => return tracing::warn!(%err, "could not list report photos"),
+    };
+    let dir = settings.reports.media_dir.clone();
+    let older_than = settings.dialogue_idle + std::time::Duration::from_secs(24 * 60 * 60);
+    match tokio::task::spawn_blocking(move || {
+        crate::reports::media::remove_orphans(&dir, &kept, older_than)
+    })
+    .await
+    {
+        Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "photos of unfiled drafts removed"),
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => tracing::warn!(%err, "could not clean the media folder"),
+        Err(err) => tracing::warn!(%err, "media clean-up task failed"),
     }
 }
 

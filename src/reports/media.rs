@@ -120,7 +120,13 @@ pub fn store(media_dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, Strin
     let hash = sha256_hex(bytes);
     let rel = format!("{}/{hash}.{ext}", &hash[..2]);
     let path = media_dir.join(&rel);
-    if !path.exists() {
+    if path.exists() {
+        // Sent again: it is in use now, whatever its age (see [`remove_orphans`]).
+        std::fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(std::time::SystemTime::now())?;
+    } else {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         std::fs::create_dir_all(&dir)?;
         let tmp: PathBuf = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
@@ -128,6 +134,43 @@ pub fn store(media_dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, Strin
         std::fs::rename(&tmp, &path)?;
     }
     Ok((hash, rel))
+}
+
+/// Deletes photos under `media_dir` that no report holds (`kept` has the paths that reports
+/// hold, relative to `media_dir`) and that were last stored longer than `older_than` ago:
+/// photos of drafts that were cancelled or expired. A draft's photos are younger than its
+/// dialogue can be idle, so pass more than `DIALOGUE_IDLE_MINUTES`. Returns how many went.
+pub fn remove_orphans(
+    media_dir: &Path,
+    kept: &std::collections::HashSet<String>,
+    older_than: std::time::Duration,
+) -> std::io::Result<usize> {
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    let Ok(dirs) = std::fs::read_dir(media_dir) else {
+        return Ok(0);
+    };
+    for dir in dirs.flatten() {
+        let prefix = dir.file_name().to_string_lossy().into_owned();
+        // Only the two-hex-digit folders this module writes.
+        if prefix.len() != 2 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        for file in std::fs::read_dir(dir.path())?.flatten() {
+            let rel = format!("{prefix}/{}", file.file_name().to_string_lossy());
+            let meta = file.metadata()?;
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .unwrap_or_default();
+            if meta.is_file() && !kept.contains(&rel) && age > older_than {
+                std::fs::remove_file(file.path())?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// What a message offers as a report photo, before it is fetched.
@@ -301,6 +344,38 @@ mod tests {
             strip_metadata(vec![0xFF, 0xD8, 0xFF, 0x00]),
             Err(MediaError::Damaged(_))
         ));
+    }
+
+    #[test]
+    fn orphans_older_than_the_threshold_go_and_kept_or_fresh_files_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, kept_path) = store(dir.path(), b"kept", "jpg").unwrap();
+        let (_, orphan) = store(dir.path(), b"orphan", "jpg").unwrap();
+        let (_, fresh) = store(dir.path(), b"fresh", "jpg").unwrap();
+        std::fs::write(dir.path().join("README"), "not ours").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        for rel in [&kept_path, &orphan] {
+            std::fs::File::options()
+                .write(true)
+                .open(dir.path().join(rel))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        let kept = std::collections::HashSet::from([kept_path.clone()]);
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(remove_orphans(dir.path(), &kept, day).unwrap(), 1);
+        assert!(dir.path().join(&kept_path).exists());
+        assert!(!dir.path().join(&orphan).exists());
+        assert!(dir.path().join(&fresh).exists());
+        assert!(dir.path().join("README").exists());
+        // Stored again, an old orphan is young again.
+        let (_, again) = store(dir.path(), b"kept", "jpg").unwrap();
+        let age = std::fs::metadata(dir.path().join(again))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert!(age > old);
     }
 
     #[test]

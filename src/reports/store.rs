@@ -574,3 +574,10 @@ pub async fn mark_raised(
         .await?;
     Ok(())
 }
+
+/// Every stored photo path any report holds (what the media sweep keeps).
+pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT path FROM report_photos")
+        .fetch_all(conn)
+        .await
+}
