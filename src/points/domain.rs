@@ -47,9 +47,14 @@ impl EarnRule {
         }
     }
 
-    /// The idempotency key of this rule's award for `source_ref`: one payment per cause.
-    pub(super) fn idempotency_key(&self, source_ref: &str) -> String {
-        format!("award:{}:{source_ref}", self.kind().as_str())
+    /// The idempotency key of this rule's award to `rider` for `source_ref`: one payment per
+    /// cause. A report has one reporter, so the report is the cause; a session has many
+    /// attendees, so the cause is the session and the rider.
+    pub(super) fn idempotency_key(&self, rider: UserId, source_ref: &str) -> String {
+        match self {
+            EarnRule::ReportAccepted { .. } => format!("award:report_accepted:{source_ref}"),
+            EarnRule::Attendance { .. } => format!("award:attendance:{source_ref}:{}", rider.0),
+        }
     }
 }
 
@@ -110,7 +115,7 @@ pub async fn award_in(
     source_ref: &str,
 ) -> Result<Posted, PointsError> {
     let (specific, default) = rule.keys();
-    let key = rule.idempotency_key(source_ref);
+    let key = rule.idempotency_key(rider, source_ref);
     store::post_award(
         conn,
         rider,
