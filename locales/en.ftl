@@ -9,7 +9,6 @@ menu-points = 💰 My points
 main-menu-prompt = What do you need? Tap a button below.
 btn-cancel = ✖️ Cancel
 
-soon-services = 🎁 Free service sign-ups open soon.
 
 ## Dialogue housekeeping
 cancelled = Cancelled. Back to the main menu.
@@ -33,6 +32,7 @@ help =
     /privacy: what we store about you and why
     /deletemydata: erase your personal data
     /cancel: stop what you are doing
+    /services: free services: sign up, cancel, navigate
     /report: report a street problem with a photo
     /myreports: your reports and where they stand
     /points: your points, history and rewards
@@ -51,6 +51,8 @@ help-coordinator =
     /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
     /reports: open reports, oldest first
     /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100]: act on a report without the group
+    /session CODE: a session's sign-ups and the check-in QR code to print
+    /checkin SESSION RIDER: check a rider (or a walk-in) in
 
 ## Commands (the menu next to the text box)
 cmd-start = Register or open the main menu
@@ -380,3 +382,52 @@ triage-follow-up = ⏰ <b>{ $id }</b> has been { $status } for { $days } days an
 triage-actor-id = coordinator #{ $id }
 report-group-unset = ⚠️ COORDINATOR_CHAT_ID is not set, so reports are not posted to a group. They are all kept here.
 report-group-unreachable = ⚠️ { $n } open reports could not be posted to the coordinators' group (is the bot a member?). They are retried every 10 minutes.
+
+## Free services
+cmd-services = free services: sign up
+cmd-session = a session's sign-ups and check-in QR
+cmd-checkin = check a rider in to a session
+services-title = 🎁 <b>Free services</b> (page { $page } of { $pages }), soonest first:
+services-none = 🎁 No free services are planned for the next two weeks. Look again soon!
+services-hint = Tap a number to see a session and sign up.
+services-seats = { $left }/{ $capacity } seats left
+services-full = full ({ $waiting } waiting)
+services-mine-signed = ✅ you are signed up
+services-mine-waitlisted = ⏳ you are number { $place } on the waitlist
+services-mine-attended = 🎉 you attended
+services-card =
+    { $icon } <b>{ $title }</b>
+    📍 { $station }
+    🕘 { $when }
+    🪑 { $seats }
+services-btn-sign-up = ✅ Sign up
+services-btn-waitlist = ⏳ Join the waitlist
+services-btn-cancel = ✖️ Cancel my sign-up
+services-btn-cancel-yes = ✖️ Yes, cancel it
+services-btn-keep = ◂ Keep it
+services-btn-navigate = 🧭 Navigate
+services-btn-all = ◂ All services
+services-btn-open = 🎁 Open
+services-btn-sooner = ◂ Sooner
+services-signed-up = ✅ Signed up. We will remind you two hours before.
+services-cancelled-mine = Cancelled. Your seat goes to the next in line.
+services-unknown = That session does not exist.
+services-started = That session has started or is over.
+services-cancelled = That session was cancelled.
+services-not-signed-up = You are not signed up for that session.
+services-not-registered = That user has not registered.
+services-promoted = 🎉 A seat opened up: you are now signed up for { $icon } <b>{ $title }</b>, { $when }.
+services-reminder = ⏰ Reminder: { $icon } <b>{ $title }</b>, { $when }. Scan the QR code at the station to check in. Can't come? Cancel so someone else gets the seat.
+services-check-in-none = No session is open for check-in here right now (it opens an hour before the start).
+services-check-in-not-now = Check-in is open from an hour before the start until the end.
+services-check-in-waitlisted = You are on the waitlist without a seat. Please ask the coordinator at the station.
+services-checked-in = 🎉 Checked in to <b>{ $title }</b>. Enjoy!
+services-checked-in-again = You are already checked in to <b>{ $title }</b>.
+services-checked-in-by-coordinator = ✅ { $who } checked in to { $title } (+{ $points } points).
+services-session-usage = Usage: /session CODE, e.g. /session HAIRCUT-20261205 (the codes are in /services cards and reminders).
+services-checkin-usage = Usage: /checkin SESSION RIDER, e.g. /checkin HAIRCUT-20261205 @rider or a user id (or reply to their forwarded message).
+services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
+services-status-signed = signed up
+services-status-waitlisted = waiting
+services-status-attended = attended
+services-qr-caption = Print this and put it up at the station: riders scan it to check in to <b>{ $plan }</b> (from an hour before the start to the end).

@@ -9,7 +9,6 @@ menu-points = 💰 我的积分
 main-menu-prompt = 需要什么帮助？请点下面的按钮。
 btn-cancel = ✖️ 取消
 
-soon-services = 🎁 免费服务报名即将开放。
 
 ## 对话
 cancelled = 已取消，回到主菜单。
@@ -33,6 +32,7 @@ help =
     /privacy：我们保存了什么、为什么
     /deletemydata：删除我的个人信息
     /cancel：取消当前操作
+    /services：免费服务：报名、取消、导航
     /report：拍照上报街面问题
     /myreports：我的上报及进度
     /points：我的积分、记录和兑换
@@ -51,6 +51,8 @@ help-coordinator =
     /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
     /reports：待处理的上报
     /report R-000123 [accept | reject 原因 | route 部门 | resolve | duplicate R-000100]：不在群里也能处理上报
+    /session 场次编号：查看报名名单和可打印的签到二维码
+    /checkin 场次编号 骑手：为骑手（或现场来的骑手）签到
 
 ## 命令菜单
 cmd-start = 注册或打开主菜单
@@ -380,3 +382,52 @@ triage-follow-up = ⏰ <b>{ $id }</b> 处于“{ $status }”已 { $days } 天�
 triage-actor-id = 工作人员 #{ $id }
 report-group-unset = ⚠️ 未设置 COORDINATOR_CHAT_ID，上报不会发到工作群，全部保存在这里。
 report-group-unreachable = ⚠️ 有 { $n } 条待处理上报没能发到工作群（机器人在群里吗？），每 10 分钟重试一次。
+
+## 免费服务
+cmd-services = 免费服务报名
+cmd-session = 查看场次报名名单和签到二维码
+cmd-checkin = 为骑手签到
+services-title = 🎁 <b>免费服务</b>（第 { $page }/{ $pages } 页），按时间先后：
+services-none = 🎁 未来两周暂无免费服务安排，请过几天再来看看！
+services-hint = 点编号查看场次并报名。
+services-seats = 剩 { $left }/{ $capacity } 个名额
+services-full = 已满（{ $waiting } 人候补）
+services-mine-signed = ✅ 您已报名
+services-mine-waitlisted = ⏳ 您是候补第 { $place } 位
+services-mine-attended = 🎉 您已参加
+services-card =
+    { $icon } <b>{ $title }</b>
+    📍 { $station }
+    🕘 { $when }
+    🪑 { $seats }
+services-btn-sign-up = ✅ 报名
+services-btn-waitlist = ⏳ 加入候补
+services-btn-cancel = ✖️ 取消报名
+services-btn-cancel-yes = ✖️ 确定取消
+services-btn-keep = ◂ 不取消
+services-btn-navigate = 🧭 导航
+services-btn-all = ◂ 全部服务
+services-btn-open = 🎁 查看
+services-btn-sooner = ◂ 更早
+services-signed-up = ✅ 报名成功，开始前两小时会提醒您。
+services-cancelled-mine = 已取消，名额会让给下一位候补。
+services-unknown = 没有这个场次。
+services-started = 这个场次已经开始或结束了。
+services-cancelled = 这个场次已取消。
+services-not-signed-up = 您没有报名这个场次。
+services-not-registered = 该用户尚未注册。
+services-promoted = 🎉 有名额空出来了：您已报上 { $icon } <b>{ $title }</b>，{ $when }。
+services-reminder = ⏰ 提醒：{ $icon } <b>{ $title }</b>，{ $when }。到站后扫码签到。来不了的话请取消，把名额让给别人。
+services-check-in-none = 这里现在没有可签到的场次（开始前一小时开放签到）。
+services-check-in-not-now = 签到时间为开始前一小时到结束。
+services-check-in-waitlisted = 您在候补名单上，还没有名额，请找现场工作人员。
+services-checked-in = 🎉 已签到：<b>{ $title }</b>。祝您愉快！
+services-checked-in-again = 您已经签到过 <b>{ $title }</b> 了。
+services-checked-in-by-coordinator = ✅ { $who } 已签到 { $title }（+{ $points } 分）。
+services-session-usage = 用法：/session 场次编号，例如 /session HAIRCUT-20261205（编号见 /services 卡片和提醒）。
+services-checkin-usage = 用法：/checkin 场次编号 骑手，例如 /checkin HAIRCUT-20261205 @用户名 或用户 ID（也可回复其转发的消息）。
+services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
+services-status-signed = 已报名
+services-status-waitlisted = 候补
+services-status-attended = 已签到
+services-qr-caption = 打印后贴在站点：骑手扫码即可签到 <b>{ $plan }</b>（开始前一小时至结束）。

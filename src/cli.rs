@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::startup::{self, Application};
-use crate::{chat, db, points, reports, seeds, stations};
+use crate::{chat, db, points, reports, seeds, services, stations};
 
 #[derive(Debug, Parser)]
 #[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
@@ -76,6 +76,11 @@ pub enum ImportWhat {
         /// The CSV file (UTF-8, header row first).
         file: std::path::PathBuf,
     },
+    /// Free-service plans: code,kind,title_zh,title_en,station,schedule,start,end,capacity,points,active
+    Services {
+        /// The CSV file (UTF-8, header row first).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +105,12 @@ pub enum ExportWhat {
     },
     /// Report categories (with their points), in the import format.
     Categories {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Free-service plans (with their points), in the import format.
+    Services {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -184,6 +195,18 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     .await?;
                     format!("departments: {rows} imported")
                 }
+                ImportWhat::Services { file } => {
+                    let rows = import_file(&file, async |b| {
+                        services::domain::import_plans(
+                            &pool,
+                            b,
+                            Some((config.clock.now(), config.timezone)),
+                        )
+                        .await
+                    })
+                    .await?;
+                    format!("service plans: {rows} imported")
+                }
                 ImportWhat::Categories { file } => {
                     let rows = import_file(&file, async |b| {
                         reports::domain::import_categories(&pool, b).await
@@ -202,6 +225,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 ExportWhat::Departments { out } => {
                     (reports::domain::export_departments(&pool).await?, out)
                 }
+                ExportWhat::Services { out } => (services::domain::export_plans(&pool).await?, out),
                 ExportWhat::Categories { out } => {
                     (reports::domain::export_categories(&pool).await?, out)
                 }

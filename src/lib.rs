@@ -21,6 +21,7 @@ pub mod points;
 pub mod reports;
 pub mod roles;
 pub mod seeds;
+pub mod services;
 pub mod startup;
 pub mod stations;
 pub mod telemetry;

@@ -42,6 +42,18 @@ const SEEDERS: &[Seeder] = &[
         },
     },
     Seeder {
+        file: "services.csv",
+        import: |pool, bytes| {
+            Box::pin(async move {
+                // The running bot turns plans into dated sessions (at start, then every ten
+                // minutes), in its own time zone and clock.
+                crate::services::domain::import_plans(pool, bytes, None)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        },
+    },
+    Seeder {
         file: "rewards.csv",
         import: |pool, bytes| {
             Box::pin(async move {

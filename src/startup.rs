@@ -126,7 +126,8 @@ impl Application {
             }
         });
         // Unconfirmed redemptions expire on time even if nobody opens /points; reports the
-        // coordinators' group has not seen are posted, and stale ones raised again.
+        // coordinators' group has not seen are posted, and stale ones raised again; plans are
+        // turned into the next two weeks of sessions, and sign-ups reminded.
         let (bot, pool, settings) = (self.bot.clone(), self.pool.clone(), self.settings.clone());
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
@@ -139,6 +140,9 @@ impl Application {
                 }
                 if let Err(err) = crate::reports::triage::sweep(&bot, &pool, &settings).await {
                     tracing::warn!(%err, "could not post or raise reports");
+                }
+                if let Err(err) = crate::services::telegram::sweep(&bot, &pool, &settings).await {
+                    tracing::warn!(%err, "could not schedule sessions or send reminders");
                 }
             }
         });

@@ -156,9 +156,15 @@ fn the_demo_seeds_load_and_export_back_byte_for_byte() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "stations.csv: 30 rows\nrewards.csv: 7 rows\ndepartments.csv: 6 rows\ncategories.csv: 6 rows\n"
+        "stations.csv: 30 rows\nservices.csv: 5 rows\nrewards.csv: 7 rows\ndepartments.csv: 6 rows\ncategories.csv: 6 rows\n"
     );
-    for what in ["stations", "rewards", "departments", "categories"] {
+    for what in [
+        "stations",
+        "services",
+        "rewards",
+        "departments",
+        "categories",
+    ] {
         let out = rider_bot(dir.path())
             .args(["export", what])
             .output()

@@ -19,6 +19,8 @@ pub enum Callback {
     Points(crate::points::telegram::PointsCallback),
     /// A report button (`rp:` data, see `reports::telegram` and `reports::triage`).
     Report(crate::reports::telegram::ReportCallback),
+    /// A free-services button (`sv:` data, see `services::telegram`).
+    Services(crate::services::telegram::ServicesCallback),
 }
 
 impl Callback {
@@ -31,6 +33,7 @@ impl Callback {
             Callback::Station(cb) => cb.encode(),
             Callback::Points(cb) => cb.encode(),
             Callback::Report(cb) => cb.encode(),
+            Callback::Services(cb) => cb.encode(),
         }
     }
 
@@ -42,6 +45,7 @@ impl Callback {
             _ if data.starts_with("st:") => crate::stations::telegram::parse_callback(data),
             _ if data.starts_with("pt:") => crate::points::telegram::parse_callback(data),
             _ if data.starts_with("rp:") => crate::reports::telegram::parse_callback(data),
+            _ if data.starts_with("sv:") => crate::services::telegram::parse_callback(data),
             _ => data
                 .strip_prefix("lang:")
                 .and_then(Lang::from_code)

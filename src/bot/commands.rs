@@ -9,7 +9,7 @@ use teloxide::utils::command::BotCommands;
 use super::dialogue::State;
 use super::{keyboards, menu, Ctx, HandlerResult};
 use crate::i18n::{t, Lang};
-use crate::{onboarding, points, reports, roles, stations, tr};
+use crate::{onboarding, points, reports, roles, services, stations, tr};
 
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
@@ -45,11 +45,18 @@ pub enum Command {
     Myreports,
     /// Coordinators: the open reports.
     Reports,
+    /// Upcoming free services.
+    Services,
+    /// Coordinators: a session's sign-ups and its check-in QR code.
+    Session(String),
+    /// Coordinators: check a rider in to a session.
+    Checkin(String),
 }
 
 /// Commands every user sees, in menu order, with their description keys.
-const RIDER_COMMANDS: [(&str, &str); 10] = [
+const RIDER_COMMANDS: [(&str, &str); 11] = [
     ("start", "cmd-start"),
+    ("services", "cmd-services"),
     ("report", "cmd-report"),
     ("myreports", "cmd-myreports"),
     ("points", "cmd-points"),
@@ -60,8 +67,10 @@ const RIDER_COMMANDS: [(&str, &str); 10] = [
     ("deletemydata", "cmd-deletemydata"),
     ("cancel", "cmd-cancel"),
 ];
-const COORDINATOR_COMMANDS: [(&str, &str); 8] = [
+const COORDINATOR_COMMANDS: [(&str, &str); 10] = [
     ("reports", "cmd-reports"),
+    ("session", "cmd-session"),
+    ("checkin", "cmd-checkin"),
     ("redeem", "cmd-redeem"),
     ("adjust", "cmd-adjust"),
     ("passbook", "cmd-passbook"),
@@ -143,6 +152,9 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Report(arg) => reports::telegram::report_command(ctx, state, &arg).await,
         Command::Myreports => reports::telegram::mine(ctx, 0, None).await,
         Command::Reports => reports::triage::open_list(ctx).await,
+        Command::Services => services::telegram::list(ctx, 0, None).await,
+        Command::Session(arg) => services::telegram::session_command(ctx, arg.trim()).await,
+        Command::Checkin(arg) => services::telegram::check_in_command(ctx, msg, &arg).await,
     }
 }
 

@@ -1,6 +1,5 @@
 //! The main menu: the hub every dialogue returns to, and what an idle chat's messages mean.
-//! Capabilities hang off the menu buttons; one that does not exist yet (free services) says
-//! honestly that it opens soon.
+//! Capabilities hang off the menu buttons.
 
 use teloxide::prelude::*;
 
@@ -67,7 +66,7 @@ pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
         return crate::reports::telegram::begin(ctx, Some(msg)).await;
     }
     let reply = match msg.text().and_then(keyboards::menu_choice) {
-        Some(MenuChoice::Services) => tr!(lang, "soon-services"),
+        Some(MenuChoice::Services) => return crate::services::telegram::list(ctx, 0, None).await,
         Some(MenuChoice::Report) => return crate::reports::telegram::begin(ctx, None).await,
         Some(MenuChoice::Points) => return crate::points::telegram::show(ctx).await,
         None => tr!(lang, "idle-unknown"),

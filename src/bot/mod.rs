@@ -393,7 +393,8 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
         callback::Callback::Report(crate::reports::telegram::ReportCallback::Triage(_)) => false,
         callback::Callback::Station(_)
         | callback::Callback::Points(_)
-        | callback::Callback::Report(_) => true,
+        | callback::Callback::Report(_)
+        | callback::Callback::Services(_) => true,
         _ => false,
     };
     if capability && !ctx.user.is_registered() {
@@ -408,6 +409,9 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
         callback::Callback::Points(cb) => crate::points::telegram::on_callback(ctx, q, cb).await,
         callback::Callback::Report(cb) => {
             crate::reports::telegram::on_callback(ctx, state, q, cb).await
+        }
+        callback::Callback::Services(cb) => {
+            crate::services::telegram::on_callback(ctx, q, cb).await
         }
         other => onboarding::telegram::on_callback(ctx, state, q, other).await,
     }

@@ -203,6 +203,8 @@ pub enum DeepLink {
     Station(crate::stations::StationCode),
     /// `rd-CODE`: a redemption (the QR code a rider shows a coordinator).
     Redemption(crate::points::RedemptionCode),
+    /// `ci-PLAN`: check in to the service session of that plan running now (a station's QR).
+    CheckIn(crate::services::PlanCode),
     /// Well-formed, but no capability claims it.
     Unclaimed(String),
 }
@@ -224,6 +226,12 @@ impl DeepLink {
         {
             return Some(DeepLink::Station(code));
         }
+        if let Some(plan) = raw
+            .strip_prefix("ci-")
+            .and_then(crate::services::PlanCode::parse)
+        {
+            return Some(DeepLink::CheckIn(plan));
+        }
         if let Some(code) = raw
             .strip_prefix("rd-")
             .and_then(crate::points::RedemptionCode::parse)
@@ -237,6 +245,7 @@ impl DeepLink {
         match self {
             DeepLink::Station(code) => format!("st-{code}"),
             DeepLink::Redemption(code) => format!("rd-{code}"),
+            DeepLink::CheckIn(plan) => format!("ci-{plan}"),
             DeepLink::Unclaimed(p) => p.clone(),
         }
     }

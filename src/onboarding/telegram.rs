@@ -180,6 +180,9 @@ async fn follow_link(ctx: &Ctx, link: &DeepLink) -> HandlerResult {
         DeepLink::Redemption(code) => {
             crate::points::telegram::on_redemption_link(ctx, code).await?;
         }
+        DeepLink::CheckIn(plan) => {
+            crate::services::telegram::on_check_in_link(ctx, plan).await?;
+        }
         DeepLink::Unclaimed(_) => {
             ctx.send(tr!(ctx.lang(), "deeplink-unknown")).await?;
         }
@@ -416,7 +419,8 @@ pub async fn on_callback(
             | Callback::Delete(_)
             | Callback::Station(_)
             | Callback::Points(_)
-            | Callback::Report(_),
+            | Callback::Report(_)
+            | Callback::Services(_),
             _,
         ) => {
             ctx.bot

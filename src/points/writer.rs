@@ -100,7 +100,11 @@ async fn post_batch(
         .iter()
         .map(|r| {
             let (rule, default) = r.rule.keys();
-            (rule, default, r.rule.idempotency_key(r.rider, &r.source_ref))
+            (
+                rule,
+                default,
+                r.rule.idempotency_key(r.rider, &r.source_ref),
+            )
         })
         .collect();
     let rows: Vec<AwardRow<'_>> = batch

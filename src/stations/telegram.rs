@@ -371,7 +371,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) ->
 }
 
 /// The station as a venue: Telegram shows it on a map and opens navigation from it.
-async fn send_venue(ctx: &Ctx, station: &Station) -> HandlerResult {
+pub(crate) async fn send_venue(ctx: &Ctx, station: &Station) -> HandlerResult {
     ctx.bot
         .send_venue(
             ctx.chat(),

@@ -1,0 +1,569 @@
+//! Service rules, free of Telegram.
+//!
+//! - Plans become dated sessions for the next [`HORIZON_DAYS`] (a one-off date whenever it is
+//!   ahead), at import and every day after, so a weekly service day is always listed.
+//! - A sign-up takes a seat while there is one, else a place in line; a cancelled seat goes to
+//!   the first in line at once. Each change is one `BEGIN IMMEDIATE` transaction, so two riders
+//!   taking the last seat together get one seat and one place in line.
+//! - Check-in opens [`CHECK_IN_BEFORE_MINUTES`] before the start and closes at the end: by the
+//!   station's QR code (the rider must hold a seat) or by a coordinator (anyone registered, a
+//!   walk-in too). Attendance pays the plan's points once per rider and session.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{csv, store, Plan, PlanCode, Session, SessionCode, SignupStatus};
+use crate::audit::{self, Actor};
+use crate::csvfile::{self, ImportError};
+use crate::points::domain::{EarnRule, PointsError};
+use crate::points::store::Posted;
+use crate::users::{self, UserId};
+
+/// How far ahead weekly plans are turned into sessions.
+pub const HORIZON_DAYS: i64 = 14;
+/// Check-in opens this long before a session starts.
+pub const CHECK_IN_BEFORE_MINUTES: i64 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    #[error("no such session")]
+    NoSuchSession,
+    #[error("the session has started or is over")]
+    Started,
+    #[error("the session was cancelled")]
+    Cancelled,
+    #[error("not signed up")]
+    NotSignedUp,
+    #[error("check-in is open from an hour before the start to the end")]
+    NotNow,
+    #[error("on the waitlist, without a seat")]
+    OnWaitlist,
+    #[error("only coordinators may do this")]
+    NotCoordinator,
+    #[error("the rider has not registered")]
+    NotRegistered,
+    #[error(transparent)]
+    Points(#[from] PointsError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The UTC instant of a local date and time (the earlier one when clocks go back).
+fn at(tz: Tz, date: NaiveDate, time: chrono::NaiveTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Dated sessions of `plans` from today (in `tz`) for [`HORIZON_DAYS`]; a one-off date ahead
+/// of that too. Sessions still ahead follow a changed plan; past ones are left alone.
+pub async fn schedule_in(
+    conn: &mut SqliteConnection,
+    plans: &[Plan],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<usize, sqlx::Error> {
+    let today = now.with_timezone(&tz).date_naive();
+    let mut made = 0;
+    for plan in plans.iter().filter(|p| p.active) {
+        let dates: Vec<NaiveDate> = match &plan.schedule {
+            super::Schedule::Once(d) => vec![*d],
+            weekly => (0..HORIZON_DAYS)
+                .map(|i| today + Duration::days(i))
+                .filter(|d| weekly.includes(*d))
+                .collect(),
+        };
+        for date in dates.into_iter().filter(|d| *d >= today) {
+            let (Some(starts), Some(ends)) = (at(tz, date, plan.start), at(tz, date, plan.end))
+            else {
+                continue;
+            };
+            if ends <= now {
+                continue;
+            }
+            let code = SessionCode::new(plan.code.clone(), date);
+            if store::put_session(conn, &code, starts, ends, plan.capacity, now).await? {
+                made += 1;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// Turns every active plan into sessions up to the horizon (run daily).
+pub async fn schedule(pool: &SqlitePool, now: DateTime<Utc>, tz: Tz) -> Result<usize, sqlx::Error> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let plans = store::plans(&mut tx).await?;
+    let made = schedule_in(&mut tx, &plans, now, tz).await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// The plans file, imported whole or not at all; with `schedule_from`, its sessions are
+/// scheduled from that moment at once (else the bot's sweep does it, at start and every ten
+/// minutes).
+pub async fn import_plans(
+    pool: &SqlitePool,
+    bytes: &[u8],
+    schedule_from: Option<(DateTime<Utc>, Tz)>,
+) -> Result<usize, ImportError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let stations: Vec<String> = sqlx::query_scalar("SELECT code FROM stations")
+        .fetch_all(&mut *tx)
+        .await?;
+    let plans = csv::parse(bytes, |s| stations.iter().any(|c| c == s.as_str()))?;
+    store::upsert_plans(&mut tx, &plans).await?;
+    if let Some((now, tz)) = schedule_from {
+        schedule_in(&mut tx, &plans, now, tz).await?;
+    }
+    tx.commit().await?;
+    Ok(plans.len())
+}
+
+pub async fn export_plans(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+    let mut conn = pool.acquire().await?;
+    let plans = store::plans(&mut conn).await?;
+    csvfile::to_bytes(|out| csv::write(out, &plans))
+}
+
+/// A session and where the rider stands in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub session: Session,
+    pub mine: Option<SignupStatus>,
+}
+
+/// A page of upcoming sessions with the rider's status in each, and how many there are.
+pub async fn upcoming(
+    pool: &SqlitePool,
+    rider: UserId,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Listed>, i64), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let total = store::count_upcoming(&mut conn, now).await?;
+    let mut out = Vec::new();
+    for session in store::upcoming(&mut conn, now, offset, limit).await? {
+        let mine = store::signup(&mut conn, &session.code, rider).await?;
+        out.push(Listed { session, mine });
+    }
+    Ok((out, total))
+}
+
+pub async fn find(
+    pool: &SqlitePool,
+    rider: UserId,
+    code: &SessionCode,
+) -> Result<Option<Listed>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let Some(session) = store::session(&mut conn, code).await? else {
+        return Ok(None);
+    };
+    let mine = store::signup(&mut conn, code, rider).await?;
+    Ok(Some(Listed { session, mine }))
+}
+
+async fn open_session(
+    conn: &mut SqliteConnection,
+    code: &SessionCode,
+    now: DateTime<Utc>,
+) -> Result<Session, ServicesError> {
+    let session = store::session(conn, code)
+        .await?
+        .ok_or(ServicesError::NoSuchSession)?;
+    if session.cancelled {
+        return Err(ServicesError::Cancelled);
+    }
+    if session.starts_at <= now {
+        return Err(ServicesError::Started);
+    }
+    Ok(session)
+}
+
+/// Signs `rider` up for `code`: a seat if one is free, else the end of the line. Signing up
+/// again changes nothing and says where they stand.
+pub async fn sign_up(
+    pool: &SqlitePool,
+    rider: UserId,
+    code: &SessionCode,
+    now: DateTime<Utc>,
+) -> Result<SignupStatus, ServicesError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let session = open_session(&mut tx, code, now).await?;
+    match store::signup(&mut tx, code, rider).await? {
+        Some(s @ (SignupStatus::Signed | SignupStatus::Waitlisted(_) | SignupStatus::Attended)) => {
+            return Ok(s)
+        }
+        Some(SignupStatus::Cancelled) | None => {}
+    }
+    let status = if session.seats_left() > 0 {
+        SignupStatus::Signed
+    } else {
+        SignupStatus::Waitlisted(0)
+    };
+    store::put_signup(&mut tx, code, rider, status, true, now).await?;
+    let status = store::signup(&mut tx, code, rider).await?.unwrap_or(status);
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// What a cancellation did: who (if anyone) got the seat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cancelled {
+    pub promoted: Option<UserId>,
+}
+
+/// Gives up `rider`'s seat or place in line; a freed seat goes to the first in line.
+pub async fn cancel(
+    pool: &SqlitePool,
+    rider: UserId,
+    code: &SessionCode,
+    now: DateTime<Utc>,
+) -> Result<Cancelled, ServicesError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    open_session(&mut tx, code, now).await?;
+    let was = store::signup(&mut tx, code, rider).await?;
+    if !matches!(
+        was,
+        Some(SignupStatus::Signed | SignupStatus::Waitlisted(_))
+    ) {
+        return Err(ServicesError::NotSignedUp);
+    }
+    store::put_signup(&mut tx, code, rider, SignupStatus::Cancelled, false, now).await?;
+    let mut promoted = None;
+    if was == Some(SignupStatus::Signed) {
+        if let Some(next) = store::next_waiting(&mut tx, code).await? {
+            store::put_signup(&mut tx, code, next, SignupStatus::Signed, false, now).await?;
+            promoted = Some(next);
+        }
+    }
+    tx.commit().await?;
+    Ok(Cancelled { promoted })
+}
+
+/// Who checks a rider in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckInBy {
+    /// The rider, with the station's QR code: needs a seat.
+    Rider,
+    /// A coordinator: anyone registered, a walk-in too.
+    Coordinator(UserId),
+}
+
+/// A check-in: the points it paid (none the second time, or when the plan pays none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedIn {
+    pub session: Session,
+    pub points: Option<i64>,
+    pub again: bool,
+}
+
+pub async fn check_in(
+    pool: &SqlitePool,
+    rider: UserId,
+    code: &SessionCode,
+    by: CheckInBy,
+    now: DateTime<Utc>,
+) -> Result<CheckedIn, ServicesError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    if let CheckInBy::Coordinator(actor) = by {
+        if !users::store::is_coordinator(&mut tx, actor).await? {
+            return Err(ServicesError::NotCoordinator);
+        }
+        let registered = users::store::find(&mut tx, rider)
+            .await?
+            .is_some_and(|u| u.is_registered());
+        if !registered {
+            return Err(ServicesError::NotRegistered);
+        }
+    }
+    let session = store::session(&mut tx, code)
+        .await?
+        .ok_or(ServicesError::NoSuchSession)?;
+    if session.cancelled {
+        return Err(ServicesError::Cancelled);
+    }
+    let opens = session.starts_at - Duration::minutes(CHECK_IN_BEFORE_MINUTES);
+    if now < opens || now > session.ends_at {
+        return Err(ServicesError::NotNow);
+    }
+    let was = store::signup(&mut tx, code, rider).await?;
+    let again = was == Some(SignupStatus::Attended);
+    if by == CheckInBy::Rider {
+        match was {
+            Some(SignupStatus::Signed | SignupStatus::Attended) => {}
+            Some(SignupStatus::Waitlisted(_)) => return Err(ServicesError::OnWaitlist),
+            _ => return Err(ServicesError::NotSignedUp),
+        }
+    }
+    let mut points = None;
+    if !again {
+        store::put_signup(&mut tx, code, rider, SignupStatus::Attended, false, now).await?;
+        let rule = EarnRule::Attendance {
+            session: code.plan().to_string(),
+        };
+        points =
+            match crate::points::domain::award_in(&mut tx, rider, &rule, &code.to_string()).await {
+                Ok(Posted::New(e)) => Some(e.amount),
+                Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+        if let CheckInBy::Coordinator(actor) = by {
+            audit::record(
+                &mut tx,
+                Actor::User(actor),
+                "session_check_in",
+                Some(rider),
+                Some(&code.to_string()),
+            )
+            .await?;
+        }
+    }
+    let session = store::session(&mut tx, code).await?.unwrap_or(session);
+    tx.commit().await?;
+    Ok(CheckedIn {
+        session,
+        points,
+        again,
+    })
+}
+
+/// The session of `plan` open for check-in now (the station's QR code names the plan).
+pub async fn checking_in(
+    pool: &SqlitePool,
+    plan: &PlanCode,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionCode>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    store::checking_in(
+        &mut conn,
+        plan,
+        now,
+        Duration::minutes(CHECK_IN_BEFORE_MINUTES),
+    )
+    .await
+}
+
+/// Reminders due: signed riders of sessions starting within `lead`, each taken once.
+pub async fn due_reminders(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+    lead: Duration,
+) -> Result<Vec<(Session, UserId)>, sqlx::Error> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let due = store::take_reminders(&mut tx, now, now + lead).await?;
+    let mut out = Vec::new();
+    for (code, rider) in due {
+        if let Some(s) = store::session(&mut tx, &code).await? {
+            out.push((s, rider));
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        crate::stations::domain::import(
+            &pool,
+            "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\nLF-S01,站,,station,x,31.3,120.7,wgs84,24/7,,0,\n".as_bytes(),
+        )
+        .await
+        .unwrap();
+        for id in 1..=4 {
+            sqlx::query(
+                "INSERT INTO users (id, status, role, name, created_at, updated_at)
+                 VALUES (?, 'registered', ?, 'n', 'x', 'x')",
+            )
+            .bind(id)
+            .bind(if id == 4 { "coordinator" } else { "rider" })
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let file = format!("code,kind,title_zh,title_en,station,schedule,start,end,capacity,points,active\nCUT,haircut,义剪,,LF-S01,Sa,09:00,11:00,{capacity},20,true\n");
+        import_plans(
+            &pool,
+            file.as_bytes(),
+            Some((friday_noon(), chrono_tz::Asia::Shanghai)),
+        )
+        .await
+        .unwrap();
+        (dir, pool)
+    }
+
+    /// Friday 4 December 2026, 12:00 in Shanghai.
+    fn friday_noon() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
+    }
+
+    fn saturday() -> SessionCode {
+        SessionCode::parse("CUT-20261205").unwrap()
+    }
+
+    #[tokio::test]
+    async fn weekly_plans_make_two_weeks_of_sessions_in_local_time() {
+        let (_dir, pool) = pool_with_plan(2).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let all = store::upcoming(&mut conn, friday_noon(), 0, 10)
+            .await
+            .unwrap();
+        let codes: Vec<String> = all.iter().map(|s| s.code.to_string()).collect();
+        assert_eq!(codes, ["CUT-20261205", "CUT-20261212"]);
+        // 09:00 in Shanghai is 01:00 UTC.
+        assert_eq!(
+            all[0].starts_at,
+            Utc.with_ymd_and_hms(2026, 12, 5, 1, 0, 0).unwrap()
+        );
+        // Scheduling again makes nothing new.
+        drop(conn);
+        schedule(&pool, friday_noon(), chrono_tz::Asia::Shanghai)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            store::count_upcoming(&mut conn, friday_noon())
+                .await
+                .unwrap(),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_seat_goes_once_and_a_cancelled_seat_to_the_first_in_line() {
+        let (_dir, pool) = pool_with_plan(1).await;
+        let now = friday_noon();
+        let sat = saturday();
+        let (a, b) = tokio::join!(
+            sign_up(&pool, UserId(1), &sat, now),
+            sign_up(&pool, UserId(2), &sat, now)
+        );
+        let mut got = [a.unwrap(), b.unwrap()];
+        got.sort_by_key(|s| s.as_str());
+        assert_eq!(got, [SignupStatus::Signed, SignupStatus::Waitlisted(1)]);
+        let third = sign_up(&pool, UserId(3), &saturday(), now).await.unwrap();
+        assert_eq!(third, SignupStatus::Waitlisted(2));
+        let seated = if a_is_signed(&pool, 1).await { 1 } else { 2 };
+        let waiting_first = 3 - seated;
+        let done = cancel(&pool, UserId(seated), &saturday(), now)
+            .await
+            .unwrap();
+        assert_eq!(done.promoted, Some(UserId(waiting_first)));
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            store::signup(&mut conn, &saturday(), UserId(3))
+                .await
+                .unwrap(),
+            Some(SignupStatus::Waitlisted(1))
+        );
+        drop(conn);
+        assert!(matches!(
+            cancel(&pool, UserId(seated), &saturday(), now).await,
+            Err(ServicesError::NotSignedUp)
+        ));
+        let later = saturday_at(10);
+        assert!(matches!(
+            sign_up(&pool, UserId(seated), &saturday(), later).await,
+            Err(ServicesError::Started)
+        ));
+    }
+
+    async fn a_is_signed(pool: &SqlitePool, id: i64) -> bool {
+        let mut conn = pool.acquire().await.unwrap();
+        store::signup(&mut conn, &saturday(), UserId(id))
+            .await
+            .unwrap()
+            == Some(SignupStatus::Signed)
+    }
+
+    fn saturday_at(hour: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, 12, 5, hour, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[tokio::test]
+    async fn check_in_pays_once_within_its_window() {
+        let (_dir, pool) = pool_with_plan(2).await;
+        sign_up(&pool, UserId(1), &saturday(), friday_noon())
+            .await
+            .unwrap();
+        assert!(matches!(
+            check_in(
+                &pool,
+                UserId(1),
+                &saturday(),
+                CheckInBy::Rider,
+                saturday_at(7)
+            )
+            .await,
+            Err(ServicesError::NotNow)
+        ));
+        let first = check_in(
+            &pool,
+            UserId(1),
+            &saturday(),
+            CheckInBy::Rider,
+            saturday_at(9),
+        )
+        .await
+        .unwrap();
+        assert_eq!((first.points, first.again), (Some(20), false));
+        let again = check_in(
+            &pool,
+            UserId(1),
+            &saturday(),
+            CheckInBy::Rider,
+            saturday_at(9),
+        )
+        .await
+        .unwrap();
+        assert_eq!((again.points, again.again), (None, true));
+        assert!(matches!(
+            check_in(
+                &pool,
+                UserId(2),
+                &saturday(),
+                CheckInBy::Rider,
+                saturday_at(9)
+            )
+            .await,
+            Err(ServicesError::NotSignedUp)
+        ));
+        assert!(matches!(
+            check_in(
+                &pool,
+                UserId(2),
+                &saturday(),
+                CheckInBy::Coordinator(UserId(3)),
+                saturday_at(9)
+            )
+            .await,
+            Err(ServicesError::NotCoordinator)
+        ));
+        let walk_in = check_in(
+            &pool,
+            UserId(2),
+            &saturday(),
+            CheckInBy::Coordinator(UserId(4)),
+            saturday_at(9),
+        )
+        .await
+        .unwrap();
+        assert_eq!(walk_in.points, Some(20));
+        let balance: i64 = sqlx::query_scalar("SELECT SUM(amount) FROM ledger")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(balance, 40);
+    }
+}

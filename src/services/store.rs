@@ -1,0 +1,330 @@
+//! The services' SQL. Writes take a connection inside the caller's write transaction.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
+use crate::stations::StationCode;
+use crate::users::UserId;
+
+/// Writes the plans, and each one's points as its earning rule `attendance:<code>`.
+pub async fn upsert_plans(conn: &mut SqliteConnection, plans: &[Plan]) -> Result<(), sqlx::Error> {
+    for p in plans {
+        sqlx::query(
+            "INSERT INTO service_plans (code, kind, title_zh, title_en, station, schedule,
+                 start_time, end_time, capacity, active)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, title_zh = excluded.title_zh,
+                 title_en = excluded.title_en, station = excluded.station,
+                 schedule = excluded.schedule, start_time = excluded.start_time,
+                 end_time = excluded.end_time, capacity = excluded.capacity,
+                 active = excluded.active",
+        )
+        .bind(p.code.as_str())
+        .bind(p.kind.as_str())
+        .bind(&p.title_zh)
+        .bind(&p.title_en)
+        .bind(p.station.as_str())
+        .bind(p.schedule.to_string())
+        .bind(p.start.format("%H:%M").to_string())
+        .bind(p.end.format("%H:%M").to_string())
+        .bind(p.capacity)
+        .bind(p.active)
+        .execute(&mut *conn)
+        .await?;
+        crate::points::store::set_rule(conn, &format!("attendance:{}", p.code), p.points).await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    code: String,
+    kind: String,
+    title_zh: String,
+    title_en: Option<String>,
+    station: String,
+    schedule: String,
+    start_time: String,
+    end_time: String,
+    capacity: i64,
+    points: i64,
+    active: bool,
+}
+
+impl PlanRow {
+    fn into_plan(self) -> Option<Plan> {
+        let time = |t: &str| NaiveTime::parse_from_str(t, "%H:%M").ok();
+        Some(Plan {
+            code: PlanCode::parse(&self.code)?,
+            kind: ServiceKind::parse(&self.kind)?,
+            title_zh: self.title_zh,
+            title_en: self.title_en,
+            station: StationCode::parse(&self.station)?,
+            schedule: Schedule::parse(&self.schedule)?,
+            start: time(&self.start_time)?,
+            end: time(&self.end_time)?,
+            capacity: self.capacity,
+            points: self.points,
+            active: self.active,
+        })
+    }
+}
+
+/// Every plan, in file order.
+pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error> {
+    let rows: Vec<PlanRow> = sqlx::query_as(
+        "SELECT p.code, p.kind, p.title_zh, p.title_en, p.station, p.schedule, p.start_time,
+                p.end_time, p.capacity, p.active,
+                COALESCE(r.points, (SELECT points FROM earning_rules WHERE rule = 'attendance'), 0)
+                    AS points
+         FROM service_plans p LEFT JOIN earning_rules r ON r.rule = 'attendance:' || p.code
+         ORDER BY p.rowid",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().filter_map(PlanRow::into_plan).collect())
+}
+
+/// Makes (or, while it is still ahead, updates) the session `code` of `plan`.
+pub async fn put_session(
+    conn: &mut SqliteConnection,
+    code: &SessionCode,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    capacity: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (code, plan, starts_at, ends_at, capacity) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (code) DO UPDATE SET starts_at = excluded.starts_at,
+             ends_at = excluded.ends_at, capacity = excluded.capacity
+         WHERE sessions.starts_at > ?",
+    )
+    .bind(code.to_string())
+    .bind(code.plan().as_str())
+    .bind(starts_at)
+    .bind(ends_at)
+    .bind(capacity)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    code: String,
+    kind: String,
+    title_zh: String,
+    title_en: Option<String>,
+    station: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    capacity: i64,
+    cancelled: bool,
+    signed: i64,
+    waitlisted: i64,
+}
+
+const SESSION_SELECT: &str = "SELECT s.code, p.kind, p.title_zh, p.title_en, p.station,
+        s.starts_at, s.ends_at, s.capacity, s.cancelled,
+        (SELECT COUNT(*) FROM signups g WHERE g.session = s.code
+            AND g.status IN ('signed', 'attended')) AS signed,
+        (SELECT COUNT(*) FROM signups g WHERE g.session = s.code
+            AND g.status = 'waitlisted') AS waitlisted
+    FROM sessions s JOIN service_plans p ON p.code = s.plan";
+
+impl SessionRow {
+    fn into_session(self) -> Option<Session> {
+        Some(Session {
+            code: SessionCode::parse(&self.code)?,
+            kind: ServiceKind::parse(&self.kind)?,
+            title_zh: self.title_zh,
+            title_en: self.title_en,
+            station: StationCode::parse(&self.station)?,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            capacity: self.capacity,
+            signed: self.signed,
+            waitlisted: self.waitlisted,
+            cancelled: self.cancelled,
+        })
+    }
+}
+
+pub async fn session(
+    conn: &mut SqliteConnection,
+    code: &SessionCode,
+) -> Result<Option<Session>, sqlx::Error> {
+    let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.code = ?"))
+        .bind(code.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(SessionRow::into_session))
+}
+
+/// Sessions not over by `now` and not cancelled, soonest first.
+pub async fn upcoming(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Session>, sqlx::Error> {
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+        "{SESSION_SELECT} WHERE s.ends_at > ? AND s.cancelled = 0
+         ORDER BY s.starts_at, s.code LIMIT ? OFFSET ?"
+    ))
+    .bind(now)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(SessionRow::into_session)
+        .collect())
+}
+
+pub async fn count_upcoming(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > ? AND cancelled = 0")
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// The session of `plan` whose check-in window (from `before` ahead of its start to its end)
+/// holds `now`.
+pub async fn checking_in(
+    conn: &mut SqliteConnection,
+    plan: &PlanCode,
+    now: DateTime<Utc>,
+    before: chrono::Duration,
+) -> Result<Option<SessionCode>, sqlx::Error> {
+    let code: Option<String> = sqlx::query_scalar(
+        "SELECT code FROM sessions WHERE plan = ? AND cancelled = 0 AND starts_at <= ? AND ends_at >= ?
+         ORDER BY starts_at LIMIT 1",
+    )
+    .bind(plan.as_str())
+    .bind(now + before)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(code.as_deref().and_then(SessionCode::parse))
+}
+
+/// `rider`'s status in `session`, with their place in line when waiting.
+pub async fn signup(
+    conn: &mut SqliteConnection,
+    session: &SessionCode,
+    rider: UserId,
+) -> Result<Option<SignupStatus>, sqlx::Error> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT g.status,
+                (SELECT COUNT(*) FROM signups w WHERE w.session = g.session
+                   AND w.status = 'waitlisted'
+                   AND (w.created_at < g.created_at
+                        OR (w.created_at = g.created_at AND w.rowid <= g.rowid)))
+         FROM signups g WHERE g.session = ? AND g.rider_id = ?",
+    )
+    .bind(session.to_string())
+    .bind(rider.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(status, place)| match status.as_str() {
+        "signed" => Some(SignupStatus::Signed),
+        "waitlisted" => Some(SignupStatus::Waitlisted(place)),
+        "cancelled" => Some(SignupStatus::Cancelled),
+        "attended" => Some(SignupStatus::Attended),
+        _ => None,
+    }))
+}
+
+/// Sets `rider`'s status in `session`. `requeue`: a new place in line (a fresh sign-up, not a
+/// promotion or check-in).
+pub async fn put_signup(
+    conn: &mut SqliteConnection,
+    session: &SessionCode,
+    rider: UserId,
+    status: SignupStatus,
+    requeue: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO signups (session, rider_id, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (session, rider_id) DO UPDATE SET status = excluded.status,
+             updated_at = excluded.updated_at,
+             created_at = CASE WHEN ? THEN excluded.created_at ELSE signups.created_at END,
+             reminded_at = CASE WHEN ? THEN NULL ELSE signups.reminded_at END",
+    )
+    .bind(session.to_string())
+    .bind(rider.0)
+    .bind(status.as_str())
+    .bind(now)
+    .bind(now)
+    .bind(requeue)
+    .bind(requeue)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The first rider waiting for `session`.
+pub async fn next_waiting(
+    conn: &mut SqliteConnection,
+    session: &SessionCode,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT rider_id FROM signups WHERE session = ? AND status = 'waitlisted'
+         ORDER BY created_at, rowid LIMIT 1",
+    )
+    .bind(session.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.map(UserId))
+}
+
+/// Signed riders of sessions starting between `now` and `until` not yet reminded; marks them.
+pub async fn take_reminders(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<(SessionCode, UserId)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "UPDATE signups SET reminded_at = ?
+         WHERE status = 'signed' AND reminded_at IS NULL AND session IN
+             (SELECT code FROM sessions WHERE cancelled = 0 AND starts_at > ? AND starts_at <= ?)
+         RETURNING session, rider_id",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(until)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, r)| Some((SessionCode::parse(&s)?, UserId(r))))
+        .collect())
+}
+
+/// Who is in `session` (not cancelled), in sign-up order: id, status, registered name.
+pub async fn roster(
+    conn: &mut SqliteConnection,
+    session: &SessionCode,
+) -> Result<Vec<(UserId, String, Option<String>)>, sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT g.rider_id, g.status, u.name FROM signups g JOIN users u ON u.id = g.rider_id
+         WHERE g.session = ? AND g.status <> 'cancelled' ORDER BY g.created_at, g.rowid",
+    )
+    .bind(session.to_string())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, name)| (UserId(id), status, name))
+        .collect())
+}
