@@ -182,6 +182,13 @@ async fn open_session(
     Ok(session)
 }
 
+/// Where a sign-up left the rider, and whether it changed anything (a second tap does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedUp {
+    pub status: SignupStatus,
+    pub changed: bool,
+}
+
 /// Signs `rider` up for `code`: a seat if one is free, else the end of the line. Signing up
 /// again changes nothing and says where they stand.
 pub async fn sign_up(
@@ -189,12 +196,15 @@ pub async fn sign_up(
     rider: UserId,
     code: &SessionCode,
     now: DateTime<Utc>,
-) -> Result<SignupStatus, ServicesError> {
+) -> Result<SignedUp, ServicesError> {
     let mut tx = crate::db::begin_write(pool).await?;
     let session = open_session(&mut tx, code, now).await?;
     match store::signup(&mut tx, code, rider).await? {
         Some(s @ (SignupStatus::Signed | SignupStatus::Waitlisted(_) | SignupStatus::Attended)) => {
-            return Ok(s)
+            return Ok(SignedUp {
+                status: s,
+                changed: false,
+            })
         }
         Some(SignupStatus::Cancelled) | None => {}
     }
@@ -206,7 +216,10 @@ pub async fn sign_up(
     store::put_signup(&mut tx, code, rider, status, true, now).await?;
     let status = store::signup(&mut tx, code, rider).await?.unwrap_or(status);
     tx.commit().await?;
-    Ok(status)
+    Ok(SignedUp {
+        status,
+        changed: true,
+    })
 }
 
 /// What a cancellation did: who (if anyone) got the seat.
@@ -446,11 +459,16 @@ mod tests {
             sign_up(&pool, UserId(1), &sat, now),
             sign_up(&pool, UserId(2), &sat, now)
         );
-        let mut got = [a.unwrap(), b.unwrap()];
+        let mut got = [a.unwrap().status, b.unwrap().status];
         got.sort_by_key(|s| s.as_str());
         assert_eq!(got, [SignupStatus::Signed, SignupStatus::Waitlisted(1)]);
         let third = sign_up(&pool, UserId(3), &saturday(), now).await.unwrap();
-        assert_eq!(third, SignupStatus::Waitlisted(2));
+        assert_eq!(third.status, SignupStatus::Waitlisted(2));
+        let again = sign_up(&pool, UserId(3), &saturday(), now).await.unwrap();
+        assert_eq!(
+            (again.status, again.changed),
+            (SignupStatus::Waitlisted(2), false)
+        );
         let seated = if a_is_signed(&pool, 1).await { 1 } else { 2 };
         let waiting_first = 3 - seated;
         let done = cancel(&pool, UserId(seated), &saturday(), now)

@@ -318,15 +318,21 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
         }
         ServicesCallback::SignUp(code) => {
             match domain::sign_up(&ctx.pool, ctx.user.id, &code, now).await {
-                Ok(status) => {
-                    let text = match status {
+                Ok(done) => {
+                    let text = match done.status {
                         SignupStatus::Waitlisted(n) => {
                             tr!(lang, "services-mine-waitlisted", place = n)
                         }
-                        _ => tr!(lang, "services-signed-up"),
+                        SignupStatus::Attended => tr!(lang, "services-mine-attended"),
+                        _ if done.changed => tr!(lang, "services-signed-up"),
+                        _ => tr!(lang, "services-mine-signed"),
                     };
                     answer(Some(text)).await?;
-                    show(ctx, &code, message).await
+                    // A second tap changed nothing: the card already says so.
+                    if done.changed {
+                        show(ctx, &code, message).await?;
+                    }
+                    Ok(())
                 }
                 Err(err) => {
                     ctx.alert(q, error_text(lang, &err)).await?;

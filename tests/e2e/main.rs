@@ -11,4 +11,5 @@ mod points;
 mod reports;
 mod robustness;
 mod roles;
+mod services;
 mod stations;

@@ -1,0 +1,245 @@
+//! Free services through the emulator: the list and a session's card, sign-up, the waitlist
+//! and its automatic promotion, cancellation, reminders, check-in by the station's QR link and
+//! by a coordinator with the attendance points, `/session`, and forged buttons.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rider_bot::i18n::{t, Lang};
+use rider_bot::users::UserId;
+
+use crate::helpers::{first_words, TestApp, COORDINATOR};
+
+/// Friday 4 December 2026, 12:00 in Shanghai.
+fn friday_noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
+}
+
+const PLANS: &str =
+    "code,kind,title_zh,title_en,station,schedule,start,end,capacity,points,active\n\
+    CUT,haircut,爱心义剪,Free haircut,LF-S01,Sa,09:00,11:30,1,20,true\n\
+    DOC,health,健康义诊,Health check-up,LF-C01,2026-12-06,14:00,16:00,30,15,true\n\
+    OLD,other,旧活动,Old one,LF-C01,Mo,09:00,10:00,5,5,false\n";
+
+async fn app() -> TestApp {
+    let app = TestApp::spawn_at(friday_noon()).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/stations.csv");
+    rider_bot::stations::domain::import(&app.pool, &std::fs::read(seeds).unwrap())
+        .await
+        .unwrap();
+    rider_bot::services::domain::import_plans(
+        &app.pool,
+        PLANS.as_bytes(),
+        Some((friday_noon(), chrono_tz::Asia::Shanghai)),
+    )
+    .await
+    .unwrap();
+    app
+}
+
+async fn rider(app: &TestApp, id: i64) -> i64 {
+    let rider = app.rider(id, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.drain(rider).await;
+    rider
+}
+
+fn en(key: &str) -> String {
+    t(Lang::En, key)
+}
+
+async fn balance(app: &TestApp, rider: i64) -> i64 {
+    let mut conn = app.pool.acquire().await.unwrap();
+    rider_bot::points::store::balance(&mut conn, UserId(rider))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
+    let app = app().await;
+    let a = rider(&app, 8001).await;
+    let b = rider(&app, 8002).await;
+
+    // The menu button lists the sessions of the next two weeks, soonest first; the inactive
+    // plan has none.
+    app.emu.send_text(a, &en("menu-services"));
+    let list = app.expect_text(a, "Free services").await;
+    let cut = list.text.find("Free haircut").unwrap();
+    let doc = list.text.find("Health check-up").unwrap();
+    assert!(cut < doc, "{}", list.text);
+    assert!(!list.text.contains("Old one"));
+    assert!(list.text.contains("12-05 Sat 09:00–11:30"), "{}", list.text);
+    assert!(list.text.contains("1/1 seats left"), "{}", list.text);
+    assert_eq!(
+        list.text.matches("Free haircut").count(),
+        2,
+        "two Saturdays"
+    );
+
+    // A's card, then the one seat.
+    app.emu.press(a, &list, "1");
+    let card = app.edited(a, list.message_id, list.edits).await;
+    assert!(card.text.contains("Free haircut"));
+    app.emu.press(a, &card, &en("services-btn-sign-up"));
+    let card = app.edited(a, list.message_id, card.edits).await;
+    assert!(
+        card.text.contains(&en("services-mine-signed")),
+        "{}",
+        card.text
+    );
+    assert!(card.text.contains("full (0 waiting)"), "{}", card.text);
+
+    // B finds it full and joins the waitlist.
+    app.emu.send_text(b, "/services");
+    let list_b = app.expect_text(b, "Free services").await;
+    app.emu.press(b, &list_b, "1");
+    let card_b = app.edited(b, list_b.message_id, list_b.edits).await;
+    app.emu.press(b, &card_b, &en("services-btn-waitlist"));
+    let card_b = app.edited(b, list_b.message_id, card_b.edits).await;
+    assert!(
+        card_b.text.contains("number 1 on the waitlist"),
+        "{}",
+        card_b.text
+    );
+
+    // A double tap on Sign up (the old button, from a second device) changes nothing.
+    assert!(card_b.inline_buttons()[0].1.starts_with("sv:c:"));
+    let q = app
+        .emu
+        .press_data(b, b, list_b.message_id, "sv:u:CUT-20261205");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert!(
+        answer["text"].as_str().unwrap().contains("number 1"),
+        "{answer}"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
+        .bind(b)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+
+    // A cancels (with a confirm step); B is moved up and told.
+    app.emu.press(a, &card, &en("services-btn-cancel"));
+    let ask = app.edited(a, list.message_id, card.edits).await;
+    app.emu.press(a, &ask, &en("services-btn-cancel-yes"));
+    let told = app.expect_text(b, "A seat opened up").await;
+    assert!(told.text.contains("Free haircut"));
+    let after = app.edited(a, list.message_id, ask.edits).await;
+    assert!(
+        after.text.contains("1 seats left") || after.text.contains("full"),
+        "{}",
+        after.text
+    );
+    let status: String = sqlx::query_scalar(
+        "SELECT status FROM signups WHERE session = 'CUT-20261205' AND rider_id = ?",
+    )
+    .bind(b)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "signed");
+
+    // Forged and stale buttons.
+    let q = app
+        .emu
+        .press_data(a, a, list.message_id, "sv:u:NOPE-20261205");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], en("services-unknown"));
+    let q = app
+        .emu
+        .press_data(a, a, list.message_id, "sv:u:CUT-2026120");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], en("button-expired"));
+}
+
+#[tokio::test]
+async fn reminders_check_in_and_attendance_points() {
+    let app = app().await;
+    let a = rider(&app, 8003).await;
+    let b = rider(&app, 8004).await;
+    let walk_in = rider(&app, 8005).await;
+    let now = friday_noon();
+    let sat = rider_bot::services::SessionCode::parse("CUT-20261205").unwrap();
+    rider_bot::services::domain::sign_up(&app.pool, UserId(a), &sat, now)
+        .await
+        .unwrap();
+    rider_bot::services::domain::sign_up(&app.pool, UserId(b), &sat, now)
+        .await
+        .unwrap();
+
+    // The station's QR link before the window opens.
+    app.emu.send_text(a, "/start ci-CUT");
+    app.expect_text(a, &first_words(Lang::En, "services-check-in-none"))
+        .await;
+
+    // Saturday 07:30 in Shanghai: the reminder (2 h ahead) goes once, to the seated rider.
+    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
+    let settings = rider_bot::bot::Settings::from_config(&app.config);
+    app.config.clock.advance(Duration::minutes(19 * 60 + 30));
+    rider_bot::services::telegram::sweep(&bot, &app.pool, &settings)
+        .await
+        .unwrap();
+    rider_bot::services::telegram::sweep(&bot, &app.pool, &settings)
+        .await
+        .unwrap();
+    let reminder = app.expect_text(a, "Reminder").await;
+    assert!(reminder.text.contains("Free haircut"));
+    assert!(app
+        .emu
+        .untaken(b)
+        .iter()
+        .all(|m| !m.text.contains("Reminder")));
+    app.drain(a).await;
+    assert!(app.emu.untaken(a).is_empty(), "one reminder only");
+
+    // 08:30: check-in is open. The seated rider checks in and earns the plan's points once.
+    app.config.clock.advance(Duration::hours(1));
+    app.emu.send_text(a, "/start ci-CUT");
+    let done = app.expect_text(a, "Checked in").await;
+    assert!(done.text.contains("+20 points"), "{}", done.text);
+    app.emu.send_text(a, "/start ci-CUT");
+    app.expect_text(a, "already checked in").await;
+    assert_eq!(balance(&app, a).await, 20);
+    // The rider on the waitlist is sent to the coordinator.
+    app.emu.send_text(b, "/start ci-CUT");
+    app.expect_text(b, &first_words(Lang::En, "services-check-in-waitlisted"))
+        .await;
+    assert_eq!(balance(&app, b).await, 0);
+
+    // A coordinator checks in a walk-in; a rider cannot.
+    app.emu
+        .send_text(b, &format!("/checkin CUT-20261205 {walk_in}"));
+    app.expect_text(b, &en("role-not-coordinator")).await;
+    app.emu
+        .send_text(COORDINATOR, &format!("/checkin CUT-20261205 {walk_in}"));
+    app.expect_text(COORDINATOR, "+20").await;
+    app.expect_text(walk_in, "Checked in").await;
+    assert_eq!(balance(&app, walk_in).await, 20);
+    let actions = app.audit_actions(walk_in).await;
+    assert_eq!(
+        actions,
+        [(Some(COORDINATOR), "session_check_in".to_owned())]
+    );
+
+    // /session shows who came, and the QR code to print.
+    app.emu.send_text(COORDINATOR, "/session CUT-20261205");
+    let roster = app.expect_text(COORDINATOR, "爱心义剪").await;
+    assert!(roster.text.contains(&a.to_string()), "{}", roster.text);
+    assert!(roster
+        .text
+        .contains(&t(Lang::Zh, "services-status-attended")));
+    let qr = app.next(COORDINATOR).await;
+    assert_eq!(qr.kind, "photo");
+    assert!(qr.file.as_ref().unwrap().starts_with(b"\x89PNG"));
+    app.emu.send_text(a, "/session CUT-20261205");
+    app.expect_text(a, &en("role-not-coordinator")).await;
+
+    // After the start, signing up is refused.
+    app.config.clock.advance(Duration::hours(1));
+    let last = app.emu.chat_messages(walk_in).pop().unwrap();
+    let q = app
+        .emu
+        .press_data(walk_in, walk_in, last.message_id, "sv:u:CUT-20261205");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], en("services-started"));
+}
