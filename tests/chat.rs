@@ -143,10 +143,10 @@ fn bad_input_at_the_terminal_gets_a_clear_answer() {
 }
 
 #[test]
-fn the_whole_tour_register_report_accept_as_coordinator_and_see_the_points() {
+fn the_whole_tour_register_sign_up_report_accept_as_coordinator_and_see_the_points() {
     let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
     let out = chat(
-        "/start\n1\na\nb\na\n/report\n1\n:photo\na\na\na\n1\n:as 900\n:group\n1\n:as 1001\n/points\n:quit\n",
+        "/start\n1\na\nb\na\nb\n1\n1\n/report\n1\n:photo\na\na\na\n1\n:as 900\n:group\n1\n:as 1001\n/points\n:quit\n",
         &["--seed", "--seeds-dir", seeds, "--lang", "en"],
     );
     in_order(
@@ -154,6 +154,13 @@ fn the_whole_tour_register_report_accept_as_coordinator_and_see_the_points() {
         &[
             "categories.csv: 6 rows",
             "Welcome, Rider!",
+            // Free services: the list (whatever is next this week), a card, sign up.
+            "you (1001): b",
+            "Free services (page 1 of",
+            "you (1001): 1",
+            "[1] ✅ Sign up",
+            "✅ you are signed up",
+            "(notice) ✅ Signed up.",
             "you (1001): /report",
             "[1] Exposed garbage",
             "(sending a demo picture)",

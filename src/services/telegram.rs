@@ -142,6 +142,10 @@ async fn line(ctx: &Ctx, n: usize, l: &Listed) -> String {
 
 /// The upcoming sessions, page `page` (editing `message` when it came from a button).
 pub async fn list(ctx: &Ctx, page: u32, message: Option<MessageId>) -> HandlerResult {
+    if !ctx.user.is_registered() {
+        // Signing up needs a registered rider: register first.
+        return crate::onboarding::telegram::begin(ctx).await;
+    }
     let lang = ctx.lang();
     let now = ctx.settings.clock.now();
     let mut offset = i64::from(page) * PAGE;
