@@ -99,7 +99,7 @@ async fn an_idle_dialogue_is_dropped_politely_at_the_next_message() {
     app.expect_text(rider, &first_words(Lang::En, "dialogue-expired"))
         .await;
     // The message itself is still handled, from the main menu.
-    app.expect_text(rider, &first_words(Lang::En, "soon-services"))
+    app.expect_text(rider, &first_words(Lang::En, "services-none"))
         .await;
     assert_eq!(app.step(rider).await, "idle");
     assert_eq!(app.user_row(rider).await.unwrap().0, "registered");
