@@ -51,7 +51,7 @@ help-coordinator =
     /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
     /reports: open reports, oldest first
     /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100]: act on a report without the group
-    /session CODE: a session's sign-ups and the check-in QR code to print
+    /session CODE: a session's sign-ups and the check-in QR code to print; /session CODE cancel REASON calls it off and tells everyone
     /checkin SESSION RIDER: check a rider (or a walk-in) in
 
 ## Commands (the menu next to the text box)
@@ -424,10 +424,12 @@ services-check-in-waitlisted = You are on the waitlist without a seat. Please as
 services-checked-in = 🎉 Checked in to <b>{ $title }</b>. Enjoy!
 services-checked-in-again = You are already checked in to <b>{ $title }</b>.
 services-checked-in-by-coordinator = ✅ { $who } checked in to { $title } (+{ $points } points).
-services-session-usage = Usage: /session CODE, e.g. /session HAIRCUT-20261205 (the codes are in /services cards and reminders).
+services-session-usage = Usage: /session CODE [cancel REASON], e.g. /session HAIRCUT-20261205 (the codes are in /services cards and reminders).
 services-checkin-usage = Usage: /checkin SESSION RIDER, e.g. /checkin HAIRCUT-20261205 @rider or a user id (or reply to their forwarded message).
 services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
 services-status-signed = signed up
 services-status-waitlisted = waiting
 services-status-attended = attended
 services-qr-caption = Print this and put it up at the station: riders scan it to check in to <b>{ $plan }</b> (from an hour before the start to the end).
+services-session-cancelled = ❌ Cancelled: { $icon } <b>{ $title }</b>, { $when }. Sorry! Other sessions are in /services.
+services-session-cancelled-done = { $code } cancelled; { $n } riders were told.

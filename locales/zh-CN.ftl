@@ -51,7 +51,7 @@ help-coordinator =
     /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
     /reports：待处理的上报
     /report R-000123 [accept | reject 原因 | route 部门 | resolve | duplicate R-000100]：不在群里也能处理上报
-    /session 场次编号：查看报名名单和可打印的签到二维码
+    /session 场次编号：查看报名名单和可打印的签到二维码；/session 场次编号 cancel 原因：取消场次并通知报名者
     /checkin 场次编号 骑手：为骑手（或现场来的骑手）签到
 
 ## 命令菜单
@@ -424,10 +424,12 @@ services-check-in-waitlisted = 您在候补名单上，还没有名额，请找�
 services-checked-in = 🎉 已签到：<b>{ $title }</b>。祝您愉快！
 services-checked-in-again = 您已经签到过 <b>{ $title }</b> 了。
 services-checked-in-by-coordinator = ✅ { $who } 已签到 { $title }（+{ $points } 分）。
-services-session-usage = 用法：/session 场次编号，例如 /session HAIRCUT-20261205（编号见 /services 卡片和提醒）。
+services-session-usage = 用法：/session 场次编号 [cancel 原因]，例如 /session HAIRCUT-20261205（编号见 /services 卡片和提醒）。
 services-checkin-usage = 用法：/checkin 场次编号 骑手，例如 /checkin HAIRCUT-20261205 @用户名 或用户 ID（也可回复其转发的消息）。
 services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
 services-status-signed = 已报名
 services-status-waitlisted = 候补
 services-status-attended = 已签到
 services-qr-caption = 打印后贴在站点：骑手扫码即可签到 <b>{ $plan }</b>（开始前一小时至结束）。
+services-session-cancelled = ❌ 已取消：{ $icon } <b>{ $title }</b>，{ $when }。抱歉！其他场次见 /services。
+services-session-cancelled-done = { $code } 已取消，已通知 { $n } 位骑手。

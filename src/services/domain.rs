@@ -359,6 +359,41 @@ pub async fn checking_in(
     .await
 }
 
+/// Cancels a session that has not ended (a coordinator, audited); returns the riders who held
+/// a seat or a place in line, to be told.
+pub async fn cancel_session(
+    pool: &SqlitePool,
+    actor: UserId,
+    code: &SessionCode,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(Session, Vec<UserId>), ServicesError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    if !users::store::is_coordinator(&mut tx, actor).await? {
+        return Err(ServicesError::NotCoordinator);
+    }
+    let session = store::session(&mut tx, code)
+        .await?
+        .ok_or(ServicesError::NoSuchSession)?;
+    if session.cancelled {
+        return Err(ServicesError::Cancelled);
+    }
+    if session.ends_at <= now {
+        return Err(ServicesError::Started);
+    }
+    let riders = store::cancel_session(&mut tx, code).await?;
+    audit::record(
+        &mut tx,
+        Actor::User(actor),
+        "session_cancel",
+        None,
+        Some(&format!("{code} {}", reason.trim())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((session, riders))
+}
+
 /// Reminders due: signed riders of sessions starting within `lead`, each taken once.
 pub async fn due_reminders(
     pool: &SqlitePool,

@@ -328,3 +328,21 @@ pub async fn roster(
         .map(|(id, status, name)| (UserId(id), status, name))
         .collect())
 }
+
+/// Marks `session` cancelled and returns who held a seat or a place in line.
+pub async fn cancel_session(
+    conn: &mut SqliteConnection,
+    session: &SessionCode,
+) -> Result<Vec<UserId>, sqlx::Error> {
+    sqlx::query("UPDATE sessions SET cancelled = 1 WHERE code = ?")
+        .bind(session.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT rider_id FROM signups WHERE session = ? AND status IN ('signed', 'waitlisted')",
+    )
+    .bind(session.to_string())
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(UserId).collect())
+}

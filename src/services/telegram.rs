@@ -222,6 +222,10 @@ async fn card(ctx: &Ctx, l: &Listed) -> (String, InlineKeyboardMarkup) {
         text.push('\n');
         text.push_str(&mine);
     }
+    if ctx.user.is_coordinator() {
+        // What /session and /checkin take.
+        text.push_str(&format!("\n🔖 <code>{}</code>", s.code));
+    }
     let code = s.code.clone();
     let started = s.starts_at <= ctx.settings.clock.now();
     let mut first = Vec::new();
@@ -522,10 +526,22 @@ pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
         ctx.send(tr!(lang, "role-not-coordinator")).await?;
         return Ok(());
     }
-    let Some(code) = SessionCode::parse(args) else {
+    let (first, rest) = args
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((args.trim(), ""));
+    let Some(code) = SessionCode::parse(first) else {
         ctx.send(tr!(lang, "services-session-usage")).await?;
         return Ok(());
     };
+    let rest = rest.trim();
+    if let Some(reason) = rest.strip_prefix("cancel") {
+        return cancel_session(ctx, &code, reason.trim()).await;
+    }
+    if !rest.is_empty() {
+        ctx.send(tr!(lang, "services-session-usage")).await?;
+        return Ok(());
+    }
     let mut conn = ctx.pool.acquire().await?;
     let Some(s) = store::session(&mut conn, &code).await? else {
         ctx.send(tr!(lang, "services-unknown")).await?;
@@ -572,6 +588,54 @@ pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
             .parse_mode(ParseMode::Html)
             .await?;
     }
+    Ok(())
+}
+
+/// `/session CODE cancel [reason]`: the session is off; everyone in it is told.
+async fn cancel_session(ctx: &Ctx, code: &SessionCode, reason: &str) -> HandlerResult {
+    let lang = ctx.lang();
+    let now = ctx.settings.clock.now();
+    let (s, riders) = match domain::cancel_session(&ctx.pool, ctx.user.id, code, reason, now).await
+    {
+        Ok(done) => done,
+        Err(err) => {
+            ctx.send(error_text(lang, &err)).await?;
+            return Ok(());
+        }
+    };
+    for rider in &riders {
+        let mut conn = ctx.pool.acquire().await?;
+        let Some(user) = crate::users::store::find(&mut conn, *rider).await? else {
+            continue;
+        };
+        drop(conn);
+        let rlang = user.lang;
+        let mut text = tr!(
+            rlang,
+            "services-session-cancelled",
+            icon = s.kind.icon(),
+            title = html::escape(s.title(rlang)),
+            when = when(rlang, &s, ctx.settings.reach.tz)
+        );
+        if !reason.is_empty() {
+            text.push_str(&format!(" ({})", html::escape(reason)));
+        }
+        if let Err(err) = ctx
+            .bot
+            .send_message(ChatId(rider.0), text)
+            .parse_mode(ParseMode::Html)
+            .await
+        {
+            tracing::info!(user_id = rider.0, %err, "rider not told of a cancelled session");
+        }
+    }
+    ctx.send(tr!(
+        lang,
+        "services-session-cancelled-done",
+        code = code.to_string(),
+        n = riders.len()
+    ))
+    .await?;
     Ok(())
 }
 

@@ -139,6 +139,28 @@ async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
     .unwrap();
     assert_eq!(status, "signed");
 
+    // The coordinator calls the session off: the seated rider is told, and it leaves the list.
+    app.emu.send_text(a, "/session CUT-20261205 cancel rain");
+    app.expect_text(a, &en("role-not-coordinator")).await;
+    app.emu
+        .send_text(COORDINATOR, "/session CUT-20261205 cancel 下雨");
+    app.expect_text(COORDINATOR, "CUT-20261205").await;
+    let off = app.expect_text(b, "Cancelled:").await;
+    assert!(off.text.contains("下雨"), "{}", off.text);
+    app.emu.send_text(a, "/services");
+    let list_now = app.expect_text(a, "Free services").await;
+    assert!(
+        !list_now.text.contains("12-05 Sat 09:00"),
+        "{}",
+        list_now.text
+    );
+    let audited: (Option<i64>, String) =
+        sqlx::query_as("SELECT actor_id, detail FROM audit_log WHERE action = 'session_cancel'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, (Some(COORDINATOR), "CUT-20261205 下雨".to_owned()));
+
     // Forged and stale buttons.
     let q = app
         .emu
