@@ -184,6 +184,16 @@ impl Ctx {
         }
     }
 
+    /// Replaces the buttons of one of the bot's messages in this chat (a double tap that would
+    /// change nothing is not an error).
+    pub async fn set_buttons(
+        &self,
+        id: teloxide::types::MessageId,
+        markup: teloxide::types::InlineKeyboardMarkup,
+    ) -> Result<(), RequestError> {
+        edit_buttons(&self.bot, self.chat(), id, markup).await
+    }
+
     /// Answers a button press with an alert the rider must dismiss.
     pub async fn alert(&self, q: &CallbackQuery, text: String) -> Result<(), RequestError> {
         self.bot
@@ -203,6 +213,24 @@ impl Ctx {
         );
         self.dialogue.update(state).await?;
         Ok(())
+    }
+}
+
+/// Replaces the buttons of message `id` in `chat`; "message is not modified" (a double tap) is
+/// not an error.
+pub async fn edit_buttons(
+    bot: &Bot,
+    chat: ChatId,
+    id: teloxide::types::MessageId,
+    markup: teloxide::types::InlineKeyboardMarkup,
+) -> Result<(), RequestError> {
+    match bot
+        .edit_message_reply_markup(chat, id)
+        .reply_markup(markup)
+        .await
+    {
+        Ok(_) | Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -661,15 +661,7 @@ async fn answer(ctx: &Ctx, q: &CallbackQuery, text: Option<String>) -> HandlerRe
 /// Replaces the buttons of the pressed message (nothing if it is gone).
 async fn set_buttons(ctx: &Ctx, q: &CallbackQuery, kb: InlineKeyboardMarkup) -> HandlerResult {
     if let Some(m) = &q.message {
-        match ctx
-            .bot
-            .edit_message_reply_markup(ctx.chat(), m.id())
-            .reply_markup(kb)
-            .await
-        {
-            Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        ctx.set_buttons(m.id(), kb).await?;
     }
     Ok(())
 }

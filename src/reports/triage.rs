@@ -7,8 +7,8 @@
 //! checks that the person pressing is a coordinator. Anyone else's press gets an alert.
 
 use teloxide::payloads::{
-    AnswerCallbackQuerySetters, EditMessageCaptionSetters, EditMessageReplyMarkupSetters,
-    EditMessageTextSetters, SendMessageSetters, SendPhotoSetters,
+    AnswerCallbackQuerySetters, EditMessageCaptionSetters, EditMessageTextSetters,
+    SendMessageSetters, SendPhotoSetters,
 };
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -662,15 +662,7 @@ async fn press(
         Press::Menu(kb) => {
             bot.answer_callback_query(q.id.clone()).await?;
             if let Some((chat, message)) = at {
-                match bot
-                    .edit_message_reply_markup(chat, message)
-                    .reply_markup(kb)
-                    .await
-                {
-                    Ok(_)
-                    | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-                    Err(e) => return Err(e.into()),
-                }
+                crate::bot::edit_buttons(bot, chat, message, kb).await?;
             }
             Ok(())
         }

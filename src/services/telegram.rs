@@ -358,16 +358,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
                     ),
                     button(tr!(lang, "services-btn-keep"), ServicesCallback::Show(code)),
                 ]]);
-                match ctx
-                    .bot
-                    .edit_message_reply_markup(ctx.chat(), id)
-                    .reply_markup(kb)
-                    .await
-                {
-                    Ok(_)
-                    | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-                    Err(e) => return Err(e.into()),
-                }
+                ctx.set_buttons(id, kb).await?;
             }
             Ok(())
         }

@@ -186,6 +186,14 @@ impl TestApp {
         }
     }
 
+    /// A rider's points balance.
+    pub async fn balance(&self, rider: i64) -> i64 {
+        let mut conn = self.pool.acquire().await.unwrap();
+        rider_bot::points::store::balance(&mut conn, rider_bot::users::UserId(rider))
+            .await
+            .unwrap()
+    }
+
     /// The stored dialogue step of `chat` ("idle" when none is stored).
     pub async fn step(&self, chat: i64) -> String {
         let json: Option<String> =

@@ -41,13 +41,6 @@ async fn rider_with(app: &TestApp, id: i64, points: i64) -> i64 {
     rider
 }
 
-async fn balance(app: &TestApp, rider: i64) -> i64 {
-    let mut conn = app.pool.acquire().await.unwrap();
-    rider_bot::points::store::balance(&mut conn, UserId(rider))
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn points_show_balance_and_latest_and_history_pages_in_place() {
     let app = app().await;
@@ -144,7 +137,7 @@ async fn a_rider_redeems_with_a_confirm_step_and_a_coordinator_hands_it_over_onc
         confirm.text
     );
     assert_eq!(
-        balance(&app, rider).await,
+        app.balance(rider).await,
         100,
         "nothing held before confirming"
     );
@@ -178,7 +171,7 @@ async fn a_rider_redeems_with_a_confirm_step_and_a_coordinator_hands_it_over_onc
     assert_eq!(&qr.file.as_ref().unwrap()[..4], b"\x89PNG");
     assert!(qr.text.contains(&code), "{}", qr.text);
     app.assert_silent(rider, Lang::En).await; // one QR, not two
-    assert_eq!(balance(&app, rider).await, 40);
+    assert_eq!(app.balance(rider).await, 40);
     let stock: i64 = sqlx::query_scalar("SELECT stock FROM rewards WHERE code = 'RAINCOAT'")
         .fetch_one(&app.pool)
         .await
@@ -224,7 +217,7 @@ async fn a_rider_redeems_with_a_confirm_step_and_a_coordinator_hands_it_over_onc
     app.expect_text(COORDINATOR, "没有这个兑换码").await;
     app.emu.send_text(COORDINATOR, "/redeem what");
     app.expect_text(COORDINATOR, "用法：/redeem").await;
-    assert_eq!(balance(&app, rider).await, 40, "confirming moves no points");
+    assert_eq!(app.balance(rider).await, 40, "confirming moves no points");
 }
 
 #[tokio::test]
@@ -242,7 +235,7 @@ async fn an_uncollected_redemption_expires_and_the_points_come_back() {
     .await
     .unwrap()
     .redemption;
-    assert_eq!(balance(&app, rider).await, 10);
+    assert_eq!(app.balance(rider).await, 10);
 
     app.config.clock.advance(Duration::days(8));
     app.emu.send_text(rider, "/points");
@@ -313,7 +306,7 @@ async fn adjustments_need_a_coordinator_and_a_reason_and_never_go_below_zero() {
     app.emu.send_text(rider, "/adjust 6004 +1000 please");
     app.expect_text(rider, &t(Lang::En, "role-not-coordinator"))
         .await;
-    assert_eq!(balance(&app, rider).await, 20);
+    assert_eq!(app.balance(rider).await, 20);
     let audit = app.audit_actions(rider).await;
     assert_eq!(
         audit,
@@ -402,5 +395,5 @@ async fn a_coordinator_adjusts_by_replying_to_a_riders_forwarded_message() {
         .await;
     app.expect_text(rider, "+15 (cleared a fire lane). Balance: 15")
         .await;
-    assert_eq!(balance(&app, rider).await, 15);
+    assert_eq!(app.balance(rider).await, 15);
 }

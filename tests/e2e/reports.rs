@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rider_bot::emulator::BotMessage;
 use rider_bot::i18n::{t, Lang};
 use rider_bot::reports::media::sample_jpeg_with_exif;
-use rider_bot::users::UserId;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
 
@@ -157,13 +156,6 @@ fn zh(key: &str) -> String {
     t(Lang::Zh, key)
 }
 
-async fn balance(app: &TestApp, rider: i64) -> i64 {
-    let mut conn = app.pool.acquire().await.unwrap();
-    rider_bot::points::store::balance(&mut conn, UserId(rider))
-        .await
-        .unwrap()
-}
-
 async fn status(app: &TestApp, id: i64) -> String {
     sqlx::query_scalar("SELECT status FROM reports WHERE id = ?")
         .bind(id)
@@ -220,7 +212,7 @@ async fn a_report_with_two_photos_reaches_the_group_and_its_buttons_drive_the_li
     let told = app.expect_text(r, "was accepted").await;
     assert!(told.text.contains("R-000001"));
     assert!(told.text.contains("+10 points"), "{}", told.text);
-    assert_eq!(balance(&app, r).await, 10);
+    assert_eq!(app.balance(r).await, 10);
     let again = app.emu.press_data(
         COORDINATOR,
         GROUP,
@@ -229,7 +221,7 @@ async fn a_report_with_two_photos_reaches_the_group_and_its_buttons_drive_the_li
     );
     let answer = app.emu.wait_callback_answer(&again).await.unwrap();
     assert_eq!(answer["show_alert"], true);
-    assert_eq!(balance(&app, r).await, 10);
+    assert_eq!(app.balance(r).await, 10);
     let card_now = app.emu.message(GROUP, card.message_id).unwrap();
     assert!(card_now.text.contains(&zh("report-status-accepted")));
     assert!(card_now.text.contains("工作人员 #900"), "{}", card_now.text);
@@ -277,7 +269,7 @@ async fn a_report_with_two_photos_reaches_the_group_and_its_buttons_drive_the_li
             ("resolved".into(), COORDINATOR),
         ]
     );
-    assert_eq!(balance(&app, r).await, 10);
+    assert_eq!(app.balance(r).await, 10);
 }
 
 #[tokio::test]
@@ -299,7 +291,7 @@ async fn rejection_takes_a_reason_and_only_coordinators_presses_count() {
     let answer = app.emu.wait_callback_answer(&q).await.unwrap();
     assert_eq!(answer["text"], en("triage-not-coordinator"));
     assert_eq!(status(&app, 1).await, "submitted");
-    assert_eq!(balance(&app, r).await, 0);
+    assert_eq!(app.balance(r).await, 0);
 
     // By command, a rider is refused too.
     app.emu.send_text(r, "/report R-000001 accept");
@@ -341,7 +333,7 @@ async fn rejection_takes_a_reason_and_only_coordinators_presses_count() {
     app.emu.send_text(COORDINATOR, "/report R-000001 accept");
     app.expect_text(COORDINATOR, "R-000001").await;
     assert_eq!(status(&app, 1).await, "rejected");
-    assert_eq!(balance(&app, r).await, 0);
+    assert_eq!(app.balance(r).await, 0);
 }
 
 #[tokio::test]

@@ -46,13 +46,6 @@ fn en(key: &str) -> String {
     t(Lang::En, key)
 }
 
-async fn balance(app: &TestApp, rider: i64) -> i64 {
-    let mut conn = app.pool.acquire().await.unwrap();
-    rider_bot::points::store::balance(&mut conn, UserId(rider))
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
     let app = app().await;
@@ -221,12 +214,12 @@ async fn reminders_check_in_and_attendance_points() {
     assert!(done.text.contains("+20 points"), "{}", done.text);
     app.emu.send_text(a, "/start ci-CUT");
     app.expect_text(a, "already checked in").await;
-    assert_eq!(balance(&app, a).await, 20);
+    assert_eq!(app.balance(a).await, 20);
     // The rider on the waitlist is sent to the coordinator.
     app.emu.send_text(b, "/start ci-CUT");
     app.expect_text(b, &first_words(Lang::En, "services-check-in-waitlisted"))
         .await;
-    assert_eq!(balance(&app, b).await, 0);
+    assert_eq!(app.balance(b).await, 0);
 
     // A coordinator checks in a walk-in; a rider cannot.
     app.emu
@@ -236,7 +229,7 @@ async fn reminders_check_in_and_attendance_points() {
         .send_text(COORDINATOR, &format!("/checkin CUT-20261205 {walk_in}"));
     app.expect_text(COORDINATOR, "+20").await;
     app.expect_text(walk_in, "Checked in").await;
-    assert_eq!(balance(&app, walk_in).await, 20);
+    assert_eq!(app.balance(walk_in).await, 20);
     let actions = app.audit_actions(walk_in).await;
     assert_eq!(
         actions,
