@@ -86,13 +86,16 @@ fn signed(n: i64) -> String {
     }
 }
 
+/// What entries refer to by code, in words: rewards, and the service plans of attendances.
+#[derive(Default)]
+struct Names {
+    rewards: HashMap<String, Reward>,
+    plans: HashMap<String, crate::services::Plan>,
+}
+
 /// One entry as a line a rider reads: amount, reason, date.
-fn entry_line(
-    lang: Lang,
-    e: &Entry,
-    rewards: &HashMap<String, Reward>,
-    tz: chrono_tz::Tz,
-) -> String {
+fn entry_line(lang: Lang, e: &Entry, names: &Names, tz: chrono_tz::Tz) -> String {
+    let rewards = &names.rewards;
     let source = e.source_ref.as_deref().unwrap_or_default();
     // Redemption entries refer to "<reward>:<redemption code>".
     let (reward, code) = source.split_once(':').unwrap_or((source, ""));
@@ -101,7 +104,19 @@ fn entry_line(
         .map_or(reward.to_owned(), |r| r.name(lang).to_owned());
     let why = match e.kind {
         EntryKind::ReportAccepted => tr!(lang, "entry-report", source = html::escape(source)),
-        EntryKind::Attendance => tr!(lang, "entry-attendance", source = html::escape(source)),
+        EntryKind::Attendance => {
+            // The source is the session, `PLAN-YYYYMMDD`: the plan's title and the date.
+            let named = crate::services::SessionCode::parse(source).and_then(|code| {
+                let plan = names.plans.get(code.plan().as_str())?;
+                let title = match lang {
+                    Lang::En => plan.title_en.as_deref().unwrap_or(&plan.title_zh),
+                    Lang::Zh => &plan.title_zh,
+                };
+                Some(format!("{title} {}", code.date().format("%m-%d")))
+            });
+            let source = named.unwrap_or_else(|| source.to_owned());
+            tr!(lang, "entry-attendance", source = html::escape(&source))
+        }
         EntryKind::RedemptionHold => tr!(
             lang,
             "entry-hold",
@@ -128,21 +143,23 @@ fn entry_line(
     )
 }
 
-async fn reward_names(ctx: &Ctx) -> Result<HashMap<String, Reward>, sqlx::Error> {
+/// The names of every reward and service plan.
+async fn all_names(ctx: &Ctx) -> Result<Names, sqlx::Error> {
     let mut conn = ctx.pool.acquire().await?;
-    Ok(store::all_rewards(&mut conn)
+    let rewards = store::all_rewards(&mut conn)
         .await?
         .into_iter()
         .map(|r| (r.code.to_string(), r))
-        .collect())
+        .collect();
+    let plans = crate::services::store::plans(&mut conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.to_string(), p))
+        .collect();
+    Ok(Names { rewards, plans })
 }
 
-fn summary_text(
-    lang: Lang,
-    s: &Summary,
-    rewards: &HashMap<String, Reward>,
-    tz: chrono_tz::Tz,
-) -> String {
+fn summary_text(lang: Lang, s: &Summary, names: &Names, tz: chrono_tz::Tz) -> String {
     let mut text = tr!(lang, "points-head", balance = s.balance);
     if s.held_count > 0 {
         text.push('\n');
@@ -160,7 +177,7 @@ fn summary_text(
         text.push_str(&tr!(lang, "points-latest"));
         for e in &s.entries {
             text.push('\n');
-            text.push_str(&entry_line(lang, e, rewards, tz));
+            text.push_str(&entry_line(lang, e, names, tz));
         }
     }
     text
@@ -213,28 +230,25 @@ async fn summary_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotEr
         expire_and_notify(&ctx.bot, &ctx.pool, now).await?;
         s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false, now).await?;
     }
-    let rewards = reward_names_for(ctx, &s.entries).await?;
+    let names = names_for(ctx, &s.entries).await?;
     Ok((
-        summary_text(ctx.lang(), &s, &rewards, ctx.settings.reach.tz),
+        summary_text(ctx.lang(), &s, &names, ctx.settings.reach.tz),
         summary_keyboard(ctx.lang()),
     ))
 }
 
-/// Reward names, read only when `entries` mention a redemption.
-async fn reward_names_for(
-    ctx: &Ctx,
-    entries: &[Entry],
-) -> Result<HashMap<String, Reward>, sqlx::Error> {
+/// Names, read only when `entries` mention a redemption or an attendance.
+async fn names_for(ctx: &Ctx, entries: &[Entry]) -> Result<Names, sqlx::Error> {
     let mentions = entries.iter().any(|e| {
         matches!(
             e.kind,
-            EntryKind::RedemptionHold | EntryKind::RedemptionRefund
+            EntryKind::RedemptionHold | EntryKind::RedemptionRefund | EntryKind::Attendance
         )
     });
     if mentions {
-        reward_names(ctx).await
+        all_names(ctx).await
     } else {
-        Ok(HashMap::new())
+        Ok(Names::default())
     }
 }
 
@@ -357,7 +371,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
                 return alert(ctx, q, tr!(lang, "history-no-page")).await;
             }
             ctx.bot.answer_callback_query(q.id.clone()).await?;
-            let rewards = reward_names_for(ctx, &s.entries).await?;
+            let names = names_for(ctx, &s.entries).await?;
             let mut text = tr!(lang, "history-head", page = page + 1, pages = pages);
             if s.entries.is_empty() {
                 text.push('\n');
@@ -365,7 +379,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
             }
             for e in &s.entries {
                 text.push('\n');
-                text.push_str(&entry_line(lang, e, &rewards, tz));
+                text.push_str(&entry_line(lang, e, &names, tz));
             }
             let mut nav = Vec::new();
             if page > 0 {
@@ -803,7 +817,7 @@ pub async fn passbook_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
     };
     let reply = match domain::passbook(&ctx.pool, ctx.user.id, &target, 20).await {
         Ok((rider, summary)) => {
-            let rewards = reward_names(ctx).await?;
+            let names = all_names(ctx).await?;
             let name = rider
                 .name
                 .as_deref()
@@ -816,12 +830,7 @@ pub async fn passbook_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
                 entries = summary.total_entries.unwrap_or_default()
             );
             text.push('\n');
-            text.push_str(&summary_text(
-                lang,
-                &summary,
-                &rewards,
-                ctx.settings.reach.tz,
-            ));
+            text.push_str(&summary_text(lang, &summary, &names, ctx.settings.reach.tz));
             text
         }
         Err(PointsError::NotCoordinator) => tr!(lang, "role-not-coordinator"),

@@ -215,6 +215,13 @@ async fn reminders_check_in_and_attendance_points() {
     app.emu.send_text(a, "/start ci-CUT");
     app.expect_text(a, "already checked in").await;
     assert_eq!(app.balance(a).await, 20);
+    app.emu.send_text(a, "/points");
+    let passbook = app.expect_text(a, "My points").await;
+    assert!(
+        passbook.text.contains("attended Free haircut 12-05"),
+        "{}",
+        passbook.text
+    );
     // The rider on the waitlist is sent to the coordinator.
     app.emu.send_text(b, "/start ci-CUT");
     app.expect_text(b, &first_words(Lang::En, "services-check-in-waitlisted"))
