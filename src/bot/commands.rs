@@ -142,20 +142,34 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Deletemydata => onboarding::telegram::ask_delete(ctx).await,
         Command::Appoint(arg) => roles::telegram::appoint(ctx, msg, arg.trim()).await,
         Command::Revoke(arg) => roles::telegram::revoke(ctx, msg, arg.trim()).await,
-        Command::Points => points::telegram::show(ctx).await,
-        Command::Leaderboard => points::telegram::leaderboard(ctx).await,
+        Command::Points => then_resume(ctx, &state, points::telegram::show(ctx)).await,
+        Command::Leaderboard => then_resume(ctx, &state, points::telegram::leaderboard(ctx)).await,
         Command::Redeem(arg) => points::telegram::redeem_command(ctx, arg.trim()).await,
         Command::Adjust(arg) => points::telegram::adjust_command(ctx, msg, &arg).await,
         Command::Passbook(arg) => points::telegram::passbook_command(ctx, msg, &arg).await,
         Command::Station(arg) => stations::telegram::station_command(ctx, &arg).await,
         Command::Coverage(arg) => stations::telegram::coverage_command(ctx, &arg).await,
         Command::Report(arg) => reports::telegram::report_command(ctx, state, &arg).await,
-        Command::Myreports => reports::telegram::mine(ctx, 0, None).await,
-        Command::Reports => reports::triage::open_list(ctx).await,
-        Command::Services => services::telegram::list(ctx, 0, None).await,
+        Command::Myreports => then_resume(ctx, &state, reports::telegram::mine(ctx, 0, None)).await,
+        Command::Reports => then_resume(ctx, &state, reports::triage::open_list(ctx)).await,
+        Command::Services => then_resume(ctx, &state, services::telegram::list(ctx, 0, None)).await,
         Command::Session(arg) => services::telegram::session_command(ctx, arg.trim()).await,
         Command::Checkin(arg) => services::telegram::check_in_command(ctx, msg, &arg).await,
     }
+}
+
+/// Runs a command that only shows something; in the middle of a dialogue (a report being filed,
+/// say), asks the step's question again afterwards, with its keyboard, so the rider can go on.
+async fn then_resume(
+    ctx: &Ctx,
+    state: &State,
+    show: impl std::future::Future<Output = HandlerResult>,
+) -> HandlerResult {
+    show.await?;
+    if *state != State::Idle && ctx.user.is_registered() {
+        menu::prompt(ctx, state).await?;
+    }
+    Ok(())
 }
 
 /// `/cancel` (or the Cancel button) from any state: back to the main menu.

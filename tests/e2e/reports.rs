@@ -473,6 +473,14 @@ async fn every_step_answers_bad_input_and_a_restart_loses_nothing() {
     app.expect_text(r, &first_words(Lang::En, "report-ask-note"))
         .await;
 
+    // A look at /myreports in the middle of filing, then the same question again.
+    app.emu.send_text(r, "/myreports");
+    app.expect_text(r, &first_words(Lang::En, "report-mine-none"))
+        .await;
+    app.expect_text(r, &first_words(Lang::En, "report-ask-note"))
+        .await;
+    assert_eq!(app.step(r).await, "report_note");
+
     // A 5,000-character note is refused with its length; a sticker is not a note.
     app.emu.send_text(r, &"x".repeat(5000));
     app.expect_text(r, "Your note has 5000 characters").await;
