@@ -485,6 +485,8 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
             category,
             mut photos,
         } => {
+            // At most three, whatever a stored state holds (the third moves on by itself).
+            photos.truncate(Photos::MAX);
             if is_done(msg) {
                 return match Photos::new(photos.clone()) {
                     Some(photos) => go(ctx, State::ReportPlace { category, photos }).await,
