@@ -176,7 +176,7 @@ fn the_whole_tour_register_sign_up_report_accept_as_coordinator_and_see_the_poin
             "R-000001 · 垃圾暴露",
             "[1] ✅ 受理",
             "(in the coordinators' group)",
-            "✅ 已受理 — 工作人员 #900",
+            "✅ 已受理 — @coordinator900",
             "(you are now user 1001, a rider)",
             "Your report R-000001 (Exposed garbage) was accepted",
             "+10 points",

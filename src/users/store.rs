@@ -117,14 +117,16 @@ pub async fn assign_username(
     Ok(())
 }
 
-/// Keeps a registered user's @username current, so coordinators can name them by it.
-/// Costs nothing when `user` (as just loaded) already has it.
+/// Keeps a registered user's @username current, so coordinators can name them by it, and a
+/// coordinator's, so report cards can say who acted. Costs nothing when `user` (as just
+/// loaded) already has it.
 pub async fn remember_username(
     pool: &SqlitePool,
     user: &User,
     username: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    if user.status != Status::Registered || user.username == normalise_username(username) {
+    let kept = user.status == Status::Registered || user.is_coordinator();
+    if !kept || user.username == normalise_username(username) {
         return Ok(());
     }
     let mut tx = crate::db::begin_write(pool).await?;
