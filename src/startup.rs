@@ -138,7 +138,9 @@ impl Application {
                 {
                     tracing::warn!(%err, "could not expire redemptions");
                 }
-                if let Err(err) = crate::reports::triage::sweep(&bot, &pool, &settings).await {
+                if let Err(err) =
+                    crate::reports::telegram::triage::sweep(&bot, &pool, &settings).await
+                {
                     tracing::warn!(%err, "could not post or raise reports");
                 }
                 if let Err(err) = crate::services::telegram::sweep(&bot, &pool, &settings).await {

@@ -17,7 +17,7 @@ pub enum Callback {
     Station(StationCallback),
     /// A passbook button (`pt:` data, see `points::telegram`).
     Points(crate::points::telegram::PointsCallback),
-    /// A report button (`rp:` data, see `reports::telegram` and `reports::triage`).
+    /// A report button (`rp:` data, see `reports::telegram` and `reports::telegram::triage`).
     Report(crate::reports::telegram::ReportCallback),
     /// A free-services button (`sv:` data, see `services::telegram`).
     Services(crate::services::telegram::ServicesCallback),

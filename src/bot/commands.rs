@@ -151,7 +151,9 @@ pub async fn handle(ctx: &Ctx, state: State, cmd: Command, msg: &Message) -> Han
         Command::Coverage(arg) => stations::telegram::coverage_command(ctx, &arg).await,
         Command::Report(arg) => reports::telegram::report_command(ctx, state, &arg).await,
         Command::Myreports => then_resume(ctx, &state, reports::telegram::mine(ctx, 0, None)).await,
-        Command::Reports => then_resume(ctx, &state, reports::triage::open_list(ctx)).await,
+        Command::Reports => {
+            then_resume(ctx, &state, reports::telegram::triage::open_list(ctx)).await
+        }
         Command::Services => then_resume(ctx, &state, services::telegram::list(ctx, 0, None)).await,
         Command::Session(arg) => services::telegram::session_command(ctx, arg.trim()).await,
         Command::Checkin(arg) => services::telegram::check_in_command(ctx, msg, &arg).await,

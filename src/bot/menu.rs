@@ -62,7 +62,7 @@ pub async fn on_idle_message(ctx: &Ctx, msg: &Message) -> HandlerResult {
         return crate::stations::telegram::explain_location(ctx).await;
     }
     // A photo (or an image file) from the menu starts a report with it attached.
-    if crate::reports::media::incoming(msg).is_ok() {
+    if crate::reports::telegram::photos::incoming(msg).is_ok() {
         return crate::reports::telegram::begin(ctx, Some(msg)).await;
     }
     let reply = match msg.text().and_then(keyboards::menu_choice) {

@@ -266,10 +266,10 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .filter(|q: CallbackQuery| {
                     q.data
                         .as_deref()
-                        .and_then(crate::reports::triage::parse)
+                        .and_then(crate::reports::telegram::triage::parse)
                         .is_some()
                 })
-                .endpoint(crate::reports::triage::on_group_press),
+                .endpoint(crate::reports::telegram::triage::on_group_press),
         )
         .branch(Update::filter_callback_query().endpoint(on_foreign_callback))
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
@@ -416,7 +416,7 @@ async fn on_callback(ctx: &Ctx, state: State, q: &CallbackQuery) -> HandlerResul
     };
     // Capability buttons exist only on registered riders' messages; anyone else's are stale.
     // A report card's buttons are a coordinator's, who need not have registered as a rider
-    // (reports::triage checks the role itself).
+    // (reports::telegram::triage checks the role itself).
     let capability = match &data {
         callback::Callback::Report(crate::reports::telegram::ReportCallback::Triage(_)) => false,
         callback::Callback::Station(_)

@@ -1,6 +1,6 @@
-//! Report photos on disk: fetched from Telegram with getFile, metadata stripped from images
-//! sent as documents (a phone's original file carries EXIF with the GPS position, the device
-//! and the time), stored under `MEDIA_DIR` by the SHA-256 of their bytes.
+//! Report photos on disk: metadata stripped from images sent as documents (a phone's original
+//! file carries EXIF with the GPS position, the device and the time), stored under `MEDIA_DIR`
+//! by the SHA-256 of their bytes. Fetching them from Telegram is `telegram::photos`.
 //!
 //! Telegram's own photos are re-encoded by Telegram without metadata and are stored as they
 //! come. A file is written to a temporary name and renamed, so a crash never leaves half a
@@ -14,26 +14,15 @@ use img_parts::png::Png;
 use img_parts::webp::WebP;
 use img_parts::ImageEXIF;
 use sha2::{Digest, Sha256};
-use teloxide::net::Download;
-use teloxide::prelude::*;
 
 use super::{Photo, PhotoSource};
 
-/// Telegram's limit for files a bot may download.
-pub const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
-
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
-    #[error("the file is over Telegram's 20 MB download limit")]
-    TooBig,
     #[error("the file is not a JPEG, PNG or WebP image")]
     NotAnImage,
     #[error("the image is damaged: {0}")]
     Damaged(String),
-    #[error("telegram: {0}")]
-    Telegram(#[from] teloxide::RequestError),
-    #[error("download: {0}")]
-    Download(#[from] teloxide::DownloadError),
     #[error("cannot store the photo: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -173,75 +162,15 @@ pub fn remove_orphans(
     Ok(removed)
 }
 
-/// What a message offers as a report photo, before it is fetched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Incoming {
-    pub file_id: String,
-    pub size: Option<u64>,
-    pub source: PhotoSource,
-}
-
-/// Why a message is not a usable photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotAPhoto {
-    /// A document that is not an image (a PDF, a video file, ...).
-    NotAnImage,
-    /// Something else: text, a sticker, a voice message, ...
-    Other,
-}
-
-/// The largest size of a Telegram photo, or an image document.
-pub fn incoming(msg: &Message) -> Result<Incoming, NotAPhoto> {
-    if let Some(sizes) = msg.photo() {
-        let best = sizes
-            .iter()
-            .max_by_key(|p| (p.width * p.height, p.file.size))
-            .ok_or(NotAPhoto::Other)?;
-        return Ok(Incoming {
-            file_id: best.file.id.to_string(),
-            size: Some(u64::from(best.file.size)),
-            source: PhotoSource::Photo,
-        });
-    }
-    if let Some(doc) = msg.document() {
-        let image = doc
-            .mime_type
-            .as_ref()
-            .is_some_and(|m| m.type_().as_str() == "image");
-        if !image {
-            return Err(NotAPhoto::NotAnImage);
-        }
-        return Ok(Incoming {
-            file_id: doc.file.id.to_string(),
-            size: Some(u64::from(doc.file.size)),
-            source: PhotoSource::Document,
-        });
-    }
-    Err(NotAPhoto::Other)
-}
-
-/// Downloads `incoming`, cleans it if it came as a document, and stores it.
-pub async fn fetch_and_store(
-    bot: &Bot,
+/// Keeps a downloaded photo: an image sent as a document is cleaned first; the bytes are
+/// stored by hash (blocking file I/O: run it off the async threads).
+pub fn keep(
     media_dir: &Path,
-    incoming: &Incoming,
+    bytes: Vec<u8>,
+    source: PhotoSource,
+    file_id: &str,
 ) -> Result<Photo, MediaError> {
-    if incoming.size.is_some_and(|s| s > MAX_DOWNLOAD) {
-        return Err(MediaError::TooBig);
-    }
-    let file = match bot.get_file(incoming.file_id.clone().into()).await {
-        Ok(file) => file,
-        Err(teloxide::RequestError::Api(e)) if e.to_string().contains("too big") => {
-            return Err(MediaError::TooBig)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if u64::from(file.size) > MAX_DOWNLOAD {
-        return Err(MediaError::TooBig);
-    }
-    let mut bytes = Vec::with_capacity(file.size as usize);
-    bot.download_file(&file.path, &mut bytes).await?;
-    let (bytes, ext) = match incoming.source {
+    let (bytes, ext) = match source {
         PhotoSource::Photo => {
             let ext = ImageKind::sniff(&bytes).map_or("jpg", ImageKind::extension);
             (bytes, ext)
@@ -251,19 +180,13 @@ pub async fn fetch_and_store(
             (clean, kind.extension())
         }
     };
-    let dir = media_dir.to_owned();
-    let stored = {
-        let bytes = bytes.clone();
-        tokio::task::spawn_blocking(move || store(&dir, &bytes, ext))
-            .await
-            .map_err(|e| MediaError::Io(std::io::Error::other(e)))??
-    };
+    let (sha256, path) = store(media_dir, &bytes, ext)?;
     Ok(Photo {
-        file_id: incoming.file_id.clone(),
-        sha256: stored.0,
-        path: stored.1,
+        file_id: file_id.to_owned(),
+        sha256,
+        path,
         size: bytes.len() as u64,
-        source: incoming.source,
+        source,
     })
 }
 

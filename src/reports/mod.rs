@@ -2,12 +2,14 @@
 //! order" and routes it to the department that fixes it.
 //!
 //! - [`csv`]: the categories and departments files.
-//! - [`domain`]: filing rules (daily limit, district, duplicates), the lifecycle and who may
-//!   move it, points on acceptance, follow-ups, the Open311 export.
-//! - [`media`]: fetching photos, stripping metadata, storing them by content hash.
+//! - [`domain`]: filing rules (daily limit, district, duplicates and merge candidates), the
+//!   lifecycle and who may move it, points on acceptance, follow-ups, imports.
+//! - [`media`]: stripping metadata and storing photos by content hash (no Telegram).
+//! - [`open311`]: the GeoReport v2 export.
 //! - [`store`]: the SQL.
-//! - [`telegram`]: the filing dialogue, `/myreports` and withdrawal.
-//! - [`triage`]: the card in the coordinators' group, its buttons and `/report R-… ACTION`.
+//! - [`telegram`]: the transport. Its root holds the filing dialogue, `/myreports` and
+//!   withdrawal; `telegram::photos` fetches photos with getFile; `telegram::triage` is the card
+//!   in the coordinators' group, its buttons and `/report R-… ACTION`.
 
 pub mod csv;
 pub mod domain;
@@ -15,7 +17,6 @@ pub mod media;
 pub mod open311;
 pub mod store;
 pub mod telegram;
-pub mod triage;
 
 use std::fmt;
 

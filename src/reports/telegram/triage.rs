@@ -17,13 +17,13 @@ use teloxide::types::{
 };
 use teloxide::utils::html;
 
-use super::domain::{self, Acted};
-use super::telegram::{category_label, error_text, place_text, status_label, ReportCallback};
-use super::{
-    store, Action, DepartmentCode, Photo, PhotoSource, Report, ReportId, Status, REJECT_REASONS,
-};
+use super::{category_label, error_text, place_text, status_label, ReportCallback};
 use crate::bot::{BotError, Ctx, HandlerResult, Settings};
 use crate::i18n::{t, Lang};
+use crate::reports::domain::{self, Acted};
+use crate::reports::{
+    store, Action, DepartmentCode, Photo, PhotoSource, Report, ReportId, Status, REJECT_REASONS,
+};
 use crate::tr;
 use crate::users::{self, Role, UserId};
 

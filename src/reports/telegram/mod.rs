@@ -9,6 +9,9 @@
 //!
 //! Also here: `/myreports` with withdrawal, and `/report R-…` for the reporter.
 
+pub mod photos;
+pub mod triage;
+
 use std::path::PathBuf;
 
 use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageTextSetters};
@@ -19,11 +22,11 @@ use teloxide::types::{
 };
 use teloxide::utils::html;
 
+use self::photos::{FetchError, NotAPhoto};
 use super::domain::{self, ReportsError, Rules, SAME_PLACE_MINUTES};
-use super::media::{self, MediaError, NotAPhoto};
+use super::media::MediaError;
 use super::{
-    store, triage, Action, CategoryCode, Draft, Note, NoteError, Photo, Photos, Report, ReportId,
-    Status,
+    store, Action, CategoryCode, Draft, Note, NoteError, Photo, Photos, Report, ReportId, Status,
 };
 use crate::bot::callback::Callback;
 use crate::bot::dialogue::{self, EditField, State};
@@ -361,7 +364,7 @@ enum PhotoInput {
 /// Takes the photo (or image file) in `msg`, storing it; explains a refusal to the rider.
 async fn take_photo(ctx: &Ctx, msg: &Message) -> Result<PhotoInput, BotError> {
     let lang = ctx.lang();
-    let incoming = match media::incoming(msg) {
+    let incoming = match photos::incoming(msg) {
         Ok(i) => i,
         Err(NotAPhoto::NotAnImage) => {
             ctx.send(tr!(lang, "report-photo-not-image")).await?;
@@ -370,13 +373,17 @@ async fn take_photo(ctx: &Ctx, msg: &Message) -> Result<PhotoInput, BotError> {
         Err(NotAPhoto::Other) => return Ok(PhotoInput::NotPhoto),
     };
     let dir = &ctx.settings.reports.media_dir;
-    match media::fetch_and_store(&ctx.bot, dir, &incoming).await {
+    match photos::fetch(&ctx.bot, dir, &incoming).await {
         Ok(photo) => Ok(PhotoInput::Stored(photo)),
         Err(err) => {
             let key = match &err {
-                MediaError::TooBig => "report-photo-too-big",
-                MediaError::NotAnImage | MediaError::Damaged(_) => "report-photo-not-image",
-                MediaError::Telegram(_) | MediaError::Download(_) | MediaError::Io(_) => {
+                FetchError::TooBig => "report-photo-too-big",
+                FetchError::Media(MediaError::NotAnImage | MediaError::Damaged(_)) => {
+                    "report-photo-not-image"
+                }
+                FetchError::Telegram(_)
+                | FetchError::Download(_)
+                | FetchError::Media(MediaError::Io(_)) => {
                     tracing::warn!(update_id = ctx.update_id, chat_id = ctx.chat().0, %err, "photo not stored");
                     "report-photo-failed"
                 }
@@ -533,7 +540,7 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
             }
             PlaceInput::Refused => Ok(()),
             PlaceInput::NotPlace => {
-                let key = if media::incoming(msg).is_ok() {
+                let key = if photos::incoming(msg).is_ok() {
                     "report-photos-done-already"
                 } else {
                     "report-not-a-place"
