@@ -50,6 +50,12 @@ pub fn cancel_button(lang: Lang) -> KeyboardButton {
     KeyboardButton::new(tr!(lang, "btn-cancel"))
 }
 
+/// A reply keyboard with only the Cancel button (for a step that waits for typed text or a
+/// photo).
+pub fn cancel_only(lang: Lang) -> KeyboardMarkup {
+    KeyboardMarkup::new(vec![vec![cancel_button(lang)]]).resize_keyboard()
+}
+
 /// True when `text` is a label of `key` in any language.
 pub fn is_label(text: &str, key: &str) -> bool {
     Lang::ALL.iter().any(|&lang| t(lang, key) == text)

@@ -194,6 +194,20 @@ impl Ctx {
         edit_buttons(&self.bot, self.chat(), id, markup).await
     }
 
+    /// Answers a button press, with a short notice when `text` is given.
+    pub async fn answer(
+        &self,
+        q: &CallbackQuery,
+        text: Option<String>,
+    ) -> Result<(), RequestError> {
+        let mut req = self.bot.answer_callback_query(q.id.clone());
+        if let Some(text) = text {
+            req = req.text(text);
+        }
+        req.await?;
+        Ok(())
+    }
+
     /// Answers a button press with an alert the rider must dismiss.
     pub async fn alert(&self, q: &CallbackQuery, text: String) -> Result<(), RequestError> {
         self.bot

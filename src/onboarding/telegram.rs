@@ -114,7 +114,7 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
         State::PlatformOther { .. } => {
             ctx.send_with(
                 tr!(lang, "ask-platform-other"),
-                KeyboardMarkup::new(vec![vec![keyboards::cancel_button(lang)]]).resize_keyboard(),
+                keyboards::cancel_only(lang),
             )
             .await?;
         }

@@ -31,6 +31,8 @@ use crate::users::{self, User, UserId};
 /// A new report this close to an open one of the same category is a possible duplicate.
 pub const DUPLICATE_RADIUS_M: f64 = 50.0;
 pub const DUPLICATE_WINDOW_HOURS: i64 = 48;
+/// "Duplicate of…" offers open reports of the same category this close.
+pub const MERGE_RADIUS_M: f64 = 200.0;
 /// "Same place as my last report" is offered for this long after it.
 pub const SAME_PLACE_MINUTES: i64 = 30;
 /// A place farther than this from every station is outside the district.
@@ -107,6 +109,28 @@ pub async fn left_today(
     Ok((rules.per_day - filed).max(0))
 }
 
+/// Open reports of `category` within `radius_m` of `at` filed since `since`, nearest first,
+/// with their distances.
+async fn open_near(
+    conn: &mut SqliteConnection,
+    category: &CategoryCode,
+    at: Position,
+    radius_m: f64,
+    since: DateTime<Utc>,
+) -> Result<Vec<(ReportId, f64)>, sqlx::Error> {
+    // The box is a little larger than the circle: its corners are cut off by distance.
+    let margin = radius_m * 1.5;
+    let (lo, hi) = (at.offset(-margin, -margin), at.offset(margin, margin));
+    let mut near: Vec<(ReportId, f64)> = store::open_in_box(conn, category, since, lo, hi)
+        .await?
+        .into_iter()
+        .map(|(id, p)| (id, p.distance_m(at)))
+        .filter(|(_, d)| *d <= radius_m)
+        .collect();
+    near.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(near)
+}
+
 /// The nearest open report of `category` within [`DUPLICATE_RADIUS_M`] of `at`, filed in the
 /// last [`DUPLICATE_WINDOW_HOURS`], and its distance.
 pub async fn near_duplicate(
@@ -115,16 +139,32 @@ pub async fn near_duplicate(
     at: Position,
     now: DateTime<Utc>,
 ) -> Result<Option<(ReportId, f64)>, sqlx::Error> {
-    let margin = DUPLICATE_RADIUS_M * 1.5;
-    let lo = at.offset(-margin, -margin);
-    let hi = at.offset(margin, margin);
     let since = now - Duration::hours(DUPLICATE_WINDOW_HOURS);
-    let candidates = store::open_in_box(conn, category, since, lo, hi).await?;
-    Ok(candidates
+    let near = open_near(conn, category, at, DUPLICATE_RADIUS_M, since).await?;
+    Ok(near.into_iter().next())
+}
+
+/// What a coordinator may merge `report` into: other open reports of its category within
+/// [`MERGE_RADIUS_M`] filed in the week before it, nearest first, at most five.
+pub async fn merge_candidates(
+    pool: &SqlitePool,
+    report: &Report,
+) -> Result<Vec<(ReportId, f64)>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let since = report.created_at - Duration::days(7);
+    let near = open_near(
+        &mut conn,
+        &report.category,
+        report.at,
+        MERGE_RADIUS_M,
+        since,
+    )
+    .await?;
+    Ok(near
         .into_iter()
-        .map(|(id, p)| (id, p.distance_m(at)))
-        .filter(|(_, d)| *d <= DUPLICATE_RADIUS_M)
-        .min_by(|a, b| a.1.total_cmp(&b.1)))
+        .filter(|(id, _)| *id != report.id)
+        .take(5)
+        .collect())
 }
 
 /// A filed report: its number, whether this call created it (false: the same Confirm press

@@ -109,10 +109,8 @@ pub async fn import_plans(
     schedule_from: Option<(DateTime<Utc>, Tz)>,
 ) -> Result<usize, ImportError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let stations: Vec<String> = sqlx::query_scalar("SELECT code FROM stations")
-        .fetch_all(&mut *tx)
-        .await?;
-    let plans = csv::parse(bytes, |s| stations.iter().any(|c| c == s.as_str()))?;
+    let stations = crate::stations::store::codes(&mut tx).await?;
+    let plans = csv::parse(bytes, |s| stations.contains(s))?;
     store::upsert_plans(&mut tx, &plans).await?;
     if let Some((now, tz)) = schedule_from {
         schedule_in(&mut tx, &plans, now, tz).await?;

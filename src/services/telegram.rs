@@ -297,13 +297,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
     let lang = ctx.lang();
     let message = q.message.as_ref().map(|m| m.id());
     let now = ctx.settings.clock.now();
-    let answer = |text: Option<String>| async move {
-        let mut req = ctx.bot.answer_callback_query(q.id.clone());
-        if let Some(t) = text {
-            req = req.text(t);
-        }
-        req.await.map(|_| ())
-    };
+    let answer = |text: Option<String>| ctx.answer(q, text);
     match data {
         ServicesCallback::List(page) => {
             answer(None).await?;
@@ -720,4 +714,55 @@ pub async fn sweep(
     domain::schedule(pool, settings.clock.now(), settings.reach.tz).await?;
     send_reminders(bot, pool, settings).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::keys_of;
+
+    #[test]
+    fn every_services_callback_round_trips_within_64_bytes_and_forgeries_fail() {
+        let code = SessionCode::parse(&format!("{}-20261205", "A".repeat(24))).unwrap();
+        let all = [
+            ServicesCallback::List(9_999),
+            ServicesCallback::Show(code.clone()),
+            ServicesCallback::SignUp(code.clone()),
+            ServicesCallback::Cancel(code.clone()),
+            ServicesCallback::CancelYes(code.clone()),
+            ServicesCallback::Navigate(code),
+        ];
+        for cb in all {
+            let data = cb.encode();
+            assert!(data.len() <= 64, "{data}");
+            assert_eq!(Callback::parse(&data), Some(Callback::Services(cb.clone())));
+        }
+        for forged in [
+            "sv:",
+            "sv:l",
+            "sv:l:10000",
+            "sv:u:CUT",
+            "sv:u:CUT-2026125",
+            "sv:x:CUT-20261205",
+        ] {
+            assert_eq!(Callback::parse(forged), None, "{forged}");
+        }
+    }
+
+    #[test]
+    fn run_time_keys_exist_in_both_languages() {
+        for source in [crate::i18n::ZH_FTL, crate::i18n::EN_FTL] {
+            let keys = keys_of(source);
+            // The roster's statuses (cancelled sign-ups are not listed).
+            for status in ["signed", "waitlisted", "attended"] {
+                assert!(
+                    keys.contains(&format!("services-status-{status}")),
+                    "{status}"
+                );
+            }
+            for key in ["services-btn-sign-up", "services-btn-waitlist"] {
+                assert!(keys.contains(key), "{key}");
+            }
+        }
+    }
 }

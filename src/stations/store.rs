@@ -1,6 +1,6 @@
 //! Stations' SQL.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -114,6 +114,14 @@ pub async fn watermark(conn: &mut SqliteConnection) -> Result<Option<DateTime<Ut
     sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
         .fetch_one(conn)
         .await
+}
+
+/// Every station's code (what other capabilities' files may refer to).
+pub async fn codes(conn: &mut SqliteConnection) -> Result<HashSet<StationCode>, sqlx::Error> {
+    let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM stations")
+        .fetch_all(conn)
+        .await?;
+    Ok(codes.iter().filter_map(|c| StationCode::parse(c)).collect())
 }
 
 pub async fn find(pool: &SqlitePool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {

@@ -14,7 +14,7 @@ pub mod triage;
 
 use std::path::PathBuf;
 
-use teloxide::payloads::{AnswerCallbackQuerySetters, EditMessageTextSetters};
+use teloxide::payloads::EditMessageTextSetters;
 use teloxide::prelude::*;
 use teloxide::types::{
     ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
@@ -119,10 +119,6 @@ fn cb(label: String, data: ReportCallback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, data.encode())
 }
 
-fn cancel_keyboard(lang: Lang) -> KeyboardMarkup {
-    KeyboardMarkup::new(vec![vec![keyboards::cancel_button(lang)]]).resize_keyboard()
-}
-
 fn photos_keyboard(lang: Lang, any: bool) -> KeyboardMarkup {
     let mut rows = Vec::new();
     if any {
@@ -206,7 +202,7 @@ pub async fn begin(ctx: &Ctx, photo_msg: Option<&Message>) -> HandlerResult {
         },
         None => None,
     };
-    ctx.send_with(tr!(lang, "report-started"), cancel_keyboard(lang))
+    ctx.send_with(tr!(lang, "report-started"), keyboards::cancel_only(lang))
         .await?;
     let state = State::ReportCategory { photo };
     ctx.set_state(state.clone()).await?;
@@ -241,14 +237,17 @@ async fn ask_category(ctx: &Ctx, state: &State) -> HandlerResult {
     Ok(())
 }
 
-async fn ask_photos(ctx: &Ctx, have: usize) -> HandlerResult {
+/// Asks for photos, `have` so far; Done is offered once there is one, or at once when
+/// `keeping` (editing a draft: Done without new photos keeps the old ones).
+async fn ask_photos(ctx: &Ctx, have: usize, keeping: bool) -> HandlerResult {
     let lang = ctx.lang();
     let text = if have == 0 {
         tr!(lang, "report-ask-photos")
     } else {
         tr!(lang, "report-photo-added", n = have, max = Photos::MAX)
     };
-    ctx.send_with(text, photos_keyboard(lang, have > 0)).await?;
+    ctx.send_with(text, photos_keyboard(lang, have > 0 || keeping))
+        .await?;
     Ok(())
 }
 
@@ -330,23 +329,13 @@ async fn show_summary(ctx: &Ctx, draft: &Draft) -> HandlerResult {
 pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     match state {
         State::ReportCategory { .. } => ask_category(ctx, state).await,
-        State::ReportPhotos { photos, .. } => ask_photos(ctx, photos.len()).await,
+        State::ReportPhotos { photos, .. } => ask_photos(ctx, photos.len(), false).await,
         State::ReportPlace { .. } => ask_place(ctx).await,
         State::ReportNote { .. } => ask_note(ctx).await,
         State::ReportConfirm { draft } => show_summary(ctx, draft).await,
         State::ReportEdit { field, .. } => match field {
             EditField::Category => ask_category(ctx, state).await,
-            // Done is offered at once: without new photos it keeps the old ones.
-            EditField::Photos { new } => {
-                let lang = ctx.lang();
-                let text = if new.is_empty() {
-                    tr!(lang, "report-ask-photos")
-                } else {
-                    tr!(lang, "report-photo-added", n = new.len(), max = Photos::MAX)
-                };
-                ctx.send_with(text, photos_keyboard(lang, true)).await?;
-                Ok(())
-            }
+            EditField::Photos { new } => ask_photos(ctx, new.len(), true).await,
             EditField::Place => ask_place(ctx).await,
             EditField::Note => ask_note(ctx).await,
         },
@@ -497,7 +486,7 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
             if is_done(msg) {
                 return match Photos::new(photos.clone()) {
                     Some(photos) => go(ctx, State::ReportPlace { category, photos }).await,
-                    None => ask_photos(ctx, 0).await,
+                    None => ask_photos(ctx, 0, false).await,
                 };
             }
             match take_photo(ctx, msg).await? {
@@ -522,7 +511,7 @@ pub async fn on_message(ctx: &Ctx, state: State, msg: &Message) -> HandlerResult
                 PhotoInput::Refused => Ok(()),
                 PhotoInput::NotPhoto => {
                     ctx.send(tr!(lang, "report-not-a-photo")).await?;
-                    ask_photos(ctx, photos.len()).await
+                    ask_photos(ctx, photos.len(), false).await
                 }
             }
         }
@@ -658,15 +647,6 @@ async fn on_edit_message(
     }
 }
 
-async fn answer(ctx: &Ctx, q: &CallbackQuery, text: Option<String>) -> HandlerResult {
-    let mut req = ctx.bot.answer_callback_query(q.id.clone());
-    if let Some(text) = text {
-        req = req.text(text);
-    }
-    req.await?;
-    Ok(())
-}
-
 /// Replaces the buttons of the pressed message (nothing if it is gone).
 async fn set_buttons(ctx: &Ctx, q: &CallbackQuery, kb: InlineKeyboardMarkup) -> HandlerResult {
     if let Some(m) = &q.message {
@@ -695,11 +675,11 @@ pub async fn on_callback(
     match (data, state) {
         (ReportCallback::Triage(t), _) => triage::on_private_press(ctx, q, t).await,
         (ReportCallback::Mine(page), _) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             mine(ctx, page, q.message.as_ref().map(|m| m.id())).await
         }
         (ReportCallback::Withdraw(id), _) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             let kb = InlineKeyboardMarkup::new(vec![vec![
                 cb(
                     tr!(lang, "report-btn-withdraw-yes", id = id.to_string()),
@@ -713,12 +693,8 @@ pub async fn on_callback(
             let now = ctx.settings.clock.now();
             match domain::act(&ctx.pool, ctx.user.id, id, &Action::Withdraw, now).await {
                 Ok(acted) => {
-                    answer(
-                        ctx,
-                        q,
-                        Some(tr!(lang, "report-withdrawn", id = id.to_string())),
-                    )
-                    .await?;
+                    ctx.answer(q, Some(tr!(lang, "report-withdrawn", id = id.to_string())))
+                        .await?;
                     triage::after_action(&ctx.bot, &ctx.pool, &ctx.settings, &acted, None).await;
                     mine(ctx, 0, q.message.as_ref().map(|m| m.id())).await
                 }
@@ -730,10 +706,10 @@ pub async fn on_callback(
         }
         (ReportCallback::Category(code), State::ReportCategory { photo }) => {
             if !category_ok(ctx, &code).await? {
-                answer(ctx, q, Some(tr!(lang, "button-expired"))).await?;
+                ctx.answer(q, Some(tr!(lang, "button-expired"))).await?;
                 return ask_category(ctx, &State::ReportCategory { photo }).await;
             }
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             set_buttons(ctx, q, InlineKeyboardMarkup::default()).await?;
             let photos: Vec<Photo> = photo.into_iter().collect();
             go(
@@ -752,7 +728,7 @@ pub async fn on_callback(
                 field: EditField::Category,
             },
         ) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             if category_ok(ctx, &code).await? {
                 draft.category = code;
             }
@@ -768,29 +744,25 @@ pub async fn on_callback(
             drop(conn);
             match filed {
                 Some(id) => {
-                    answer(
-                        ctx,
-                        q,
-                        Some(tr!(lang, "report-already-filed", id = id.to_string())),
-                    )
-                    .await
+                    let text = tr!(lang, "report-already-filed", id = id.to_string());
+                    Ok(ctx.answer(q, Some(text)).await?)
                 }
                 None => {
-                    answer(ctx, q, Some(tr!(lang, "button-expired"))).await?;
+                    ctx.answer(q, Some(tr!(lang, "button-expired"))).await?;
                     crate::bot::menu::prompt(ctx, &state).await
                 }
             }
         }
         (ReportCallback::Edit, State::ReportConfirm { .. }) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             set_buttons(ctx, q, edit_keyboard(lang)).await
         }
         (ReportCallback::EditPart('b'), State::ReportConfirm { .. }) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             set_buttons(ctx, q, confirm_keyboard(lang)).await
         }
         (ReportCallback::EditPart(part), State::ReportConfirm { draft }) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             set_buttons(ctx, q, InlineKeyboardMarkup::default()).await?;
             let field = match part {
                 'c' => EditField::Category,
@@ -807,12 +779,12 @@ pub async fn on_callback(
             ReportCallback::Cancel,
             state @ (State::ReportConfirm { .. } | State::ReportEdit { .. }),
         ) => {
-            answer(ctx, q, None).await?;
+            ctx.answer(q, None).await?;
             close_message(ctx, q, tr!(lang, "report-cancelled-summary")).await?;
             crate::bot::commands::cancel(ctx, state).await
         }
         (_, state) => {
-            answer(ctx, q, Some(tr!(lang, "button-expired"))).await?;
+            ctx.answer(q, Some(tr!(lang, "button-expired"))).await?;
             crate::bot::menu::prompt(ctx, &state).await
         }
     }
@@ -867,8 +839,7 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> HandlerResult {
         report = id.0,
         "report filed"
     );
-    answer(
-        ctx,
+    ctx.answer(
         q,
         Some(tr!(lang, "report-filed-toast", id = id.to_string())),
     )

@@ -553,35 +553,18 @@ fn reject_menu(lang: Lang, id: ReportId) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows)
 }
 
-/// Open reports of the same category near `r` (within 200 m, last 7 days): merge targets.
+/// The reports `r` may be merged into (`domain::merge_candidates`) as buttons.
 async fn duplicate_menu(
     pool: &sqlx::SqlitePool,
     lang: Lang,
     r: &Report,
 ) -> Result<Option<InlineKeyboardMarkup>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let since = r.created_at - chrono::Duration::days(7);
-    let candidates = store::open_in_box(
-        &mut conn,
-        &r.category,
-        since,
-        r.at.offset(-200.0, -200.0),
-        r.at.offset(200.0, 200.0),
-    )
-    .await?;
-    let mut near: Vec<(ReportId, f64)> = candidates
-        .into_iter()
-        .filter(|(id, _)| *id != r.id)
-        .map(|(id, p)| (id, p.distance_m(r.at)))
-        .filter(|(_, d)| *d <= 200.0)
-        .collect();
-    near.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let near = domain::merge_candidates(pool, r).await?;
     if near.is_empty() {
         return Ok(None);
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = near
         .into_iter()
-        .take(5)
         .map(|(of, d)| {
             vec![button(
                 tr!(
