@@ -375,6 +375,40 @@ pub async fn act(
     })
 }
 
+/// What `viewer` may see of report `id`: a coordinator any report, a reporter their own,
+/// with its history; anyone else nothing (as if it did not exist).
+pub async fn view(
+    pool: &SqlitePool,
+    viewer: UserId,
+    id: ReportId,
+) -> Result<(Report, Vec<super::HistoryEntry>), ReportsError> {
+    let mut conn = pool.acquire().await?;
+    let report = store::find(&mut conn, id)
+        .await?
+        .ok_or(ReportsError::NoSuchReport(id))?;
+    if report.reporter != viewer && !users::store::is_coordinator(&mut conn, viewer).await? {
+        return Err(ReportsError::NoSuchReport(id));
+    }
+    let history = store::history(&mut conn, id).await?;
+    Ok((report, history))
+}
+
+/// The open reports, oldest first (at most `limit`), and how many the coordinators' group has
+/// not received: for coordinators only.
+pub async fn open_reports(
+    pool: &SqlitePool,
+    viewer: UserId,
+    limit: i64,
+) -> Result<(Vec<Report>, usize), ReportsError> {
+    let mut conn = pool.acquire().await?;
+    if !users::store::is_coordinator(&mut conn, viewer).await? {
+        return Err(ReportsError::NotCoordinator);
+    }
+    let open = store::open(&mut conn, limit).await?;
+    let unposted = store::untriaged(&mut conn).await?.len();
+    Ok((open, unposted))
+}
+
 /// Accepted or routed reports untouched for `rules.follow_up_after` and not raised in the
 /// last day; each is marked raised now, so it comes up once a day until someone acts.
 pub async fn follow_ups(

@@ -357,6 +357,23 @@ pub async fn checking_in(
     .await
 }
 
+/// A session and who is in it (id, status, registered name), for coordinators only.
+pub async fn roster(
+    pool: &SqlitePool,
+    viewer: UserId,
+    code: &SessionCode,
+) -> Result<(Session, Vec<(UserId, String, Option<String>)>), ServicesError> {
+    let mut conn = pool.acquire().await?;
+    if !users::store::is_coordinator(&mut conn, viewer).await? {
+        return Err(ServicesError::NotCoordinator);
+    }
+    let session = store::session(&mut conn, code)
+        .await?
+        .ok_or(ServicesError::NoSuchSession)?;
+    let roster = store::roster(&mut conn, code).await?;
+    Ok((session, roster))
+}
+
 /// Cancels a session that has not ended (a coordinator, audited); returns the riders who held
 /// a seat or a place in line, to be told.
 pub async fn cancel_session(

@@ -507,10 +507,6 @@ pub async fn on_check_in_link(ctx: &Ctx, plan: &PlanCode) -> HandlerResult {
 /// `/session CODE`: coordinators see who is coming and get the station's check-in QR code.
 pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
     let lang = ctx.lang();
-    if !ctx.user.is_coordinator() {
-        ctx.send(tr!(lang, "role-not-coordinator")).await?;
-        return Ok(());
-    }
     let (first, rest) = args
         .trim()
         .split_once(char::is_whitespace)
@@ -527,13 +523,13 @@ pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
         ctx.send(tr!(lang, "services-session-usage")).await?;
         return Ok(());
     }
-    let mut conn = ctx.pool.acquire().await?;
-    let Some(s) = store::session(&mut conn, &code).await? else {
-        ctx.send(tr!(lang, "services-unknown")).await?;
-        return Ok(());
+    let (s, roster) = match domain::roster(&ctx.pool, ctx.user.id, &code).await {
+        Ok(found) => found,
+        Err(err) => {
+            ctx.send(error_text(lang, &err)).await?;
+            return Ok(());
+        }
     };
-    let roster = store::roster(&mut conn, &code).await?;
-    drop(conn);
     let mut text = tr!(
         lang,
         "services-roster-title",

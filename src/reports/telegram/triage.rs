@@ -412,8 +412,9 @@ pub async fn after_action(
         }
     }
     if let Some((chat, message, lang)) = pressed {
-        let is_card = r.triage == Some((chat.0, message.0, true))
-            || r.triage == Some((chat.0, message.0, false));
+        let is_card = r
+            .triage
+            .is_some_and(|(c, m, _)| (c, m) == (chat.0, message.0));
         if !is_card {
             if let Ok(text) = card_text(pool, settings, lang, r).await {
                 edit_card(bot, chat, message, false, text, card_keyboard(lang, r)).await;
@@ -794,15 +795,10 @@ pub async fn command(ctx: &Ctx, args: &str) -> HandlerResult {
 /// report and its history; anyone else is told there is no such report.
 async fn show(ctx: &Ctx, id: ReportId) -> HandlerResult {
     let lang = ctx.lang();
-    let mut conn = ctx.pool.acquire().await?;
-    let report = store::find(&mut conn, id).await?;
-    let history = store::history(&mut conn, id).await?;
-    drop(conn);
-    let report = match report {
-        Some(r) if ctx.user.is_coordinator() || r.reporter == ctx.user.id => r,
-        _ => {
-            ctx.send(tr!(lang, "report-unknown", id = id.to_string()))
-                .await?;
+    let (report, history) = match domain::view(&ctx.pool, ctx.user.id, id).await {
+        Ok(seen) => seen,
+        Err(err) => {
+            ctx.send(error_text(lang, &err)).await?;
             return Ok(());
         }
     };
@@ -828,13 +824,14 @@ async fn show(ctx: &Ctx, id: ReportId) -> HandlerResult {
 /// `/reports`: the open reports, oldest first (coordinators).
 pub async fn open_list(ctx: &Ctx) -> HandlerResult {
     let lang = ctx.lang();
-    if !ctx.user.is_coordinator() {
-        ctx.send(tr!(lang, "role-not-coordinator")).await?;
-        return Ok(());
-    }
+    let (open, unposted) = match domain::open_reports(&ctx.pool, ctx.user.id, 20).await {
+        Ok(found) => found,
+        Err(err) => {
+            ctx.send(error_text(lang, &err)).await?;
+            return Ok(());
+        }
+    };
     let mut conn = ctx.pool.acquire().await?;
-    let open = store::open(&mut conn, 20).await?;
-    let unposted = store::untriaged(&mut conn).await?.len();
     let mut text = String::new();
     // Say plainly why the group may not show these.
     match ctx.settings.reports.coordinator_chat {
@@ -897,8 +894,8 @@ pub async fn sweep(
             .send_message(chat, text)
             .parse_mode(ParseMode::Html)
             .reply_markup(card_keyboard(lang, &r));
-        if let Some((c, m, _)) = r.triage.filter(|(c, _, _)| *c == chat.0) {
-            let _ = c;
+        // A reply to the card, when the card is in this group.
+        if let Some((_, m, _)) = r.triage.filter(|(c, _, _)| *c == chat.0) {
             req = req
                 .reply_parameters(ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
         }
