@@ -415,7 +415,6 @@ services-unknown = That session does not exist.
 services-started = That session has started or is over.
 services-cancelled = That session was cancelled.
 services-not-signed-up = You are not signed up for that session.
-services-not-registered = That user has not registered.
 services-promoted = 🎉 A seat opened up: you are now signed up for { $icon } <b>{ $title }</b>, { $when }.
 services-reminder = ⏰ Reminder: { $icon } <b>{ $title }</b>, { $when }. Scan the QR code at the station to check in. Can't come? Cancel so someone else gets the seat.
 services-check-in-none = No session is open for check-in here right now (it opens an hour before the start).

@@ -415,7 +415,6 @@ services-unknown = 没有这个场次。
 services-started = 这个场次已经开始或结束了。
 services-cancelled = 这个场次已取消。
 services-not-signed-up = 您没有报名这个场次。
-services-not-registered = 该用户尚未注册。
 services-promoted = 🎉 有名额空出来了：您已报上 { $icon } <b>{ $title }</b>，{ $when }。
 services-reminder = ⏰ 提醒：{ $icon } <b>{ $title }</b>，{ $when }。到站后扫码签到。来不了的话请取消，把名额让给别人。
 services-check-in-none = 这里现在没有可签到的场次（开始前一小时开放签到）。

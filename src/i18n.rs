@@ -69,6 +69,15 @@ impl Lang {
     }
 }
 
+/// A name kept in both languages: the English one in English when there is one, else the
+/// Chinese (every bilingual name in the tables has a Chinese form).
+pub fn pick<'a>(lang: Lang, zh: &'a str, en: Option<&'a str>) -> &'a str {
+    match (lang, en) {
+        (Lang::En, Some(en)) => en,
+        _ => zh,
+    }
+}
+
 pub struct I18n {
     zh: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,

@@ -10,6 +10,7 @@ pub mod bot;
 pub mod chat;
 pub mod cli;
 pub mod clock;
+pub mod code;
 pub mod config;
 pub mod csvfile;
 pub mod db;

@@ -11,8 +11,12 @@ use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 
-use crate::bot::dialogue::DbStorage;
-use crate::bot::{self, BotError, LogErrors, Settings};
+use crate::bot::core::dialogue::DbStorage;
+use crate::bot::core::jobs::Supervisor;
+use crate::bot::core::registry::Job;
+use crate::bot::core::updates::Claims;
+use crate::bot::core::{BotError, Env, Settings};
+use crate::bot::router::{self, LogErrors};
 use crate::config::{Config, ConfigError};
 use crate::db;
 use crate::roles;
@@ -31,9 +35,8 @@ pub enum StartupError {
 
 pub struct Application {
     dispatcher: Dispatcher<Bot, BotError, DefaultKey>,
-    bot: Bot,
-    pool: SqlitePool,
-    settings: Arc<Settings>,
+    env: Env,
+    jobs: Vec<Job>,
     polling_timeout: std::time::Duration,
 }
 
@@ -60,47 +63,44 @@ impl Application {
         if !boot.made.is_empty() || !boot.removed.is_empty() {
             tracing::info!(made = ?boot.made, removed = ?boot.removed, "coordinators from COORDINATOR_IDS");
         }
-        prune_update_ids(&pool).await;
 
         let me = bot.get_me().await.map_err(StartupError::Telegram)?;
         tracing::info!(bot_id = me.id.0, "connected to the Bot API");
-        if let Err(err) = bot::commands::register(&bot, &config.coordinator_ids).await {
+        let wiring = router::wire(config);
+        if let Err(err) =
+            router::commands::register(&wiring.router, &bot, &config.coordinator_ids).await
+        {
             // The menus are a convenience; the bot works without them.
             tracing::warn!(%err, "could not register command menus");
         }
-
-        let mut settings = Settings::from_config(config);
+        let mut settings = Settings::from_config(config, wiring.menu);
         settings.bot_username = me.username.clone();
-        let settings = Arc::new(settings);
-        check_coordinator_chat(&bot, config.coordinator_chat_id).await;
-        // Build the station index now rather than at the first rider's location.
-        let (stations, warm_pool) = (settings.stations.clone(), pool.clone());
-        tokio::spawn(async move {
-            if let Err(err) = stations.current(&warm_pool).await {
-                tracing::warn!(%err, "could not build the station index");
-            }
-        });
-        let dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+        let env = Env {
+            bot: bot.clone(),
+            pool: pool.clone(),
+            settings: Arc::new(settings),
+            deps: Arc::new(wiring.deps),
+        };
+        let dispatcher = Dispatcher::builder(bot, router::schema())
             .dependencies(dptree::deps![
-                pool.clone(),
+                env.clone(),
+                Arc::new(wiring.router),
                 DbStorage::new(pool.clone()),
-                bot::updates::Claims::spawn(pool.clone()),
-                settings.clone()
+                Claims::spawn(pool)
             ])
-            .default_handler(bot::on_unhandled)
+            .default_handler(router::on_unhandled)
             .error_handler(Arc::new(LogErrors))
             .build();
         Ok(Self {
             dispatcher,
-            bot,
-            pool,
-            settings,
+            env,
+            jobs: wiring.jobs,
             polling_timeout: config.polling_timeout,
         })
     }
 
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.env.pool
     }
 
     /// Stops the dispatcher after the updates in flight are handled.
@@ -110,44 +110,12 @@ impl Application {
 
     /// Long-polls and handles updates until the shutdown token is used.
     pub async fn run_until_stopped(mut self) -> Result<(), StartupError> {
-        let listener = Polling::builder(self.bot.clone())
+        let listener = Polling::builder(self.env.bot.clone())
             .timeout(self.polling_timeout)
             .build();
-        // A bot that runs for months still forgets old update ids, once a day, and drops the
-        // photos of report drafts that were never filed.
-        let (pool, settings) = (self.pool.clone(), self.settings.clone());
-        let housekeeping = tokio::spawn(async move {
-            let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
-            daily.tick().await; // the first tick is immediate; start-up already pruned
-            loop {
-                daily.tick().await;
-                prune_update_ids(&pool).await;
-                remove_draft_photos(&pool, &settings).await;
-            }
-        });
-        // Unconfirmed redemptions expire on time even if nobody opens /points; reports the
-        // coordinators' group has not seen are posted, and stale ones raised again; plans are
-        // turned into the next two weeks of sessions, and sign-ups reminded.
-        let (bot, pool, settings) = (self.bot.clone(), self.pool.clone(), self.settings.clone());
-        let sweeper = tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
-            loop {
-                every.tick().await;
-                let now = settings.clock.now();
-                if let Err(err) = crate::points::telegram::expire_and_notify(&bot, &pool, now).await
-                {
-                    tracing::warn!(%err, "could not expire redemptions");
-                }
-                if let Err(err) =
-                    crate::reports::telegram::triage::sweep(&bot, &pool, &settings).await
-                {
-                    tracing::warn!(%err, "could not post or raise reports");
-                }
-                if let Err(err) = crate::services::telegram::sweep(&bot, &pool, &settings).await {
-                    tracing::warn!(%err, "could not schedule sessions or send reminders");
-                }
-            }
-        });
+        // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
+        let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
+        tracing::debug!(jobs = jobs.len(), "background jobs started");
         let result = self
             .dispatcher
             .try_dispatch_with_listener(
@@ -156,58 +124,9 @@ impl Application {
             )
             .await
             .map_err(StartupError::Telegram);
-        housekeeping.abort();
-        sweeper.abort();
-        self.pool.close().await;
+        jobs.stop();
+        self.env.pool.close().await;
         result
-    }
-}
-
-/// Says at start-up, in one log line, whether reports can reach the coordinators' group.
-async fn check_coordinator_chat(bot: &Bot, chat: Option<i64>) {
-    match chat {
-        None => tracing::warn!(
-            "COORDINATOR_CHAT_ID is not set: reports are filed and kept, coordinators see them with /reports"
-        ),
-        Some(id) => match bot.get_chat(ChatId(id)).await {
-            Ok(_) => tracing::info!(chat_id = id, "coordinators' group reachable"),
-            Err(err) => tracing::warn!(
-                chat_id = id, %err,
-                "cannot reach COORDINATOR_CHAT_ID (is the bot a member?); reports are kept and posted once it is"
-            ),
-        },
-    }
-}
-
-/// Deletes stored photos no report holds, once older than a dialogue can stay idle plus a day.
-async fn remove_draft_photos(pool: &SqlitePool, settings: &Settings) {
-    let kept = match pool.acquire().await {
-        Ok(mut conn) => match crate::reports::store::photo_paths(&mut conn).await {
-            Ok(paths) => paths.into_iter().collect(),
-            Err(err) => return tracing::warn!(%err, "could not list report photos"),
-        },
-        Err(err) => return tracing::warn!(%err, "could not list report photos"),
-    };
-    let dir = settings.reports.media_dir.clone();
-    let older_than = settings.dialogue_idle + std::time::Duration::from_secs(24 * 60 * 60);
-    match tokio::task::spawn_blocking(move || {
-        crate::reports::media::remove_orphans(&dir, &kept, older_than)
-    })
-    .await
-    {
-        Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "photos of unfiled drafts removed"),
-        Ok(Ok(_)) => {}
-        Ok(Err(err)) => tracing::warn!(%err, "could not clean the media folder"),
-        Err(err) => tracing::warn!(%err, "media clean-up task failed"),
-    }
-}
-
-/// Forgets update ids older than a week (Telegram re-delivers for at most a day).
-async fn prune_update_ids(pool: &SqlitePool) {
-    match bot::updates::prune(pool, 7).await {
-        Ok(n) if n > 0 => tracing::info!(pruned = n, "forgot old update ids"),
-        Ok(_) => {}
-        Err(err) => tracing::warn!(%err, "could not prune update ids"),
     }
 }
 
@@ -255,4 +174,17 @@ async fn wait_for_signal() {
 #[cfg(not(unix))]
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// What a running bot shares, built for `config` on `pool` without starting anything: for
+/// tools and tests that run one job or one capability function by hand.
+pub fn env_for(config: &Config, pool: SqlitePool) -> Result<Env, StartupError> {
+    let bot = bot_for(config)?;
+    let wiring = router::wire(config);
+    Ok(Env {
+        bot,
+        pool,
+        settings: Arc::new(Settings::from_config(config, wiring.menu)),
+        deps: Arc::new(wiring.deps),
+    })
 }

@@ -1,5 +1,5 @@
 //! What a registration is made of, parsed once from raw input: a rider's name, their delivery
-//! platform or courier company, their phone number, and a `/start` deep-link payload.
+//! platform or courier company and their phone number.
 //! Each type can only hold a valid value, so the dialogue state and the store never see junk.
 
 use serde::{Deserialize, Serialize};
@@ -193,64 +193,6 @@ impl Phone {
     }
 }
 
-/// A `/start` payload from a deep link (`t.me/<bot>?start=<payload>`). Telegram allows up to 64
-/// characters from `A-Z a-z 0-9 _ -`. Capabilities claim payloads by prefix (`st-` stations,
-/// `rd-` redemptions); any other well-formed payload is [`DeepLink::Unclaimed`] and gets a
-/// polite answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeepLink {
-    /// `st-CODE`: a station's card (a poster at the station).
-    Station(crate::stations::StationCode),
-    /// `rd-CODE`: a redemption (the QR code a rider shows a coordinator).
-    Redemption(crate::points::RedemptionCode),
-    /// `ci-PLAN`: check in to the service session of that plan running now (a station's QR).
-    CheckIn(crate::services::PlanCode),
-    /// Well-formed, but no capability claims it.
-    Unclaimed(String),
-}
-
-impl DeepLink {
-    pub fn parse(raw: &str) -> Option<DeepLink> {
-        let raw = raw.trim();
-        let ok = !raw.is_empty()
-            && raw.len() <= 64
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ok {
-            return None;
-        }
-        if let Some(code) = raw
-            .strip_prefix("st-")
-            .and_then(crate::stations::StationCode::parse)
-        {
-            return Some(DeepLink::Station(code));
-        }
-        if let Some(plan) = raw
-            .strip_prefix("ci-")
-            .and_then(crate::services::PlanCode::parse)
-        {
-            return Some(DeepLink::CheckIn(plan));
-        }
-        if let Some(code) = raw
-            .strip_prefix("rd-")
-            .and_then(crate::points::RedemptionCode::parse)
-        {
-            return Some(DeepLink::Redemption(code));
-        }
-        Some(DeepLink::Unclaimed(raw.to_owned()))
-    }
-
-    pub fn payload(&self) -> String {
-        match self {
-            DeepLink::Station(code) => format!("st-{code}"),
-            DeepLink::Redemption(code) => format!("rd-{code}"),
-            DeepLink::CheckIn(plan) => format!("ci-{plan}"),
-            DeepLink::Unclaimed(p) => p.clone(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,39 +255,6 @@ mod tests {
         assert_eq!(Phone::parse("12345"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse("+86abc"), Err(InputError::NotAPhone));
         assert_eq!(Phone::parse(&"1".repeat(16)), Err(InputError::NotAPhone));
-    }
-
-    #[test]
-    fn deep_links_are_claimed_by_prefix() {
-        assert!(matches!(
-            DeepLink::parse("st-lf-01"),
-            Some(DeepLink::Station(c)) if c.as_str() == "LF-01"
-        ));
-        assert!(matches!(
-            DeepLink::parse("rd-ABCD2345"),
-            Some(DeepLink::Redemption(c)) if c.as_str() == "ABCD2345"
-        ));
-        // A prefix with a code that does not parse stays unclaimed, answered politely.
-        assert!(matches!(
-            DeepLink::parse("rd-0000"),
-            Some(DeepLink::Unclaimed(_))
-        ));
-        assert_eq!(
-            DeepLink::parse("st-lf-01").map(|d| d.payload()),
-            Some("st-LF-01".to_owned())
-        );
-    }
-
-    #[test]
-    fn deep_link_payloads_follow_telegrams_rules() {
-        assert_eq!(
-            DeepLink::parse("st-LF01").map(|d| d.payload().to_owned()),
-            Some("st-LF01".into())
-        );
-        assert_eq!(DeepLink::parse(""), None);
-        assert_eq!(DeepLink::parse("has space"), None);
-        assert_eq!(DeepLink::parse(&"a".repeat(65)), None);
-        assert_eq!(DeepLink::parse("<script>"), None);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use super::{
 };
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
-use crate::roles::domain::TargetRef;
-use crate::users::{self, Status, User, UserId};
+use crate::users::refusal::{registered_target, require_coordinator};
+use crate::users::{Refusal, TargetRef, User, UserId};
 
 /// Entries on one page of the history.
 pub const HISTORY_PAGE: i64 = 10;
@@ -60,12 +60,9 @@ impl EarnRule {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PointsError {
-    #[error("only coordinators may do this")]
-    NotCoordinator,
-    #[error("no such user")]
-    UnknownUser,
-    #[error("the user has not registered")]
-    NotRegistered,
+    /// Not a coordinator, not registered, unknown (the refusals every capability shares).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("a reason is required")]
     ReasonRequired,
     #[error("the reason is too long")]
@@ -140,23 +137,8 @@ pub async fn award(
     award_in(&mut conn, rider, rule, source_ref).await
 }
 
-async fn require_coordinator(
-    conn: &mut SqliteConnection,
-    actor: UserId,
-) -> Result<(), PointsError> {
-    if users::store::is_coordinator(conn, actor).await? {
-        Ok(())
-    } else {
-        Err(PointsError::NotCoordinator)
-    }
-}
-
 async fn find_rider(conn: &mut SqliteConnection, target: &TargetRef) -> Result<User, PointsError> {
-    let user = target.find(conn).await?.ok_or(PointsError::UnknownUser)?;
-    if user.status != Status::Registered {
-        return Err(PointsError::NotRegistered);
-    }
-    Ok(user)
+    registered_target(conn, target).await
 }
 
 /// An adjustment as typed: `+20`, `-5`, `20`.
@@ -190,7 +172,7 @@ pub async fn adjust(
 ) -> Result<Adjusted, PointsError> {
     let reason = reason.trim();
     let mut tx = crate::db::begin_write(pool).await?;
-    require_coordinator(&mut tx, actor).await?;
+    require_coordinator::<PointsError>(&mut tx, actor).await?;
     if reason.is_empty() {
         return Err(PointsError::ReasonRequired);
     }
@@ -275,7 +257,7 @@ pub async fn passbook(
     limit: i64,
 ) -> Result<(User, Summary), PointsError> {
     let mut conn = pool.acquire().await?;
-    require_coordinator(&mut conn, actor).await?;
+    require_coordinator::<PointsError>(&mut conn, actor).await?;
     let rider = find_rider(&mut conn, target).await?;
     drop(conn);
     let summary = summary(pool, rider.id, 0, limit, true, crate::db::now()).await?;
@@ -391,7 +373,7 @@ pub async fn confirm(
     // An overdue redemption is expired (and refunded) first, so it cannot be handed over.
     expire_due(pool, now).await?;
     let mut tx = crate::db::begin_write(pool).await?;
-    require_coordinator(&mut tx, actor).await?;
+    require_coordinator::<PointsError>(&mut tx, actor).await?;
     let r = store::find_redemption(&mut tx, code)
         .await?
         .ok_or(PointsError::NoSuchRedemption)?;
@@ -417,36 +399,52 @@ pub async fn confirm(
 }
 
 /// Expires every open redemption past its time: the points come back and the item goes back
-/// in stock. Returns the ones expired now (each exactly once, whoever calls).
+/// in stock. Returns the ones expired now (each exactly once, whoever calls). Each is its own
+/// transaction (status, refund, restock together): one that fails is logged and left for the
+/// next run, and the others still go.
 pub async fn expire_due(
     pool: &SqlitePool,
     now: DateTime<Utc>,
 ) -> Result<Vec<Redemption>, PointsError> {
-    let mut tx = crate::db::begin_write(pool).await?;
-    let due = store::due_redemptions(&mut tx, now).await?;
+    let due = {
+        let mut conn = pool.acquire().await?;
+        store::due_redemptions(&mut conn, now).await?
+    };
     let mut expired = Vec::with_capacity(due.len());
     for r in due {
-        if !store::close_redemption(&mut tx, &r.code, RedemptionStatus::Expired, None).await? {
-            continue;
+        match expire_one(pool, &r).await {
+            Ok(true) => expired.push(r),
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(code = %r.code, %err, "redemption not expired; next run retries")
+            }
         }
-        store::post(
-            &mut tx,
-            &NewEntry {
-                rider: r.rider,
-                amount: r.cost,
-                kind: EntryKind::RedemptionRefund,
-                source_ref: Some(format!("{}:{}", r.reward, r.code)),
-                actor: None,
-                reason: None,
-                key: format!("refund:{}", r.code),
-            },
-        )
-        .await?;
-        store::restock(&mut tx, &r.reward).await?;
-        expired.push(r);
     }
-    tx.commit().await?;
     Ok(expired)
+}
+
+/// Expires `r` unless it was closed meanwhile (confirmed a moment ago, say).
+async fn expire_one(pool: &SqlitePool, r: &Redemption) -> Result<bool, PointsError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    if !store::close_redemption(&mut tx, &r.code, RedemptionStatus::Expired, None).await? {
+        return Ok(false);
+    }
+    store::post(
+        &mut tx,
+        &NewEntry {
+            rider: r.rider,
+            amount: r.cost,
+            kind: EntryKind::RedemptionRefund,
+            source_ref: Some(format!("{}:{}", r.reward, r.code)),
+            actor: None,
+            reason: None,
+            key: format!("refund:{}", r.code),
+        },
+    )
+    .await?;
+    store::restock(&mut tx, &r.reward).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The first moment of the month `now` falls in, in the district's time zone.

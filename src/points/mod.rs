@@ -120,30 +120,11 @@ impl fmt::Display for RedemptionCode {
     }
 }
 
-/// A reward's code in the catalogue: 1–24 of A–Z, 0–9, `-`, `_` (upper-cased).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RewardCode(String);
-
-impl RewardCode {
-    pub fn parse(raw: &str) -> Option<RewardCode> {
-        let raw = raw.trim();
-        let ok = (1..=24).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| RewardCode(raw.to_ascii_uppercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for RewardCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::code_type!(
+    /// A reward's code in the catalogue: 1–24 of A–Z, 0–9, `-`, `_` (upper-cased).
+    RewardCode,
+    Upper
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reward {
@@ -157,10 +138,7 @@ pub struct Reward {
 
 impl Reward {
     pub fn name(&self, lang: Lang) -> &str {
-        match (lang, &self.name_en) {
-            (Lang::En, Some(en)) => en,
-            _ => &self.name_zh,
-        }
+        crate::i18n::pick(lang, &self.name_zh, self.name_en.as_deref())
     }
 }
 

@@ -26,7 +26,8 @@ use crate::geo::Position;
 use crate::points::domain::{EarnRule, PointsError};
 use crate::points::store::Posted;
 use crate::stations::index::StationIndex;
-use crate::users::{self, User, UserId};
+use crate::users::refusal::require_coordinator;
+use crate::users::{self, Refusal, User, UserId};
 
 /// A new report this close to an open one of the same category is a possible duplicate.
 pub const DUPLICATE_RADIUS_M: f64 = 50.0;
@@ -50,8 +51,9 @@ pub struct Rules {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportsError {
-    #[error("only coordinators may do this")]
-    NotCoordinator,
+    /// Not a coordinator, not registered, unknown (the refusals every capability shares).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("only the reporter may withdraw a report")]
     NotYours,
     #[error("no report {0}")]
@@ -72,8 +74,6 @@ pub enum ReportsError {
     DailyLimit(i64),
     #[error("the place is outside the district")]
     OutsideDistrict,
-    #[error("the reporter has not registered")]
-    NotRegistered,
     #[error(transparent)]
     Points(#[from] PointsError),
     #[error(transparent)]
@@ -194,7 +194,7 @@ pub async fn submit_in(
         });
     }
     if !reporter.is_registered() {
-        return Err(ReportsError::NotRegistered);
+        return Err(Refusal::NotRegistered.into());
     }
     let filed = store::count_since(conn, reporter.id, day_start(now, rules.tz)).await?;
     if filed >= rules.per_day {
@@ -281,8 +281,8 @@ pub async fn act(
         if report.reporter != actor {
             return Err(ReportsError::NotYours);
         }
-    } else if !users::store::is_coordinator(&mut tx, actor).await? {
-        return Err(ReportsError::NotCoordinator);
+    } else {
+        require_coordinator::<ReportsError>(&mut tx, actor).await?;
     }
     let path = transition(report.status, action).ok_or(ReportsError::Illegal {
         id,
@@ -401,9 +401,7 @@ pub async fn open_reports(
     limit: i64,
 ) -> Result<(Vec<Report>, usize), ReportsError> {
     let mut conn = pool.acquire().await?;
-    if !users::store::is_coordinator(&mut conn, viewer).await? {
-        return Err(ReportsError::NotCoordinator);
-    }
+    require_coordinator::<ReportsError>(&mut conn, viewer).await?;
     let open = store::open(&mut conn, limit).await?;
     let unposted = store::untriaged(&mut conn).await?.len();
     Ok((open, unposted))
@@ -621,7 +619,7 @@ mod tests {
         let now = Utc::now();
         assert!(matches!(
             act(&pool, UserId(1), id, &Action::Accept, now).await,
-            Err(ReportsError::NotCoordinator)
+            Err(ReportsError::Refused(Refusal::NotCoordinator))
         ));
         let (a, b) = tokio::join!(
             act(&pool, UserId(2), id, &Action::Accept, now),

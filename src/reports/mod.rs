@@ -27,59 +27,16 @@ use crate::geo::Position;
 use crate::i18n::Lang;
 use crate::users::{Role, UserId};
 
-macro_rules! code_type {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            pub const MAX_LEN: usize = 24;
-
-            pub fn parse(raw: &str) -> Option<$name> {
-                let raw = raw.trim();
-                let ok = (1..=Self::MAX_LEN).contains(&raw.len())
-                    && raw
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                ok.then(|| $name(raw.to_ascii_lowercase()))
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(raw: String) -> Result<$name, String> {
-                $name::parse(&raw).ok_or(raw)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(c: $name) -> String {
-                c.0
-            }
-        }
-    };
-}
-
-code_type!(
+crate::code_type!(
     /// A report category's code (`garbage`, `parking`, ...): 1–24 of a–z, 0–9, `-`, `_`,
     /// lower-cased. It fits in callback data.
-    CategoryCode
+    CategoryCode,
+    Lower
 );
-code_type!(
+crate::code_type!(
     /// A department's code (`chengguan`, `fire`, ...), same alphabet as [`CategoryCode`].
-    DepartmentCode
+    DepartmentCode,
+    Lower
 );
 
 /// A report's number: `R-000123` to people, 123 in the table.
@@ -117,10 +74,7 @@ pub struct Department {
 
 impl Department {
     pub fn name(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => self.name_en.as_deref().unwrap_or(&self.name_zh),
-            Lang::Zh => &self.name_zh,
-        }
+        crate::i18n::pick(lang, &self.name_zh, self.name_en.as_deref())
     }
 }
 
@@ -138,10 +92,7 @@ pub struct Category {
 
 impl Category {
     pub fn name(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => self.name_en.as_deref().unwrap_or(&self.name_zh),
-            Lang::Zh => &self.name_zh,
-        }
+        crate::i18n::pick(lang, &self.name_zh, self.name_en.as_deref())
     }
 }
 

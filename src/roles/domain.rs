@@ -4,50 +4,15 @@ use sqlx::SqlitePool;
 
 use super::store;
 use crate::audit::{self, Actor};
-use crate::users::{self, Role, Status, UserId};
-
-/// How a coordinator names a rider in a command: a Telegram user id or an @username.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetRef {
-    Id(UserId),
-    Username(String),
-}
-
-impl TargetRef {
-    /// The user this names, if the bot knows them.
-    pub async fn find(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<Option<users::User>, sqlx::Error> {
-        match self {
-            TargetRef::Id(id) => users::store::find(conn, *id).await,
-            TargetRef::Username(name) => users::store::find_by_username(conn, name).await,
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<TargetRef> {
-        let raw = raw.trim();
-        if let Some(name) = raw.strip_prefix('@') {
-            // Telegram usernames: 5 to 32 characters of a-z, 0-9 and underscores.
-            let ok = (4..=32).contains(&name.len())
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            return ok.then(|| TargetRef::Username(name.to_ascii_lowercase()));
-        }
-        match raw.parse::<i64>() {
-            Ok(id) if id > 0 => Some(TargetRef::Id(UserId(id))),
-            _ => None,
-        }
-    }
-}
+use crate::users::refusal::require_coordinator;
+pub use crate::users::TargetRef;
+use crate::users::{Refusal, Role, Status, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RoleError {
-    #[error("only coordinators may do this")]
-    NotCoordinator,
-    #[error("no such user")]
-    UnknownUser,
-    #[error("the user has not registered")]
-    NotRegistered,
+    /// Not a coordinator, not registered, unknown (the refusals every capability shares).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("the user is already a grid officer")]
     AlreadyOfficer(UserId, Option<String>),
     #[error("the user is not a grid officer")]
@@ -90,15 +55,13 @@ async fn change(
     to: Role,
 ) -> Result<RoleChange, RoleError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    if !users::store::is_coordinator(&mut tx, actor).await? {
-        return Err(RoleError::NotCoordinator);
-    }
-    let user = target.find(&mut tx).await?.ok_or(RoleError::UnknownUser)?;
+    require_coordinator::<RoleError>(&mut tx, actor).await?;
+    let user = target.find(&mut tx).await?.ok_or(Refusal::UnknownUser)?;
     if user.role == Role::Coordinator {
         return Err(RoleError::TargetIsCoordinator);
     }
     if user.status != Status::Registered {
-        return Err(RoleError::NotRegistered);
+        return Err(Refusal::TargetNotRegistered.into());
     }
     match (user.role, to) {
         (Role::GridOfficer, Role::GridOfficer) => {

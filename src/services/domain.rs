@@ -18,7 +18,8 @@ use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
 use crate::points::domain::{EarnRule, PointsError};
 use crate::points::store::Posted;
-use crate::users::{self, UserId};
+use crate::users::refusal::require_coordinator;
+use crate::users::{self, Refusal, UserId};
 
 /// How far ahead weekly plans are turned into sessions.
 pub const HORIZON_DAYS: i64 = 14;
@@ -39,10 +40,9 @@ pub enum ServicesError {
     NotNow,
     #[error("on the waitlist, without a seat")]
     OnWaitlist,
-    #[error("only coordinators may do this")]
-    NotCoordinator,
-    #[error("the rider has not registered")]
-    NotRegistered,
+    /// Not a coordinator, not registered, unknown (the refusals every capability shares).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Points(#[from] PointsError),
     #[error(transparent)]
@@ -280,14 +280,12 @@ pub async fn check_in(
 ) -> Result<CheckedIn, ServicesError> {
     let mut tx = crate::db::begin_write(pool).await?;
     if let CheckInBy::Coordinator(actor) = by {
-        if !users::store::is_coordinator(&mut tx, actor).await? {
-            return Err(ServicesError::NotCoordinator);
-        }
+        require_coordinator::<ServicesError>(&mut tx, actor).await?;
         let registered = users::store::find(&mut tx, rider)
             .await?
             .is_some_and(|u| u.is_registered());
         if !registered {
-            return Err(ServicesError::NotRegistered);
+            return Err(Refusal::TargetNotRegistered.into());
         }
     }
     let session = store::session(&mut tx, code)
@@ -364,9 +362,7 @@ pub async fn roster(
     code: &SessionCode,
 ) -> Result<(Session, Vec<(UserId, String, Option<String>)>), ServicesError> {
     let mut conn = pool.acquire().await?;
-    if !users::store::is_coordinator(&mut conn, viewer).await? {
-        return Err(ServicesError::NotCoordinator);
-    }
+    require_coordinator::<ServicesError>(&mut conn, viewer).await?;
     let session = store::session(&mut conn, code)
         .await?
         .ok_or(ServicesError::NoSuchSession)?;
@@ -384,9 +380,7 @@ pub async fn cancel_session(
     now: DateTime<Utc>,
 ) -> Result<(Session, Vec<UserId>), ServicesError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    if !users::store::is_coordinator(&mut tx, actor).await? {
-        return Err(ServicesError::NotCoordinator);
-    }
+    require_coordinator::<ServicesError>(&mut tx, actor).await?;
     let session = store::session(&mut tx, code)
         .await?
         .ok_or(ServicesError::NoSuchSession)?;
@@ -616,7 +610,7 @@ mod tests {
                 saturday_at(9)
             )
             .await,
-            Err(ServicesError::NotCoordinator)
+            Err(ServicesError::Refused(Refusal::NotCoordinator))
         ));
         let walk_in = check_in(
             &pool,

@@ -20,32 +20,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use crate::i18n::Lang;
 use crate::stations::StationCode;
 
-/// A plan's code: 1–24 of A–Z, 0–9, `-`, `_`, upper-cased (as station codes).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PlanCode(String);
-
-impl PlanCode {
-    pub const MAX_LEN: usize = 24;
-
-    pub fn parse(raw: &str) -> Option<PlanCode> {
-        let raw = raw.trim();
-        let ok = (1..=Self::MAX_LEN).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| PlanCode(raw.to_ascii_uppercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PlanCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::code_type!(
+    /// A plan's code: 1–24 of A–Z, 0–9, `-`, `_`, upper-cased (as station codes).
+    PlanCode,
+    Upper
+);
 
 /// A session's code: its plan's and its local date, `HAIRCUT-20261205`. Fits a deep link and
 /// callback data.
@@ -223,6 +202,12 @@ pub struct Plan {
     pub active: bool,
 }
 
+impl Plan {
+    pub fn title(&self, lang: Lang) -> &str {
+        crate::i18n::pick(lang, &self.title_zh, self.title_en.as_deref())
+    }
+}
+
 /// A dated session as riders see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -241,10 +226,7 @@ pub struct Session {
 
 impl Session {
     pub fn title(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => self.title_en.as_deref().unwrap_or(&self.title_zh),
-            Lang::Zh => &self.title_zh,
-        }
+        crate::i18n::pick(lang, &self.title_zh, self.title_en.as_deref())
     }
 
     pub fn seats_left(&self) -> i64 {

@@ -11,7 +11,7 @@ use super::{csv, store, Closure, Service, Station, StationCode};
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
 use crate::geo::Position;
-use crate::users::{self, UserId};
+use crate::users::{self, Refusal, UserId};
 
 /// Stations per page of an answer.
 pub const PAGE_SIZE: usize = 3;
@@ -362,8 +362,9 @@ impl Until {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
-    #[error("only coordinators may do this")]
-    NotCoordinator,
+    /// Not a coordinator, not registered, unknown (the refusals every capability shares).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("no station has code {0}")]
     Unknown(StationCode),
     #[error("that time has already passed")]
@@ -375,11 +376,7 @@ pub enum StationError {
 /// Refuses anyone who is not a coordinator (as the database has them now).
 pub async fn require_coordinator(pool: &SqlitePool, actor: UserId) -> Result<(), StationError> {
     let mut conn = pool.acquire().await?;
-    if users::store::is_coordinator(&mut conn, actor).await? {
-        Ok(())
-    } else {
-        Err(StationError::NotCoordinator)
-    }
+    users::refusal::require_coordinator(&mut conn, actor).await
 }
 
 /// Closes `code` (or with `closure` `None`, reopens it). `actor` must be a coordinator; the
@@ -399,9 +396,7 @@ pub async fn set_closure(
         return Err(StationError::UntilInPast);
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    if !users::store::is_coordinator(&mut tx, actor).await? {
-        return Err(StationError::NotCoordinator);
-    }
+    users::refusal::require_coordinator::<StationError>(&mut tx, actor).await?;
     if !store::set_closure(&mut tx, code, closure.as_ref()).await? {
         return Err(StationError::Unknown(code.clone()));
     }

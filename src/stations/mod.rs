@@ -15,41 +15,18 @@ pub mod index;
 pub mod store;
 pub mod telegram;
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 
 use crate::geo::{Datum, Position};
 use crate::i18n::Lang;
 pub use hours::Hours;
 
-/// A station's code: 1–24 characters of A–Z, 0–9, `-` and `_`, upper-cased. It fits in
-/// callback data and in a `/start` deep link.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StationCode(String);
-
-impl StationCode {
-    pub const MAX_LEN: usize = 24;
-
-    pub fn parse(raw: &str) -> Option<StationCode> {
-        let raw = raw.trim();
-        let ok = (1..=Self::MAX_LEN).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| StationCode(raw.to_ascii_uppercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for StationCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::code_type!(
+    /// A station's code: 1–24 characters of A–Z, 0–9, `-` and `_`, upper-cased. It fits in
+    /// callback data and in a `/start` deep link.
+    StationCode,
+    Upper
+);
 
 /// The "1+1+1+N" cluster: one service centre, one station, one service bar, N community centres.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,10 +220,7 @@ pub struct Station {
 impl Station {
     /// The name in the rider's language (the Chinese name where there is no English one).
     pub fn name(&self, lang: Lang) -> &str {
-        match (lang, &self.name_en) {
-            (Lang::En, Some(en)) => en,
-            _ => &self.name_zh,
-        }
+        crate::i18n::pick(lang, &self.name_zh, self.name_en.as_deref())
     }
 
     /// The closure in force at `now`, if any.

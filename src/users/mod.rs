@@ -3,7 +3,12 @@
 //! Registration details (name, platform, phone) are written by onboarding; roles by `roles`.
 //! This module owns the `users` table's shared reads and the few writes every capability needs.
 
+pub mod refusal;
 pub mod store;
+pub mod target;
+
+pub use refusal::Refusal;
+pub use target::TargetRef;
 
 use serde::{Deserialize, Serialize};
 

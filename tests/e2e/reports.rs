@@ -593,9 +593,8 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
 
     // The bot joins the group; the sweeper posts what it missed.
     app.emu.add_group(GROUP, "Coordinators");
-    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
-    let settings = rider_bot::bot::Settings::from_config(&app.config);
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    let env = rider_bot::startup::env_for(&app.config, app.pool.clone()).unwrap();
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
     let card = card(&app, "R-000001").await;
@@ -613,15 +612,15 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
             .count()
     };
     app.config.clock.advance(Duration::hours(71));
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
     assert_eq!(reminders(&app), 0);
     app.config.clock.advance(Duration::hours(2));
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
     assert_eq!(reminders(&app), 1);
@@ -634,7 +633,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     assert!(reminder.text.contains("R-000001"));
     assert!(!reminder.inline_buttons().is_empty());
     app.config.clock.advance(Duration::hours(25));
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
     assert_eq!(reminders(&app), 2);
@@ -644,7 +643,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     app.expect_text(r, "is resolved").await;
     card_reads(&app, card.message_id, &zh("report-status-resolved")).await;
     app.config.clock.advance(Duration::hours(48));
-    rider_bot::reports::telegram::triage::sweep(&bot, &app.pool, &settings)
+    rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
     assert_eq!(reminders(&app), 2);

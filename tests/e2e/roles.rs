@@ -4,7 +4,7 @@
 use rider_bot::audit;
 use rider_bot::i18n::{t, Lang};
 use rider_bot::roles::domain::{self, RoleError, TargetRef};
-use rider_bot::users::UserId;
+use rider_bot::users::{Refusal, UserId};
 use serde_json::json;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
@@ -92,7 +92,7 @@ async fn a_rider_cannot_appoint_anyone() {
     let err = domain::appoint(&app.pool, UserId(rider), &TargetRef::Id(UserId(other)))
         .await
         .unwrap_err();
-    assert!(matches!(err, RoleError::NotCoordinator));
+    assert!(matches!(err, RoleError::Refused(Refusal::NotCoordinator)));
     let mut conn = app.pool.acquire().await.unwrap();
     assert!(audit::for_target(&mut conn, UserId(other))
         .await

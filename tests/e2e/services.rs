@@ -188,13 +188,12 @@ async fn reminders_check_in_and_attendance_points() {
         .await;
 
     // Saturday 07:30 in Shanghai: the reminder (2 h ahead) goes once, to the seated rider.
-    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
-    let settings = rider_bot::bot::Settings::from_config(&app.config);
+    let env = rider_bot::startup::env_for(&app.config, app.pool.clone()).unwrap();
     app.config.clock.advance(Duration::minutes(19 * 60 + 30));
-    rider_bot::services::telegram::sweep(&bot, &app.pool, &settings)
+    rider_bot::services::telegram::notify::sweep(&env)
         .await
         .unwrap();
-    rider_bot::services::telegram::sweep(&bot, &app.pool, &settings)
+    rider_bot::services::telegram::notify::sweep(&env)
         .await
         .unwrap();
     let reminder = app.expect_text(a, "Reminder").await;

@@ -1,0 +1,480 @@
+//! The router: the handler tree, built from what each capability registers.
+//!
+//! [`schema`] is the handler tree. In order, an update is
+//! 1. claimed by its `update_id` (a re-delivered update stops here),
+//! 2. routed by kind and chat: private messages and callback queries go to the dialogue path,
+//!    button presses in groups to the capability owning the data's head, `my_chat_member`
+//!    records blocks, everything else is ignored without logging its content,
+//! 3. given a [`Ctx`] and the dialogue [`State`]: the user (created on first contact), their
+//!    language and dialogue, with the idle/reset notices sent first,
+//! 4. handed to a command (any state; the table of every capability's commands), or else to
+//!    one branch per capability: the state's owner for a message in a dialogue, the idle inputs
+//!    and menu entries for a message in an idle chat, the owner of the data's head for a
+//!    button,
+//! 5. and what the handler returns ([`Next`]) is carried out by [`flow::apply`]: the dialogue
+//!    saved, the next question asked.
+//!
+//! An endpoint that fails tells the rider to try again instead of leaving them without an answer.
+//!
+//! Adding a capability is its folder and one line in [`Router::new`] (plus a `State` variant
+//! and its arm in `flow::ask` when it has dialogue steps).
+
+pub mod commands;
+pub mod flow;
+pub mod links;
+pub mod menu;
+pub mod state;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::ChatMemberKind;
+
+use self::commands::Invocation;
+pub use self::state::State;
+use crate::bot::core::callback::head;
+use crate::bot::core::dialogue::{DbStorage, Notice};
+use crate::bot::core::keyboards::MainMenu;
+use crate::bot::core::registry::{
+    Callbacks, Capability, Command, DeepLink, GroupCallbacks, IdleInput, Job, MenuEntry,
+};
+use crate::bot::core::updates::Claims;
+use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
+use crate::config::Config;
+use crate::i18n::Lang;
+use crate::users::{self, UserId};
+use crate::{onboarding, points, reports, roles, services, stations, tr};
+
+/// Every capability's registrations, merged: what the handler tree consults.
+pub struct Router {
+    commands: Vec<Command<State>>,
+    command_index: HashMap<&'static str, usize>,
+    menu: Vec<MenuEntry<State>>,
+    idle: Vec<IdleInput<State>>,
+    callbacks: Vec<Callbacks<State>>,
+    callback_index: HashMap<&'static str, usize>,
+    group_callbacks: Vec<GroupCallbacks>,
+    group_index: HashMap<&'static str, usize>,
+    links: Vec<DeepLink<State>>,
+}
+
+/// What [`Router::new`] builds: the router, the capabilities' settings and state, their jobs,
+/// and the main menu laid out from their entries.
+pub struct Wiring {
+    pub router: Router,
+    pub deps: Deps,
+    pub jobs: Vec<Job>,
+    pub menu: MainMenu,
+}
+
+/// Wires every capability. The order is the command menu's and the main menu's.
+pub fn wire(config: &Config) -> Wiring {
+    let capabilities: Vec<Capability<State>> = vec![
+        stations::telegram::capability(config),
+        services::telegram::capability(),
+        reports::telegram::capability(config),
+        points::telegram::capability(config),
+        roles::telegram::capability(),
+        onboarding::telegram::capability(),
+    ];
+    let mut router = Router {
+        commands: Vec::new(),
+        command_index: HashMap::new(),
+        menu: Vec::new(),
+        idle: Vec::new(),
+        callbacks: Vec::new(),
+        callback_index: HashMap::new(),
+        group_callbacks: Vec::new(),
+        group_index: HashMap::new(),
+        links: Vec::new(),
+    };
+    let mut deps = Deps::default();
+    let mut jobs = vec![updates_pruning()];
+    router.add_commands(commands::first());
+    for cap in capabilities {
+        router.add_commands(cap.commands);
+        router.menu.extend(cap.menu);
+        router.idle.extend(cap.idle);
+        if let Some(cb) = cap.callbacks {
+            index_heads(
+                &mut router.callback_index,
+                cb.heads,
+                router.callbacks.len(),
+                cap.name,
+            );
+            router.callbacks.push(cb);
+        }
+        if let Some(cb) = cap.group_callbacks {
+            index_heads(
+                &mut router.group_index,
+                cb.heads,
+                router.group_callbacks.len(),
+                cap.name,
+            );
+            router.group_callbacks.push(cb);
+        }
+        router.links.extend(cap.deep_links);
+        jobs.extend(cap.jobs);
+        deps.extend(cap.deps);
+    }
+    router.add_commands(commands::last());
+    let menu = menu::layout(&router.menu);
+    Wiring {
+        router,
+        deps,
+        jobs,
+        menu,
+    }
+}
+
+impl Router {
+    fn add_commands(&mut self, commands: Vec<Command<State>>) {
+        for c in commands {
+            if self.command_index.contains_key(c.name) {
+                tracing::error!(
+                    command = c.name,
+                    "command registered twice; the first is kept"
+                );
+                continue;
+            }
+            self.command_index.insert(c.name, self.commands.len());
+            self.commands.push(c);
+        }
+    }
+
+    /// Every command, in menu order.
+    pub fn commands(&self) -> impl Iterator<Item = &Command<State>> {
+        self.commands.iter()
+    }
+
+    pub fn command_index(&self, name: &str) -> Option<usize> {
+        self.command_index.get(name).copied()
+    }
+
+    /// Follows a deep-link payload for a registered rider.
+    pub async fn follow(&self, ctx: &Ctx, payload: &str) -> Outcome<State> {
+        match links::claim(&self.links, payload) {
+            Some(claimed) => (claimed.link.run)(ctx, &claimed.rest).await,
+            None => {
+                ctx.send(tr!(ctx.lang(), "deeplink-unknown")).await?;
+                Ok(Next::Stay)
+            }
+        }
+    }
+}
+
+fn index_heads(
+    index: &mut HashMap<&'static str, usize>,
+    heads: &'static [&'static str],
+    at: usize,
+    capability: &str,
+) {
+    for &h in heads {
+        if index.insert(h, at).is_some() {
+            tracing::error!(
+                head = h,
+                capability,
+                "callback head registered twice; the last is kept"
+            );
+        }
+    }
+}
+
+/// Forgets update ids older than a week (Telegram re-delivers for at most a day): at start
+/// and daily.
+fn updates_pruning() -> Job {
+    Job {
+        name: "updates.prune",
+        every: Some(std::time::Duration::from_secs(24 * 60 * 60)),
+        at_start: true,
+        run: |env| {
+            Box::pin(async move {
+                let n = crate::bot::core::updates::prune(&env.pool, 7).await?;
+                if n > 0 {
+                    tracing::info!(pruned = n, "forgot old update ids");
+                }
+                Ok(())
+            })
+        },
+    }
+}
+
+/// The handler tree: production and every test run exactly this.
+pub fn schema() -> UpdateHandler<BotError> {
+    dptree::entry()
+        .filter_async(claim_update)
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| m.chat.is_private() && m.from.is_some())
+                .filter_map_async(session_for_message)
+                .branch(
+                    dptree::filter_map(|m: Message, (ctx, _): Loaded, r: Arc<Router>| {
+                        let bot = ctx.settings.bot_username.as_deref();
+                        commands::parse(&r, m.text()?, bot)
+                    })
+                    .endpoint(on_command),
+                )
+                .endpoint(on_message),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| {
+                    q.message.as_ref().is_some_and(|m| m.chat().is_private())
+                })
+                .filter_map_async(session_for_callback)
+                .endpoint(on_callback),
+        )
+        .branch(Update::filter_callback_query().endpoint(on_group_callback))
+        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
+}
+
+async fn claim_update(update: Update, claims: Claims) -> bool {
+    match claims.claim(update.id.0).await {
+        Ok(true) => {
+            tracing::debug!(
+                update_id = update.id.0,
+                chat_id = update.chat().map(|c| c.id.0),
+                "update"
+            );
+            true
+        }
+        Ok(false) => {
+            tracing::info!(update_id = update.id.0, "re-delivered update ignored");
+            false
+        }
+        Err(err) => {
+            // Handling may still succeed; a lost claim only risks handling it twice.
+            tracing::error!(update_id = update.id.0, %err, "could not record update id");
+            true
+        }
+    }
+}
+
+type Loaded = (Ctx, State);
+
+async fn load(
+    update_id: u32,
+    env: Env,
+    storage: Arc<DbStorage>,
+    from: &teloxide::types::User,
+) -> Option<Loaded> {
+    let lang = Lang::from_telegram(from.language_code.as_deref());
+    let id = UserId(from.id.0 as i64);
+    let idle = env.settings.dialogue_idle;
+    let (user, state, notice) = match storage.load_session(id, lang, idle).await {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            tracing::error!(user_id = id.0, %err, "could not load user and dialogue");
+            return None;
+        }
+    };
+    if let Err(err) =
+        users::store::remember_username(&env.pool, &user, from.username.as_deref()).await
+    {
+        tracing::warn!(user_id = id.0, %err, "could not update username");
+    }
+    let ctx = Ctx::new(update_id, &env, user, from.clone());
+    if let Some(notice) = notice {
+        let text = match notice {
+            Notice::Expired => tr!(ctx.lang(), "dialogue-expired"),
+            Notice::Reset => tr!(ctx.lang(), "dialogue-reset"),
+        };
+        if let Err(err) = ctx.send(text).await {
+            tracing::warn!(chat_id = id.0, %err, "could not send dialogue notice");
+        }
+    }
+    Some((ctx, state))
+}
+
+async fn session_for_message(
+    env: Env,
+    storage: Arc<DbStorage>,
+    update: Update,
+    msg: Message,
+) -> Option<Loaded> {
+    let from = msg.from.clone()?;
+    load(update.id.0, env, storage, &from).await
+}
+
+async fn session_for_callback(
+    env: Env,
+    storage: Arc<DbStorage>,
+    update: Update,
+    q: CallbackQuery,
+) -> Option<Loaded> {
+    load(update.id.0, env, storage, &q.from).await
+}
+
+/// Runs a handler and carries out its outcome; on failure logs it with ids only and tells the
+/// rider to try again.
+async fn guard(
+    ctx: &Ctx,
+    router: &Router,
+    state: State,
+    work: impl std::future::Future<Output = Outcome<State>>,
+) -> HandlerResult {
+    let result = match work.await {
+        Ok(next) => flow::apply(ctx, router, state, next).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = &result {
+        tracing::error!(update_id = ctx.update_id, chat_id = ctx.chat().0, error = %err, "handler failed");
+        // A failed send to a rider who blocked the bot cannot be answered anyway.
+        if !matches!(err, BotError::Telegram(teloxide::RequestError::Api(_))) {
+            let _ = ctx.send(tr!(ctx.lang(), "error-try-again")).await;
+        }
+    }
+    Ok(())
+}
+
+async fn on_command(
+    (ctx, state): Loaded,
+    call: Invocation,
+    msg: Message,
+    router: Arc<Router>,
+) -> HandlerResult {
+    let command = &router.commands[call.index];
+    tracing::debug!(chat_id = ctx.chat().0, command = command.name, "command");
+    let work = async {
+        if command.registered_only && !ctx.user.is_registered() {
+            return Ok(Next::Go(State::Onboarding(onboarding::telegram::begin())));
+        }
+        (command.run)(&ctx, &state, &msg, &call.args).await
+    };
+    guard(&ctx, &router, state.clone(), work).await
+}
+
+/// Any private message that is not a command.
+async fn on_message((ctx, state): Loaded, msg: Message, router: Arc<Router>) -> HandlerResult {
+    let work = async {
+        if let Some(text) = msg.text() {
+            if crate::bot::core::keyboards::is_cancel(text) {
+                return Ok(Next::Cancelled);
+            }
+            if text.starts_with('/') {
+                ctx.send(tr!(ctx.lang(), "unknown-command")).await?;
+                return Ok(Next::Ask);
+            }
+        }
+        match state.clone() {
+            State::Idle => menu::on_idle_message(&ctx, &router, &msg).await,
+            State::Onboarding(step) => Ok(onboarding::telegram::on_message(&ctx, step, &msg)
+                .await?
+                .map(State::Onboarding)),
+            State::Report(step) => Ok(reports::telegram::on_message(&ctx, step, &msg)
+                .await?
+                .map(State::Report)),
+        }
+    };
+    guard(&ctx, &router, state.clone(), work).await
+}
+
+/// A button in a private chat: the capability that owns the data's head answers it.
+async fn on_callback((ctx, state): Loaded, q: CallbackQuery, router: Arc<Router>) -> HandlerResult {
+    let work = async {
+        let data = q.data.as_deref().unwrap_or_default();
+        let Some(&at) = router.callback_index.get(head(data)) else {
+            tracing::warn!(chat_id = ctx.chat().0, "unparseable callback data");
+            ctx.expired(&q).await?;
+            return Ok(Next::Ask);
+        };
+        let callbacks = &router.callbacks[at];
+        // A capability's buttons exist only on registered riders' messages; anyone else's
+        // are stale.
+        if callbacks.registered_only && !ctx.user.is_registered() {
+            ctx.expired(&q).await?;
+            return Ok(Next::Ask);
+        }
+        (callbacks.run)(&ctx, &state, &q, data).await
+    };
+    guard(&ctx, &router, state.clone(), work).await
+}
+
+/// A button pressed outside a private chat (a report card in the coordinators' group): the
+/// capability owning the data checks who pressed it; anything else is forged or stale.
+async fn on_group_callback(env: Env, router: Arc<Router>, q: CallbackQuery) -> HandlerResult {
+    let owner = q
+        .data
+        .as_deref()
+        .and_then(|data| router.group_index.get(head(data)));
+    match owner {
+        Some(&at) => (router.group_callbacks[at].run)(env, q).await,
+        None => {
+            let lang = Lang::from_telegram(q.from.language_code.as_deref());
+            env.bot
+                .answer_callback_query(q.id)
+                .text(tr!(lang, "button-expired"))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// A rider blocked or unblocked the bot in their private chat.
+async fn on_my_chat_member(env: Env, update: ChatMemberUpdated) -> HandlerResult {
+    if !update.chat.is_private() {
+        tracing::info!(
+            chat_id = update.chat.id.0,
+            "bot membership changed in a group"
+        );
+        return Ok(());
+    }
+    let blocked = matches!(
+        update.new_chat_member.kind,
+        ChatMemberKind::Banned(_) | ChatMemberKind::Left
+    );
+    let id = UserId(update.from.id.0 as i64);
+    tracing::info!(user_id = id.0, blocked, "private chat membership changed");
+    users::store::set_blocked(&env.pool, id, blocked).await?;
+    Ok(())
+}
+
+/// Installed as the dispatcher's default handler: logs the update's id and nothing else (the
+/// default one logs the whole update, names and phone numbers included).
+pub async fn on_unhandled(update: Arc<Update>) {
+    tracing::debug!(update_id = update.id.0, "update ignored");
+}
+
+/// The dispatcher's error handler for errors that escape [`guard`] (none should).
+pub struct LogErrors;
+
+impl teloxide::error_handlers::ErrorHandler<BotError> for LogErrors {
+    fn handle_error(self: Arc<Self>, error: BotError) -> futures::future::BoxFuture<'static, ()> {
+        tracing::error!(error = %error, "update failed");
+        Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_capability_is_wired_without_clashes() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let wiring = wire(&config);
+        let router = &wiring.router;
+        let names: Vec<&str> = router.commands().map(|c| c.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        let heads: usize = router.callbacks.iter().map(|c| c.heads.len()).sum();
+        assert_eq!(
+            router.callback_index.len(),
+            heads,
+            "a callback head is claimed twice"
+        );
+        let prefixes: Vec<&str> = router.links.iter().map(|l| l.prefix).collect();
+        for p in &prefixes {
+            assert_eq!(prefixes.iter().filter(|q| q == &p).count(), 1, "{p}");
+        }
+        let jobs: Vec<&str> = wiring.jobs.iter().map(|j| j.name).collect();
+        for j in &jobs {
+            assert_eq!(jobs.iter().filter(|k| k == &j).count(), 1, "{j}");
+        }
+        assert!(!router.menu.is_empty() && !router.idle.is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! The reports' background jobs: the 10-minute sweep (cards the group has not seen, and
+//! follow-ups of reports left unresolved), the daily removal of photos of drafts never filed,
+//! and the start-up check that the coordinators' group can be reached. A report that cannot be
+//! posted is logged and the sweep goes on with the next one.
+
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::*;
+use teloxide::types::{MessageId, ParseMode, ReplyParameters};
+
+use super::card::{card_keyboard, card_text, GROUP_LANG};
+use super::delivery;
+use super::words::status_label;
+use super::ReportSettings;
+use crate::bot::core::{Env, HandlerResult};
+use crate::reports::{domain, store, Report};
+use crate::tr;
+
+/// Posts reports the group has not seen (it was unset or unreachable) and raises the
+/// follow-ups due. One report that fails is logged; the others still go.
+pub async fn sweep(env: &Env) -> HandlerResult {
+    let settings = env.dep::<ReportSettings>()?;
+    let Some(chat) = settings.coordinator_chat else {
+        return Ok(());
+    };
+    let mut conn = env.pool.acquire().await?;
+    let pending = store::untriaged(&mut conn).await?;
+    drop(conn);
+    for id in pending {
+        if let Err(err) = delivery::post(env, id).await {
+            tracing::warn!(report = id.0, %err, "report not posted to coordinators; next sweep retries");
+        }
+    }
+    let now = env.settings.clock.now();
+    let due = domain::follow_ups(&env.pool, &settings.rules, now).await?;
+    for r in due {
+        if let Err(err) = follow_up(env, chat, &r, now).await {
+            tracing::warn!(report = r.id.0, %err, "follow-up not raised");
+        }
+    }
+    Ok(())
+}
+
+/// Raises one report again in the group: a reply to its card, with its buttons.
+async fn follow_up(
+    env: &Env,
+    chat: ChatId,
+    r: &Report,
+    now: chrono::DateTime<chrono::Utc>,
+) -> HandlerResult {
+    let lang = GROUP_LANG;
+    let days = (now - r.status_at).num_hours() / 24;
+    let mut text = tr!(
+        lang,
+        "triage-follow-up",
+        id = r.id.to_string(),
+        status = status_label(lang, r.status),
+        days = days
+    );
+    text.push_str("\n\n");
+    text.push_str(&card_text(env, lang, r).await?);
+    let mut req = env
+        .bot
+        .send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(card_keyboard(lang, r));
+    // A reply to the card, when the card is in this group.
+    if let Some((_, m, _)) = r.triage.filter(|(c, _, _)| *c == chat.0) {
+        req =
+            req.reply_parameters(ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
+    }
+    req.await?;
+    tracing::info!(report = r.id.0, "follow-up raised");
+    Ok(())
+}
+
+/// Deletes stored photos no report holds, once older than a dialogue can stay idle plus a day.
+pub async fn remove_draft_photos(env: &Env) -> HandlerResult {
+    let kept = {
+        let mut conn = env.pool.acquire().await?;
+        store::photo_paths(&mut conn).await?.into_iter().collect()
+    };
+    let dir = env.dep::<ReportSettings>()?.media_dir.clone();
+    let older_than = env.settings.dialogue_idle + std::time::Duration::from_secs(24 * 60 * 60);
+    let removed = tokio::task::spawn_blocking(move || {
+        crate::reports::media::remove_orphans(&dir, &kept, older_than)
+    })
+    .await
+    .map_err(|e| crate::bot::core::BotError::Internal(e.to_string()))?
+    .map_err(crate::bot::core::BotError::domain)?;
+    if removed > 0 {
+        tracing::info!(removed, "photos of unfiled drafts removed");
+    }
+    Ok(())
+}
+
+/// Says at start-up, in one log line, whether reports can reach the coordinators' group.
+pub async fn check_group(env: &Env) -> HandlerResult {
+    match env.dep::<ReportSettings>()?.coordinator_chat {
+        None => tracing::warn!(
+            "COORDINATOR_CHAT_ID is not set: reports are filed and kept, coordinators see them with /reports"
+        ),
+        Some(chat) => match env.bot.get_chat(chat).await {
+            Ok(_) => tracing::info!(chat_id = chat.0, "coordinators' group reachable"),
+            Err(err) => tracing::warn!(
+                chat_id = chat.0, %err,
+                "cannot reach COORDINATOR_CHAT_ID (is the bot a member?); reports are kept and posted once it is"
+            ),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! Coordinators' side of free services: `/session CODE` (who is coming, and the station's
+//! check-in QR code to print), `/session CODE cancel REASON` (everyone in it told) and
+//! `/checkin SESSION RIDER` (a rider or a walk-in).
+
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, ParseMode};
+use teloxide::utils::html;
+
+use super::words::{seats_text, when};
+use crate::bot::core::target::{target, Target};
+use crate::bot::core::{Ctx, HandlerResult};
+use crate::services::domain::{self, CheckInBy};
+use crate::services::SessionCode;
+use crate::tr;
+use crate::users::Refusal;
+
+/// `/session CODE`: coordinators see who is coming and get the station's check-in QR code.
+pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
+    let lang = ctx.lang();
+    let (first, rest) = args
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((args.trim(), ""));
+    let Some(code) = SessionCode::parse(first) else {
+        ctx.send(tr!(lang, "services-session-usage")).await?;
+        return Ok(());
+    };
+    let rest = rest.trim();
+    if let Some(reason) = rest.strip_prefix("cancel") {
+        return cancel_session(ctx, &code, reason.trim()).await;
+    }
+    if !rest.is_empty() {
+        ctx.send(tr!(lang, "services-session-usage")).await?;
+        return Ok(());
+    }
+    let (s, roster) = match domain::roster(&ctx.pool, ctx.user.id, &code).await {
+        Ok(found) => found,
+        Err(err) => return ctx.refuse(err).await,
+    };
+    let mut text = tr!(
+        lang,
+        "services-roster-title",
+        icon = s.kind.icon(),
+        title = html::escape(s.title(lang)),
+        when = when(lang, &s, ctx.settings.tz),
+        seats = seats_text(lang, &s)
+    );
+    for (i, (id, status, name)) in roster.iter().enumerate() {
+        let who = name
+            .as_deref()
+            .map(html::escape)
+            .unwrap_or_else(|| format!("#{}", id.0));
+        text.push_str(&format!(
+            "\n{}. {who} ({}) · {}",
+            i + 1,
+            id.0,
+            crate::i18n::t(lang, &format!("services-status-{status}"))
+        ));
+    }
+    ctx.send(text).await?;
+    let link = match &ctx.settings.bot_username {
+        Some(bot) => format!("https://t.me/{bot}?start=ci-{}", code.plan()),
+        None => format!("ci-{}", code.plan()),
+    };
+    if let Ok(png) = crate::points::qr::png(&link) {
+        ctx.bot
+            .send_photo(
+                ctx.chat(),
+                InputFile::memory(png).file_name(format!("ci-{}.png", code.plan())),
+            )
+            .caption(tr!(
+                lang,
+                "services-qr-caption",
+                plan = code.plan().to_string()
+            ))
+            .parse_mode(ParseMode::Html)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `/session CODE cancel [reason]`: the session is off; everyone in it is told.
+async fn cancel_session(ctx: &Ctx, code: &SessionCode, reason: &str) -> HandlerResult {
+    let lang = ctx.lang();
+    let now = ctx.now();
+    let (s, riders) = match domain::cancel_session(&ctx.pool, ctx.user.id, code, reason, now).await
+    {
+        Ok(done) => done,
+        Err(err) => return ctx.refuse(err).await,
+    };
+    for rider in &riders {
+        let mut conn = ctx.pool.acquire().await?;
+        let Some(user) = crate::users::store::find(&mut conn, *rider).await? else {
+            continue;
+        };
+        drop(conn);
+        let rlang = user.lang;
+        let mut text = tr!(
+            rlang,
+            "services-session-cancelled",
+            icon = s.kind.icon(),
+            title = html::escape(s.title(rlang)),
+            when = when(rlang, &s, ctx.settings.tz)
+        );
+        if !reason.is_empty() {
+            text.push_str(&format!(" ({})", html::escape(reason)));
+        }
+        if let Err(err) = ctx
+            .bot
+            .send_message(ChatId(rider.0), text)
+            .parse_mode(ParseMode::Html)
+            .await
+        {
+            tracing::info!(user_id = rider.0, %err, "rider not told of a cancelled session");
+        }
+    }
+    ctx.send(tr!(
+        lang,
+        "services-session-cancelled-done",
+        code = code.to_string(),
+        n = riders.len()
+    ))
+    .await?;
+    Ok(())
+}
+
+/// `/checkin SESSION RIDER`: a coordinator checks a rider (or a walk-in) in.
+pub async fn check_in_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResult {
+    let lang = ctx.lang();
+    let (first, rest) = args
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((args.trim(), ""));
+    let Some(code) = SessionCode::parse(first) else {
+        ctx.send(tr!(lang, "services-checkin-usage")).await?;
+        return Ok(());
+    };
+    let target = match target(msg, rest) {
+        Target::Found(t, _) => t,
+        Target::Hidden => {
+            ctx.send(tr!(lang, "forward-hidden")).await?;
+            return Ok(());
+        }
+        Target::Missing => {
+            ctx.send(tr!(lang, "services-checkin-usage")).await?;
+            return Ok(());
+        }
+    };
+    let mut conn = ctx.pool.acquire().await?;
+    let rider = target.find(&mut conn).await?;
+    drop(conn);
+    let Some(rider) = rider else {
+        return ctx.refuse(Refusal::UnknownUser).await;
+    };
+    let now = ctx.now();
+    match domain::check_in(
+        &ctx.pool,
+        rider.id,
+        &code,
+        CheckInBy::Coordinator(ctx.user.id),
+        now,
+    )
+    .await
+    {
+        Ok(done) => {
+            let who = rider
+                .name
+                .as_deref()
+                .map(html::escape)
+                .unwrap_or_else(|| format!("#{}", rider.id.0));
+            ctx.send(tr!(
+                lang,
+                "services-checked-in-by-coordinator",
+                who = who,
+                title = html::escape(done.session.title(lang)),
+                points = done.points.unwrap_or(0)
+            ))
+            .await?;
+            if !done.again {
+                let rlang = rider.lang;
+                let mut text = tr!(
+                    rlang,
+                    "services-checked-in",
+                    title = html::escape(done.session.title(rlang))
+                );
+                if let Some(points) = done.points {
+                    text.push('\n');
+                    text.push_str(&tr!(rlang, "report-notify-points", points = points));
+                }
+                if let Err(err) = ctx
+                    .bot
+                    .send_message(ChatId(rider.id.0), text)
+                    .parse_mode(ParseMode::Html)
+                    .await
+                {
+                    tracing::info!(user_id = rider.id.0, %err, "checked-in rider not told");
+                }
+            }
+        }
+        Err(err) => return ctx.refuse(err).await,
+    }
+    Ok(())
+}

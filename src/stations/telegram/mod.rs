@@ -1,0 +1,196 @@
+//! Stations over Telegram: a shared location gets the nearest stations with buttons to
+//! navigate, filter by a need and page on (`nearest`); `/station` shows, closes and reopens
+//! one, and `/coverage` measures the 10-minute circle (`command`); `render` is how they read.
+
+pub mod command;
+pub mod nearest;
+pub mod render;
+
+use crate::bot::core::callback::{body, CallbackData};
+use crate::bot::core::registry::{
+    stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, MenuEntry,
+};
+use crate::bot::core::Next;
+use crate::config::Config;
+use crate::geo::Position;
+use crate::stations::domain::{Reach, MAX_PAGE};
+use crate::stations::index::Directory;
+use crate::stations::{Service, StationCode};
+
+/// The heads the router sends to stations.
+pub const HEADS: &[&str] = &["st"];
+
+/// What stations register: the nearest-station menu button and shared locations, `/station`
+/// and `/coverage`, the buttons, the `st-` poster link, and the index warmed at start. Their
+/// settings: the reach (radius, speed, time zone) and the station index every capability reads.
+pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
+    Capability::new("stations")
+        .provide(Reach {
+            radius_m: config.station_radius_km * 1000.0,
+            speed_kmh: config.ebike_speed_kmh,
+            tz: config.timezone,
+        })
+        .provide(Directory::default())
+        .command(Command {
+            name: "station",
+            description: "cmd-station",
+            audience: Audience::Coordinators,
+            registered_only: false,
+            run: |ctx, _, _, args| Box::pin(stay(command::station_command(ctx, args))),
+        })
+        .command(Command {
+            name: "coverage",
+            description: "cmd-coverage",
+            audience: Audience::Coordinators,
+            registered_only: false,
+            run: |ctx, _, _, args| Box::pin(stay(command::coverage_command(ctx, args))),
+        })
+        .menu(MenuEntry {
+            label: "menu-nearest",
+            row: 0,
+            share_location: true,
+            // The label arrives as text only where the app cannot share from the button.
+            run: |ctx| Box::pin(stay(nearest::explain_location(ctx))),
+        })
+        .idle(IdleInput {
+            run: |ctx, msg| {
+                Box::pin(async move {
+                    let Some(at) = nearest::shared_position(msg) else {
+                        return Ok(None);
+                    };
+                    nearest::on_location(ctx, at).await?;
+                    Ok(Some(Next::Stay))
+                })
+            },
+        })
+        .callbacks(Callbacks {
+            heads: HEADS,
+            registered_only: true,
+            run: |ctx, _, q, data| {
+                Box::pin(async move {
+                    match StationCallback::parse(data) {
+                        Some(cb) => nearest::on_callback(ctx, q, cb).await?,
+                        None => {
+                            ctx.expired(q).await?;
+                            return Ok(Next::Ask);
+                        }
+                    }
+                    Ok(Next::Stay)
+                })
+            },
+        })
+        .deep_link(DeepLink {
+            prefix: "st-",
+            parse: |rest| StationCode::parse(rest).map(|c| c.to_string()),
+            run: |ctx, code| Box::pin(stay(command::station_command(ctx, code))),
+        })
+        .job(Job {
+            name: "stations.index",
+            every: None,
+            at_start: true,
+            // Built now rather than at the first rider's location.
+            run: |env| {
+                Box::pin(async move {
+                    env.dep::<Directory>()?.current(&env.pool).await?;
+                    Ok(())
+                })
+            },
+        })
+}
+
+/// A station button's callback data (untrusted: parsed strictly, anything else is refused).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StationCallback {
+    /// Send the station as a venue.
+    Navigate(StationCode),
+    /// Show a page of the answer for a position and need.
+    Page {
+        from: Position,
+        need: Option<Service>,
+        page: usize,
+    },
+}
+
+impl CallbackData for StationCallback {
+    fn encode(&self) -> String {
+        match self {
+            StationCallback::Navigate(code) => format!("st:n:{code}"),
+            StationCallback::Page { from, need, page } => format!(
+                "st:p:{:.5},{:.5}:{}:{page}",
+                from.lat(),
+                from.lng(),
+                need.map_or("-", Service::as_str)
+            ),
+        }
+    }
+
+    fn parse(data: &str) -> Option<StationCallback> {
+        let mut parts = body(data, "st")?.split(':');
+        let cb = match (parts.next()?, parts.next()) {
+            ("n", Some(code)) => StationCallback::Navigate(StationCode::parse(code)?),
+            ("p", Some(at)) => {
+                let (lat, lng) = at.split_once(',')?;
+                let from = Position::new(lat.parse().ok()?, lng.parse().ok()?).ok()?;
+                let need = match parts.next()? {
+                    "-" => None,
+                    word => Some(Service::parse(word)?),
+                };
+                let page: usize = parts.next()?.parse().ok()?;
+                if page > MAX_PAGE {
+                    return None;
+                }
+                StationCallback::Page { from, need, page }
+            }
+            _ => return None,
+        };
+        parts.next().is_none().then_some(cb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::core::callback::{head, MAX_BYTES};
+
+    #[test]
+    fn callbacks_round_trip_within_64_bytes() {
+        let from = Position::new(-33.86882, 151.20929).unwrap();
+        let all = [
+            StationCallback::Navigate(StationCode::parse(&"X".repeat(24)).unwrap()),
+            StationCallback::Page {
+                from,
+                need: Some(Service::Counselling),
+                page: MAX_PAGE,
+            },
+            StationCallback::Page {
+                from,
+                need: None,
+                page: 0,
+            },
+        ];
+        for cb in all {
+            let data = cb.encode();
+            assert!(data.len() <= MAX_BYTES, "{data}");
+            assert!(HEADS.contains(&head(&data)), "{data}");
+            assert_eq!(StationCallback::parse(&data), Some(cb));
+        }
+    }
+
+    #[test]
+    fn forged_station_callbacks_are_refused() {
+        for forged in [
+            "st:n:",
+            "st:n:a b",
+            "st:n:A:extra",
+            "st:p:91,120:-:0",
+            "st:p:31,120:wifi:0",
+            "st:p:31,120:-:999",
+            "st:p:31,120:-",
+            "st:p:31;120:-:0",
+            "st:x:1",
+            "st:p:NaN,1:-:0",
+        ] {
+            assert_eq!(StationCallback::parse(forged), None, "{forged}");
+        }
+    }
+}

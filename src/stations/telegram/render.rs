@@ -1,0 +1,255 @@
+//! How stations read: distances, times, open state, a station's card, and the nearest-stations
+//! answer with its buttons.
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::utils::html;
+
+use super::StationCallback;
+use crate::bot::core::callback::button;
+use crate::i18n::Lang;
+use crate::stations::domain::{self, Answer, Availability, Nearby, Query, Reach};
+use crate::stations::{Service, Station};
+use crate::tr;
+
+/// "350 m" / "1.2 km" / "1,234 km".
+pub fn distance(lang: Lang, metres: f64) -> String {
+    if metres < 1000.0 {
+        let m = ((metres / 10.0).round() * 10.0).max(10.0) as u32;
+        tr!(lang, "distance-m", m = m)
+    } else if metres < 100_000.0 {
+        let km = format!("{:.1}", metres / 1000.0);
+        let km = km.strip_suffix(".0").map_or(km.clone(), str::to_owned);
+        tr!(lang, "distance-km", km = km)
+    } else {
+        tr!(lang, "distance-km", km = format!("{:.0}", metres / 1000.0))
+    }
+}
+
+/// "20:00" today, "Mon 08:30" another day (local times).
+pub fn when(lang: Lang, at: NaiveDateTime, now: NaiveDateTime) -> String {
+    let time = at.format("%H:%M").to_string();
+    if at.date() == now.date() {
+        time
+    } else if at.date() == now.date().succ_opt().unwrap_or(now.date()) {
+        tr!(lang, "time-tomorrow", time = time)
+    } else {
+        tr!(
+            lang,
+            "time-weekday",
+            day = at.weekday().number_from_monday(),
+            time = time
+        )
+    }
+}
+
+fn availability_line(lang: Lang, a: &Availability, now: NaiveDateTime) -> String {
+    match a {
+        Availability::Open { closes: Some(t) } => {
+            tr!(lang, "station-open-until", time = when(lang, *t, now))
+        }
+        Availability::Open { closes: None } => tr!(lang, "station-open-always"),
+        Availability::Closed { opens: Some(t) } => {
+            tr!(lang, "station-closed-until", time = when(lang, *t, now))
+        }
+        Availability::Closed { opens: None } => tr!(lang, "station-closed"),
+        Availability::Unknown => tr!(lang, "station-unknown"),
+        Availability::ClosedTemporarily { until, reason } => {
+            let mut line = match until {
+                Some(t) => tr!(
+                    lang,
+                    "station-closed-temporarily-until",
+                    time = when(lang, *t, now)
+                ),
+                None => tr!(lang, "station-closed-temporarily"),
+            };
+            if let Some(r) = reason {
+                line.push_str(" · ");
+                line.push_str(&html::escape(r));
+            }
+            line
+        }
+    }
+}
+
+/// One station's lines: name, distance and minutes (when known), open state, services,
+/// parking and phone, address.
+pub fn card(
+    lang: Lang,
+    number: Option<usize>,
+    station: &Station,
+    found: Option<(&Nearby<'_>, Reach)>,
+    availability: &Availability,
+    now_local: NaiveDateTime,
+) -> String {
+    let mut lines = Vec::new();
+    let name = html::escape(station.name(lang));
+    let head = match number {
+        Some(n) => format!("{n}. <b>{name}</b>"),
+        None => format!("<b>{name}</b>"),
+    };
+    match found {
+        Some((hit, _)) => lines.push(format!(
+            "{head} · {}",
+            tr!(
+                lang,
+                "station-distance",
+                distance = distance(lang, hit.distance_m),
+                minutes = hit.minutes
+            )
+        )),
+        None => lines.push(head),
+    }
+    lines.push(availability_line(lang, availability, now_local));
+    let services: Vec<String> = station
+        .services
+        .iter()
+        .map(|s| format!("{} {}", s.icon(), s.word(lang)))
+        .collect();
+    if !services.is_empty() {
+        lines.push(services.join(" · "));
+    }
+    let mut extra = Vec::new();
+    if station.parking_spots > 0 {
+        extra.push(tr!(lang, "station-parking", spots = station.parking_spots));
+    }
+    if let Some(phone) = &station.phone {
+        extra.push(format!("☎️ {}", html::escape(phone)));
+    }
+    if !extra.is_empty() {
+        lines.push(extra.join(" · "));
+    }
+    lines.push(format!("📫 {}", html::escape(&station.address)));
+    lines.join("\n")
+}
+
+fn need_word(lang: Lang, need: Service) -> String {
+    format!("{} {}", need.icon(), need.word(lang))
+}
+
+/// The answer's text and buttons.
+pub fn render(
+    lang: Lang,
+    answer: &Answer<'_>,
+    query: &Query,
+    reach: Reach,
+    now: DateTime<Utc>,
+) -> (String, InlineKeyboardMarkup) {
+    let now_local = reach.local(now);
+    let radius = distance(lang, reach.radius_m);
+    let mut text = match (answer.outside_radius, answer.hits.first(), query.need) {
+        (false, _, None) => tr!(lang, "stations-header", radius = radius.clone()),
+        (false, _, Some(need)) => tr!(
+            lang,
+            "stations-header-need",
+            need = need_word(lang, need),
+            radius = radius.clone()
+        ),
+        (true, Some(hit), None) => tr!(
+            lang,
+            "stations-none-within",
+            radius = radius.clone(),
+            distance = distance(lang, hit.distance_m)
+        ),
+        (true, Some(hit), Some(need)) => tr!(
+            lang,
+            "stations-none-within-need",
+            need = need_word(lang, need),
+            radius = radius.clone(),
+            distance = distance(lang, hit.distance_m)
+        ),
+        (true, None, Some(need)) => tr!(
+            lang,
+            "stations-none-with-need",
+            need = need_word(lang, need)
+        ),
+        (true, None, None) => tr!(lang, "stations-empty"),
+    };
+    if answer.outside_radius && answer.hits.first().is_some_and(|h| h.distance_m > 50_000.0) {
+        text.push('\n');
+        text.push_str(&tr!(lang, "stations-far-away"));
+    }
+    let first_number = query.page * domain::PAGE_SIZE + 1;
+    for (i, hit) in answer.hits.iter().enumerate() {
+        text.push_str("\n\n");
+        text.push_str(&card(
+            lang,
+            Some(first_number + i),
+            hit.station,
+            Some((hit, reach)),
+            &hit.availability,
+            now_local,
+        ));
+    }
+
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = answer
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, hit)| {
+            let name: String = hit.station.name(lang).chars().take(24).collect();
+            vec![button(
+                tr!(lang, "btn-navigate", n = first_number + i, name = name),
+                &StationCallback::Navigate(hit.station.code.clone()),
+            )]
+        })
+        .collect();
+    let page = |need: Option<Service>, page: usize| {
+        use crate::bot::core::callback::CallbackData;
+        StationCallback::Page {
+            from: query.from,
+            need,
+            page,
+        }
+        .encode()
+    };
+    for chunk in Service::FILTERS.chunks(3) {
+        rows.push(
+            chunk
+                .iter()
+                .map(|&s| {
+                    if query.need == Some(s) {
+                        InlineKeyboardButton::callback(
+                            format!("✅ {}", need_word(lang, s)),
+                            page(None, 0),
+                        )
+                    } else {
+                        InlineKeyboardButton::callback(need_word(lang, s), page(Some(s), 0))
+                    }
+                })
+                .collect(),
+        );
+    }
+    let mut nav = Vec::new();
+    if query.page > 0 {
+        nav.push(InlineKeyboardButton::callback(
+            tr!(lang, "btn-first-page"),
+            page(query.need, 0),
+        ));
+    }
+    if answer.more {
+        nav.push(InlineKeyboardButton::callback(
+            tr!(lang, "btn-more"),
+            page(query.need, query.page + 1),
+        ));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    (text, InlineKeyboardMarkup::new(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_read_naturally() {
+        assert_eq!(distance(Lang::En, 347.0), "350 m");
+        assert_eq!(distance(Lang::En, 2.0), "10 m");
+        assert_eq!(distance(Lang::En, 1234.0), "1.2 km");
+        assert_eq!(distance(Lang::En, 5000.0), "5 km");
+        assert_eq!(distance(Lang::En, 1_234_567.0), "1235 km");
+        assert_eq!(distance(Lang::Zh, 1234.0), "1.2 公里");
+    }
+}

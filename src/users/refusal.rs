@@ -1,0 +1,52 @@
+//! The refusals every capability shares, and the checks that raise them. Each capability's
+//! error wraps [`Refusal`] instead of keeping its own copy, and the transport turns it into the
+//! rider's words in one place (`bot::core::error`).
+
+use sqlx::SqliteConnection;
+
+use super::{store, TargetRef, User, UserId};
+
+/// Who may act, and on whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The person acting is not a coordinator (as the database has them now).
+    #[error("only coordinators may do this")]
+    NotCoordinator,
+    /// The person acting has not registered (or erased their data since).
+    #[error("the person acting has not registered")]
+    NotRegistered,
+    /// The person a command names has never written to the bot.
+    #[error("no such user")]
+    UnknownUser,
+    /// The person a command names has not registered.
+    #[error("the user has not registered")]
+    TargetNotRegistered,
+}
+
+/// Refuses `actor` unless they are a coordinator. Runs inside the action's transaction, so a
+/// coordinator removed a moment ago cannot act.
+pub async fn require_coordinator<E>(conn: &mut SqliteConnection, actor: UserId) -> Result<(), E>
+where
+    E: From<Refusal> + From<sqlx::Error>,
+{
+    if store::is_coordinator(conn, actor).await? {
+        Ok(())
+    } else {
+        Err(Refusal::NotCoordinator.into())
+    }
+}
+
+/// The registered rider a command names.
+pub async fn registered_target<E>(
+    conn: &mut SqliteConnection,
+    target: &TargetRef,
+) -> Result<User, E>
+where
+    E: From<Refusal> + From<sqlx::Error>,
+{
+    let user = target.find(conn).await?.ok_or(Refusal::UnknownUser)?;
+    if !user.is_registered() {
+        return Err(Refusal::TargetNotRegistered.into());
+    }
+    Ok(user)
+}
