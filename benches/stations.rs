@@ -4,11 +4,17 @@
 //! `cargo bench --bench stations` (release build). Prints a table; the README quotes it.
 //!
 //! Stations are spread uniformly over eastern China (22–41 N, 103–122 E, about 4 million km²),
-//! as a national deployment would have them: 70% open 24/7, 30% open 08:00–20:00. Queries are
-//! random points in the same box at 22:00 local time, so the day-time stations are closed and
-//! the ranking has to look past them. Both sides answer the same question through the same
-//! ranking rules (radius 5 km, open before closed within ten e-bike minutes, the nearest
-//! station offered when nothing is in reach) and their answers are checked equal.
+//! as a national deployment would have them, in two mixes:
+//! - evening: 70% open 24/7, 30% open 08:00–20:00, queried at 22:00;
+//! - night: 10% open 24/7, 20% open 18:00–02:00, 70% open 08:00–20:00, queried at 23:10, when
+//!   most stations are closed and the ranking has to look past them.
+//!
+//! Queries are random points in the same box; a quarter filter by a need, an eighth ask only
+//! for stations open on arrival. Both sides answer the same question through the same ranking
+//! rules (radius 5 km; open when the rider gets there first, nearest first, then hours unknown,
+//! then closed; with nothing open in reach, the nearest open station within 100 km; with
+//! nothing in reach, the nearest open one within 100 km, else the nearest) and their answers
+//! are checked equal.
 //!
 //! - Index: `stations::domain::nearest` on a `StationIndex`.
 //! - Scan: every station's distance, the ones in reach ranked, the nearest kept as a fallback.
@@ -20,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rider_bot::geo::{Datum, Position};
-use rider_bot::stations::domain::{self, Availability, Query, Reach};
+use rider_bot::stations::domain::{self, Query, Reach, Visit, BEYOND_M};
 use rider_bot::stations::index::{Directory, StationIndex};
 use rider_bot::stations::{Hours, Kind, Service, Services, Station, StationCode};
 
@@ -44,8 +50,18 @@ impl Rng {
     }
 }
 
-fn stations(n: usize, rng: &mut Rng) -> Vec<Station> {
+/// The share of stations open 24/7 and open in the evening (18:00–02:00); the rest keep
+/// day-time hours.
+#[derive(Clone, Copy)]
+struct Mix {
+    name: &'static str,
+    always: f64,
+    evening: f64,
+}
+
+fn stations(n: usize, mix: Mix, rng: &mut Rng) -> Vec<Station> {
     let always = Hours::parse("24/7").unwrap();
+    let evening = Hours::parse("Mo-Su 18:00-02:00").unwrap();
     let daytime = Hours::parse("Mo-Su 08:00-20:00").unwrap();
     (0..n)
         .map(|i| {
@@ -62,10 +78,10 @@ fn stations(n: usize, rng: &mut Rng) -> Vec<Station> {
                 address: String::new(),
                 position,
                 source: (position.lat(), position.lng(), Datum::Wgs84),
-                hours: if rng.unit() < 0.7 {
-                    always.clone()
-                } else {
-                    daytime.clone()
+                hours: match rng.unit() {
+                    u if u < mix.always => always.clone(),
+                    u if u < mix.always + mix.evening => evening.clone(),
+                    _ => daytime.clone(),
                 },
                 services,
                 parking_spots: 0,
@@ -76,15 +92,21 @@ fn stations(n: usize, rng: &mut Rng) -> Vec<Station> {
         .collect()
 }
 
+/// What a query answered: the first page's stations and distances, and the open station
+/// beyond the radius when nothing in reach is open.
+type Answer<'a> = (Vec<(&'a str, u32)>, Option<&'a str>);
+
 /// The baseline: look at every station.
-fn scan<'a>(
-    all: &'a [Station],
-    q: &Query,
-    reach: Reach,
-    now: DateTime<Utc>,
-) -> Vec<(&'a str, u32)> {
-    let mut in_reach: Vec<(u32, bool, f64, &Station)> = Vec::new();
+fn scan<'a>(all: &'a [Station], q: &Query, reach: Reach, now: DateTime<Utc>) -> Answer<'a> {
+    let visit = |s: &Station, d: f64| Visit::at(s, now, reach.arrival(now, d), reach);
+    let class = |v: &Visit| match v {
+        Visit::Open { .. } => 0,
+        Visit::Unknown => 1,
+        _ => 2,
+    };
+    let mut in_reach: Vec<(u8, f64, &Station)> = Vec::new();
     let mut nearest: Option<(f64, &Station)> = None;
+    let mut nearest_open_beyond: Option<(f64, &Station)> = None;
     for s in all {
         if q.need.is_some_and(|n| !s.services.contains(n)) {
             continue;
@@ -94,35 +116,47 @@ fn scan<'a>(
             nearest = Some((d, s));
         }
         if d <= reach.radius_m {
-            let bucket = (d / reach.metres_in(10.0)) as u32;
-            let closed = !Availability::at(s, now, reach).welcomes();
-            in_reach.push((bucket, closed, d, s));
+            in_reach.push((class(&visit(s, d)), d, s));
+        } else if d <= BEYOND_M
+            && nearest_open_beyond.is_none_or(|(best, _)| d < best)
+            && visit(s, d).open()
+        {
+            nearest_open_beyond = Some((d, s));
         }
     }
+    let code = |(d, s): (f64, &'a Station)| (s.code.as_str(), d.round() as u32);
     if in_reach.is_empty() {
-        return nearest
-            .map(|(d, s)| vec![(s.code.as_str(), d.round() as u32)])
-            .unwrap_or_default();
+        let shown = match nearest {
+            Some((d, s)) if d > BEYOND_M => visit(s, d)
+                .open()
+                .then_some((d, s))
+                .or((!q.open_now).then_some((d, s))),
+            _ => nearest_open_beyond.or(nearest.filter(|_| !q.open_now)),
+        };
+        return (shown.map(code).into_iter().collect(), None);
     }
-    in_reach.sort_by(|a, b| (a.0, a.1, a.2).partial_cmp(&(b.0, b.1, b.2)).unwrap());
-    in_reach
+    in_reach.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap());
+    let none_open = in_reach[0].0 != 0;
+    let hits = in_reach
         .iter()
+        .filter(|(c, _, _)| !q.open_now || *c == 0)
         .take(domain::PAGE_SIZE)
-        .map(|(_, _, d, s)| (s.code.as_str(), d.round() as u32))
-        .collect()
+        .map(|(_, d, s)| code((*d, s)))
+        .collect();
+    let beyond = nearest_open_beyond
+        .filter(|_| none_open)
+        .map(|(_, s)| s.code.as_str());
+    (hits, beyond)
 }
 
-fn indexed<'a>(
-    index: &'a StationIndex,
-    q: &Query,
-    reach: Reach,
-    now: DateTime<Utc>,
-) -> Vec<(&'a str, u32)> {
-    domain::nearest(index, q, reach, now)
+fn indexed<'a>(index: &'a StationIndex, q: &Query, reach: Reach, now: DateTime<Utc>) -> Answer<'a> {
+    let a = domain::nearest(index, q, reach, now);
+    let hits = a
         .hits
         .iter()
         .map(|h| (h.station.code.as_str(), h.distance_m.round() as u32))
-        .collect()
+        .collect();
+    (hits, a.open_beyond.map(|h| h.station.code.as_str()))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -147,58 +181,82 @@ fn micros(d: Duration) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let reach = Reach {
+        margin: chrono::Duration::minutes(15),
         radius_m: 5000.0,
         speed_kmh: 15.0,
         tz: chrono_tz::Asia::Shanghai,
     };
-    // Saturday 22:00 in China: the day-time stations are closed.
-    let now = Utc.with_ymd_and_hms(2026, 12, 5, 14, 0, 0).unwrap();
+    let mixes = [
+        // Saturday 22:00 in China: the day-time stations are closed.
+        (
+            Mix {
+                name: "evening",
+                always: 0.7,
+                evening: 0.0,
+            },
+            Utc.with_ymd_and_hms(2026, 12, 5, 14, 0, 0).unwrap(),
+        ),
+        // Saturday 23:10: only the 24/7 and evening stations are open, the evening ones
+        // closing within the hour (and within the margin for riders far from them).
+        (
+            Mix {
+                name: "night",
+                always: 0.1,
+                evening: 0.2,
+            },
+            Utc.with_ymd_and_hms(2026, 12, 5, 15, 10, 0).unwrap(),
+        ),
+    ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
 
     println!(
         "nearest-3 query, median of many (index) and of fewer (scan), same stations, same run"
     );
     println!(
-        "{:>9} | {:>11} | {:>12} | {:>8} | {:>10}",
-        "stations", "index", "plain scan", "speed-up", "build"
+        "{:>8} | {:>9} | {:>11} | {:>12} | {:>8} | {:>10}",
+        "mix", "stations", "index", "plain scan", "speed-up", "build"
     );
-    for n in [1_000usize, 10_000, 100_000, 1_000_000] {
-        let all = stations(n, &mut rng);
-        let build = Instant::now();
-        let index = StationIndex::new(all.clone());
-        let build = build.elapsed();
-        let queries: Vec<Query> = (0..20_000)
-            .map(|i| Query {
-                from: rng.point(),
-                // Every fourth rider filters by a need.
-                need: (i % 4 == 0).then(|| Service::FILTERS[i % Service::FILTERS.len()]),
-                page: 0,
-            })
-            .collect();
-        // Same answers, or the comparison means nothing.
-        for q in queries.iter().take(200) {
-            assert_eq!(
-                indexed(&index, q, reach, now),
-                scan(&all, q, reach, now),
-                "index and scan disagree at {:?}",
-                q.from
+    for (mix, now) in mixes {
+        for n in [1_000usize, 10_000, 100_000, 1_000_000] {
+            let all = stations(n, mix, &mut rng);
+            let build = Instant::now();
+            let index = StationIndex::new(all.clone());
+            let build = build.elapsed();
+            let queries: Vec<Query> = (0..20_000)
+                .map(|i| Query {
+                    from: rng.point(),
+                    // Every fourth rider filters by a need; every eighth asks for open ones.
+                    need: (i % 4 == 0).then(|| Service::FILTERS[i % Service::FILTERS.len()]),
+                    open_now: i % 8 == 1,
+                    page: 0,
+                })
+                .collect();
+            // Same answers, or the comparison means nothing.
+            for q in queries.iter().take(200) {
+                assert_eq!(
+                    indexed(&index, q, reach, now),
+                    scan(&all, q, reach, now),
+                    "index and scan disagree at {:?}",
+                    q.from
+                );
+            }
+            let fast = time_each(&queries, |q| {
+                std::hint::black_box(domain::nearest(&index, q, reach, now));
+            });
+            let scan_queries = (2_000_000 / n).clamp(20, 2_000);
+            let slow = time_each(&queries[..scan_queries], |q| {
+                std::hint::black_box(scan(&all, q, reach, now));
+            });
+            println!(
+                "{:>8} | {:>9} | {:>11} | {:>12} | {:>7.0}× | {:>7.0} ms",
+                mix.name,
+                n,
+                micros(fast),
+                micros(slow),
+                slow.as_secs_f64() / fast.as_secs_f64(),
+                build.as_secs_f64() * 1e3
             );
         }
-        let fast = time_each(&queries, |q| {
-            std::hint::black_box(domain::nearest(&index, q, reach, now));
-        });
-        let scan_queries = (2_000_000 / n).clamp(20, 2_000);
-        let slow = time_each(&queries[..scan_queries], |q| {
-            std::hint::black_box(scan(&all, q, reach, now));
-        });
-        println!(
-            "{:>9} | {:>11} | {:>12} | {:>7.0}× | {:>7.0} ms",
-            n,
-            micros(fast),
-            micros(slow),
-            slow.as_secs_f64() / fast.as_secs_f64(),
-            build.as_secs_f64() * 1e3
-        );
     }
 
     // Following the table: rebuild from SQLite after a change, or only check the revision.
@@ -206,7 +264,7 @@ async fn main() {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
     let n = 100_000;
-    let all = stations(n, &mut rng);
+    let all = stations(n, mixes[0].0, &mut rng);
     let mut tx = rider_bot::db::begin_write(&pool).await.unwrap();
     rider_bot::stations::store::upsert(&mut tx, &all)
         .await

@@ -18,6 +18,7 @@ pub const TELOXIDE_REQUEST_TIMEOUT: Duration = Duration::from_secs(17);
 pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_STATION_RADIUS_KM: f64 = 5.0;
 pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
+pub const DEFAULT_STATION_CLOSING_MARGIN_MINUTES: f64 = 15.0;
 pub const DEFAULT_REDEMPTION_EXPIRY_DAYS: f64 = 7.0;
 pub const DEFAULT_REPORTS_PER_DAY: f64 = 10.0;
 pub const DEFAULT_REPORT_FOLLOW_UP_HOURS: f64 = 72.0;
@@ -91,6 +92,9 @@ pub struct Config {
     pub station_radius_km: f64,
     /// `EBIKE_SPEED_KMH`: turns distances into e-bike minutes.
     pub ebike_speed_kmh: f64,
+    /// `STATION_CLOSING_MARGIN_MINUTES`: a station closing this soon after the rider arrives
+    /// counts as closed.
+    pub station_closing_margin_minutes: i64,
     /// `DISTRICT_TIMEZONE`: the zone opening hours are written in.
     pub timezone: chrono_tz::Tz,
     /// `REDEMPTION_EXPIRY_DAYS`: an unconfirmed redemption's points come back after this.
@@ -233,6 +237,11 @@ impl Config {
             Ok(v as i64)
         };
         let reports_per_day = whole("REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, 1.0..=1000.0)?;
+        let station_closing_margin_minutes = whole(
+            "STATION_CLOSING_MARGIN_MINUTES",
+            DEFAULT_STATION_CLOSING_MARGIN_MINUTES,
+            0.0..=240.0,
+        )?;
         let report_follow_up_hours = whole(
             "REPORT_FOLLOW_UP_HOURS",
             DEFAULT_REPORT_FOLLOW_UP_HOURS,
@@ -279,6 +288,7 @@ impl Config {
             polling_timeout: DEFAULT_POLLING_TIMEOUT,
             station_radius_km,
             ebike_speed_kmh,
+            station_closing_margin_minutes,
             timezone,
             redemption_expiry_days: redemption_expiry_days as i64,
             reports_per_day,

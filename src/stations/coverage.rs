@@ -190,6 +190,7 @@ mod tests {
             station("E", 0.0, 4000.0, "Mo-Su 08:00-20:00"),
         ]);
         let reach = Reach {
+            margin: chrono::Duration::minutes(15),
             radius_m: 5000.0,
             speed_kmh: 15.0,
             tz: chrono_tz::Asia::Shanghai,

@@ -17,8 +17,11 @@ use crate::users::{self, Refusal, UserId};
 pub const PAGE_SIZE: usize = 3;
 /// The furthest page "show more" reaches.
 pub const MAX_PAGE: usize = 20;
-/// The ranking's time buckets: within the same ten e-bike minutes, open stations come first.
-const BUCKET_MINUTES: f64 = 10.0;
+/// How far beyond the radius the nearest open station is looked for when nothing in reach
+/// will be open.
+pub const BEYOND_M: f64 = 100_000.0;
+/// The default margin: a station closing this soon after the rider arrives counts as closed.
+pub const DEFAULT_MARGIN_MINUTES: i64 = 15;
 
 /// How the district measures "near": configured once.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +29,8 @@ pub struct Reach {
     pub radius_m: f64,
     pub speed_kmh: f64,
     pub tz: Tz,
+    /// A station that closes within this time after the rider arrives counts as closed.
+    pub margin: Duration,
 }
 
 impl Reach {
@@ -43,8 +48,9 @@ impl Reach {
         minutes * self.metres_per_minute()
     }
 
-    fn bucket(self, distance_m: f64) -> u32 {
-        (distance_m / self.metres_per_minute() / BUCKET_MINUTES) as u32
+    /// When a rider setting off at `now` arrives `distance_m` away.
+    pub fn arrival(self, now: DateTime<Utc>, distance_m: f64) -> DateTime<Utc> {
+        now + Duration::minutes(i64::from(self.minutes(distance_m)))
     }
 
     pub fn local(self, at: DateTime<Utc>) -> NaiveDateTime {
@@ -83,9 +89,113 @@ impl Availability {
         }
     }
 
-    /// Open (or possibly open): ranked before closed stations in the same time bucket.
+    /// Open (or possibly open) at that moment: what coverage counts.
     pub fn welcomes(&self) -> bool {
         matches!(self, Availability::Open { .. } | Availability::Unknown)
+    }
+}
+
+/// What a rider setting off now finds when they get there: the station's state at arrival
+/// (now plus the e-bike minutes), read against the hours and any closure a coordinator set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Visit {
+    /// Open on arrival and for at least the margin after; `opened` when it is closed now and
+    /// opens before the rider gets there.
+    Open {
+        closes: Option<NaiveDateTime>,
+        opened: Option<NaiveDateTime>,
+    },
+    /// Open on arrival, but closing within the margin: counts as closed.
+    ClosesSoon {
+        closes: NaiveDateTime,
+        after_minutes: i64,
+    },
+    /// Open now, closed before the rider gets there.
+    ClosesBefore { closes: NaiveDateTime },
+    /// Closed on arrival by its hours; opens at the local time given, if within a week.
+    Closed { opens: Option<NaiveDateTime> },
+    /// Closed by a coordinator on arrival, until the local time given (or until reopened).
+    ClosedTemporarily {
+        until: Option<NaiveDateTime>,
+        reason: Option<String>,
+    },
+    /// The hours say "unknown" on arrival.
+    Unknown,
+}
+
+impl Visit {
+    pub fn at(
+        station: &Station,
+        now: DateTime<Utc>,
+        arrival: DateTime<Utc>,
+        reach: Reach,
+    ) -> Visit {
+        if let Some(c) = station.closed_by_coordinator(arrival) {
+            return Visit::ClosedTemporarily {
+                until: c.until.map(|u| reach.local(u)),
+                reason: c.reason.clone(),
+            };
+        }
+        let arrive = reach.local(arrival);
+        match station.hours.state_at(arrive) {
+            OpenState::Open { until } => {
+                if let Some(closes) = until.filter(|c| *c - arrive < reach.margin) {
+                    return Visit::ClosesSoon {
+                        closes,
+                        after_minutes: (closes - arrive).num_minutes(),
+                    };
+                }
+                let opened = match station.hours.state_at(reach.local(now)) {
+                    OpenState::Closed { until } => until,
+                    OpenState::Open { .. } | OpenState::Unknown { .. } => None,
+                };
+                Visit::Open {
+                    closes: until,
+                    opened,
+                }
+            }
+            OpenState::Closed { until } => {
+                let open_now = station.closed_by_coordinator(now).is_none();
+                match station.hours.state_at(reach.local(now)) {
+                    OpenState::Open {
+                        until: Some(closes),
+                    } if open_now && arrival > now => Visit::ClosesBefore { closes },
+                    OpenState::Open { .. }
+                    | OpenState::Closed { .. }
+                    | OpenState::Unknown { .. } => Visit::Closed { opens: until },
+                }
+            }
+            OpenState::Unknown { .. } => Visit::Unknown,
+        }
+    }
+
+    /// Open when the rider gets there, and for a while after.
+    pub fn open(&self) -> bool {
+        matches!(self, Visit::Open { .. })
+    }
+
+    /// Open first, then hours unknown, then everything that will be closed.
+    fn class(&self) -> u8 {
+        match self {
+            Visit::Open { .. } => 0,
+            Visit::Unknown => 1,
+            Visit::ClosesSoon { .. }
+            | Visit::ClosesBefore { .. }
+            | Visit::Closed { .. }
+            | Visit::ClosedTemporarily { .. } => 2,
+        }
+    }
+
+    /// When a station that will be closed opens (next), if that is known.
+    pub fn opens(&self) -> Option<NaiveDateTime> {
+        match self {
+            Visit::Closed { opens } => *opens,
+            Visit::ClosedTemporarily { until, .. } => *until,
+            Visit::Open { .. }
+            | Visit::ClosesSoon { .. }
+            | Visit::ClosesBefore { .. }
+            | Visit::Unknown => None,
+        }
     }
 }
 
@@ -95,41 +205,60 @@ pub struct Nearby<'a> {
     pub station: &'a Station,
     pub distance_m: f64,
     pub minutes: u32,
-    pub availability: Availability,
-    bucket: u32,
+    /// What the rider finds on arrival.
+    pub visit: Visit,
 }
 
-impl Nearby<'_> {
-    fn rank(&self) -> (u32, bool, f64) {
-        (self.bucket, !self.availability.welcomes(), self.distance_m)
+impl<'a> Nearby<'a> {
+    fn new(station: &'a Station, distance_m: f64, reach: Reach, now: DateTime<Utc>) -> Self {
+        let arrival = reach.arrival(now, distance_m);
+        Nearby {
+            station,
+            distance_m,
+            minutes: reach.minutes(distance_m),
+            visit: Visit::at(station, now, arrival, reach),
+        }
     }
 }
 
-/// What a rider asked: where they are, what they need, which page.
+/// What a rider asked: where they are, what they need, whether only stations open on arrival,
+/// which page.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Query {
     pub from: Position,
     pub need: Option<Service>,
+    pub open_now: bool,
     pub page: usize,
 }
 
 #[derive(Debug)]
 pub struct Answer<'a> {
-    /// This page's stations, in rank order. When `outside_radius`, the one nearest station.
+    /// This page's stations, in rank order. When `outside_radius`, the nearest station open on
+    /// arrival (or, with none within [`BEYOND_M`], the nearest station).
     pub hits: Vec<Nearby<'a>>,
     /// Another page exists.
     pub more: bool,
     /// Nothing (with the need) is within the radius.
     pub outside_radius: bool,
+    /// Stations are within the radius, but none will be open when the rider gets there.
+    pub none_open: bool,
+    /// Then: the nearest station open on arrival beyond the radius (within [`BEYOND_M`]).
+    pub open_beyond: Option<Nearby<'a>>,
+    /// Then: the station within the radius that opens first, and when (local time).
+    pub opens_first: Option<(&'a Station, NaiveDateTime)>,
+    /// When `outside_radius`: nearer stations were passed over because they will be closed.
+    pub passed_closed: bool,
 }
 
-/// The ranked stations for `query`: within the radius, with the need if one is given, ordered
-/// by ten-minute bucket, then open before closed, then distance.
+/// The ranked stations for `query`: within the radius, with the need if one is given; first
+/// those open when the rider gets there (now plus the e-bike minutes, and for the margin
+/// after), nearest first; then those whose hours are unknown; then the ones that will be
+/// closed, nearest first, with when they open. With `open_now`, only the open ones.
 ///
-/// Walks the R-tree outwards and stops as soon as no station further away can outrank the ones
-/// needed for the page: a station in a later bucket cannot, nor can anything once enough open
-/// stations of the current bucket are in hand. In a city of open stations that is a handful of
-/// candidates whatever the size of the index.
+/// Walks the R-tree outwards and stops once enough open stations are in hand for the page (no
+/// station further away can outrank them), so where stations are open it looks at a handful of
+/// candidates whatever the size of the index; where none is open (at night) it looks at the
+/// whole radius, then outwards for the nearest open one beyond it.
 pub fn nearest<'a>(
     index: &'a StationIndex,
     query: &Query,
@@ -138,72 +267,100 @@ pub fn nearest<'a>(
 ) -> Answer<'a> {
     let page = query.page.min(MAX_PAGE);
     let wanted = (page + 1) * PAGE_SIZE + 1;
-    let mut got: Vec<Nearby<'a>> = Vec::with_capacity(wanted + 2);
-    let (mut current, mut earlier, mut open_in_current) = (0u32, 0usize, 0usize);
+    let (mut open, mut unknown, mut closed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut in_radius = 0usize;
+    let mut opens_first: Option<(&Station, NaiveDateTime)> = None;
     let mut candidates = index
         .nearest(query.from)
-        .filter(|(s, _)| query.need.is_none_or(|n| s.services.contains(n)));
-    for (station, distance_m) in candidates.by_ref() {
-        if distance_m > reach.radius_m {
+        .filter(|(s, _)| query.need.is_none_or(|n| s.services.contains(n)))
+        .peekable();
+    while let Some((station, distance_m)) = candidates.next_if(|(_, d)| *d <= reach.radius_m) {
+        in_radius += 1;
+        let hit = Nearby::new(station, distance_m, reach, now);
+        if let Some(at) = hit.visit.opens() {
+            if opens_first.is_none_or(|(_, first)| at < first) {
+                opens_first = Some((station, at));
+            }
+        }
+        match hit.visit.class() {
+            0 => open.push(hit),
+            1 if unknown.len() < wanted => unknown.push(hit),
+            _ if closed.len() < wanted => closed.push(hit),
+            _ => {}
+        }
+        if open.len() >= wanted {
             break;
         }
-        let bucket = reach.bucket(distance_m);
-        if bucket > current {
-            current = bucket;
-            earlier = got.len();
-            open_in_current = 0;
-        }
-        if earlier + open_in_current >= wanted {
-            break;
-        }
-        let availability = Availability::at(station, now, reach);
-        if availability.welcomes() {
-            open_in_current += 1;
-        }
-        got.push(Nearby {
-            station,
-            distance_m,
-            minutes: reach.minutes(distance_m),
-            availability,
-            bucket,
-        });
     }
-    if got.is_empty() {
-        // Nothing within reach: still offer the nearest one (with the need), however far.
-        let nearest = index
-            .nearest(query.from)
-            .filter(|(s, _)| query.need.is_none_or(|n| s.services.contains(n)))
-            .take(100_000)
-            .next();
-        let hits = nearest
-            .filter(|_| page == 0)
-            .map(|(station, distance_m)| Nearby {
-                station,
-                distance_m,
-                minutes: reach.minutes(distance_m),
-                availability: Availability::at(station, now, reach),
-                bucket: reach.bucket(distance_m),
-            })
-            .into_iter()
-            .collect();
-        return Answer {
-            hits,
-            more: false,
-            outside_radius: true,
-        };
+    if in_radius == 0 {
+        return far_away(candidates, query, reach, now, page);
     }
-    got.sort_by(|a, b| {
-        a.rank()
-            .partial_cmp(&b.rank())
-            .expect("distances are finite")
-    });
+    let none_open = open.is_empty();
+    let open_beyond = if none_open {
+        candidates
+            .take_while(|(_, d)| *d <= BEYOND_M)
+            .map(|(s, d)| Nearby::new(s, d, reach, now))
+            .find(|hit| hit.visit.open())
+    } else {
+        None
+    };
+    let ranked: Vec<Nearby<'a>> = if query.open_now {
+        open
+    } else {
+        open.into_iter().chain(unknown).chain(closed).collect()
+    };
     let start = page * PAGE_SIZE;
-    let more = got.len() > start + PAGE_SIZE && page < MAX_PAGE;
-    let hits = got.into_iter().skip(start).take(PAGE_SIZE).collect();
+    let more = ranked.len() > start + PAGE_SIZE && page < MAX_PAGE;
+    let hits = ranked.into_iter().skip(start).take(PAGE_SIZE).collect();
     Answer {
         hits,
         more,
         outside_radius: false,
+        none_open,
+        open_beyond,
+        opens_first: opens_first.filter(|_| none_open),
+        passed_closed: false,
+    }
+}
+
+/// Nothing (with the need) within the radius: the nearest station open on arrival within
+/// [`BEYOND_M`], or else the nearest station, however far (not with `open_now`).
+fn far_away<'a>(
+    mut candidates: impl Iterator<Item = (&'a Station, f64)>,
+    query: &Query,
+    reach: Reach,
+    now: DateTime<Utc>,
+    page: usize,
+) -> Answer<'a> {
+    let mut nearest: Option<Nearby<'a>> = None;
+    let mut open: Option<Nearby<'a>> = None;
+    for (station, distance_m) in candidates.by_ref() {
+        if distance_m > BEYOND_M && nearest.is_some() {
+            break;
+        }
+        let hit = Nearby::new(station, distance_m, reach, now);
+        if hit.visit.open() {
+            open = Some(hit);
+            break;
+        }
+        if nearest.is_none() {
+            nearest = Some(hit);
+        }
+    }
+    let passed_closed = nearest.is_some();
+    let shown = match (open, query.open_now) {
+        (Some(open), _) => Some(open),
+        (None, false) => nearest,
+        (None, true) => None,
+    };
+    Answer {
+        hits: shown.filter(|_| page == 0).into_iter().collect(),
+        more: false,
+        outside_radius: true,
+        none_open: false,
+        open_beyond: None,
+        opens_first: None,
+        passed_closed,
     }
 }
 
@@ -429,6 +586,7 @@ mod tests {
             radius_m: 5000.0,
             speed_kmh: 15.0,
             tz: chrono_tz::Asia::Shanghai,
+            margin: Duration::minutes(DEFAULT_MARGIN_MINUTES),
         }
     }
 
@@ -441,8 +599,32 @@ mod tests {
         a.hits.iter().map(|h| h.station.code.to_string()).collect()
     }
 
+    /// Wednesday 2026-12-02 at `h:m` in Shanghai.
+    fn local(h: u32, m: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, 12, 2, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn query(need: Option<Service>, open_now: bool) -> Query {
+        Query {
+            from: Position::new(31.3, 120.7).unwrap(),
+            need,
+            open_now,
+            page: 0,
+        }
+    }
+
+    /// The visit to a station `north_m` away with `hours`, setting off at `now`.
+    fn visit(hours: &str, north_m: f64, now: DateTime<Utc>) -> Visit {
+        let index = StationIndex::new(vec![station("X", north_m, hours, &[])]);
+        let mut answer = nearest(&index, &query(None, false), reach(), now);
+        answer.hits.remove(0).visit
+    }
+
     #[test]
-    fn closed_stations_rank_after_open_ones_in_the_same_ten_minutes() {
+    fn stations_open_on_arrival_rank_before_closed_ones_nearest_first() {
         let index = StationIndex::new(vec![
             station("CLOSED-NEAR", 100.0, "Mo-Su 08:00-20:00", &[]),
             station("OPEN-MID", 1500.0, "24/7", &[]),
@@ -450,17 +632,14 @@ mod tests {
             // 2.6 km is 11 minutes: the next bucket, after the closed one.
             station("OPEN-NEXT-BUCKET", 2600.0, "24/7", &[]),
         ]);
-        let q = Query {
-            from: Position::new(31.3, 120.7).unwrap(),
-            need: None,
-            page: 0,
-        };
+        let q = query(None, false);
         let a = nearest(&index, &q, reach(), late_evening());
-        assert_eq!(codes(&a), ["OPEN-MID", "OPEN-FAR", "CLOSED-NEAR"]);
-        assert!(a.more);
+        // Open on arrival first, nearest first, however much nearer a closed one is.
+        assert_eq!(codes(&a), ["OPEN-MID", "OPEN-FAR", "OPEN-NEXT-BUCKET"]);
+        assert!(a.more && !a.none_open);
         assert_eq!(a.hits[0].minutes, 6);
         let next = nearest(&index, &Query { page: 1, ..q }, reach(), late_evening());
-        assert_eq!(codes(&next), ["OPEN-NEXT-BUCKET"]);
+        assert_eq!(codes(&next), ["CLOSED-NEAR"]);
         assert!(!next.more);
     }
 
@@ -471,12 +650,7 @@ mod tests {
             station("B", 200.0, "24/7", &[Service::Charging]),
             station("C", 9000.0, "24/7", &[Service::Toilet]),
         ]);
-        let from = Position::new(31.3, 120.7).unwrap();
-        let q = |need| Query {
-            from,
-            need,
-            page: 0,
-        };
+        let q = |need| query(need, false);
         let a = nearest(&index, &q(Some(Service::Charging)), reach(), late_evening());
         assert_eq!(codes(&a), ["B"]);
         let a = nearest(&index, &q(Some(Service::Toilet)), reach(), late_evening());
@@ -485,6 +659,131 @@ mod tests {
         assert!((a.hits[0].distance_m - 9000.0).abs() < 1.0);
         let a = nearest(&index, &q(Some(Service::Legal)), reach(), late_evening());
         assert!(a.outside_radius && a.hits.is_empty());
+    }
+
+    #[test]
+    fn availability_is_judged_when_the_rider_arrives() {
+        // 2.5 km is 10 minutes: a station closing at 23:00 is not open for a rider leaving
+        // at 22:55 ...
+        assert!(matches!(
+            visit("Mo-Su 08:00-23:00", 2500.0, local(22, 55)),
+            Visit::ClosesBefore { closes } if closes.format("%H:%M").to_string() == "23:00"
+        ));
+        // ... nor for one leaving at 22:40 (arriving 22:50, 10 minutes before it closes) ...
+        assert!(matches!(
+            visit("Mo-Su 08:00-23:00", 2500.0, local(22, 40)),
+            Visit::ClosesSoon {
+                after_minutes: 10,
+                ..
+            }
+        ));
+        // ... but is for one leaving at 22:30 (arriving 22:40, 20 minutes to spare).
+        assert!(visit("Mo-Su 08:00-23:00", 2500.0, local(22, 30)).open());
+        // 5 km is 20 minutes: a station opening at 07:00 is open for a rider leaving at 06:45.
+        let v = visit("Mo-Su 07:00-20:00", 5000.0, local(6, 45));
+        assert!(
+            matches!(&v, Visit::Open { opened: Some(t), .. } if t.format("%H:%M").to_string() == "07:00"),
+            "{v:?}"
+        );
+        assert!(!visit("Mo-Su 07:00-20:00", 2500.0, local(6, 45)).open());
+        // Hours across midnight: open at 01:00, closes at 02:00.
+        let v = visit("Mo-Su 18:00-02:00", 300.0, local(1, 0));
+        assert!(v.open(), "{v:?}");
+        // Public holidays off (no holiday today) and a location exactly at the station.
+        assert!(visit("Mo-Su 08:00-20:00; PH off", 0.0, local(10, 0)).open());
+    }
+
+    #[test]
+    fn a_closure_that_ends_before_the_rider_arrives_does_not_count() {
+        let mut s = station("X", 2500.0, "24/7", &[]);
+        s.closure = Some(crate::stations::Closure {
+            until: Some(local(22, 5)),
+            reason: None,
+        });
+        let index = StationIndex::new(vec![s.clone()]);
+        let a = nearest(&index, &query(None, false), reach(), local(22, 0));
+        assert!(a.hits[0].visit.open(), "{:?}", a.hits[0].visit);
+        s.closure = Some(crate::stations::Closure {
+            until: Some(local(23, 0)),
+            reason: Some("repairs".into()),
+        });
+        let index = StationIndex::new(vec![s]);
+        let a = nearest(&index, &query(None, false), reach(), local(22, 0));
+        assert!(matches!(a.hits[0].visit, Visit::ClosedTemporarily { .. }));
+        assert!(a.none_open);
+    }
+
+    #[test]
+    fn at_night_the_all_night_station_beyond_the_closed_ones_comes_first() {
+        let index = StationIndex::new(vec![
+            station("DAY-1", 300.0, "Mo-Su 07:00-21:00", &[]),
+            station("DAY-2", 600.0, "Mo-Su 07:00-21:00", &[]),
+            station("DAY-3", 900.0, "Mo-Su 08:00-20:00", &[]),
+            station("NIGHT", 3500.0, "24/7", &[]),
+        ]);
+        let a = nearest(&index, &query(None, false), reach(), local(23, 10));
+        assert_eq!(codes(&a), ["NIGHT", "DAY-1", "DAY-2"]);
+        assert!(!a.none_open);
+        // Only the open ones with the filter.
+        let a = nearest(&index, &query(None, true), reach(), local(23, 10));
+        assert_eq!(codes(&a), ["NIGHT"]);
+        assert!(!a.more);
+    }
+
+    #[test]
+    fn with_nothing_open_in_reach_the_nearest_open_beyond_and_the_first_to_open_are_named() {
+        let index = StationIndex::new(vec![
+            station("DAY-1", 300.0, "Mo-Su 08:00-20:00", &[]),
+            station("DAY-2", 600.0, "Mo-Su 07:00-20:00", &[]),
+            station("FAR-NIGHT", 9000.0, "24/7", &[]),
+        ]);
+        let a = nearest(&index, &query(None, false), reach(), local(23, 10));
+        assert!(a.none_open && !a.outside_radius);
+        assert_eq!(codes(&a), ["DAY-1", "DAY-2"]);
+        let beyond = a.open_beyond.as_ref().unwrap();
+        assert_eq!(beyond.station.code.as_str(), "FAR-NIGHT");
+        assert_eq!(beyond.minutes, 36);
+        let (first, at) = a.opens_first.unwrap();
+        assert_eq!(first.code.as_str(), "DAY-2");
+        assert_eq!(at.format("%H:%M").to_string(), "07:00");
+        // With the filter, nothing is listed, but the one beyond is still named.
+        let a = nearest(&index, &query(None, true), reach(), local(23, 10));
+        assert!(a.hits.is_empty() && a.none_open && a.open_beyond.is_some());
+        // A need no open station has: the closed ones with it, and nothing beyond.
+        let index = StationIndex::new(vec![station(
+            "DAY-W",
+            300.0,
+            "Mo-Su 08:00-20:00",
+            &[Service::Water],
+        )]);
+        let a = nearest(
+            &index,
+            &query(Some(Service::Water), false),
+            reach(),
+            local(23, 10),
+        );
+        assert!(a.none_open && a.open_beyond.is_none());
+        assert_eq!(codes(&a), ["DAY-W"]);
+    }
+
+    #[test]
+    fn a_rider_far_from_every_station_at_night_gets_the_nearest_anyway() {
+        // 300 km is 20 hours by e-bike: arriving tomorrow at 19:10, after it closes.
+        let index = StationIndex::new(vec![station("DAY", 300_000.0, "Mo-Su 08:00-09:00", &[])]);
+        let a = nearest(&index, &query(None, false), reach(), local(23, 10));
+        assert!(a.outside_radius);
+        assert_eq!(codes(&a), ["DAY"]);
+        assert!(!a.hits[0].visit.open());
+        let a = nearest(&index, &query(None, true), reach(), local(23, 10));
+        assert!(a.outside_radius && a.hits.is_empty());
+        // Nothing in reach, a closed one at 8 km and an open one at 12 km: the open one.
+        let index = StationIndex::new(vec![
+            station("CLOSED-8", 8000.0, "Mo-Su 08:00-20:00", &[]),
+            station("OPEN-12", 12_000.0, "24/7", &[]),
+        ]);
+        let a = nearest(&index, &query(None, false), reach(), local(23, 10));
+        assert!(a.outside_radius && a.passed_closed);
+        assert_eq!(codes(&a), ["OPEN-12"]);
     }
 
     #[test]

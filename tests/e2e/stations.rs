@@ -433,3 +433,258 @@ async fn a_live_location_or_a_venue_is_answered_like_a_shared_location() {
     // One answer each, nothing more.
     app.assert_silent(rider, Lang::En).await;
 }
+
+/// A stations file of `(code, name, metres north, metres east, hours)` around `here()`.
+fn csv_of(rows: &[(&str, &str, f64, f64, &str)]) -> String {
+    let mut csv = String::from(
+        "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n",
+    );
+    for (code, name, north, east, hours) in rows {
+        let at = here().offset(*north, *east);
+        csv.push_str(&format!(
+            "{code},{name},{name},community,{code} Road,{},{},wgs84,{hours},water,0,\n",
+            at.lat(),
+            at.lng()
+        ));
+    }
+    csv
+}
+
+/// A bot whose clock stands at `h:m` on Saturday 2026-12-05 in Suzhou, with `rows`.
+async fn app_at(h: u32, m: u32, rows: &[(&str, &str, f64, f64, &str)]) -> TestApp {
+    let at = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 12, 5, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let app = TestApp::spawn_at(at).await;
+    rider_bot::stations::domain::import(&app.pool, csv_of(rows).as_bytes())
+        .await
+        .unwrap();
+    app
+}
+
+/// The numbered station paragraphs of an answer, in order.
+fn listed(text: &str) -> Vec<&str> {
+    text.split("\n\n").skip(1).collect()
+}
+
+#[tokio::test]
+async fn at_night_the_all_night_station_comes_before_nearer_closed_ones() {
+    let app = app_at(
+        23,
+        10,
+        &[
+            ("N1", "Day One", 300.0, 0.0, "Mo-Su 07:00-21:00"),
+            ("N2", "Day Two", 0.0, 600.0, "Mo-Su 08:00-20:00"),
+            ("N3", "Day Three", -900.0, 0.0, "Mo-Su 09:00-18:00"),
+            ("NIGHT", "All Night", 0.0, -3500.0, "24/7"),
+        ],
+    )
+    .await;
+    let rider = app.rider(5101, Some("en"));
+    app.register(rider, Lang::En).await;
+    let answer = share_here(&app, rider).await;
+    let cards = listed(&answer.text);
+    assert!(
+        cards[0].starts_with("1. All Night · 3.5 km · 🛵 14 min · 🌙 24h"),
+        "{}",
+        answer.text
+    );
+    assert!(cards[0].contains("🟢 Open 24 hours"), "{}", cards[0]);
+    assert!(
+        cards[1].starts_with("2. Day One · 300 m"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        cards[1].contains("🔴 Closed · opens tomorrow 07:00"),
+        "{}",
+        cards[1]
+    );
+    assert!(
+        cards[2].starts_with("3. Day Two · 600 m"),
+        "{}",
+        answer.text
+    );
+    // "Open now": only the all-night station, and no "More".
+    app.emu.press(rider, &answer, "🟢 Open now");
+    let open = app.edited(rider, answer.message_id, 0).await;
+    assert!(
+        open.text
+            .starts_with("📍 Stations open when you get there (within 5 km)"),
+        "{}",
+        open.text
+    );
+    let cards = listed(&open.text);
+    assert_eq!(cards.len(), 1, "{}", open.text);
+    assert!(cards[0].starts_with("1. All Night"), "{}", open.text);
+    let labels: Vec<String> = open.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(labels.contains(&"✅ 🟢 Open now".to_owned()), "{labels:?}");
+    assert!(!labels.contains(&"More ▸".to_owned()), "{labels:?}");
+    // Pressing it again shows everything again.
+    app.emu.press(rider, &open, "✅ 🟢 Open now");
+    let all = app.edited(rider, answer.message_id, 1).await;
+    assert_eq!(listed(&all.text).len(), 3, "{}", all.text);
+}
+
+#[tokio::test]
+async fn opening_hours_are_judged_when_the_rider_gets_there() {
+    let app = app_at(
+        22,
+        55,
+        &[
+            // 2.5 km is 10 minutes: closes at 23:00, before a rider leaving at 22:55 arrives.
+            ("LATE", "Late Shop", 2500.0, 0.0, "Mo-Su 08:00-23:00"),
+            ("EVENING", "Evening Bar", 0.0, 1500.0, "Mo-Su 18:00-02:00"),
+            // 4.9 km is 20 minutes: opens at 07:00, before a rider leaving at 06:45 arrives.
+            ("EARLY", "Early Bird", -4900.0, 0.0, "Mo-Su 07:00-20:00"),
+            ("DAY", "Day Hall", 0.0, -300.0, "Mo-Su 09:00-18:00"),
+        ],
+    )
+    .await;
+    let rider = app.rider(5102, Some("en"));
+    app.register(rider, Lang::En).await;
+
+    // 22:55: the evening bar is open; the late shop is not offered as open.
+    let answer = share_here(&app, rider).await;
+    let cards = listed(&answer.text);
+    assert!(cards[0].starts_with("1. Evening Bar"), "{}", answer.text);
+    assert!(
+        cards[0].contains("🟢 Open · closes tomorrow 02:00"),
+        "{}",
+        cards[0]
+    );
+    let late = paragraph(&answer.text, "Late Shop");
+    assert!(
+        late.contains("🔴 Closes 23:00, before you get there"),
+        "{late}"
+    );
+    assert!(
+        order(&answer.text, &["Day Hall", "Late Shop"])[0]
+            < order(&answer.text, &["Day Hall", "Late Shop"])[1],
+        "closed ones nearest first: {}",
+        answer.text
+    );
+
+    // 22:40: the late shop is open on arrival, but closes 10 minutes after: not open either.
+    app.config.clock.advance(chrono::Duration::minutes(-15));
+    let answer = share_here(&app, rider).await;
+    let late = paragraph(&answer.text, "Late Shop");
+    assert!(
+        late.contains("🟠 Closes 23:00, 10 min after you get there"),
+        "{late}"
+    );
+    assert!(listed(&answer.text)[0].starts_with("1. Evening Bar"));
+
+    // 01:00: a station open 18:00-02:00 is open.
+    app.config.clock.advance(chrono::Duration::minutes(140));
+    let answer = share_here(&app, rider).await;
+    let cards = listed(&answer.text);
+    assert!(cards[0].starts_with("1. Evening Bar"), "{}", answer.text);
+    assert!(cards[0].contains("🟢 Open · closes 02:00"), "{}", cards[0]);
+
+    // 06:45: the station opening at 07:00, 20 minutes away, is open when the rider gets
+    // there and comes first, before the nearer ones that open later.
+    app.config.clock.advance(chrono::Duration::minutes(345));
+    let answer = share_here(&app, rider).await;
+    let cards = listed(&answer.text);
+    assert!(
+        cards[0].starts_with("1. Early Bird · 4.9 km · 🛵 20 min"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        cards[0].contains("🟢 Opens 07:00, before you get there"),
+        "{}",
+        cards[0]
+    );
+}
+
+#[tokio::test]
+async fn with_nothing_open_in_reach_the_answer_names_the_nearest_open_one_beyond() {
+    let app = app_at(
+        23,
+        10,
+        &[
+            ("N1", "Day One", 300.0, 0.0, "Mo-Su 07:00-21:00"),
+            ("N2", "Day Two", 0.0, 600.0, "Mo-Su 08:00-20:00"),
+            ("FAR", "Far Station", 9000.0, 0.0, "24/7"),
+        ],
+    )
+    .await;
+    let rider = app.rider(5103, Some("en"));
+    app.register(rider, Lang::En).await;
+    let answer = share_here(&app, rider).await;
+    let text = &answer.text;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("📍 Nearest warm-up stations"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        "🌙 Nothing within 5 km will be open when you get there."
+    );
+    assert_eq!(
+        lines[2],
+        "Nearest open: Far Station, 9 km · 🛵 36 min (🧭 button below)."
+    );
+    assert_eq!(lines[3], "First to open nearby: Day One, tomorrow 07:00.");
+    // The closed ones in reach are still listed, with when they open.
+    assert_eq!(listed(text).len(), 2, "{text}");
+    let labels: Vec<String> = answer.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert_eq!(labels[0], "🧭 Far Station (open)");
+    app.emu.press(rider, &answer, "🧭 Far Station (open)");
+    let venue = app.next(rider).await;
+    assert_eq!(venue.kind, "venue");
+    assert_eq!(venue.params["title"], "Far Station");
+
+    // In Chinese too.
+    let zh = app.rider(5104, None);
+    app.register(zh, Lang::Zh).await;
+    app.emu.send_location(zh, here().lat(), here().lng());
+    let answer = app.next(zh).await;
+    assert!(
+        answer
+            .text
+            .contains("🌙 5 公里 内的驿站在你到达时都不开放。"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.text.contains("最近的开放驿站：Far Station"),
+        "{}",
+        answer.text
+    );
+}
+
+/// The demo district at 23:10: the rider at the demo position gets the one station open all
+/// night first, although three closed ones are nearer (the case that was reported).
+#[tokio::test]
+async fn the_demo_district_at_night_offers_the_all_night_centre_first() {
+    let at = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 12, 5, 23, 10, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let app = TestApp::spawn_at(at).await;
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/stations.csv");
+    rider_bot::stations::domain::import(&app.pool, &std::fs::read(seeds).unwrap())
+        .await
+        .unwrap();
+    let rider = app.rider(5105, Some("en"));
+    app.register(rider, Lang::En).await;
+    let (lat, lng) = rider_bot::chat::DEMO_POSITION;
+    app.emu.send_location(rider, lat, lng);
+    let answer = app.next(rider).await;
+    if std::env::var_os("PRINT_ANSWER").is_some() {
+        println!("{}", answer.text);
+    }
+    let cards = listed(&answer.text);
+    assert!(
+        cards[0].starts_with("1. Loufeng Warm Service Centre"),
+        "{}",
+        answer.text
+    );
+    assert!(cards[0].contains("🌙 24h"), "{}", cards[0]);
+    assert!(cards[1].contains("🔴 Closed"), "{}", answer.text);
+}

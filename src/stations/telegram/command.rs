@@ -6,7 +6,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile};
 use teloxide::utils::html;
 
-use super::render::{card, distance, when};
+use super::render::{around_the_clock, availability_line, card, distance, when};
 use super::StationCallback;
 use crate::bot::core::callback::button;
 use crate::bot::core::{BotError, Ctx, Explain, HandlerResult};
@@ -69,8 +69,9 @@ pub async fn station_command(ctx: &Ctx, args: &str) -> HandlerResult {
                 tr!(lang, "btn-navigate-one"),
                 &StationCallback::Navigate(code.clone()),
             )]]);
+            let state = availability_line(lang, &a, reach.local(now));
             ctx.send_with(
-                card(lang, None, station, None, &a, reach.local(now)),
+                card(lang, None, station, None, state, around_the_clock(station)),
                 keyboard,
             )
             .await?;

@@ -29,6 +29,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             radius_m: config.station_radius_km * 1000.0,
             speed_kmh: config.ebike_speed_kmh,
             tz: config.timezone,
+            margin: chrono::Duration::minutes(config.station_closing_margin_minutes),
         })
         .provide(Directory::default())
         .command(Command {
@@ -103,10 +104,11 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
 pub enum StationCallback {
     /// Send the station as a venue.
     Navigate(StationCode),
-    /// Show a page of the answer for a position and need.
+    /// Show a page of the answer for a position and a need, or only stations open on arrival.
     Page {
         from: Position,
         need: Option<Service>,
+        open_now: bool,
         page: usize,
     },
 }
@@ -115,12 +117,19 @@ impl CallbackData for StationCallback {
     fn encode(&self) -> String {
         match self {
             StationCallback::Navigate(code) => format!("st:n:{code}"),
-            StationCallback::Page { from, need, page } => format!(
-                "st:p:{:.5},{:.5}:{}:{page}",
-                from.lat(),
-                from.lng(),
-                need.map_or("-", Service::as_str)
-            ),
+            StationCallback::Page {
+                from,
+                need,
+                open_now,
+                page,
+            } => {
+                let filter = match (need, open_now) {
+                    (Some(need), _) => need.as_str(),
+                    (None, true) => "open",
+                    (None, false) => "-",
+                };
+                format!("st:p:{:.5},{:.5}:{filter}:{page}", from.lat(), from.lng())
+            }
         }
     }
 
@@ -131,15 +140,21 @@ impl CallbackData for StationCallback {
             ("p", Some(at)) => {
                 let (lat, lng) = at.split_once(',')?;
                 let from = Position::new(lat.parse().ok()?, lng.parse().ok()?).ok()?;
-                let need = match parts.next()? {
-                    "-" => None,
-                    word => Some(Service::parse(word)?),
+                let (need, open_now) = match parts.next()? {
+                    "-" => (None, false),
+                    "open" => (None, true),
+                    word => (Some(Service::parse(word)?), false),
                 };
                 let page: usize = parts.next()?.parse().ok()?;
                 if page > MAX_PAGE {
                     return None;
                 }
-                StationCallback::Page { from, need, page }
+                StationCallback::Page {
+                    from,
+                    need,
+                    open_now,
+                    page,
+                }
             }
             _ => return None,
         };
@@ -160,12 +175,20 @@ mod tests {
             StationCallback::Page {
                 from,
                 need: Some(Service::Counselling),
+                open_now: false,
                 page: MAX_PAGE,
             },
             StationCallback::Page {
                 from,
                 need: None,
+                open_now: false,
                 page: 0,
+            },
+            StationCallback::Page {
+                from,
+                need: None,
+                open_now: true,
+                page: MAX_PAGE,
             },
         ];
         for cb in all {

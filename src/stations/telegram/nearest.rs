@@ -25,6 +25,7 @@ pub async fn on_location(ctx: &Ctx, from: Position) -> HandlerResult {
     let query = Query {
         from,
         need: None,
+        open_now: false,
         page: 0,
     };
     let reach = *ctx.dep::<Reach>()?;
@@ -68,8 +69,18 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) ->
                 .await?;
             Ok(())
         }
-        StationCallback::Page { from, need, page } => {
-            let query = Query { from, need, page };
+        StationCallback::Page {
+            from,
+            need,
+            open_now,
+            page,
+        } => {
+            let query = Query {
+                from,
+                need,
+                open_now,
+                page,
+            };
             let now = ctx.now();
             let answer = domain::nearest(&index, &query, reach, now);
             if page > 0 && answer.hits.is_empty() {
