@@ -9,7 +9,7 @@
 //!   names it.
 //!
 //! A capability's folder (`stations/`, `reports/`, …) uses `core` from its `telegram` module
-//! and is wired in by one line of `router::Router::new`. See ARCHITECTURE.md.
+//! and is wired in by one line of `router::wire`. See ARCHITECTURE.md.
 
 pub mod core;
 pub mod router;

@@ -172,9 +172,17 @@ pub async fn stay<T>(work: impl std::future::Future<Output = HandlerResult>) -> 
     Ok(Next::Stay)
 }
 
-/// Runs a handler that only shows something, as an outcome that then asks the step in
-/// progress again (a rider in the middle of a report who checks their points goes on with it).
-pub async fn resume<T>(work: impl std::future::Future<Output = HandlerResult>) -> Outcome<T> {
+/// Runs a handler that only shows something, as an outcome that then asks a registered
+/// rider's step in progress again (a rider in the middle of a report who checks their points
+/// goes on with it; someone still registering just sees what they asked for).
+pub async fn resume<T>(
+    ctx: &Ctx,
+    work: impl std::future::Future<Output = HandlerResult>,
+) -> Outcome<T> {
     work.await?;
-    Ok(Next::Resume)
+    Ok(if ctx.user.is_registered() {
+        Next::Resume
+    } else {
+        Next::Stay
+    })
 }

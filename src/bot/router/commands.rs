@@ -117,15 +117,53 @@ pub fn parse(router: &Router, text: &str, bot: Option<&str>) -> Option<Invocatio
     })
 }
 
+/// The order riders and coordinators see commands in: what they use most first, settings
+/// and `/cancel` last. A command not listed here follows the listed ones of its audience, in
+/// registration order.
+const MENU_ORDER: &[&str] = &[
+    "start",
+    "services",
+    "report",
+    "myreports",
+    "points",
+    "leaderboard",
+    "help",
+    "language",
+    "privacy",
+    "deletemydata",
+    "cancel",
+    "reports",
+    "session",
+    "checkin",
+    "redeem",
+    "adjust",
+    "passbook",
+    "appoint",
+    "revoke",
+    "station",
+    "coverage",
+];
+
 /// The command menu for `lang`: everyone's commands, and the coordinators' after them.
 pub fn command_list(router: &Router, lang: Lang, coordinator: bool) -> Vec<BotCommand> {
-    let everyone = router
+    let rank = |c: &&Command<State>| {
+        MENU_ORDER
+            .iter()
+            .position(|n| *n == c.name)
+            .unwrap_or(MENU_ORDER.len())
+    };
+    let mut everyone: Vec<_> = router
         .commands()
-        .filter(|c| c.audience == Audience::Everyone);
-    let coordinators = router
+        .filter(|c| c.audience == Audience::Everyone)
+        .collect();
+    let mut coordinators: Vec<_> = router
         .commands()
-        .filter(|c| coordinator && c.audience == Audience::Coordinators);
+        .filter(|c| coordinator && c.audience == Audience::Coordinators)
+        .collect();
+    everyone.sort_by_key(rank);
+    coordinators.sort_by_key(rank);
     everyone
+        .into_iter()
         .chain(coordinators)
         .map(|c| BotCommand::new(c.name, t(lang, c.description)))
         .collect()
@@ -195,7 +233,35 @@ mod tests {
                 }
             }
         }
-        assert_eq!(command_list(&router, Lang::En, false)[0].command, "start");
+        let names = |coordinator| -> Vec<String> {
+            command_list(&router, Lang::En, coordinator)
+                .into_iter()
+                .map(|c| c.command)
+                .collect()
+        };
+        assert_eq!(
+            names(false),
+            [
+                "start",
+                "services",
+                "report",
+                "myreports",
+                "points",
+                "leaderboard",
+                "help",
+                "language",
+                "privacy",
+                "deletemydata",
+                "cancel"
+            ]
+        );
+        assert_eq!(
+            names(true)[11..],
+            [
+                "reports", "session", "checkin", "redeem", "adjust", "passbook", "appoint",
+                "revoke", "station", "coverage"
+            ]
+        );
     }
 
     #[test]

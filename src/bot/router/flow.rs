@@ -14,42 +14,50 @@ use super::Router;
 
 /// Carries out `next`, the outcome of a handler run in `current`.
 pub async fn apply(ctx: &Ctx, router: &Router, current: State, next: Next<State>) -> HandlerResult {
-    let mut current = current;
-    let mut next = next;
-    loop {
-        match next {
-            Next::Stay => return Ok(()),
-            Next::Resume if current.is_idle() => return Ok(()),
-            Next::Resume | Next::Ask => return ask(ctx, &current).await,
-            Next::AskIn(lang) => {
-                let mut ctx = ctx.clone();
-                ctx.user.lang = lang;
-                return ask(&ctx, &current).await;
+    match next {
+        Next::Follow(payload) => {
+            // The rider may have registered in this very update: follow as they are now.
+            let mut fresh = ctx.clone();
+            let mut conn = ctx.pool.acquire().await?;
+            if let Some(user) = crate::users::store::find(&mut conn, ctx.user.id).await? {
+                fresh.user = user;
             }
-            Next::Go(state) => return go(ctx, &current, state).await,
-            Next::Menu => {
-                end(ctx, &current).await?;
-                return ask(ctx, &State::Idle).await;
-            }
-            Next::Idle => return end(ctx, &current).await,
-            Next::Ended => return Ok(()),
-            Next::Cancelled => {
-                end(ctx, &current).await?;
-                return cancelled(ctx, &current).await;
-            }
-            Next::Follow(payload) => {
-                current = State::Idle;
-                next = router.follow(ctx, &payload).await?;
-            }
+            drop(conn);
+            let next = router.follow(&fresh, &payload).await?;
+            settle(&fresh, &State::Idle, next).await
+        }
+        other => settle(ctx, &current, other).await,
+    }
+}
+
+/// Carries out an outcome other than following a link (a link leads to one answer: one that
+/// leads to another is not followed further).
+async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult {
+    match next {
+        Next::Stay | Next::Ended | Next::Follow(_) => Ok(()),
+        Next::Resume if current.is_idle() => Ok(()),
+        Next::Resume | Next::Ask => ask(ctx, current).await,
+        Next::AskIn(lang) => {
+            let mut ctx = ctx.clone();
+            ctx.user.lang = lang;
+            ask(&ctx, current).await
+        }
+        Next::Go(state) => go(ctx, state).await,
+        Next::Menu => {
+            end(ctx, current).await?;
+            ask(ctx, &State::Idle).await
+        }
+        Next::Idle => end(ctx, current).await,
+        Next::Cancelled => {
+            end(ctx, current).await?;
+            cancelled(ctx, current).await
         }
     }
 }
 
-/// Moves from `current` to `state` (saving it unless it is the same) and asks its question.
-async fn go(ctx: &Ctx, current: &State, state: State) -> HandlerResult {
-    if state != *current {
-        save(ctx, &state).await?;
-    }
+/// Moves to `state` (saving it, which also restarts its idle time) and asks its question.
+async fn go(ctx: &Ctx, state: State) -> HandlerResult {
+    save(ctx, &state).await?;
     ask(ctx, &state).await
 }
 
@@ -80,7 +88,7 @@ pub async fn ask(ctx: &Ctx, state: &State) -> HandlerResult {
     match state {
         State::Idle if !ctx.user.is_registered() => {
             let first = State::Onboarding(onboarding::telegram::begin());
-            Box::pin(go(ctx, state, first)).await
+            Box::pin(go(ctx, first)).await
         }
         State::Idle => {
             ctx.send_menu(tr!(ctx.lang(), "main-menu-prompt")).await?;

@@ -16,7 +16,7 @@
 //!
 //! An endpoint that fails tells the rider to try again instead of leaving them without an answer.
 //!
-//! Adding a capability is its folder and one line in [`Router::new`] (plus a `State` variant
+//! Adding a capability is its folder and one line in [`wire`] (plus a `State` variant
 //! and its arm in `flow::ask` when it has dialogue steps).
 
 pub mod commands;
@@ -60,7 +60,7 @@ pub struct Router {
     links: Vec<DeepLink<State>>,
 }
 
-/// What [`Router::new`] builds: the router, the capabilities' settings and state, their jobs,
+/// What [`wire`] builds: the router, the capabilities' settings and state, their jobs,
 /// and the main menu laid out from their entries.
 pub struct Wiring {
     pub router: Router,

@@ -16,7 +16,7 @@ use self::callback::{OnboardingCallback, HEADS};
 pub use self::register::{on_message, prompt};
 pub use self::step::Step;
 use crate::bot::core::callback::CallbackData;
-use crate::bot::core::registry::{resume, stay, Audience, Callbacks, Capability, Command};
+use crate::bot::core::registry::{stay, Audience, Callbacks, Capability, Command};
 use crate::bot::core::{Ctx, HandlerResult, HasStep, Next, Outcome};
 use crate::onboarding::store;
 use crate::tr;
@@ -36,7 +36,13 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
             description: "cmd-privacy",
             audience: Audience::Everyone,
             registered_only: false,
-            run: |ctx, _, _, _| Box::pin(resume(privacy::privacy(ctx))),
+            // Back to the step in progress, registering or not (as /help).
+            run: |ctx, _, _, _| {
+                Box::pin(async move {
+                    privacy::privacy(ctx).await?;
+                    Ok(Next::Resume)
+                })
+            },
         })
         .command(Command {
             name: "deletemydata",

@@ -114,8 +114,11 @@ pub async fn on_delete(ctx: &Ctx, q: &CallbackQuery, confirmed: bool) -> Outcome
             .await?;
     }
     if !confirmed {
+        let mut conn = ctx.pool.acquire().await?;
+        dialogue::end(&mut conn, ctx.chat()).await?;
+        drop(conn);
         ctx.send_menu(tr!(lang, "delete-kept")).await?;
-        return Ok(Next::Idle);
+        return Ok(Next::Ended);
     }
     let mut tx = crate::db::begin_write(&ctx.pool).await?;
     store::erase(&mut tx, ctx.user.id).await?;

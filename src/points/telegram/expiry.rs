@@ -24,29 +24,38 @@ pub async fn expire_and_notify(
         .await
         .map_err(BotError::domain)?;
     for r in &expired {
-        let mut conn = pool.acquire().await?;
-        let lang = users_lang(&mut conn, r.rider).await?;
-        let reward = store::find_reward(&mut conn, &r.reward).await?;
-        let name = reward.map_or(r.reward.to_string(), |w| w.name(lang).to_owned());
         tracing::info!(user_id = r.rider.0, code = %r.code, "redemption expired");
-        let sent = bot
-            .send_message(
-                ChatId(r.rider.0),
-                tr!(
-                    lang,
-                    "redemption-expired",
-                    reward = html::escape(&name),
-                    code = r.code.to_string(),
-                    points = r.cost
-                ),
-            )
-            .parse_mode(ParseMode::Html)
-            .await;
-        if let Err(err) = sent {
+        // One rider who cannot be told does not keep the others from being told.
+        if let Err(err) = tell(bot, pool, r).await {
             tracing::warn!(user_id = r.rider.0, %err, "could not tell rider of expiry");
         }
     }
     Ok(expired.len())
+}
+
+async fn tell(
+    bot: &Bot,
+    pool: &sqlx::SqlitePool,
+    r: &crate::points::Redemption,
+) -> Result<(), BotError> {
+    let mut conn = pool.acquire().await?;
+    let lang = users_lang(&mut conn, r.rider).await?;
+    let reward = store::find_reward(&mut conn, &r.reward).await?;
+    drop(conn);
+    let name = reward.map_or(r.reward.to_string(), |w| w.name(lang).to_owned());
+    bot.send_message(
+        ChatId(r.rider.0),
+        tr!(
+            lang,
+            "redemption-expired",
+            reward = html::escape(&name),
+            code = r.code.to_string(),
+            points = r.cost
+        ),
+    )
+    .parse_mode(ParseMode::Html)
+    .await?;
+    Ok(())
 }
 
 async fn users_lang(conn: &mut sqlx::SqliteConnection, id: UserId) -> Result<Lang, sqlx::Error> {

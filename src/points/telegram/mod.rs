@@ -43,14 +43,14 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             description: "cmd-points",
             audience: Audience::Everyone,
             registered_only: true,
-            run: |ctx, _, _, _| Box::pin(resume(passbook::show(ctx))),
+            run: |ctx, _, _, _| Box::pin(resume(ctx, passbook::show(ctx))),
         })
         .command(Command {
             name: "leaderboard",
             description: "cmd-leaderboard",
             audience: Audience::Everyone,
             registered_only: false,
-            run: |ctx, _, _, _| Box::pin(resume(passbook::leaderboard(ctx))),
+            run: |ctx, _, _, _| Box::pin(resume(ctx, passbook::leaderboard(ctx))),
         })
         .command(Command {
             name: "redeem",

@@ -91,17 +91,21 @@ fn edit_keyboard(lang: Lang) -> InlineKeyboardMarkup {
 pub async fn begin(ctx: &Ctx, photo_msg: Option<&Message>) -> Outcome<Step> {
     let lang = ctx.lang();
     let rules = &ctx.dep::<ReportSettings>()?.rules;
-    if domain::left_today(&ctx.pool, ctx.user.id, rules, ctx.now()).await? == 0 {
-        ctx.send_menu(tr!(lang, "report-daily-limit", limit = rules.per_day))
-            .await?;
-        return Ok(Next::Idle);
+    let refusal = if domain::left_today(&ctx.pool, ctx.user.id, rules, ctx.now()).await? == 0 {
+        Some(tr!(lang, "report-daily-limit", limit = rules.per_day))
+    } else {
+        let mut conn = ctx.pool.acquire().await?;
+        let none = store::categories(&mut conn, true).await?.is_empty();
+        none.then(|| tr!(lang, "report-not-set-up"))
+    };
+    if let Some(refusal) = refusal {
+        // Whatever was in progress (a `/report` mid-dialogue) is over before the rider reads so.
+        let mut conn = ctx.pool.acquire().await?;
+        dialogue::end(&mut conn, ctx.chat()).await?;
+        drop(conn);
+        ctx.send_menu(refusal).await?;
+        return Ok(Next::Ended);
     }
-    let mut conn = ctx.pool.acquire().await?;
-    if store::categories(&mut conn, true).await?.is_empty() {
-        ctx.send_menu(tr!(lang, "report-not-set-up")).await?;
-        return Ok(Next::Idle);
-    }
-    drop(conn);
     let photo = match photo_msg {
         Some(msg) => match take_photo(ctx, msg).await? {
             PhotoInput::Stored(p) => Some(p),

@@ -81,14 +81,14 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             description: "cmd-myreports",
             audience: Audience::Everyone,
             registered_only: false,
-            run: |ctx, _, _, _| Box::pin(resume(mine::mine(ctx, 0, None))),
+            run: |ctx, _, _, _| Box::pin(resume(ctx, mine::mine(ctx, 0, None))),
         })
         .command(Command {
             name: "reports",
             description: "cmd-reports",
             audience: Audience::Coordinators,
             registered_only: false,
-            run: |ctx, _, _, _| Box::pin(resume(triage::open_list(ctx))),
+            run: |ctx, _, _, _| Box::pin(resume(ctx, triage::open_list(ctx))),
         })
         .menu(MenuEntry {
             label: "menu-report",

@@ -32,7 +32,7 @@ pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
             audience: Audience::Everyone,
             // Signing up needs a registered rider: registration comes first.
             registered_only: true,
-            run: |ctx, _, _, _| Box::pin(resume(rider::list(ctx, 0, None))),
+            run: |ctx, _, _, _| Box::pin(resume(ctx, rider::list(ctx, 0, None))),
         })
         .command(Command {
             name: "session",
