@@ -8,8 +8,16 @@ use crate::i18n::Lang;
 use crate::startup::{self, Application};
 use crate::{chat, db, points, reports, seeds, services, stations};
 
+/// `rider-bot --version`: the release and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RIDER_BOT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "rider-bot", version, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
+#[command(name = "rider-bot", version = VERSION, about = "Telegram bot for delivery riders: warm-up stations, free services, grid reports and a points passbook.", long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,18 +31,22 @@ pub enum Command {
     Migrate,
     /// Try the whole bot offline in this terminal, against a built-in Bot API emulator (no token).
     Chat {
-        /// Load the demo seeds (from --seeds-dir) first.
+        /// Load the demo seeds first (the ones compiled in, or --seeds-dir).
         #[arg(long)]
         seed: bool,
-        /// The folder holding the seed CSV files.
-        #[arg(long, default_value = "seeds")]
-        seeds_dir: std::path::PathBuf,
+        /// Read the seed CSV files from this folder instead of the ones compiled in.
+        #[arg(long)]
+        seeds_dir: Option<std::path::PathBuf>,
         /// Use (and keep) this SQLite file instead of a fresh temporary one.
         #[arg(long)]
         db: Option<std::path::PathBuf>,
         /// The language your Telegram app reports: zh or en.
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
+        /// Stop the bot's clock at this district time, e.g. "2026-12-05 23:10" (to try the
+        /// stations at night).
+        #[arg(long, value_parser = parse_local_time)]
+        at: Option<chrono::NaiveDateTime>,
     },
     /// Import data from a CSV file (the whole file or nothing; errors name line and column).
     Import {
@@ -46,11 +58,27 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
-    /// Load the demo data in a seeds folder into the database.
+    /// Check a deployment: the token, the coordinators' group, the media folder, the database
+    /// and the clock, one line each; exit 0 only when all pass.
+    Doctor,
+    /// Write a consistent copy of the database (the bot may be running) to a new FILE.
+    Backup {
+        /// The new file (never overwritten).
+        file: std::path::PathBuf,
+        /// Also copy the photos under MEDIA_DIR into this folder (the ones it lacks).
+        #[arg(long)]
+        media: Option<std::path::PathBuf>,
+    },
+    /// Replace the database with a backup, after checking it (the bot must be stopped).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
+    /// Load the demo data (compiled in, or from a folder) into the database.
     Seed {
-        /// The folder holding the seed CSV files.
-        #[arg(long, default_value = "seeds")]
-        dir: std::path::PathBuf,
+        /// Read the seed CSV files from this folder instead of the ones compiled in.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -129,6 +157,13 @@ pub enum ExportWhat {
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => {
+            for check in crate::doctor::checks(&config).await {
+                if check.ok {
+                    tracing::info!(check = check.what, "{}", check.detail);
+                } else {
+                    tracing::warn!(check = check.what, "{}", check.detail);
+                }
+            }
             let app = Application::build(&config).await?;
             startup::stop_on_signals(app.shutdown_token());
             tracing::info!("rider-bot is running; Ctrl-C or SIGTERM stops it");
@@ -145,12 +180,16 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 after - before,
                 after
             );
+            for (file, rows) in seeds::ensure_defaults(&pool).await? {
+                println!("defaults: {file}: {rows} rows (the database had none)");
+            }
         }
         Command::Chat {
             seed,
             seeds_dir,
             db,
             lang,
+            at,
         } => {
             let lang = if lang == "en" { Lang::En } else { Lang::Zh };
             chat::run(
@@ -160,6 +199,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     seed,
                     seeds_dir,
                     lang,
+                    at,
                 },
             )
             .await?;
@@ -248,9 +288,30 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Doctor => {
+            let checks = crate::doctor::checks(&config).await;
+            for check in &checks {
+                println!("{check}");
+            }
+            if checks.iter().any(|c| !c.ok) {
+                anyhow::bail!("some checks failed: see the lines marked ❌");
+            }
+        }
+        Command::Backup { file, media } => {
+            println!(
+                "{}",
+                crate::backup::backup(&config, &file, media.as_deref()).await?
+            );
+        }
+        Command::Restore { file } => {
+            println!("{}", crate::backup::restore(&config, &file).await?);
+        }
         Command::Seed { dir } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
-            let report = seeds::load_dir(&pool, &dir).await?;
+            let report = match dir {
+                Some(dir) => seeds::load_dir(&pool, &dir).await?,
+                None => seeds::load_embedded(&pool).await?,
+            };
             print!("{report}");
         }
     }
@@ -258,16 +319,26 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 }
 
 /// Reads `file` and hands its bytes to `import`; an error names the file and says that nothing
-/// of it was imported (every import is one transaction).
+/// of it was imported (every import is one transaction). Says which text encoding it read.
 async fn import_file<T, E: std::fmt::Display>(
     file: &std::path::Path,
     import: impl AsyncFnOnce(&[u8]) -> Result<T, E>,
 ) -> anyhow::Result<T> {
     let bytes =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    import(&bytes)
+    let result = import(&bytes)
         .await
-        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    // UTF-8 is the format's own; anything else is said, so a wrong guess would be seen.
+    if let Ok((_, encoding @ crate::csvfile::Encoding::Gb18030)) = crate::csvfile::decode(&bytes) {
+        println!("{}: read as {}", file.display(), encoding.name());
+    }
+    Ok(result)
+}
+
+fn parse_local_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M")
+        .map_err(|_| format!("{raw:?} is not a time like \"2026-12-05 23:10\""))
 }
 
 async fn applied(pool: &sqlx::SqlitePool) -> i64 {

@@ -1,10 +1,95 @@
 //! The CSV files coordinators import (stations, rewards, categories, ...): a header row naming
 //! every column, then one record per line. This module checks the shape (header, field count,
 //! encoding) and hands each capability rows whose fields it can ask for by name; a field that
-//! does not parse is reported by line, column and name. A UTF-8 byte-order mark (Excel adds one)
-//! is accepted.
+//! does not parse is reported by line, column and name.
+//!
+//! Files come from Excel and WPS as people save them: UTF-8 with or without a byte-order mark,
+//! or, from "CSV (comma delimited)" on a Chinese Windows, GB18030/GBK. A file that is valid
+//! UTF-8 is read as UTF-8; otherwise one that is valid GB18030 is read as that ([`Encoding`]
+//! says which). Lines are the file's physical lines, whatever ends them (LF, CRLF or CR), with
+//! blank lines and lines inside a quoted field counted, so "line 7" is where an editor shows it.
+
+use std::borrow::Cow;
 
 use csv::{ReaderBuilder, StringRecord, Trim};
+
+/// The text encoding a file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// GB18030, which includes GBK and GB2312 (Excel's "CSV" on a Chinese Windows).
+    Gb18030,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Gb18030 => "GB18030/GBK",
+        }
+    }
+}
+
+/// The file as UTF-8 text (without a byte-order mark), and what it was read as.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), CsvError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((Cow::Borrowed(text), Encoding::Utf8));
+    }
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => Ok((Cow::Owned(text.into_owned()), Encoding::Gb18030)),
+        None => {
+            let valid = std::str::from_utf8(bytes)
+                .map_err(|e| e.valid_up_to())
+                .err()
+                .unwrap_or(0);
+            Err(CsvError::Line {
+                line: Lines::new(&bytes[..valid]).line_of(valid),
+                why: "is neither UTF-8 nor GB18030/GBK text (save the file as CSV UTF-8)".into(),
+            })
+        }
+    }
+}
+
+/// Where each physical line of a text starts: a line ends at LF, CRLF or a lone CR.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &[u8]) -> Lines {
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < text.len() {
+            match text[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i + 2);
+                    i += 1;
+                }
+                b'\r' => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        Lines { starts }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> u64 {
+        self.starts.partition_point(|start| *start <= offset) as u64
+    }
+
+    /// The line a record starts on, from the CSV reader's position: it points after the
+    /// previous record's first terminator byte, before any blank lines it skipped.
+    fn record_line(&self, text: &[u8], position: u64) -> u64 {
+        let mut at = position as usize;
+        while matches!(text.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        self.line_of(at)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsvError {
@@ -53,10 +138,19 @@ impl CsvFile {
     /// Reads `bytes`, which must start with a header holding exactly `columns` (in any order).
     pub fn read(bytes: &[u8], columns: &'static [&'static str]) -> Result<CsvFile, CsvError> {
         let header = columns.join(",");
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let (text, _) = decode(bytes)?;
+        let bytes = text.as_bytes();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(CsvError::Empty { header });
         }
+        let lines = Lines::new(bytes);
+        // The reader's position is where it began looking for the record: after the previous
+        // record's first terminator byte, before any blank lines it skipped.
+        let line_of = |record: &StringRecord| {
+            record
+                .position()
+                .map_or(0, |p| lines.record_line(bytes, p.byte()))
+        };
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -65,7 +159,7 @@ impl CsvFile {
         let mut records = reader.records();
         let first = match records.next() {
             Some(Ok(r)) => r,
-            Some(Err(e)) => return Err(csv_error(e)),
+            Some(Err(e)) => return Err(csv_error(e, &lines, bytes)),
             None => return Err(CsvError::Empty { header }),
         };
         for (i, name) in first.iter().enumerate() {
@@ -97,8 +191,8 @@ impl CsvFile {
         }
         let mut rows = Vec::new();
         for record in records {
-            let record = record.map_err(csv_error)?;
-            let line = record.position().map_or(0, |p| p.line());
+            let record = record.map_err(|e| csv_error(e, &lines, bytes))?;
+            let line = line_of(&record);
             // A blank line (or one of only commas) is skipped, as spreadsheets leave them.
             if record.iter().all(str::is_empty) {
                 continue;
@@ -251,8 +345,10 @@ impl Row<'_> {
     }
 }
 
-fn csv_error(e: csv::Error) -> CsvError {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(e: csv::Error, lines: &Lines, text: &[u8]) -> CsvError {
+    let line = e
+        .position()
+        .map_or(0, |p| lines.record_line(text, p.byte()));
     let why = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text (save the file as CSV UTF-8)".to_owned(),
         _ => e.to_string(),
@@ -352,6 +448,69 @@ mod tests {
         assert!(matches!(
             CsvFile::read(b"code,name,cost\nA,\xFF,1\n", COLS),
             Err(CsvError::Line { line: 2, .. })
+        ));
+    }
+
+    /// The line an error names in `bytes` (a short row on the third record).
+    fn short_row_line(bytes: &[u8]) -> u64 {
+        match CsvFile::read(bytes, COLS) {
+            Err(CsvError::Line { line, .. }) => line,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_are_the_files_physical_lines_whatever_ends_them() {
+        assert_eq!(short_row_line(b"code,name,cost\nA,B,1\nC,D\n"), 3);
+        assert_eq!(short_row_line(b"code,name,cost\r\nA,B,1\r\nC,D\r\n"), 3);
+        assert_eq!(short_row_line(b"code,name,cost\rA,B,1\rC,D\r"), 3);
+        assert_eq!(
+            short_row_line(b"\xEF\xBB\xBFcode,name,cost\r\nA,B,1\r\nC,D\r\n"),
+            3
+        );
+        // Blank lines count.
+        assert_eq!(
+            short_row_line(b"code,name,cost\r\n\r\nA,B,1\r\n\r\nC,D\r\n"),
+            5
+        );
+        // A quoted value over two lines: the next record starts on line 4.
+        assert_eq!(
+            short_row_line(b"code,name,cost\r\nA,\"two\r\nlines\",1\r\nC,D\r\n"),
+            4
+        );
+    }
+
+    #[test]
+    fn a_field_error_names_its_physical_line_and_column() {
+        let file = CsvFile::read(
+            b"code,name,cost\r\n\r\nA,B,1\r\nC,\"x\ry\",2\r\nE,F,x\r\n",
+            COLS,
+        )
+        .unwrap();
+        let rows: Vec<_> = file.rows().collect();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 4, 6]);
+        match rows[2].error("cost", "bad") {
+            CsvError::Field { line, col, .. } => assert_eq!((line, col), (6, 3)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn gbk_files_are_read_and_say_so() {
+        // "code,name,cost\r\nA,站点,1\r\n" as Excel saves it on a Chinese Windows.
+        let (gbk, _, _) = encoding_rs::GBK.encode("code,name,cost\r\nA,站点,1\r\nB,驿站,x\r\n");
+        let (text, encoding) = decode(&gbk).unwrap();
+        assert_eq!(encoding, Encoding::Gb18030);
+        assert!(text.contains("驿站"));
+        let file = CsvFile::read(&gbk, COLS).unwrap();
+        let rows: Vec<_> = file.rows().collect();
+        assert_eq!(rows[0].get("name"), "站点");
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(decode("站".as_bytes()).unwrap().1, Encoding::Utf8);
+        // Neither: one clear line naming where it fails.
+        assert!(matches!(
+            decode(b"code\nA\n\xFF\xFF\xFF"),
+            Err(CsvError::Line { line: 3, .. })
         ));
     }
 

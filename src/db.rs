@@ -30,7 +30,114 @@ pub enum DbError {
     #[error("cannot open the database: {0}")]
     Open(sqlx::Error),
     #[error("cannot apply migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+    #[error(
+        "the database was written by a newer rider-bot (its migration {0} is unknown to release {release}); \
+         run the newer release, or restore a backup made by this one",
+        release = env!("CARGO_PKG_VERSION")
+    )]
+    Newer(i64),
+    #[error("another rider-bot is using this database ({0} is locked); stop it first")]
+    InUse(String),
+}
+
+impl From<sqlx::migrate::MigrateError> for DbError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::VersionMissing(v) => DbError::Newer(v),
+            other => DbError::Migrate(other),
+        }
+    }
+}
+
+/// The file behind a SQLite `DATABASE_URL` (none for an in-memory database).
+pub fn sqlite_path(url: &str) -> Result<Option<std::path::PathBuf>, DbError> {
+    let options = SqliteConnectOptions::from_str(url).map_err(DbError::BadUrl)?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    // sqlx names an in-memory database ":memory:" or a shared-cache "file:sqlx-in-memory-…".
+    let memory = name.is_empty() || name.contains(":memory:") || name.contains("in-memory");
+    Ok((!memory).then(|| path.to_path_buf()))
+}
+
+/// Held by a running bot for the life of the process: `restore` refuses to replace the
+/// database while it is held, and a second `run` on the same file stops with one line.
+/// An operating-system lock on `<database>.lock`, released however the process ends.
+#[derive(Debug)]
+pub struct InstanceLock {
+    _file: std::fs::File,
+}
+
+impl InstanceLock {
+    pub fn acquire(url: &str) -> Result<Option<InstanceLock>, DbError> {
+        let Some(path) = sqlite_path(url)? else {
+            return Ok(None);
+        };
+        let lock_path = lock_path(&path);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| DbError::Open(sqlx::Error::Io(e)))?;
+        match try_lock(&file) {
+            Ok(true) => Ok(Some(InstanceLock { _file: file })),
+            Ok(false) => Err(DbError::InUse(lock_path.display().to_string())),
+            Err(e) => Err(DbError::Open(sqlx::Error::Io(e))),
+        }
+    }
+}
+
+/// Takes an exclusive lock on `file` without waiting: false when another process holds it.
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function borrows for the duration of the call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
+    Ok(true)
+}
+
+/// The lock file beside a database file.
+pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    std::path::PathBuf::from(name)
+}
+
+/// The migrations a database has applied, and how many this release knows: equal when it is
+/// current. A version this release does not know is [`DbError::Newer`].
+pub async fn migration_level(pool: &SqlitePool) -> Result<(usize, usize), DbError> {
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let table: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(DbError::Open)?;
+    if !table {
+        return Ok((0, known.len()));
+    }
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(pool)
+            .await
+            .map_err(DbError::Open)?;
+    if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+        return Err(DbError::Newer(*newer));
+    }
+    Ok((applied.len(), known.len()))
 }
 
 /// Opens (creating if absent) the database at `url`.
@@ -106,6 +213,42 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_process_at_a_time_holds_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let first = InstanceLock::acquire(&url).unwrap();
+        assert!(first.is_some());
+        assert!(matches!(
+            InstanceLock::acquire(&url),
+            Err(DbError::InUse(_))
+        ));
+        drop(first);
+        assert!(InstanceLock::acquire(&url).unwrap().is_some());
+        assert!(InstanceLock::acquire("sqlite::memory:").unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_newer_database_is_refused_with_a_clear_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = connect_and_migrate(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+             VALUES (99991231000000, 'from the future', '2099-01-01', 1, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let err = connect_and_migrate(&url).await.unwrap_err();
+        assert!(matches!(err, DbError::Newer(99991231000000)), "{err}");
+        assert!(
+            err.to_string().contains("written by a newer rider-bot"),
+            "{err}"
+        );
+    }
 
     #[tokio::test]
     async fn a_new_file_is_created_in_wal_mode_with_foreign_keys_on() {

@@ -6,6 +6,7 @@
 //! and for trying the bot offline. See ARCHITECTURE.md.
 
 pub mod audit;
+pub mod backup;
 pub mod bot;
 pub mod chat;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod code;
 pub mod config;
 pub mod csvfile;
 pub mod db;
+pub mod doctor;
 pub mod emulator;
 pub mod geo;
 pub mod i18n;

@@ -31,6 +31,10 @@ async fn main() -> ExitCode {
     rider_bot::telemetry::init_with(if quiet { "warn" } else { "info" });
     let config = match Config::from_env() {
         Ok(config) => config,
+        Err(err) if matches!(cli.command, cli::Command::Doctor) => {
+            println!("❌ configuration: {err}");
+            return ExitCode::from(1);
+        }
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(2);

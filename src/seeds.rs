@@ -1,6 +1,12 @@
-//! `rider-bot seed`: loads a folder of demo data. Each capability that has importable data
-//! (stations, service sessions, rewards, report categories) registers its file name and
-//! importer in [`SEEDERS`]; files are loaded in that order, so later data can refer to earlier.
+//! `rider-bot seed`: loads the demo data. Each capability that has importable data (stations,
+//! service sessions, rewards, report categories) registers its file name and importer in
+//! [`SEEDERS`]; files are loaded in that order, so later data can refer to earlier.
+//!
+//! The demo files of `seeds/` are compiled into the binary ([`EMBEDDED`]), so `seed` and
+//! `chat --seed` work from any folder; `--dir` reads a folder instead. A fresh database gets the
+//! article's report categories and departments on first `migrate` or `run`
+//! ([`ensure_defaults`]), so reports work out of the box; stations, services and rewards stay
+//! the district's own data.
 //!
 //! Each file is imported like `rider-bot import` does it: all of it or, on a bad row, none.
 
@@ -86,6 +92,21 @@ const SEEDERS: &[Seeder] = &[
     },
 ];
 
+/// The demo seed files, as shipped in `seeds/`.
+pub const EMBEDDED: &[(&str, &[u8])] = &[
+    ("stations.csv", include_bytes!("../seeds/stations.csv")),
+    ("services.csv", include_bytes!("../seeds/services.csv")),
+    ("rewards.csv", include_bytes!("../seeds/rewards.csv")),
+    (
+        "departments.csv",
+        include_bytes!("../seeds/departments.csv"),
+    ),
+    ("categories.csv", include_bytes!("../seeds/categories.csv")),
+];
+
+/// The defaults a fresh database gets: what reports need to work.
+const DEFAULTS: &[&str] = &["departments.csv", "categories.csv"];
+
 #[derive(Debug, Default)]
 pub struct SeedReport {
     pub loaded: Vec<(String, usize)>,
@@ -108,6 +129,53 @@ impl fmt::Display for SeedReport {
     }
 }
 
+/// Loads the demo seeds compiled into the binary.
+pub async fn load_embedded(pool: &SqlitePool) -> Result<SeedReport, SeedError> {
+    let mut report = SeedReport::default();
+    for seeder in SEEDERS {
+        if let Some((_, bytes)) = EMBEDDED.iter().find(|(f, _)| *f == seeder.file) {
+            report
+                .loaded
+                .push((seeder.file.to_owned(), load(pool, seeder, bytes).await?));
+        }
+    }
+    Ok(report)
+}
+
+/// Gives a database with no departments and no categories the article's (once: a district
+/// that imported its own, or removed them all, keeps what it has). Returns the files loaded.
+pub async fn ensure_defaults(pool: &SqlitePool) -> Result<Vec<(String, usize)>, SeedError> {
+    let count = |table: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .map_err(|e| SeedError::Import {
+                file: table.to_owned(),
+                why: e.to_string(),
+            })
+    };
+    if count("departments").await? > 0 || count("categories").await? > 0 {
+        return Ok(Vec::new());
+    }
+    let mut loaded = Vec::new();
+    for seeder in SEEDERS.iter().filter(|s| DEFAULTS.contains(&s.file)) {
+        if let Some((_, bytes)) = EMBEDDED.iter().find(|(f, _)| *f == seeder.file) {
+            loaded.push((seeder.file.to_owned(), load(pool, seeder, bytes).await?));
+        }
+    }
+    Ok(loaded)
+}
+
+async fn load(pool: &SqlitePool, seeder: &Seeder, bytes: &[u8]) -> Result<usize, SeedError> {
+    (seeder.import)(pool, bytes)
+        .await
+        .map_err(|why| SeedError::Import {
+            file: seeder.file.to_owned(),
+            why,
+        })
+}
+
+/// Loads the known seed files in `dir`.
 pub async fn load_dir(pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedError> {
     if !dir.is_dir() {
         return Err(SeedError::NoFolder(dir.to_owned()));
@@ -126,13 +194,9 @@ pub async fn load_dir(pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedE
         }
         let path = dir.join(seeder.file);
         let bytes = std::fs::read(&path).map_err(|e| SeedError::Read(path.clone(), e))?;
-        let rows = (seeder.import)(pool, &bytes)
-            .await
-            .map_err(|why| SeedError::Import {
-                file: seeder.file.to_owned(),
-                why,
-            })?;
-        report.loaded.push((seeder.file.to_owned(), rows));
+        report
+            .loaded
+            .push((seeder.file.to_owned(), load(pool, seeder, &bytes).await?));
     }
     for file in files {
         if !SEEDERS.iter().any(|s| s.file == file) {
@@ -140,4 +204,43 @@ pub async fn load_dir(pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedE
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_seeder_has_its_file_compiled_in() {
+        for seeder in SEEDERS {
+            assert!(
+                EMBEDDED
+                    .iter()
+                    .any(|(f, bytes)| *f == seeder.file && !bytes.is_empty()),
+                "{}",
+                seeder.file
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_database_gets_the_default_categories_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let loaded = ensure_defaults(&pool).await.unwrap();
+        assert_eq!(
+            loaded,
+            [
+                ("departments.csv".to_owned(), 6),
+                ("categories.csv".to_owned(), 6)
+            ]
+        );
+        assert!(ensure_defaults(&pool).await.unwrap().is_empty());
+        let stations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stations, 0, "stations stay the district's own data");
+    }
 }

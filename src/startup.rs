@@ -34,6 +34,8 @@ pub enum StartupError {
 }
 
 pub struct Application {
+    /// Held while the bot runs: `restore` and a second `run` refuse the database meanwhile.
+    _lock: Option<db::InstanceLock>,
     dispatcher: Dispatcher<Bot, BotError, DefaultKey>,
     env: Env,
     jobs: Vec<Job>,
@@ -56,7 +58,17 @@ impl Application {
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         let bot = bot_for(config)?;
         config.ensure_media_dir()?;
+        let lock = db::InstanceLock::acquire(&config.database_url)?;
         let pool = db::connect_and_migrate(&config.database_url).await?;
+        // Reports work out of the box: a fresh database gets the article's categories.
+        match crate::seeds::ensure_defaults(&pool).await {
+            Ok(loaded) => {
+                for (file, rows) in loaded {
+                    tracing::info!(file, rows, "default report categories loaded");
+                }
+            }
+            Err(err) => tracing::warn!(%err, "could not load the default report categories"),
+        }
         let boot = roles::domain::bootstrap_coordinators(&pool, &config.coordinator_ids)
             .await
             .map_err(StartupError::Roles)?;
@@ -64,6 +76,7 @@ impl Application {
             tracing::info!(made = ?boot.made, removed = ?boot.removed, "coordinators from COORDINATOR_IDS");
         }
 
+        tracing::info!(version = crate::cli::VERSION, "starting");
         let me = bot.get_me().await.map_err(StartupError::Telegram)?;
         tracing::info!(bot_id = me.id.0, "connected to the Bot API");
         let wiring = router::wire(config);
@@ -92,6 +105,7 @@ impl Application {
             .error_handler(Arc::new(LogErrors))
             .build();
         Ok(Self {
+            _lock: lock,
             dispatcher,
             env,
             jobs: wiring.jobs,

@@ -66,7 +66,8 @@ fn a_rider_registers_and_asks_for_the_nearest_station() {
     let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
     let out = chat(
         "/start\n1\na\nb\na\na\n1\n:location LF-C01\n:quit\n",
-        &["--seed", "--seeds-dir", seeds],
+        // A Saturday morning: the stations keep their hours, and the nearest are open.
+        &["--seed", "--seeds-dir", seeds, "--at", "2026-12-05 10:00"],
     );
     in_order(
         &out,
@@ -181,6 +182,26 @@ fn the_whole_tour_register_sign_up_report_accept_as_coordinator_and_see_the_poin
             "Your report R-000001 (Exposed garbage) was accepted",
             "+10 points",
             "My points: 10 available",
+        ],
+    );
+}
+
+#[test]
+fn chat_seed_works_from_an_empty_folder_with_the_seeds_compiled_in() {
+    // No --seeds-dir: the demo stations come from the binary itself.
+    let out = chat(
+        "/start\n1\na\nb\na\n:location LF-C01\n:quit\n",
+        &["--seed", "--lang", "en", "--at", "2026-12-05 23:10"],
+    );
+    in_order(
+        &out,
+        &[
+            "stations.csv: 30 rows",
+            "categories.csv: 6 rows",
+            "Privacy notice",
+            "(standing at LF-C01",
+            "1. Loufeng Warm Service Centre · 10 m",
+            "🟢 Open 24 hours",
         ],
     );
 }

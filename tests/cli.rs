@@ -118,6 +118,9 @@ fn every_subcommand_has_help() {
         vec!["export", "stations", "--help"],
         vec!["import", "rewards", "--help"],
         vec!["export", "rewards", "--help"],
+        vec!["doctor", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
     ] {
         let out = rider_bot(dir.path()).args(&sub).output().unwrap();
         assert!(out.status.success(), "{sub:?}");
@@ -139,10 +142,112 @@ fn seed_reports_what_it_loaded_and_refuses_a_missing_folder() {
     assert!(line.contains("nope"), "{line}");
     std::fs::create_dir(dir.path().join("seeds")).unwrap();
     std::fs::write(dir.path().join("seeds/unknown.csv"), "a,b\n").unwrap();
-    let out = rider_bot(dir.path()).arg("seed").output().unwrap();
+    let out = rider_bot(dir.path())
+        .args(["seed", "--dir", "seeds"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("unknown.csv: skipped"), "{stdout}");
+}
+
+#[test]
+fn seed_works_from_an_empty_folder_with_the_seeds_compiled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path()).arg("seed").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "stations.csv: 30 rows\nservices.csv: 5 rows\nrewards.csv: 7 rows\ndepartments.csv: 6 rows\ncategories.csv: 6 rows\n"
+    );
+}
+
+#[test]
+fn a_fresh_database_gets_the_report_categories_on_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("defaults: departments.csv: 6 rows"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("defaults: categories.csv: 6 rows"),
+        "{stdout}"
+    );
+    let out = rider_bot(dir.path())
+        .args(["export", "categories"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("垃圾"));
+    // Stations stay the district's own data.
+    let out = rider_bot(dir.path())
+        .args(["export", "stations"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn version_names_the_release_and_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path()).arg("--version").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("rider-bot {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn csv_files_from_excel_name_the_right_line_and_gbk_imports_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let header =
+        "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone";
+    let good = "A,葑谊驿站,,station,葑谊街 1 号,31.3,120.7,wgs84,24/7,water,0,";
+    let bad = "B,东港驿站,,station,东港路 2 号,31.3,120.7,wgs84,Mo-Xx 08:00,water,0,";
+    for (ending, name) in [("\n", "lf"), ("\r\n", "crlf"), ("\r", "cr")] {
+        let file = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&file, [header, good, "", bad, ""].join(ending)).unwrap();
+        let out = rider_bot(dir.path())
+            .args(["import", "stations"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let line = one_error_line(&out);
+        assert!(line.contains("line 4, column 9 (hours)"), "{name}: {line}");
+    }
+    // Excel's "CSV (comma delimited)" on a Chinese Windows: GBK, CRLF.
+    let text = [header, good, ""].join("\r\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let file = dir.path().join("gbk.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let out = rider_bot(dir.path())
+        .args(["import", "stations"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("read as GB18030/GBK"), "{stdout}");
+    let out = rider_bot(dir.path())
+        .args(["export", "stations"])
+        .output()
+        .unwrap();
+    let export = String::from_utf8(out.stdout).expect("exports are UTF-8");
+    assert!(
+        export.contains("葑谊驿站") && export.contains("葑谊街 1 号"),
+        "{export}"
+    );
 }
 
 #[test]
@@ -346,4 +451,318 @@ fn categories_need_their_departments_and_reports_export_as_open311() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+/// A `rider-bot run` child against `emu`, in `dir`, with `vars`.
+fn spawn_run(
+    dir: &std::path::Path,
+    emu: &rider_bot::emulator::Emulator,
+    vars: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = rider_bot(dir);
+    cmd.arg("run")
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+fn kill(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The next message to `chat` whose text contains `needle` (within 30 s).
+async fn expect(
+    emu: &rider_bot::emulator::Emulator,
+    chat: i64,
+    needle: &str,
+) -> rider_bot::emulator::BotMessage {
+    loop {
+        let m = emu
+            .next_message_within(chat, std::time::Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|| panic!("no message with {needle:?} to {chat}"));
+        if m.text.contains(needle) {
+            return m;
+        }
+    }
+}
+
+/// Registers rider `id` through the running bot, in English.
+async fn register(emu: &rider_bot::emulator::Emulator, id: i64) {
+    use rider_bot::i18n::{t, Lang};
+    emu.send_text(id, "/start");
+    let notice = expect(emu, id, "Privacy notice").await;
+    emu.press(id, &notice, &t(Lang::En, "btn-accept"));
+    expect(emu, id, "What should we call you").await;
+    emu.send_text(id, "Zhang San");
+    expect(emu, id, "Which platform").await;
+    emu.send_text(id, &t(Lang::En, "platform-meituan"));
+    expect(emu, id, "phone").await;
+    emu.send_contact(id, "+86 138 0000 0000", Some(id));
+    expect(emu, id, "Welcome").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_run_from_an_empty_folder_takes_a_report_without_any_import() {
+    use rider_bot::emulator::{Emulator, TgUser};
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(42, "Zhang", Some("en")));
+    let dir = tempfile::tempdir().unwrap();
+    let child = spawn_run(dir.path(), &emu, &[]);
+    register(&emu, 42).await;
+    emu.send_text(42, "/report");
+    let categories = expect(&emu, 42, "What is the problem").await;
+    let labels: Vec<String> = categories
+        .inline_buttons()
+        .into_iter()
+        .map(|b| b.0)
+        .collect();
+    assert!(labels.contains(&"Exposed garbage".to_owned()), "{labels:?}");
+    kill(child);
+    assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_passes_then_names_what_is_wrong() {
+    use rider_bot::emulator::Emulator;
+    let emu = Emulator::start().await.unwrap();
+    const GROUP: &str = "-1001234";
+    emu.add_group(-1001234, "Coordinators");
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rider_bot(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let doctor = |vars: &[(&str, &str)]| {
+        let mut cmd = rider_bot(dir.path());
+        cmd.arg("doctor")
+            .env("TELOXIDE_API_URL", emu.api_url().to_string())
+            .env("COORDINATOR_CHAT_ID", GROUP);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = doctor(&[("TELOXIDE_TOKEN", emu.token())]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    for check in [
+        "configuration",
+        "token",
+        "coordinators' group",
+        "media folder",
+        "database",
+        "clock",
+    ] {
+        assert!(stdout.contains(&format!("✅ {check}")), "{check}: {stdout}");
+    }
+    assert!(!stdout.contains('❌'), "{stdout}");
+
+    // The bot removed from the group: one red line with the fix, and a failing exit.
+    emu.remove_bot_from_group(-1001234);
+    let out = doctor(&[("TELOXIDE_TOKEN", emu.token())]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success());
+    let red: Vec<&str> = stdout.lines().filter(|l| l.starts_with('❌')).collect();
+    assert_eq!(red.len(), 1, "{stdout}");
+    assert!(
+        red[0].contains("add @") && red[0].contains(GROUP),
+        "{stdout}"
+    );
+
+    // A malformed token, a refused one, no Bot API at all.
+    let out = doctor(&[("TELOXIDE_TOKEN", "not-a-token")]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("❌ configuration: TELOXIDE_TOKEN is malformed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = doctor(&[("TELOXIDE_TOKEN", "999:wrongsecret")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("❌ token: the Bot API refused it"));
+    let out = doctor(&[
+        ("TELOXIDE_TOKEN", emu.token()),
+        ("TELOXIDE_API_URL", "http://127.0.0.1:9"),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("❌ token: cannot reach the Bot API"));
+    // Nothing of the live data changed: the database is still current.
+    let out = rider_bot(dir.path()).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 applied now"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_first() {
+    use rider_bot::emulator::{Emulator, TgUser};
+    let emu = Emulator::start().await.unwrap();
+    for id in 1..=300 {
+        emu.add_user(TgUser::new(10_000 + id, "Rider", Some("en")));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let child = spawn_run(dir.path(), &emu, &[]);
+    emu.send_text(10_001, "/start");
+    expect(&emu, 10_001, "Privacy notice").await;
+    // A burst of updates while the backup is taken.
+    for id in 2..=300 {
+        emu.send_text(10_000 + id, "/start");
+    }
+    let live = dir.path().join("rider-bot.db");
+    let url = format!("sqlite://{}?mode=ro", live.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let count = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = count(pool.clone()).await;
+    let out = rider_bot(dir.path())
+        .args(["backup", "copy.db", "--media", "media-copy"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("backup: copy.db"), "{stdout}");
+    assert!(stdout.contains("integrity ok"), "{stdout}");
+    let copy = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("copy.db").display()
+    ))
+    .await
+    .unwrap();
+    let in_copy = count(copy.clone()).await;
+    assert!(
+        in_copy >= before,
+        "the copy holds {in_copy} users, {before} were committed before"
+    );
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&copy)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    copy.close().await;
+    // A backup never overwrites, and needs its folder.
+    let out = rider_bot(dir.path())
+        .args(["backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(one_error_line(&out).contains("already exists"));
+    let out = rider_bot(dir.path())
+        .args(["backup", "no/such/folder/copy.db"])
+        .output()
+        .unwrap();
+    assert!(one_error_line(&out).contains("does not exist"));
+
+    // Restore refuses while the bot runs.
+    let out = rider_bot(dir.path())
+        .args(["restore", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(one_error_line(&out).contains("another rider-bot is using this database"));
+    for id in 2..=300 {
+        expect(&emu, 10_000 + id, "Privacy notice").await;
+    }
+    kill(child);
+    pool.close().await;
+    let after = {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        count(pool).await
+    };
+    assert_eq!(after, 300, "every /start made its user");
+
+    // A file that is not a database, and one from a newer release: refused, nothing changed.
+    std::fs::write(dir.path().join("notes.txt"), "not a database").unwrap();
+    let out = rider_bot(dir.path())
+        .args(["restore", "notes.txt"])
+        .output()
+        .unwrap();
+    assert!(one_error_line(&out).contains("is not a rider-bot database"));
+    std::fs::copy(dir.path().join("copy.db"), dir.path().join("newer.db")).unwrap();
+    {
+        let newer = sqlx::SqlitePool::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("newer.db").display()
+        ))
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+             VALUES (99991231000000, 'from the future', '2099-01-01', 1, x'00', 0)",
+        )
+        .execute(&newer)
+        .await
+        .unwrap();
+        newer.close().await;
+    }
+    let out = rider_bot(dir.path())
+        .args(["restore", "newer.db"])
+        .output()
+        .unwrap();
+    assert!(one_error_line(&out).contains("written by a newer rider-bot"));
+    let still = {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        count(pool).await
+    };
+    assert_eq!(still, 300, "refused restores change nothing");
+
+    // The good copy restores; the database then holds what the copy held.
+    let out = rider_bot(dir.path())
+        .args(["restore", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("restored copy.db"));
+    let restored = {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        count(pool).await
+    };
+    assert_eq!(restored, in_copy);
+}
+
+#[test]
+fn log_format_json_writes_one_object_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", "1:abc")
+        .env("TELOXIDE_API_URL", "http://127.0.0.1:9")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let objects: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    // The start-up checks are logged, the token's as a warning.
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["level"] == "WARN" && o["fields"]["check"] == "token"),
+        "{stderr}"
+    );
+    // The final error stays one plain line.
+    assert!(
+        stderr.lines().last().unwrap().starts_with("error: "),
+        "{stderr}"
+    );
 }

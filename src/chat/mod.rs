@@ -41,6 +41,8 @@ pub enum ChatError {
     Dir(PathBuf, std::io::Error),
     #[error(transparent)]
     Seed(#[from] crate::seeds::SeedError),
+    #[error("{0} does not exist in the district's time zone (a clock change skips it)")]
+    Time(chrono::NaiveDateTime),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
@@ -51,9 +53,13 @@ pub struct ChatOptions {
     pub db: Option<PathBuf>,
     /// Load the demo seeds first.
     pub seed: bool,
-    pub seeds_dir: PathBuf,
+    /// Read the seeds from this folder instead of the ones compiled in.
+    pub seeds_dir: Option<PathBuf>,
     /// The language your Telegram reports (the bot's first guess).
     pub lang: Lang,
+    /// Start the bot's clock at this district time (to see the stations at night, say); it
+    /// then stands still. The real clock when `None`.
+    pub at: Option<chrono::NaiveDateTime>,
 }
 
 struct Session {
@@ -92,6 +98,15 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     config.database_url = format!("sqlite://{}", db.display());
     config.media_dir = workdir.join("media");
     config.polling_timeout = Duration::from_secs(1);
+    if let Some(at) = options.at {
+        use chrono::TimeZone;
+        let at = config
+            .timezone
+            .from_local_datetime(&at)
+            .earliest()
+            .ok_or(ChatError::Time(at))?;
+        config.clock = crate::clock::Clock::fixed(at.with_timezone(&chrono::Utc));
+    }
     if config.coordinator_ids.is_empty() {
         config.coordinator_ids = vec![DEMO_COORDINATOR];
     }
@@ -114,7 +129,10 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
 
     if options.seed {
         let pool = crate::db::connect_and_migrate(&config.database_url).await?;
-        let report = crate::seeds::load_dir(&pool, &options.seeds_dir).await?;
+        let report = match &options.seeds_dir {
+            Some(dir) => crate::seeds::load_dir(&pool, dir).await?,
+            None => crate::seeds::load_embedded(&pool).await?,
+        };
         print!("{report}");
         pool.close().await;
     }

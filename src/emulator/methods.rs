@@ -66,9 +66,32 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
             send(inner, method, params)
         }
         "sendMediaGroup" => send_media_group(inner, params),
+        "getChatMember" => {
+            let chat = chat_id(&params.values)?;
+            let user = params
+                .values
+                .get("user_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("user not found"))?;
+            let w = lock(inner);
+            if !w.chats.contains_key(&chat) || w.faults.left_groups.contains(&chat) {
+                return Err(bad("chat not found"));
+            }
+            if user == BOT_ID {
+                return Ok(json!({"status": "member", "user": bot_user()}));
+            }
+            let member = w.users.get(&user).ok_or_else(|| bad("user not found"))?;
+            Ok(
+                json!({"status": "member", "user": {"id": member.id, "is_bot": false,
+                                                     "first_name": member.first_name}}),
+            )
+        }
         "getChat" => {
             let chat = chat_id(&params.values)?;
             let w = lock(inner);
+            if w.faults.left_groups.contains(&chat) {
+                return Err(bad("chat not found"));
+            }
             // A ChatFullInfo: the chat plus the fields Telegram always sends with it.
             let mut info = w
                 .chats
@@ -332,6 +355,11 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
         .ok_or_else(|| bad("chat not found"))?;
     if w.faults.blocked.contains(&chat) {
         return Err(Refusal::Forbidden("bot was blocked by the user"));
+    }
+    if w.faults.left_groups.contains(&chat) {
+        return Err(Refusal::Forbidden(
+            "bot was kicked from the supergroup chat",
+        ));
     }
     throttle(&mut w)?;
     let info = w.chats.get_mut(&chat).expect("checked above");

@@ -169,6 +169,8 @@ impl BotMessage {
 #[derive(Debug, Default)]
 struct Faults {
     blocked: HashSet<i64>,
+    /// Groups the bot was removed from.
+    left_groups: HashSet<i64>,
     /// Sends allowed per second across all chats before 429s.
     rate_limit: Option<u32>,
     recent_sends: VecDeque<Instant>,
@@ -299,6 +301,12 @@ impl Emulator {
             json: json!({"id": id, "type": "supergroup", "title": title}),
             next_message_id: 1,
         });
+    }
+
+    /// Removes the bot from group `id` (as a member removing it would): the group is no longer
+    /// reachable and sends to it are refused.
+    pub fn remove_bot_from_group(&self, id: i64) {
+        self.world().faults.left_groups.insert(id);
     }
 
     pub fn has_user(&self, id: i64) -> bool {

@@ -1,0 +1,210 @@
+//! `rider-bot backup FILE [--media DIR]` and `rider-bot restore FILE`.
+//!
+//! A backup is SQLite's `VACUUM INTO`: a consistent copy of the database as of one moment,
+//! taken while the bot runs (it reads, it does not block the bot's writes for long), written
+//! to a new file that is then checked. Photos are files under `MEDIA_DIR`, named by their
+//! content, so `--media` copies the ones the destination lacks.
+//!
+//! A restore refuses a file that is not a rider-bot database, one that fails SQLite's
+//! integrity check, one written by a newer release, and any restore while a bot holds the
+//! database (`db::InstanceLock`). Only then does it replace the database file (and drop the old
+//! one's write-ahead log, which belongs to it).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::SqlitePool;
+
+use crate::config::Config;
+use crate::db::{self, DbError, InstanceLock};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("{0} already exists: choose a new file name (a backup never overwrites)")]
+    Exists(PathBuf),
+    #[error("the folder of {0} does not exist")]
+    NoFolder(PathBuf),
+    #[error("there is no database to back up at {0}")]
+    NoDatabase(String),
+    #[error("{file} is not a rider-bot database ({why})")]
+    NotOurs { file: PathBuf, why: String },
+    #[error("{file} fails SQLite's integrity check: {why}")]
+    Damaged { file: PathBuf, why: String },
+    #[error("{file}: {why}")]
+    Io { file: PathBuf, why: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("the backup could not be written ({0}); nothing was changed")]
+    Write(String),
+}
+
+/// What a copy holds: its migration level, and the level this release knows.
+struct Level {
+    applied: usize,
+    known: usize,
+}
+
+/// Opens `file` read-only and checks it is an intact rider-bot database of a level this
+/// release can run.
+async fn inspect(file: &Path) -> Result<Level, BackupError> {
+    let not_ours = |why: String| BackupError::NotOurs {
+        file: file.to_owned(),
+        why,
+    };
+    if !file.is_file() {
+        return Err(not_ours("no such file".into()));
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true)
+        .create_if_missing(false);
+    let pool = SqlitePool::connect_with(options)
+        .await
+        .map_err(|e| not_ours(e.to_string()))?;
+    let check: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await;
+    let level = match check {
+        Err(e) => Err(not_ours(e.to_string())),
+        Ok(result) if result != "ok" => Err(BackupError::Damaged {
+            file: file.to_owned(),
+            why: result,
+        }),
+        Ok(_) => match db::migration_level(&pool).await {
+            Ok((0, _)) => Err(not_ours("it has no rider-bot migrations".into())),
+            Ok((applied, known)) => Ok(Level { applied, known }),
+            Err(e) => Err(e.into()),
+        },
+    };
+    pool.close().await;
+    level
+}
+
+/// Writes a consistent copy of the live database to `file`, and the photos to `media`.
+pub async fn backup(
+    config: &Config,
+    file: &Path,
+    media: Option<&Path>,
+) -> Result<String, BackupError> {
+    if file.exists() {
+        return Err(BackupError::Exists(file.to_owned()));
+    }
+    let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+    if parent.is_some_and(|p| !p.is_dir()) {
+        return Err(BackupError::NoFolder(file.to_owned()));
+    }
+    let options = SqliteConnectOptions::from_str(&config.database_url)
+        .map_err(|e| BackupError::Db(DbError::BadUrl(e)))?
+        .read_only(true)
+        .create_if_missing(false);
+    let pool = SqlitePool::connect_with(options)
+        .await
+        .map_err(|_| BackupError::NoDatabase(config.database_url.clone()))?;
+    let into = file.to_string_lossy().into_owned();
+    let written = sqlx::query("VACUUM INTO ?")
+        .bind(&into)
+        .execute(&pool)
+        .await;
+    pool.close().await;
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(file);
+        return Err(BackupError::Write(e.to_string()));
+    }
+    let level = inspect(file).await?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let mut line = format!(
+        "backup: {} ({:.1} MiB, {} migrations, integrity ok)",
+        file.display(),
+        size as f64 / (1024.0 * 1024.0),
+        level.applied
+    );
+    if let Some(dir) = media {
+        let copied = copy_media(&config.media_dir, dir)?;
+        line.push_str(&format!(
+            "\nmedia: {copied} new files copied from {} to {}",
+            config.media_dir.display(),
+            dir.display()
+        ));
+    }
+    Ok(line)
+}
+
+/// Copies every file under `from` that `to` lacks (photos are named by their content).
+fn copy_media(from: &Path, to: &Path) -> Result<usize, BackupError> {
+    let io = |file: &Path, e: std::io::Error| BackupError::Io {
+        file: file.to_owned(),
+        why: e.to_string(),
+    };
+    let mut copied = 0;
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == from => return Ok(0),
+            Err(e) => return Err(io(&dir, e)),
+        };
+        for entry in entries {
+            let path = entry.map_err(|e| io(&dir, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(from) else {
+                continue;
+            };
+            let target = to.join(relative);
+            if target.exists() {
+                continue;
+            }
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            }
+            std::fs::copy(&path, &target).map_err(|e| io(&target, e))?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+/// Replaces the live database with the backup in `file`, after checking it.
+pub async fn restore(config: &Config, file: &Path) -> Result<String, BackupError> {
+    let Some(live) = db::sqlite_path(&config.database_url)? else {
+        return Err(BackupError::NoDatabase(config.database_url.clone()));
+    };
+    // Held until the copy is in place: no bot can start on the file meanwhile.
+    let _lock = InstanceLock::acquire(&config.database_url)?;
+    let level = inspect(file).await?;
+    let io = |f: &Path, e: std::io::Error| BackupError::Io {
+        file: f.to_owned(),
+        why: e.to_string(),
+    };
+    let mut staging = live.clone().into_os_string();
+    staging.push(".restoring");
+    let staging = PathBuf::from(staging);
+    std::fs::copy(file, &staging).map_err(|e| io(&staging, e))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = live.clone().into_os_string();
+        side.push(suffix);
+        match std::fs::remove_file(PathBuf::from(&side)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(Path::new(&side), e)),
+        }
+    }
+    std::fs::rename(&staging, &live).map_err(|e| io(&live, e))?;
+    let mut line = format!(
+        "restored {} into {} ({} migrations",
+        file.display(),
+        live.display(),
+        level.applied
+    );
+    if level.applied < level.known {
+        line.push_str(&format!(
+            "; this release has {}: `run` or `migrate` applies the rest",
+            level.known
+        ));
+    }
+    line.push(')');
+    Ok(line)
+}
