@@ -208,35 +208,35 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let pool = db::connect_and_migrate(&config.database_url).await?;
             let line = match what {
                 ImportWhat::Stations { file } => {
-                    let report =
+                    let (report, read) =
                         import_file(&file, async |b| stations::domain::import(&pool, b).await)
                             .await?;
                     format!(
-                        "stations: {} imported ({} new, {} updated)",
+                        "stations: {} imported ({} new, {} updated); {read}",
                         report.rows,
                         report.new,
                         report.rows - report.new
                     )
                 }
                 ImportWhat::Rewards { file } => {
-                    let (rows, new) = import_file(&file, async |b| {
+                    let ((rows, new), read) = import_file(&file, async |b| {
                         points::domain::import_rewards(&pool, b).await
                     })
                     .await?;
                     format!(
-                        "rewards: {rows} imported ({new} new, {} updated)",
+                        "rewards: {rows} imported ({new} new, {} updated); {read}",
                         rows - new
                     )
                 }
                 ImportWhat::Departments { file } => {
-                    let rows = import_file(&file, async |b| {
+                    let (rows, read) = import_file(&file, async |b| {
                         reports::domain::import_departments(&pool, b).await
                     })
                     .await?;
-                    format!("departments: {rows} imported")
+                    format!("departments: {rows} imported; {read}")
                 }
                 ImportWhat::Services { file } => {
-                    let rows = import_file(&file, async |b| {
+                    let (rows, read) = import_file(&file, async |b| {
                         services::domain::import_plans(
                             &pool,
                             b,
@@ -245,14 +245,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                         .await
                     })
                     .await?;
-                    format!("service plans: {rows} imported")
+                    format!("service plans: {rows} imported; {read}")
                 }
                 ImportWhat::Categories { file } => {
-                    let rows = import_file(&file, async |b| {
+                    let (rows, read) = import_file(&file, async |b| {
                         reports::domain::import_categories(&pool, b).await
                     })
                     .await?;
-                    format!("categories: {rows} imported")
+                    format!("categories: {rows} imported; {read}")
                 }
             };
             println!("{line}");
@@ -319,21 +319,21 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 }
 
 /// Reads `file` and hands its bytes to `import`; an error names the file and says that nothing
-/// of it was imported (every import is one transaction). Says which text encoding it read.
+/// of it was imported (every import is one transaction). Also says which text encoding it read
+/// ("read as UTF-8", "read as GB18030/GBK").
 async fn import_file<T, E: std::fmt::Display>(
     file: &std::path::Path,
     import: impl AsyncFnOnce(&[u8]) -> Result<T, E>,
-) -> anyhow::Result<T> {
+) -> anyhow::Result<(T, String)> {
     let bytes =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let result = import(&bytes)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
-    // UTF-8 is the format's own; anything else is said, so a wrong guess would be seen.
-    if let Ok((_, encoding @ crate::csvfile::Encoding::Gb18030)) = crate::csvfile::decode(&bytes) {
-        println!("{}: read as {}", file.display(), encoding.name());
-    }
-    Ok(result)
+    let read = crate::csvfile::decode(&bytes)
+        .map(|(_, encoding)| format!("read as {}", encoding.name()))
+        .unwrap_or_default();
+    Ok((result, read))
 }
 
 fn parse_local_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {

@@ -313,12 +313,12 @@ fn import_takes_the_whole_file_or_nothing() {
     assert!(out.status.success(), "{:?}", out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "stations: 2 imported (2 new, 0 updated)\n"
+        "stations: 2 imported (2 new, 0 updated); read as UTF-8\n"
     );
     let out = import(&good);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "stations: 2 imported (0 new, 2 updated)\n"
+        "stations: 2 imported (0 new, 2 updated); read as UTF-8\n"
     );
     let before = export();
 
