@@ -7,8 +7,9 @@
 //!
 //! A restore refuses a file that is not a rider-bot database, one that fails SQLite's
 //! integrity check, one written by a newer release, and any restore while a bot holds the
-//! database (`db::InstanceLock`). Only then does it replace the database file (and drop the old
-//! one's write-ahead log, which belongs to it).
+//! database (`db::InstanceLock`). It checks the copy it is about to install (not the backup
+//! beside its own files), folds the live database's write-ahead log into it and keeps it as
+//! `<database>.before-restore`, and only then moves the checked copy into place.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -120,7 +121,12 @@ pub async fn backup(
         level.applied
     );
     if let Some(dir) = media {
-        let copied = copy_media(&config.media_dir, dir)?;
+        let copied = copy_media(&config.media_dir, dir).map_err(|e| {
+            BackupError::Write(format!(
+                "{} is complete, but copying the photos failed: {e}",
+                file.display()
+            ))
+        })?;
         line.push_str(&format!(
             "\nmedia: {copied} new files copied from {} to {}",
             config.media_dir.display(),
@@ -130,7 +136,9 @@ pub async fn backup(
     Ok(line)
 }
 
-/// Copies every file under `from` that `to` lacks (photos are named by their content).
+/// Copies every file under `from` that `to` lacks (photos are named by their content): each to
+/// a temporary name first, so a full disk never leaves a truncated photo under its real name.
+/// Files being written by the bot (dot-named temporaries) are passed over.
 fn copy_media(from: &Path, to: &Path) -> Result<usize, BackupError> {
     let io = |file: &Path, e: std::io::Error| BackupError::Io {
         file: file.to_owned(),
@@ -153,14 +161,24 @@ fn copy_media(from: &Path, to: &Path) -> Result<usize, BackupError> {
             let Ok(relative) = path.strip_prefix(from) else {
                 continue;
             };
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
             let target = to.join(relative);
-            if target.exists() {
+            if hidden || target.exists() {
                 continue;
             }
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
             }
-            std::fs::copy(&path, &target).map_err(|e| io(&target, e))?;
+            let mut partial = target.clone().into_os_string();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            if let Err(e) = std::fs::copy(&path, &partial) {
+                let _ = std::fs::remove_file(&partial);
+                return Err(io(&target, e));
+            }
+            std::fs::rename(&partial, &target).map_err(|e| io(&target, e))?;
             copied += 1;
         }
     }
@@ -174,22 +192,63 @@ pub async fn restore(config: &Config, file: &Path) -> Result<String, BackupError
     };
     // Held until the copy is in place: no bot can start on the file meanwhile.
     let _lock = InstanceLock::acquire(&config.database_url)?;
-    let level = inspect(file).await?;
     let io = |f: &Path, e: std::io::Error| BackupError::Io {
         file: f.to_owned(),
         why: e.to_string(),
     };
-    let mut staging = live.clone().into_os_string();
-    staging.push(".restoring");
-    let staging = PathBuf::from(staging);
+    if !file.is_file() {
+        return Err(BackupError::NotOurs {
+            file: file.to_owned(),
+            why: "no such file".into(),
+        });
+    }
+    // Check exactly what will be installed: a copy of the file alone.
+    let staging = with_suffix(&live, ".restoring");
     std::fs::copy(file, &staging).map_err(|e| io(&staging, e))?;
-    for suffix in ["-wal", "-shm"] {
-        let mut side = live.clone().into_os_string();
-        side.push(suffix);
-        match std::fs::remove_file(PathBuf::from(&side)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(Path::new(&side), e)),
+    let level = match inspect(&staging).await {
+        Ok(level) => level,
+        Err(err) => {
+            let _ = std::fs::remove_file(&staging);
+            return Err(match err {
+                BackupError::NotOurs { why, .. } => BackupError::NotOurs {
+                    file: file.to_owned(),
+                    why,
+                },
+                BackupError::Damaged { why, .. } => BackupError::Damaged {
+                    file: file.to_owned(),
+                    why,
+                },
+                other => other,
+            });
+        }
+    };
+    for side in ["-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(with_suffix(&staging, side));
+    }
+    std::fs::File::open(&staging)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io(&staging, e))?;
+    let kept = with_suffix(&live, ".before-restore");
+    if live.exists() {
+        // Fold the live database's write-ahead log into it, so the file kept is whole and no
+        // stale log is left beside the new one.
+        let url = format!("sqlite://{}", live.display());
+        let pool = SqlitePool::connect(&url)
+            .await
+            .map_err(|e| BackupError::Db(DbError::Open(e)))?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await
+            .map_err(|e| BackupError::Db(DbError::Open(e)))?;
+        pool.close().await;
+        std::fs::rename(&live, &kept).map_err(|e| io(&live, e))?;
+        for side in ["-wal", "-shm"] {
+            let side = with_suffix(&live, side);
+            match std::fs::remove_file(&side) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&side, e)),
+            }
         }
     }
     std::fs::rename(&staging, &live).map_err(|e| io(&live, e))?;
@@ -206,5 +265,18 @@ pub async fn restore(config: &Config, file: &Path) -> Result<String, BackupError
         ));
     }
     line.push(')');
+    if kept.exists() {
+        line.push_str(&format!(
+            "; the database it replaced is kept as {}",
+            kept.display()
+        ));
+    }
     Ok(line)
+}
+
+/// `path` with `suffix` added to its file name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }

@@ -157,6 +157,8 @@ pub enum ExportWhat {
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => {
+            let app = Application::build(&config).await;
+            // The same lines as `doctor`, after start-up applied the migrations (or failed).
             for check in crate::doctor::checks(&config).await {
                 if check.ok {
                     tracing::info!(check = check.what, "{}", check.detail);
@@ -164,7 +166,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     tracing::warn!(check = check.what, "{}", check.detail);
                 }
             }
-            let app = Application::build(&config).await?;
+            let app = app?;
             startup::stop_on_signals(app.shutdown_token());
             tracing::info!("rider-bot is running; Ctrl-C or SIGTERM stops it");
             app.run_until_stopped().await?;

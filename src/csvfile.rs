@@ -39,12 +39,13 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), CsvError> {
     match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) => Ok((Cow::Owned(text.into_owned()), Encoding::Gb18030)),
         None => {
-            let valid = std::str::from_utf8(bytes)
-                .map_err(|e| e.valid_up_to())
-                .err()
-                .unwrap_or(0);
+            // Where GB18030 decoding fails: the first byte that is neither.
+            let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+            let mut out = String::with_capacity(bytes.len() * 3 + 16);
+            let (_, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
+            let at = read.saturating_sub(1).min(bytes.len());
             Err(CsvError::Line {
-                line: Lines::new(&bytes[..valid]).line_of(valid),
+                line: Lines::new(bytes).line_of(at),
                 why: "is neither UTF-8 nor GB18030/GBK text (save the file as CSV UTF-8)".into(),
             })
         }
@@ -507,11 +508,18 @@ mod tests {
         assert_eq!(rows[0].get("name"), "站点");
         assert_eq!(rows[1].line, 3);
         assert_eq!(decode("站".as_bytes()).unwrap().1, Encoding::Utf8);
-        // Neither: one clear line naming where it fails.
+        // Neither: one clear line naming where it fails, past GBK text before it.
         assert!(matches!(
             decode(b"code\nA\n\xFF\xFF\xFF"),
             Err(CsvError::Line { line: 3, .. })
         ));
+        let mut bad = gbk.to_vec();
+        bad.extend_from_slice(b"C,\xFF\xFF,1\r\n");
+        assert!(
+            matches!(decode(&bad), Err(CsvError::Line { line: 4, .. })),
+            "{:?}",
+            decode(&bad).err()
+        );
     }
 
     #[test]

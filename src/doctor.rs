@@ -131,14 +131,16 @@ async fn group(config: &Config, me: Option<&teloxide::types::Me>) -> Check {
         me.username.as_deref().unwrap_or("the bot"),
         chat.0
     );
-    if let Err(e) = tokio::time::timeout(TIMEOUT, bot.get_chat(chat))
+    let info = match tokio::time::timeout(TIMEOUT, bot.get_chat(chat))
         .await
         .unwrap_or(Err(teloxide::RequestError::Io(std::sync::Arc::new(
             std::io::Error::other("timed out"),
-        ))))
-    {
-        return fail(WHAT, format!("{} is not reachable ({e}): {add}", chat.0));
-    }
+        )))) {
+        Ok(info) => info,
+        Err(e) => return fail(WHAT, format!("{} is not reachable ({e}): {add}", chat.0)),
+    };
+    // What members may do there by default (a plain member has exactly this).
+    let defaults = info.permissions();
     let member = match tokio::time::timeout(TIMEOUT, bot.get_chat_member(chat, me.id)).await {
         Ok(Ok(member)) => member,
         Ok(Err(e)) => {
@@ -149,24 +151,37 @@ async fn group(config: &Config, me: Option<&teloxide::types::Me>) -> Check {
         }
         Err(_) => return fail(WHAT, "the Bot API did not answer within 10 s"),
     };
+    // The card is a photo (or an album) and a message with buttons; the bot edits its own
+    // messages whatever its rights, and presses on its buttons are always sent to it.
+    let ok = |role: &str| {
+        pass(
+            WHAT,
+            format!(
+                "{}: the bot is {role}; it may post cards with their photos and edit them",
+                chat.0
+            ),
+        )
+    };
+    let cannot = |what: &str| {
+        fail(
+            WHAT,
+            format!(
+                "{}: the bot may not send {what} there: allow it (or make the bot an administrator)",
+                chat.0
+            ),
+        )
+    };
     match member.kind {
-        ChatMemberKind::Owner(_) | ChatMemberKind::Administrator(_) | ChatMemberKind::Member(_) => {
-            pass(
-                WHAT,
-                format!(
-                    "{}: the bot is a member; it can post and edit its cards, and their button presses reach it",
-                    chat.0
-                ),
-            )
-        }
-        ChatMemberKind::Restricted(r) if r.can_send_messages => pass(
-            WHAT,
-            format!("{}: the bot is a restricted member that may still post", chat.0),
-        ),
-        ChatMemberKind::Restricted(_) => fail(
-            WHAT,
-            format!("{}: the bot may not send messages there: lift its restriction", chat.0),
-        ),
+        ChatMemberKind::Owner(_) => ok("the owner"),
+        ChatMemberKind::Administrator(_) => ok("an administrator"),
+        ChatMemberKind::Member(_) => match defaults {
+            Some(p) if !p.can_send_messages() => cannot("messages"),
+            Some(p) if !p.can_send_photos() => cannot("photos"),
+            Some(_) | None => ok("a member"),
+        },
+        ChatMemberKind::Restricted(r) if !r.can_send_messages => cannot("messages"),
+        ChatMemberKind::Restricted(r) if !r.can_send_photos => cannot("photos"),
+        ChatMemberKind::Restricted(_) => ok("a restricted member"),
         ChatMemberKind::Left | ChatMemberKind::Banned(_) => {
             fail(WHAT, format!("{}: the bot is not a member: {add}", chat.0))
         }

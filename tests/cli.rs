@@ -523,6 +523,20 @@ async fn a_fresh_run_from_an_empty_folder_takes_a_report_without_any_import() {
         .map(|b| b.0)
         .collect();
     assert!(labels.contains(&"Exposed garbage".to_owned()), "{labels:?}");
+    // Filed to the end: a photo, the place, no note, Confirm.
+    let en = |key: &str| rider_bot::i18n::t(rider_bot::i18n::Lang::En, key);
+    emu.press(42, &categories, "Exposed garbage");
+    expect(&emu, 42, "Send a photo").await;
+    emu.send_photo(42, rider_bot::reports::media::sample_jpeg_with_exif(), None);
+    expect(&emu, 42, "Photo 1 of 3").await;
+    emu.send_text(42, &en("report-btn-done"));
+    expect(&emu, 42, "Where is it").await;
+    emu.send_location(42, 31.3, 120.7);
+    expect(&emu, 42, "Add a note").await;
+    emu.send_text(42, &en("report-btn-skip"));
+    let summary = expect(&emu, 42, "Exposed garbage").await;
+    emu.press(42, &summary, &en("report-btn-confirm"));
+    expect(&emu, 42, "R-000001").await;
     kill(child);
     assert!(emu.violations().is_empty(), "{:?}", emu.violations());
 }
@@ -728,7 +742,10 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("restored copy.db"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("restored copy.db"), "{stdout}");
+    assert!(stdout.contains("kept as"), "{stdout}");
+    assert!(dir.path().join("rider-bot.db.before-restore").exists());
     let restored = {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
         count(pool).await

@@ -105,19 +105,26 @@ pub enum Visit {
         closes: Option<NaiveDateTime>,
         opened: Option<NaiveDateTime>,
     },
-    /// Open on arrival, but closing within the margin: counts as closed.
+    /// Open on arrival, but closing within the margin: counts as closed. `reopens` is when it
+    /// opens next after that, if within a week.
     ClosesSoon {
         closes: NaiveDateTime,
         after_minutes: i64,
+        reopens: Option<NaiveDateTime>,
     },
-    /// Open now, closed before the rider gets there.
-    ClosesBefore { closes: NaiveDateTime },
+    /// Open now, closed before the rider gets there; `reopens` as above.
+    ClosesBefore {
+        closes: NaiveDateTime,
+        reopens: Option<NaiveDateTime>,
+    },
     /// Closed on arrival by its hours; opens at the local time given, if within a week.
     Closed { opens: Option<NaiveDateTime> },
-    /// Closed by a coordinator on arrival, until the local time given (or until reopened).
+    /// Closed by a coordinator on arrival, until the local time given (or until reopened);
+    /// `reopens` is when it opens after that, by its hours.
     ClosedTemporarily {
         until: Option<NaiveDateTime>,
         reason: Option<String>,
+        reopens: Option<NaiveDateTime>,
     },
     /// The hours say "unknown" on arrival.
     Unknown,
@@ -130,10 +137,17 @@ impl Visit {
         arrival: DateTime<Utc>,
         reach: Reach,
     ) -> Visit {
+        // When the station opens at or after `at`, by its hours.
+        let opens_from = |at: NaiveDateTime| match station.hours.state_at(at) {
+            OpenState::Open { .. } | OpenState::Unknown { .. } => Some(at),
+            OpenState::Closed { until } => until,
+        };
         if let Some(c) = station.closed_by_coordinator(arrival) {
+            let until = c.until.map(|u| reach.local(u));
             return Visit::ClosedTemporarily {
-                until: c.until.map(|u| reach.local(u)),
+                until,
                 reason: c.reason.clone(),
+                reopens: until.and_then(opens_from),
             };
         }
         let arrive = reach.local(arrival);
@@ -143,6 +157,7 @@ impl Visit {
                     return Visit::ClosesSoon {
                         closes,
                         after_minutes: (closes - arrive).num_minutes(),
+                        reopens: opens_from(closes),
                     };
                 }
                 let opened = match station.hours.state_at(reach.local(now)) {
@@ -159,7 +174,10 @@ impl Visit {
                 match station.hours.state_at(reach.local(now)) {
                     OpenState::Open {
                         until: Some(closes),
-                    } if open_now && arrival > now => Visit::ClosesBefore { closes },
+                    } if open_now && arrival > now => Visit::ClosesBefore {
+                        closes,
+                        reopens: until,
+                    },
                     OpenState::Open { .. }
                     | OpenState::Closed { .. }
                     | OpenState::Unknown { .. } => Visit::Closed { opens: until },
@@ -190,11 +208,10 @@ impl Visit {
     pub fn opens(&self) -> Option<NaiveDateTime> {
         match self {
             Visit::Closed { opens } => *opens,
-            Visit::ClosedTemporarily { until, .. } => *until,
-            Visit::Open { .. }
-            | Visit::ClosesSoon { .. }
-            | Visit::ClosesBefore { .. }
-            | Visit::Unknown => None,
+            Visit::ClosedTemporarily { reopens, .. }
+            | Visit::ClosesSoon { reopens, .. }
+            | Visit::ClosesBefore { reopens, .. } => *reopens,
+            Visit::Open { .. } | Visit::Unknown => None,
         }
     }
 }
@@ -295,7 +312,8 @@ pub fn nearest<'a>(
     if in_radius == 0 {
         return far_away(candidates, query, reach, now, page);
     }
-    let none_open = open.is_empty();
+    // Stations whose hours are unknown may be open: then the answer does not say none is.
+    let none_open = open.is_empty() && unknown.is_empty();
     let open_beyond = if none_open {
         candidates
             .take_while(|(_, d)| *d <= BEYOND_M)
@@ -667,7 +685,9 @@ mod tests {
         // at 22:55 ...
         assert!(matches!(
             visit("Mo-Su 08:00-23:00", 2500.0, local(22, 55)),
-            Visit::ClosesBefore { closes } if closes.format("%H:%M").to_string() == "23:00"
+            Visit::ClosesBefore { closes, reopens: Some(reopens) }
+                if closes.format("%H:%M").to_string() == "23:00"
+                    && reopens.format("%H:%M").to_string() == "08:00"
         ));
         // ... nor for one leaving at 22:40 (arriving 22:50, 10 minutes before it closes) ...
         assert!(matches!(
@@ -764,6 +784,40 @@ mod tests {
         );
         assert!(a.none_open && a.open_beyond.is_none());
         assert_eq!(codes(&a), ["DAY-W"]);
+    }
+
+    #[test]
+    fn the_first_to_open_counts_stations_closing_before_arrival_and_closures_follow_the_hours() {
+        let mut closed_by_hand = station("HAND", 200.0, "Mo-Su 08:00-20:00", &[]);
+        closed_by_hand.closure = Some(crate::stations::Closure {
+            until: Some(local(23, 30)),
+            reason: None,
+        });
+        let index = StationIndex::new(vec![
+            // 10 minutes away, closing at 23:00: reopens at 06:00.
+            station("LATE", 2500.0, "Mo-Su 06:00-23:00", &[]),
+            // Closed by a coordinator until 23:30, but its hours then say 08:00.
+            closed_by_hand,
+        ]);
+        let a = nearest(&index, &query(None, false), reach(), local(22, 55));
+        assert!(a.none_open);
+        let (first, at) = a.opens_first.unwrap();
+        assert_eq!(first.code.as_str(), "LATE");
+        assert_eq!(at.format("%H:%M").to_string(), "06:00");
+        // A station whose hours are unknown may be open: the answer does not say none is.
+        let index = StationIndex::new(vec![station(
+            "MAYBE",
+            300.0,
+            "Mo-Su 08:00-20:00 unknown; 20:00-23:59 unknown",
+            &[],
+        )]);
+        let a = nearest(&index, &query(None, false), reach(), local(22, 0));
+        assert!(
+            matches!(a.hits[0].visit, Visit::Unknown),
+            "{:?}",
+            a.hits[0].visit
+        );
+        assert!(!a.none_open);
     }
 
     #[test]

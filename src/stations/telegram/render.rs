@@ -94,21 +94,32 @@ pub fn visit_line(lang: Lang, v: &Visit, now: NaiveDateTime) -> String {
         Visit::ClosesSoon {
             closes,
             after_minutes,
-        } => tr!(
+            reopens,
+        } => with_reopening(
             lang,
-            "station-closes-after-arrival",
-            time = when(lang, *closes, now),
-            minutes = *after_minutes
+            tr!(
+                lang,
+                "station-closes-after-arrival",
+                time = when(lang, *closes, now),
+                minutes = *after_minutes
+            ),
+            *reopens,
+            now,
         ),
-        Visit::ClosesBefore { closes } => tr!(
+        Visit::ClosesBefore { closes, reopens } => with_reopening(
             lang,
-            "station-closes-before-arrival",
-            time = when(lang, *closes, now)
+            tr!(
+                lang,
+                "station-closes-before-arrival",
+                time = when(lang, *closes, now)
+            ),
+            *reopens,
+            now,
         ),
         Visit::Closed { opens } => {
             availability_line(lang, &Availability::Closed { opens: *opens }, now)
         }
-        Visit::ClosedTemporarily { until, reason } => availability_line(
+        Visit::ClosedTemporarily { until, reason, .. } => availability_line(
             lang,
             &Availability::ClosedTemporarily {
                 until: *until,
@@ -117,6 +128,22 @@ pub fn visit_line(lang: Lang, v: &Visit, now: NaiveDateTime) -> String {
             now,
         ),
         Visit::Unknown => tr!(lang, "station-unknown"),
+    }
+}
+
+/// A closing line, with when the station opens again.
+fn with_reopening(
+    lang: Lang,
+    line: String,
+    reopens: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> String {
+    match reopens {
+        Some(at) => format!(
+            "{line} · {}",
+            tr!(lang, "station-reopens", time = when(lang, at, now))
+        ),
+        None => line,
     }
 }
 
@@ -206,6 +233,13 @@ fn header(lang: Lang, answer: &Answer<'_>, query: &Query, reach: Reach) -> Strin
         (true, Some(hit), None) => tr!(
             lang,
             "stations-none-within",
+            radius = radius.clone(),
+            distance = distance(lang, hit.distance_m)
+        ),
+        (true, Some(hit), Some(need)) if hit.visit.open() && answer.passed_closed => tr!(
+            lang,
+            "stations-none-within-need-open",
+            need = need_word(lang, need),
             radius = radius.clone(),
             distance = distance(lang, hit.distance_m)
         ),
