@@ -1,12 +1,15 @@
 //! Opening hours in OpenStreetMap's `opening_hours` syntax (`Mo-Su 08:00-20:00`, `24/7`,
 //! `Mo-Fr 08:30-17:30; Sa 09:00-12:00`), parsed and evaluated by the `opening-hours` crate.
-//! Times are the district's local wall-clock times.
+//! Times are the district's local wall-clock times. `PH` (public holiday) rules follow China's
+//! national holidays as the crate's calendar has them (the main day of each holiday; the
+//! adjusted working days, 调休, are not in it).
 
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
-use opening_hours::{OpeningHours, RuleKind};
+use opening_hours::localization::Country;
+use opening_hours::{Context, OpeningHours, RuleKind};
 
 /// Parsed opening hours with the text they came from (exported unchanged).
 #[derive(Clone)]
@@ -39,6 +42,13 @@ pub struct HoursError {
     pub why: String,
 }
 
+/// The calendar `PH` (public holiday) rules are read against.
+fn holidays() -> Context {
+    static CONTEXT: std::sync::LazyLock<Context> =
+        std::sync::LazyLock::new(|| Context::default().with_holidays(Country::CN.holidays()));
+    CONTEXT.clone()
+}
+
 /// How far ahead the next change is looked for.
 const HORIZON_DAYS: i64 = 8;
 
@@ -54,7 +64,9 @@ impl Hours {
         match raw.parse::<OpeningHours>() {
             Ok(parsed) => Ok(Hours {
                 raw: raw.into(),
-                parsed: Arc::new(parsed),
+                // `PH` rules follow China's public holidays as the opening-hours crate knows them
+                // (the main day of each; the adjusted working days are not in it).
+                parsed: Arc::new(parsed.with_context(holidays())),
             }),
             Err(err) => {
                 let at = match &err {
@@ -161,6 +173,24 @@ mod tests {
             h.state_at(at("2026-12-02 03:00")),
             OpenState::Open { until: None }
         );
+    }
+
+    #[test]
+    fn public_holidays_are_china_s() {
+        let h = Hours::parse("Mo-Su 08:00-20:00; PH off").unwrap();
+        // National Day 2026 is a Thursday: closed all day, open again the day after.
+        assert!(matches!(
+            h.state_at(at("2026-10-01 10:00")),
+            OpenState::Closed { .. }
+        ));
+        assert!(matches!(
+            h.state_at(at("2026-10-02 10:00")),
+            OpenState::Open { .. }
+        ));
+        assert!(matches!(
+            h.state_at(at("2026-12-02 10:00")),
+            OpenState::Open { .. }
+        ));
     }
 
     #[test]
