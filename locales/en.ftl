@@ -390,6 +390,7 @@ triage-reason-outside = the place is outside the district
 triage-reason-fixed = it has already been fixed
 triage-reason-private = it is on private property
 triage-not-coordinator = Only coordinators can act on reports.
+triage-wrong-group = These buttons work only in the coordinators' group.
 triage-no-duplicates = No open report of the same problem within 200 m. To merge with another, send /report { $id } duplicate R-…
 triage-done = { $id }: { $status }
 triage-follow-up = ⏰ <b>{ $id }</b> has been { $status } for { $days } days and is not resolved yet.

@@ -390,6 +390,7 @@ triage-reason-outside = 地点不在辖区内
 triage-reason-fixed = 问题已经解决
 triage-reason-private = 位于私人场所
 triage-not-coordinator = 只有工作人员可以处理上报。
+triage-wrong-group = 这些按钮只能在协调员群里使用。
 triage-no-duplicates = 200 米内没有同类的待处理上报。如需与其他上报合并，请发送 /report { $id } duplicate R-…
 triage-done = { $id }：{ $status }
 triage-follow-up = ⏰ <b>{ $id }</b> 处于“{ $status }”已 { $days } 天，仍未办结。

@@ -432,3 +432,41 @@ async fn the_group_commit_writer_pays_each_cause_once_and_answers_like_award() {
     assert!(matches!(none, Err(PointsError::NoRule(_))), "{none:?}");
     check_invariants(&pool).await;
 }
+
+#[tokio::test]
+async fn only_registered_riders_redeem_whatever_button_reached_them() {
+    let (_dir, pool) = setup().await;
+    domain::adjust(
+        &pool,
+        UserId(COORDINATOR),
+        &TargetRef::Id(UserId(1)),
+        100,
+        "welcome",
+        "w1",
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE users SET status = 'deleted' WHERE id = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 0, 0).unwrap();
+    let reward = RewardCode::parse(REWARDS[0].0).unwrap();
+    for result in [
+        domain::offer(&pool, UserId(1), &reward).await.map(|_| ()),
+        domain::redeem(&pool, UserId(1), &reward, "1:9", now, Duration::days(7))
+            .await
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(
+                result,
+                Err(PointsError::Refused(
+                    rider_bot::users::Refusal::NotRegistered
+                ))
+            ),
+            "{result:?}"
+        );
+    }
+    check_invariants(&pool).await;
+}

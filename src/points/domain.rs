@@ -12,7 +12,7 @@ use super::{
 };
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
-use crate::users::refusal::{registered_target, require_coordinator};
+use crate::users::refusal::{registered_target, require_coordinator, require_registered};
 use crate::users::{Refusal, TargetRef, User, UserId};
 
 /// Entries on one page of the history.
@@ -335,6 +335,7 @@ async fn available(
     rider: UserId,
     reward: &RewardCode,
 ) -> Result<Reward, PointsError> {
+    require_registered::<PointsError>(conn, rider).await?;
     let item = store::find_reward(conn, reward)
         .await?
         .filter(|r| r.active)

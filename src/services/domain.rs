@@ -196,6 +196,7 @@ pub async fn sign_up(
     now: DateTime<Utc>,
 ) -> Result<SignedUp, ServicesError> {
     let mut tx = crate::db::begin_write(pool).await?;
+    users::refusal::require_registered::<ServicesError>(&mut tx, rider).await?;
     let session = open_session(&mut tx, code, now).await?;
     match store::signup(&mut tx, code, rider).await? {
         Some(s @ (SignupStatus::Signed | SignupStatus::Waitlisted(_) | SignupStatus::Attended)) => {
@@ -464,6 +465,26 @@ mod tests {
 
     fn saturday() -> SessionCode {
         SessionCode::parse("CUT-20261205").unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_registered_riders_sign_up_whatever_button_reached_them() {
+        let (_dir, pool) = pool_with_plan(2).await;
+        schedule(&pool, friday_noon(), chrono_tz::Asia::Shanghai)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE users SET status = 'deleted' WHERE id = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(matches!(
+            sign_up(&pool, UserId(1), &saturday(), friday_noon()).await,
+            Err(ServicesError::Refused(Refusal::NotRegistered))
+        ));
+        assert!(matches!(
+            sign_up(&pool, UserId(77), &saturday(), friday_noon()).await,
+            Err(ServicesError::Refused(Refusal::NotRegistered))
+        ));
     }
 
     #[tokio::test]

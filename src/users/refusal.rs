@@ -36,6 +36,23 @@ where
     }
 }
 
+/// Refuses `actor` unless they are registered (as the database has them now): rules for
+/// registered riders only (redeeming, signing up) check it in their own transaction, whatever
+/// button reached them.
+pub async fn require_registered<E>(conn: &mut SqliteConnection, actor: UserId) -> Result<(), E>
+where
+    E: From<Refusal> + From<sqlx::Error>,
+{
+    let registered = store::find(conn, actor)
+        .await?
+        .is_some_and(|u| u.is_registered());
+    if registered {
+        Ok(())
+    } else {
+        Err(Refusal::NotRegistered.into())
+    }
+}
+
 /// The registered rider a command names.
 pub async fn registered_target<E>(
     conn: &mut SqliteConnection,

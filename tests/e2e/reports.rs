@@ -293,6 +293,15 @@ async fn rejection_takes_a_reason_and_only_coordinators_presses_count() {
     assert_eq!(status(&app, 1).await, "submitted");
     assert_eq!(app.balance(r).await, 0);
 
+    // A coordinator's press on a card in any other group is not honoured.
+    app.emu.add_group(-100_777, "Elsewhere");
+    let q = app
+        .emu
+        .press_data(COORDINATOR, -100_777, card.message_id, "rp:a:1");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], zh("triage-wrong-group"));
+    assert_eq!(status(&app, 1).await, "submitted");
+
     // By command, a rider is refused too.
     app.emu.send_text(r, "/report R-000001 accept");
     app.expect_text(r, &en("role-not-coordinator")).await;

@@ -227,6 +227,23 @@ pub async fn on_group_press(env: Env, q: CallbackQuery) -> HandlerResult {
         }
     };
     let actor = UserId(q.from.id.0 as i64);
+    // Cards live in the coordinators' group: a press anywhere else (a copy forwarded to another
+    // group, forged data) is not honoured, whoever presses.
+    let in_group = q.message.as_ref().map(|m| m.chat().id);
+    if in_group.is_none() || in_group != env.dep::<ReportSettings>()?.coordinator_chat {
+        tracing::info!(
+            user_id = actor.0,
+            chat_id = in_group.map(|c| c.0),
+            "triage press outside the coordinators' group refused"
+        );
+        let lang = Lang::from_telegram(q.from.language_code.as_deref());
+        env.bot
+            .answer_callback_query(q.id)
+            .text(tr!(lang, "triage-wrong-group"))
+            .show_alert(true)
+            .await?;
+        return Ok(());
+    }
     let stored = {
         let mut conn = env.pool.acquire().await?;
         users::store::find(&mut conn, actor).await?
