@@ -225,9 +225,7 @@ pub async fn signup(
     let row: Option<(String, i64)> = sqlx::query_as(
         "SELECT g.status,
                 (SELECT COUNT(*) FROM signups w WHERE w.session = g.session
-                   AND w.status = 'waitlisted'
-                   AND (w.created_at < g.created_at
-                        OR (w.created_at = g.created_at AND w.rowid <= g.rowid)))
+                   AND w.status = 'waitlisted' AND w.queued <= g.queued)
          FROM signups g WHERE g.session = ? AND g.rider_id = ?",
     )
     .bind(session.to_string())
@@ -254,11 +252,13 @@ pub async fn put_signup(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO signups (session, rider_id, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO signups (session, rider_id, status, created_at, updated_at, queued)
+         VALUES (?, ?, ?, ?, ?,
+                 (SELECT COALESCE(MAX(queued), 0) + 1 FROM signups WHERE session = ?))
          ON CONFLICT (session, rider_id) DO UPDATE SET status = excluded.status,
              updated_at = excluded.updated_at,
              created_at = CASE WHEN ? THEN excluded.created_at ELSE signups.created_at END,
+             queued = CASE WHEN ? THEN excluded.queued ELSE signups.queued END,
              reminded_at = CASE WHEN ? THEN NULL ELSE signups.reminded_at END",
     )
     .bind(session.to_string())
@@ -266,6 +266,8 @@ pub async fn put_signup(
     .bind(status.as_str())
     .bind(now)
     .bind(now)
+    .bind(session.to_string())
+    .bind(requeue)
     .bind(requeue)
     .bind(requeue)
     .execute(conn)
@@ -280,7 +282,7 @@ pub async fn next_waiting(
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "SELECT rider_id FROM signups WHERE session = ? AND status = 'waitlisted'
-         ORDER BY created_at, rowid LIMIT 1",
+         ORDER BY queued LIMIT 1",
     )
     .bind(session.to_string())
     .fetch_optional(conn)
@@ -318,7 +320,7 @@ pub async fn roster(
 ) -> Result<Vec<(UserId, String, Option<String>)>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT g.rider_id, g.status, u.name FROM signups g JOIN users u ON u.id = g.rider_id
-         WHERE g.session = ? AND g.status <> 'cancelled' ORDER BY g.created_at, g.rowid",
+         WHERE g.session = ? AND g.status <> 'cancelled' ORDER BY g.queued",
     )
     .bind(session.to_string())
     .fetch_all(conn)
