@@ -205,6 +205,32 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<Tx, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// Decodes stored rows with `decode`. A row that no longer decodes (written by another release,
+/// or edited by hand) is left out and logged as an error naming its table, so it is never
+/// skipped silently: a redemption that cannot be read would otherwise never be refunded.
+pub fn decoded<R, T>(
+    table: &'static str,
+    rows: impl IntoIterator<Item = R>,
+    mut decode: impl FnMut(R) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut bad = 0usize;
+    for row in rows {
+        match decode(row) {
+            Some(item) => out.push(item),
+            None => bad += 1,
+        }
+    }
+    if bad > 0 {
+        tracing::error!(
+            table,
+            rows = bad,
+            "stored rows no longer decode and were left out: fix or remove them"
+        );
+    }
+    out
+}
+
 /// The current time as stored in the database (RFC 3339, UTC).
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
@@ -213,6 +239,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_that_no_longer_decode_are_left_out_and_the_rest_kept() {
+        let rows = vec!["1", "x", "3"];
+        assert_eq!(decoded("test", rows, |r| r.parse::<i32>().ok()), [1, 3]);
+    }
 
     #[test]
     fn one_process_at_a_time_holds_a_database() {

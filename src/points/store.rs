@@ -474,10 +474,7 @@ pub async fn active_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, 
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(RewardRow::into_reward)
-        .collect())
+    Ok(crate::db::decoded("rewards", rows, RewardRow::into_reward))
 }
 
 pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sqlx::Error> {
@@ -486,10 +483,7 @@ pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sql
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(RewardRow::into_reward)
-        .collect())
+    Ok(crate::db::decoded("rewards", rows, RewardRow::into_reward))
 }
 
 pub async fn find_reward(
@@ -616,10 +610,11 @@ pub async fn due_redemptions(
     .bind(now)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(RedemptionRow::into_redemption)
-        .collect())
+    Ok(crate::db::decoded(
+        "redemptions",
+        rows,
+        RedemptionRow::into_redemption,
+    ))
 }
 
 /// Closes an open redemption; false if it was not open any more.

@@ -56,10 +56,11 @@ pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>,
         sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments ORDER BY rowid")
             .fetch_all(conn)
             .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(DepartmentRow::into_department)
-        .collect())
+    Ok(crate::db::decoded(
+        "departments",
+        rows,
+        DepartmentRow::into_department,
+    ))
 }
 
 pub async fn department(
@@ -141,10 +142,11 @@ pub async fn categories(
         }
     );
     let rows: Vec<CategoryRow> = sqlx::query_as(&sql).fetch_all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(CategoryRow::into_category)
-        .collect())
+    Ok(crate::db::decoded(
+        "categories",
+        rows,
+        CategoryRow::into_category,
+    ))
 }
 
 pub async fn category(
@@ -326,18 +328,15 @@ pub async fn history(
     .bind(id.0)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|h| {
-            Some(HistoryEntry {
-                from: h.from_status.as_deref().and_then(Status::parse),
-                to: Status::parse(&h.to_status)?,
-                actor: UserId(h.actor_id),
-                detail: h.detail,
-                at: h.at,
-            })
+    Ok(crate::db::decoded("report_history", rows, |h| {
+        Some(HistoryEntry {
+            from: h.from_status.as_deref().and_then(Status::parse),
+            to: Status::parse(&h.to_status)?,
+            actor: UserId(h.actor_id),
+            detail: h.detail,
+            at: h.at,
         })
-        .collect())
+    }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -408,11 +407,11 @@ async fn list(
     for b in binds {
         q = q.bind(*b);
     }
-    Ok(q.fetch_all(conn)
-        .await?
-        .into_iter()
-        .filter_map(ReportRow::into_report)
-        .collect())
+    Ok(crate::db::decoded(
+        "reports",
+        q.fetch_all(conn).await?,
+        ReportRow::into_report,
+    ))
 }
 
 /// A page of `reporter`'s reports, newest first.
@@ -476,10 +475,9 @@ pub async fn open_in_box(
     .bind(hi.lng())
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, lat, lng)| Some((ReportId(id), Position::new(lat, lng).ok()?)))
-        .collect())
+    Ok(crate::db::decoded("reports", rows, |(id, lat, lng)| {
+        Some((ReportId(id), Position::new(lat, lng).ok()?))
+    }))
 }
 
 /// The report after a transition: its new status and whatever the action set.

@@ -83,7 +83,11 @@ pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().filter_map(PlanRow::into_plan).collect())
+    Ok(crate::db::decoded(
+        "service_plans",
+        rows,
+        PlanRow::into_plan,
+    ))
 }
 
 /// Makes (or, while it is still ahead, updates) the session `code` of `plan`.
@@ -180,10 +184,11 @@ pub async fn upcoming(
     .bind(offset)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(SessionRow::into_session)
-        .collect())
+    Ok(crate::db::decoded(
+        "sessions",
+        rows,
+        SessionRow::into_session,
+    ))
 }
 
 pub async fn count_upcoming(
@@ -307,10 +312,9 @@ pub async fn take_reminders(
     .bind(until)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(s, r)| Some((SessionCode::parse(&s)?, UserId(r))))
-        .collect())
+    Ok(crate::db::decoded("signups", rows, |(s, r)| {
+        Some((SessionCode::parse(&s)?, UserId(r)))
+    }))
 }
 
 /// Who is in `session` (not cancelled), in sign-up order: id, status, registered name.
