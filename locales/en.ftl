@@ -74,7 +74,7 @@ privacy-notice =
     • your <b>platform or company</b>, to plan services for each group of riders;
     • your <b>phone number</b>, to reach you about your reports, sign-ups and rewards;
     • your Telegram id and language, to reply to you.
-    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team. You can see what we hold with /privacy and erase it at any time with /deletemydata.
+    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team: reports passed on to city departments carry the problem, the place and the photo, never who sent them. You can see what we hold with /privacy and erase it at any time with /deletemydata.
 
     Tap <b>Accept</b> to continue.
 btn-accept = ✅ Accept

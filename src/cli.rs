@@ -148,6 +148,10 @@ pub enum ExportWhat {
         /// The format (only open311 for now).
         #[arg(long, default_value = "open311", value_parser = ["open311"])]
         format: String,
+        /// Include free text: riders' descriptions and the reasons for rejections. Left out by
+        /// default, as the privacy notice promises.
+        #[arg(long)]
+        with_notes: bool,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -271,11 +275,20 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 ExportWhat::Categories { out } => {
                     (reports::domain::export_categories(&pool).await?, out)
                 }
-                ExportWhat::Reports { format: _, out } => {
+                ExportWhat::Reports {
+                    format: _,
+                    with_notes,
+                    out,
+                } => {
+                    let notes = match with_notes {
+                        true => reports::open311::Notes::Included,
+                        false => reports::open311::Notes::Withheld,
+                    };
                     let json = reports::open311::export(
                         &pool,
                         config.media_base_url.as_ref(),
                         config.timezone,
+                        notes,
                     )
                     .await?;
                     (json, out)

@@ -447,6 +447,15 @@ fn categories_need_their_departments_and_reports_export_as_open311() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json, serde_json::json!([]));
     let out = rider_bot(dir.path())
+        .args(["export", "reports", "--with-notes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rider_bot(dir.path())
         .args(["export", "reports", "--format", "csv"])
         .output()
         .unwrap();

@@ -1,6 +1,12 @@
 //! Reports for other city systems, in the shape of Open311 GeoReport v2's `requests.json`:
 //! one service request per report, with no personal data of the reporter (no id, name, phone,
-//! role or note author; the note is the rider's description of the problem).
+//! role or note author).
+//!
+//! Withdrawn reports are left out: the rider took them back. Free text is left out unless the
+//! operator asks for it ([`Notes::Included`], `--with-notes`): the rider's description may name
+//! people or places the rider did not mean to publish, and a rejection's reason is the
+//! coordinators' own words. Without it, `description` is empty and `status_notes` says only
+//! "rejected".
 //!
 //! `status` is `open` while someone still has to act (submitted, accepted, routed) and
 //! `closed` otherwise; `status_notes` says why in words (resolved, rejected with its reason,
@@ -38,26 +44,34 @@ pub const FIELDS: [&str; 16] = [
 /// ... plus `media_url`.
 pub const MEDIA_FIELD: &str = "media_url";
 
-fn status_notes(r: &Report) -> Option<String> {
+/// Whether the export carries free text (the rider's description, a rejection's reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notes {
+    Withheld,
+    Included,
+}
+
+fn status_notes(r: &Report, notes: Notes) -> Option<String> {
     match r.status {
         Status::Submitted => Some("submitted".into()),
         Status::Accepted => Some("accepted".into()),
         Status::Routed => Some("routed to the responsible department".into()),
         Status::Resolved => Some("resolved".into()),
-        Status::Rejected => Some(format!(
-            "rejected: {}",
-            r.reject_reason.as_deref().unwrap_or("")
-        )),
+        Status::Rejected => match (notes, r.reject_reason.as_deref()) {
+            (Notes::Included, Some(reason)) => Some(format!("rejected: {reason}")),
+            (Notes::Included, None) | (Notes::Withheld, _) => Some("rejected".into()),
+        },
         Status::Duplicate => r.duplicate_of.map(|d| format!("duplicate of {d}")),
         Status::Withdrawn => Some("withdrawn by the reporter".into()),
     }
 }
 
-/// The export as a JSON array, one object per report, oldest first.
+/// The export as a JSON array, one object per report not withdrawn, oldest first.
 pub async fn export(
     pool: &SqlitePool,
     media_base: Option<&url::Url>,
     tz: Tz,
+    notes: Notes,
 ) -> Result<Vec<u8>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let reports = store::all(&mut conn).await?;
@@ -72,7 +86,7 @@ pub async fn export(
         .map(|d| (d.code.clone(), d))
         .collect();
     let mut out = Vec::with_capacity(reports.len());
-    for r in &reports {
+    for r in reports.iter().filter(|r| r.status != Status::Withdrawn) {
         let category = categories.get(&r.category);
         let department = r
             .department
@@ -87,10 +101,13 @@ pub async fn export(
         let mut request = json!({
             "service_request_id": r.id.to_string(),
             "status": if r.status.is_open() { "open" } else { "closed" },
-            "status_notes": status_notes(r),
+            "status_notes": status_notes(r, notes),
             "service_name": category.map(|c| c.name_en.clone().unwrap_or(c.name_zh.clone())),
             "service_code": r.category.as_str(),
-            "description": r.note,
+            "description": match notes {
+                Notes::Included => r.note.clone(),
+                Notes::Withheld => None,
+            },
             "agency_responsible": department.map(|d| d.name_zh.clone()),
             "service_notice": Value::Null,
             "requested_datetime": time(r.created_at),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rider_bot::emulator::BotMessage;
 use rider_bot::i18n::{t, Lang};
 use rider_bot::reports::media::sample_jpeg_with_exif;
+use rider_bot::reports::open311::Notes;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
 
@@ -668,7 +669,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
 }
 
 #[tokio::test]
-async fn the_open311_export_has_the_georeport_fields_and_no_reporter_data() {
+async fn the_open311_export_has_the_georeport_fields_no_reporter_data_and_no_withdrawn_reports() {
     let app = app().await;
     let r = rider(&app, 7009).await;
     file(
@@ -687,15 +688,43 @@ async fn the_open311_export_has_the_georeport_fields_and_no_reporter_data() {
     app.emu
         .press(COORDINATOR, &menu, &zh("triage-reason-private"));
     app.expect_text(r, "was not accepted").await;
+    // A third report, withdrawn by the rider: it is not exported.
+    file(&app, r, "Other", &[photo(62)], CENTRE, Some("Taken back")).await;
+    app.emu.send_text(r, "/myreports");
+    let list = app.expect_text(r, "My reports").await;
+    app.emu.press(r, &list, "↩️ Withdraw R-000003");
+    let ask = app.edited(r, list.message_id, list.edits).await;
+    app.emu.press(r, &ask, "↩️ Yes, withdraw R-000003");
+    app.edited(r, list.message_id, ask.edits).await;
+    assert_eq!(status(&app, 3).await, "withdrawn");
 
     let base = url::Url::parse("https://city.example/media/").unwrap();
-    let json =
-        rider_bot::reports::open311::export(&app.pool, Some(&base), chrono_tz::Asia::Shanghai)
-            .await
-            .unwrap();
+    let export = |notes| {
+        rider_bot::reports::open311::export(
+            &app.pool,
+            Some(&base),
+            chrono_tz::Asia::Shanghai,
+            notes,
+        )
+    };
+    // With notes: the rider's description and the rejection's reason.
+    let with_notes = export(Notes::Included).await.unwrap();
+    let with_notes: serde_json::Value = serde_json::from_slice(&with_notes).unwrap();
+    let with_notes = with_notes.as_array().unwrap();
+    assert_eq!(with_notes.len(), 2, "the withdrawn report is left out");
+    assert_eq!(with_notes[0]["description"], "Near the east gate");
+    let reason = with_notes[1]["status_notes"].as_str().unwrap();
+    assert!(reason.starts_with("rejected: ") && reason.len() > "rejected: ".len());
+    // By default: no free text at all.
+    let json = export(Notes::Withheld).await.unwrap();
     let requests: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let requests = requests.as_array().unwrap();
-    assert_eq!(requests.len(), 2);
+    assert_eq!(requests.len(), 2, "the withdrawn report is left out");
+    assert!(requests[0]["description"].is_null());
+    assert_eq!(requests[1]["status_notes"], "rejected");
+    let text = String::from_utf8(json.clone()).unwrap();
+    assert!(!text.contains("Near the east gate") && !text.contains("Taken back"));
+    assert!(!text.contains("R-000003"));
     let allowed: Vec<&str> = rider_bot::reports::open311::FIELDS
         .iter()
         .copied()
@@ -732,7 +761,6 @@ async fn the_open311_export_has_the_georeport_fields_and_no_reporter_data() {
     }
     assert_eq!(requests[0]["service_request_id"], "R-000001");
     assert_eq!(requests[0]["status"], "open");
-    assert_eq!(requests[0]["description"], "Near the east gate");
     assert_eq!(requests[0]["agency_responsible"], "环卫");
     assert_eq!(requests[1]["status"], "closed");
     // Nothing that identifies the reporter: id, name, username, phone.
