@@ -21,6 +21,19 @@ pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
 pub const DEFAULT_STATION_CLOSING_MARGIN_MINUTES: f64 = 15.0;
 pub const DEFAULT_REDEMPTION_EXPIRY_DAYS: f64 = 7.0;
 pub const DEFAULT_REPORTS_PER_DAY: f64 = 10.0;
+/// One person's allowance of updates (`bot::core::flood`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    /// Updates a minute, sustained.
+    pub per_minute: u32,
+    /// Updates at once.
+    pub burst: u32,
+}
+
+/// Updates one person may send a minute, sustained, before the rest are dropped.
+pub const DEFAULT_FLOOD_PER_MINUTE: f64 = 60.0;
+/// Updates one person may send at once (an album, a quick run of buttons).
+pub const DEFAULT_FLOOD_BURST: f64 = 20.0;
 pub const DEFAULT_REPORT_FOLLOW_UP_HOURS: f64 = 72.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
@@ -101,6 +114,9 @@ pub struct Config {
     pub redemption_expiry_days: i64,
     /// Reports one person may file per district day.
     pub reports_per_day: i64,
+    /// `FLOOD_PER_MINUTE` and `FLOOD_BURST`: one person's updates past these are dropped before
+    /// the dispatcher.
+    pub flood: FloodLimits,
     /// An accepted or routed report unresolved this long is raised again, daily.
     pub report_follow_up_hours: i64,
     /// Where `MEDIA_DIR` is served from, for `media_url` in the Open311 export.
@@ -237,6 +253,10 @@ impl Config {
             Ok(v as i64)
         };
         let reports_per_day = whole("REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, 1.0..=1000.0)?;
+        let flood = FloodLimits {
+            per_minute: whole("FLOOD_PER_MINUTE", DEFAULT_FLOOD_PER_MINUTE, 1.0..=6000.0)? as u32,
+            burst: whole("FLOOD_BURST", DEFAULT_FLOOD_BURST, 1.0..=1000.0)? as u32,
+        };
         let station_closing_margin_minutes = whole(
             "STATION_CLOSING_MARGIN_MINUTES",
             DEFAULT_STATION_CLOSING_MARGIN_MINUTES,
@@ -292,6 +312,7 @@ impl Config {
             timezone,
             redemption_expiry_days: redemption_expiry_days as i64,
             reports_per_day,
+            flood,
             report_follow_up_hours,
             media_base_url,
             clock: crate::clock::Clock::System,

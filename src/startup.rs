@@ -12,6 +12,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 
 use crate::bot::core::dialogue::DbStorage;
+use crate::bot::core::flood;
 use crate::bot::core::jobs::Supervisor;
 use crate::bot::core::registry::Job;
 use crate::bot::core::updates::Claims;
@@ -40,6 +41,7 @@ pub struct Application {
     env: Env,
     jobs: Vec<Job>,
     polling_timeout: std::time::Duration,
+    flood: crate::config::FloodLimits,
 }
 
 /// The Bot API client for `config`: the token, and the API URL when one is set.
@@ -110,6 +112,7 @@ impl Application {
             env,
             jobs: wiring.jobs,
             polling_timeout: config.polling_timeout,
+            flood: config.flood,
         })
     }
 
@@ -124,9 +127,11 @@ impl Application {
 
     /// Long-polls and handles updates until the shutdown token is used.
     pub async fn run_until_stopped(mut self) -> Result<(), StartupError> {
-        let listener = Polling::builder(self.env.bot.clone())
+        let polling = Polling::builder(self.env.bot.clone())
             .timeout(self.polling_timeout)
             .build();
+        // One person's flood is dropped here, before it can fill a chat's queue.
+        let listener = flood::Gate::new(polling, self.flood, self.env.bot.clone());
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");

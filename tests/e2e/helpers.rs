@@ -70,6 +70,10 @@ impl TestApp {
                 "MEDIA_DIR".into(),
                 dir.path().join("media").display().to_string(),
             ),
+            // A test types far faster than a person: it runs whole dialogues, and every wrong
+            // input, within a second. The flood tests set the production limits themselves.
+            ("FLOOD_BURST".into(), "1000".into()),
+            ("FLOOD_PER_MINUTE".into(), "6000".into()),
         ]);
         for (k, v) in vars {
             env.insert(k.to_string(), v.to_string());

@@ -6,6 +6,7 @@ mod helpers;
 
 mod dialogue;
 mod emulator;
+mod flood;
 mod onboarding;
 mod points;
 mod reports;

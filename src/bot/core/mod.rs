@@ -6,6 +6,7 @@ pub mod callback;
 pub mod ctx;
 pub mod dialogue;
 pub mod error;
+pub mod flood;
 pub mod jobs;
 pub mod keyboards;
 pub mod next;
