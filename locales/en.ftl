@@ -448,4 +448,4 @@ services-qr-caption = Print this and put it up at the station: riders scan it to
 services-session-cancelled = ❌ Cancelled: { $icon } <b>{ $title }</b>, { $when }. Sorry! Other sessions are in /services.
 services-session-cancelled-done = { $code } cancelled; { $n } riders were told.
 
-flood-slow-down = 🐢 That is a lot of messages at once. I am skipping the next ones for a minute; then carry on, one at a time.
+flood-slow-down = 🐢 That is a lot of messages at once. I skipped some of them; please send one at a time.

@@ -448,4 +448,4 @@ services-qr-caption = 打印后贴在站点：骑手扫码即可签到 <b>{ $pla
 services-session-cancelled = ❌ 已取消：{ $icon } <b>{ $title }</b>，{ $when }。抱歉！其他场次见 /services。
 services-session-cancelled-done = { $code } 已取消，已通知 { $n } 位骑手。
 
-flood-slow-down = 🐢 消息发得太快了。接下来一分钟内的消息我会先跳过，之后请一条一条发送。
+flood-slow-down = 🐢 消息发得太快了。部分消息已被跳过，请一条一条发送。

@@ -149,7 +149,7 @@ pub enum ExportWhat {
         #[arg(long, default_value = "open311", value_parser = ["open311"])]
         format: String,
         /// Include free text: riders' descriptions and the reasons for rejections. Left out by
-        /// default, as the privacy notice promises.
+        /// default.
         #[arg(long)]
         with_notes: bool,
         /// Write to this file instead of standard output.

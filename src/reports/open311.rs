@@ -5,12 +5,12 @@
 //! Withdrawn reports are left out: the rider took them back. Free text is left out unless the
 //! operator asks for it ([`Notes::Included`], `--with-notes`): the rider's description may name
 //! people or places the rider did not mean to publish, and a rejection's reason is the
-//! coordinators' own words. Without it, `description` is empty and `status_notes` says only
+//! coordinators' own words. Without it, `description` is null and `status_notes` says only
 //! "rejected".
 //!
 //! `status` is `open` while someone still has to act (submitted, accepted, routed) and
-//! `closed` otherwise; `status_notes` says why in words (resolved, rejected with its reason,
-//! duplicate of another request, withdrawn). `media_url` is the first photo under
+//! `closed` otherwise; `status_notes` says why in words (resolved, rejected, with its reason
+//! only with notes, duplicate of another request). `media_url` is the first photo under
 //! `MEDIA_BASE_URL` when that is set (the photos are served by whatever serves `MEDIA_DIR`).
 
 use std::collections::HashMap;

@@ -10,7 +10,10 @@
 //! The limit is a token bucket per person (governor's GCRA): `burst` at once, refilled at
 //! `per_minute`. The first dropped update in a minute gets the person one "slow down" notice
 //! in a private chat (never in a group); the rest are dropped silently. Dropped updates are
-//! never claimed, so nothing of theirs is recorded. Updates with no sender pass.
+//! never claimed, so nothing of theirs is recorded; a dropped button press is not answered
+//! (answering would cost the request the gate exists to save). Updates with no sender, from
+//! Telegram's shared stand-ins (anonymous admins, channels) and membership changes (blocking
+//! the bot) always pass.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -21,12 +24,15 @@ use futures::stream::{BoxStream, StreamExt};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
-use teloxide::types::{AllowedUpdate, Update};
+use teloxide::types::{AllowedUpdate, Update, UpdateKind};
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
 pub use crate::config::FloodLimits as Limits;
 use crate::i18n::{t, Lang};
 
+/// Telegram's stand-ins for many people (anonymous group admins, posts sent as a channel,
+/// automatic forwards): not one person's bucket.
+const SHARED_SENDERS: [u64; 3] = [1_087_968_824, 136_817_688, 777_000];
 /// How often one person is told to slow down, at most.
 const NOTICE_EVERY: Duration = Duration::from_secs(60);
 /// Forget people's buckets and notices after this many updates (a bound on memory).
@@ -63,7 +69,14 @@ impl Flood {
     /// Counts `update` against its sender.
     pub fn judge(&self, update: &Update) -> Verdict {
         self.tidy();
-        let Some(user) = update.from() else {
+        // Blocking and unblocking the bot are recorded whatever came before them.
+        if matches!(
+            update.kind,
+            UpdateKind::MyChatMember(_) | UpdateKind::ChatMember(_)
+        ) {
+            return Verdict::Pass;
+        }
+        let Some(user) = update.from().filter(|u| !SHARED_SENDERS.contains(&u.id.0)) else {
             return Verdict::Pass;
         };
         if self.limiter.check_key(&user.id.0).is_ok() {
@@ -211,6 +224,33 @@ mod tests {
         );
         // Another person has their own bucket.
         assert_eq!(flood.judge(&message(8, 8)), Verdict::Pass);
+    }
+
+    #[test]
+    fn stand_ins_for_many_people_and_blocking_the_bot_always_pass() {
+        let flood = Flood::new(Limits {
+            per_minute: 1,
+            burst: 1,
+        });
+        let anonymous_admin = message(1_087_968_824, -100);
+        assert!((0..5).all(|_| flood.judge(&anonymous_admin) == Verdict::Pass));
+        let person = message(10, 10);
+        assert_eq!(flood.judge(&person), Verdict::Pass);
+        assert_eq!(flood.judge(&person), Verdict::DropAndTell(ChatId(10)));
+        let user = serde_json::json!({"id": 10, "is_bot": false, "first_name": "A"});
+        let blocked = serde_json::json!({
+            "update_id": 2,
+            "my_chat_member": {
+                "chat": {"id": 10, "type": "private", "first_name": "A"},
+                "from": user, "date": 0,
+                "old_chat_member": {"user": user, "status": "member"},
+                "new_chat_member": {"user": user, "status": "kicked", "until_date": 0}
+            }
+        });
+        let blocked: Update = serde_json::from_str(&blocked.to_string()).unwrap();
+        assert!(blocked.from().is_some(), "{blocked:?}");
+        assert_eq!(flood.judge(&blocked), Verdict::Pass);
+        assert_eq!(flood.judge(&person), Verdict::Drop);
     }
 
     #[test]
