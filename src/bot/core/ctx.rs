@@ -240,8 +240,20 @@ impl Ctx {
         html: String,
         markup: InlineKeyboardMarkup,
     ) -> Result<(), RequestError> {
-        match q.message.as_ref() {
-            Some(message) => self.edit(message.id(), html, markup).await,
+        self.show(q.message.as_ref().map(|m| m.id()), html, markup)
+            .await
+    }
+
+    /// Shows `html` in place of message `id` (a page turned, a card refreshed), or as a new
+    /// message when there is none.
+    pub async fn show(
+        &self,
+        id: Option<MessageId>,
+        html: String,
+        markup: InlineKeyboardMarkup,
+    ) -> Result<(), RequestError> {
+        match id {
+            Some(id) => self.edit(id, html, markup).await,
             None => self.send_with(html, markup).await.map(|_| ()),
         }
     }

@@ -28,9 +28,16 @@ pub fn target<'a>(msg: &Message, args: &'a str) -> Target<'a> {
         Some(MessageOrigin::HiddenUser { .. }) => return Target::Hidden,
         _ => {}
     }
-    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let (first, rest) = first_word(args);
     match TargetRef::parse(first) {
-        Some(t) => Target::Found(t, rest.trim()),
+        Some(t) => Target::Found(t, rest),
         None => Target::Missing,
     }
+}
+
+/// A command's arguments split at the first space: the first word and the rest, both trimmed.
+pub fn first_word(args: &str) -> (&str, &str) {
+    let args = args.trim();
+    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    (first, rest.trim())
 }

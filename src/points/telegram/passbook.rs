@@ -80,22 +80,6 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
-/// Shows `text` in place of the pressed button's message.
-async fn edit(
-    ctx: &Ctx,
-    q: &CallbackQuery,
-    text: String,
-    kb: InlineKeyboardMarkup,
-) -> HandlerResult {
-    match q.message.as_ref() {
-        Some(message) => ctx.edit(message.id(), text, kb).await?,
-        None => {
-            ctx.send_with(text, kb).await?;
-        }
-    }
-    Ok(())
-}
-
 async fn alert(ctx: &Ctx, q: &CallbackQuery, text: String) -> HandlerResult {
     ctx.alert(q, text).await?;
     Ok(())
@@ -109,7 +93,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
         PointsCallback::Summary => {
             ctx.bot.answer_callback_query(q.id.clone()).await?;
             let (text, kb) = summary_view(ctx).await?;
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::History(page) => {
             let page = i64::from(page);
@@ -152,12 +136,12 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
                     &PointsCallback::Summary,
                 )],
             ]);
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::Rewards(page) => {
             ctx.bot.answer_callback_query(q.id.clone()).await?;
             let (text, kb) = rewards_view(ctx, page as usize).await?;
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::Redeem(code) => {
             let reward = match domain::offer(&ctx.pool, ctx.user.id, &code).await {
@@ -180,13 +164,13 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
                 ),
                 button(tr!(lang, "btn-redeem-cancel"), &PointsCallback::Rewards(0)),
             ]]);
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::Confirm(code) => confirm_redeem(ctx, q, code).await,
         PointsCallback::Leaderboard => {
             ctx.bot.answer_callback_query(q.id.clone()).await?;
             let (text, kb) = leaderboard_view(ctx).await?;
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::OptIn(on) => {
             let mut conn = ctx.pool.acquire().await?;
@@ -201,7 +185,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
                 })
                 .await?;
             let (text, kb) = leaderboard_view(ctx).await?;
-            edit(ctx, q, text, kb).await
+            Ok(ctx.edit_pressed(q, text, kb).await?)
         }
     }
 }
@@ -286,7 +270,7 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
         tr!(lang, "btn-back-points"),
         &PointsCallback::Summary,
     )]]);
-    edit(ctx, q, text, kb).await?;
+    ctx.edit_pressed(q, text, kb).await?;
     tracing::info!(user_id = ctx.user.id.0, code = %redemption.code, "redeemed");
     send_qr(ctx, &redemption).await
 }

@@ -83,12 +83,7 @@ pub async fn mine(ctx: &Ctx, page: u32, message: Option<MessageId>) -> HandlerRe
         rows.push(nav);
     }
     let kb = InlineKeyboardMarkup::new(rows);
-    match message {
-        Some(id) => ctx.edit(id, text, kb).await?,
-        None => {
-            ctx.send_with(text, kb).await?;
-        }
-    }
+    ctx.show(message, text, kb).await?;
     Ok(())
 }
 

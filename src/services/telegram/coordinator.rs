@@ -7,7 +7,7 @@ use teloxide::types::{InputFile, ParseMode};
 use teloxide::utils::html;
 
 use super::words::{seats_text, when};
-use crate::bot::core::target::{target, Target};
+use crate::bot::core::target::{first_word, target, Target};
 use crate::bot::core::{Ctx, HandlerResult};
 use crate::services::domain::{self, CheckInBy};
 use crate::services::SessionCode;
@@ -17,15 +17,11 @@ use crate::users::Refusal;
 /// `/session CODE`: coordinators see who is coming and get the station's check-in QR code.
 pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
     let lang = ctx.lang();
-    let (first, rest) = args
-        .trim()
-        .split_once(char::is_whitespace)
-        .unwrap_or((args.trim(), ""));
+    let (first, rest) = first_word(args);
     let Some(code) = SessionCode::parse(first) else {
         ctx.send(tr!(lang, "services-session-usage")).await?;
         return Ok(());
     };
-    let rest = rest.trim();
     if let Some(reason) = rest.strip_prefix("cancel") {
         return cancel_session(ctx, &code, reason.trim()).await;
     }
@@ -127,10 +123,7 @@ async fn cancel_session(ctx: &Ctx, code: &SessionCode, reason: &str) -> HandlerR
 /// `/checkin SESSION RIDER`: a coordinator checks a rider (or a walk-in) in.
 pub async fn check_in_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResult {
     let lang = ctx.lang();
-    let (first, rest) = args
-        .trim()
-        .split_once(char::is_whitespace)
-        .unwrap_or((args.trim(), ""));
+    let (first, rest) = first_word(args);
     let Some(code) = SessionCode::parse(first) else {
         ctx.send(tr!(lang, "services-checkin-usage")).await?;
         return Ok(());

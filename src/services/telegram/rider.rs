@@ -86,12 +86,7 @@ pub async fn list(ctx: &Ctx, page: u32, message: Option<MessageId>) -> HandlerRe
     text.push_str("\n\n");
     text.push_str(&tr!(lang, "services-hint"));
     let kb = InlineKeyboardMarkup::new(rows);
-    match message {
-        Some(id) => ctx.edit(id, text, kb).await?,
-        None => {
-            ctx.send_with(text, kb).await?;
-        }
-    }
+    ctx.show(message, text, kb).await?;
     Ok(())
 }
 
@@ -159,12 +154,7 @@ async fn show(ctx: &Ctx, code: &SessionCode, message: Option<MessageId>) -> Hand
         return Ok(());
     };
     let (text, kb) = card(ctx, &listed).await;
-    match message {
-        Some(id) => ctx.edit(id, text, kb).await?,
-        None => {
-            ctx.send_with(text, kb).await?;
-        }
-    }
+    ctx.show(message, text, kb).await?;
     Ok(())
 }
 
