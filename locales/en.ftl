@@ -30,6 +30,7 @@ help =
     /start: register, or show the main menu
     /language: 中文 / English
     /privacy: what we store about you and why
+    /mydata: a copy of your data as a file
     /deletemydata: erase your personal data
     /cancel: stop what you are doing
     /services: free services: sign up, cancel, navigate
@@ -60,6 +61,7 @@ cmd-help = What this bot can do
 cmd-cancel = Stop what you are doing
 cmd-language = 中文 / English
 cmd-privacy = What we store and why
+cmd-mydata = Send me my data as a file
 cmd-deletemydata = Erase my personal data
 cmd-appoint = Appoint a grid officer
 cmd-revoke = Revoke a grid officer
@@ -74,7 +76,7 @@ privacy-notice =
     • your <b>platform or company</b>, to plan services for each group of riders;
     • your <b>phone number</b>, to reach you about your reports, sign-ups and rewards;
     • your Telegram id and language, to reply to you.
-    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team: reports passed on to city departments carry the problem, the place and the photo, never who sent them. You can see what we hold with /privacy and erase it at any time with /deletemydata.
+    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team: reports passed on to city departments carry the problem, the place and the photo, never who sent them. Photos of a report are deleted some months after it is closed (/privacy says when). You can see what we hold with /privacy, get a copy with /mydata and erase it at any time with /deletemydata.
 
     Tap <b>Accept</b> to continue.
 btn-accept = ✅ Accept
@@ -113,7 +115,32 @@ privacy-held = <b>What we hold about you now</b>
     Platform: { $platform }
     Phone: { $phone }
 privacy-held-nothing = We hold nothing about you except your Telegram id and language.
-delete-confirm = This erases your name, phone number and platform. Your points history stays, without your name. Erase now?
+delete-confirm = This erases your name, phone number and platform; gives up your service seats and places in line (the next riders get them); cancels your open reward redemptions (the items go back in stock); takes you off the leaderboard; and your points go with your account. Reports you filed stay as records of street problems, and your points history as amounts, neither linked to you any more. Erase now?
+privacy-held-title = <b>What we hold about you now</b>
+privacy-held-line = • { $kind }: { $count }
+held-profile = Your profile (name, platform, phone)
+held-audit = Coordinator actions about you (audit trail)
+held-reports = Street-problem reports you filed
+held-photos = Photos of those reports
+held-draft-photos = Photos of a report not sent yet
+held-signups = Service sign-ups
+held-ledger = Points passbook entries
+held-redemptions = Reward redemptions
+held-leaderboard = Shown by name on the leaderboard
+privacy-retention = Photos of a report are deleted { $days } days after it is closed; the report itself stays.
+privacy-mydata = /mydata sends you all of it as a file; /deletemydata erases it.
+mydata-caption = Everything we hold about you, as a file. Keep it private: it has your phone number.
+delete-done-title = Done: your personal data is erased.
+delete-done-end = Send /start to register again: you would start with a clean slate.
+erased-profile = Your name, phone number, platform and username are deleted.
+erased-audit = { $n } audit records about you no longer name you.
+erased-signups = { $n } service sign-ups given up; the next riders in line get the seats.
+erased-attendance-kept = { $n } past attendances stay in the district's figures, without your name.
+erased-redemptions = { $n } open redemptions cancelled; the items are back in stock.
+erased-leaderboard = You are off the leaderboard.
+erased-ledger-kept = { $n } points entries stay only as anonymous amounts, so the district's totals add up.
+erased-reports-kept = { $n } reports stay as records of street problems; who filed them is gone.
+erased-draft-photos = { $n } photos of a report you had not sent are deleted.
 btn-delete-yes = 🗑 Yes, erase
 btn-delete-no = Keep my data
 delete-done = Done: your personal data is erased. Send /start to register again.
@@ -374,6 +401,7 @@ triage-card =
     📍 { $place } · <a href="{ $map }">map</a>
     👤 { $role } · { $at }
 triage-role-rider = rider
+triage-former-rider = former rider (data erased)
 triage-role-grid-officer = grid officer
 triage-possible-duplicate = ⚠️ Possibly the same as { $of } (same problem within 50 m in 48 h).
 triage-default-department = {" "}→ { $dept }?

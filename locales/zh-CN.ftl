@@ -30,6 +30,7 @@ help =
     /start：注册，或打开主菜单
     /language：中文 / English
     /privacy：我们保存了什么、为什么
+    /mydata：以文件形式获取我的信息
     /deletemydata：删除我的个人信息
     /cancel：取消当前操作
     /services：免费服务：报名、取消、导航
@@ -60,6 +61,7 @@ cmd-help = 查看功能说明
 cmd-cancel = 取消当前操作
 cmd-language = 中文 / English
 cmd-privacy = 我们保存了什么、为什么
+cmd-mydata = 以文件形式获取我的信息
 cmd-deletemydata = 删除我的个人信息
 cmd-appoint = 任命兼职网格员
 cmd-revoke = 撤销兼职网格员
@@ -74,7 +76,7 @@ privacy-notice =
     • 您所在的<b>平台或快递公司</b>，用于为不同骑手群体安排服务；
     • 您的<b>手机号</b>，仅用于就您的上报、报名和兑换联系您；
     • 您的 Telegram ID 和语言，用于回复您。
-    位置和照片只用于您随之发送的那次请求。我们不会把您的信息提供给街道服务团队以外的人：转交城市相关部门的上报只包含问题、地点和照片，不包含上报人。您可以随时用 /privacy 查看我们保存的信息，用 /deletemydata 删除。
+    位置和照片只用于您随之发送的那次请求。我们不会把您的信息提供给街道服务团队以外的人：转交城市相关部门的上报只包含问题、地点和照片，不包含上报人。上报办结数月后其照片会被删除（具体天数见 /privacy）。您可以随时用 /privacy 查看我们保存的信息，用 /mydata 获取副本，用 /deletemydata 删除。
 
     点击<b>同意</b>继续。
 btn-accept = ✅ 同意
@@ -113,7 +115,32 @@ privacy-held = <b>我们目前保存的您的信息</b>
     平台：{ $platform }
     手机号：{ $phone }
 privacy-held-nothing = 除 Telegram ID 和语言外，我们没有保存您的任何信息。
-delete-confirm = 这将删除您的姓名、手机号和平台。积分记录会保留，但不再带有您的姓名。确定删除吗？
+delete-confirm = 这将删除您的姓名、手机号和平台；放弃您已报名的服务名额和候补位置（由后面排队的骑手递补）；取消未核销的积分兑换（物品退回库存）；退出排行榜；积分随账户一并清除。您提交的问题上报会作为街面问题的记录保留，积分记录仅作为数额保留，都不再与您关联。确定删除吗？
+privacy-held-title = <b>我们目前保存的与您有关的信息</b>
+privacy-held-line = • { $kind }：{ $count }
+held-profile = 个人资料（姓名、平台、手机号）
+held-audit = 协调员对您的操作记录（审计记录）
+held-reports = 您提交的街面问题上报
+held-photos = 上报附带的照片
+held-draft-photos = 尚未提交的上报中的照片
+held-signups = 服务报名
+held-ledger = 积分存折记录
+held-redemptions = 积分兑换
+held-leaderboard = 在排行榜上显示姓名
+privacy-retention = 上报办结 { $days } 天后，其照片会被删除；上报本身保留。
+privacy-mydata = 发送 /mydata 可获取全部信息的文件；发送 /deletemydata 可删除。
+mydata-caption = 我们保存的与您有关的全部信息。文件含您的手机号，请妥善保管。
+delete-done-title = 已完成：您的个人信息已删除。
+delete-done-end = 发送 /start 可以重新注册，一切从头开始。
+erased-profile = 您的姓名、手机号、平台和用户名已删除。
+erased-audit = { $n } 条与您有关的审计记录不再指向您。
+erased-signups = 已放弃 { $n } 个服务报名，名额由排队的下一位骑手递补。
+erased-attendance-kept = { $n } 次过往参加记录作为统计数字保留，不带姓名。
+erased-redemptions = 已取消 { $n } 个未核销的兑换，物品已退回库存。
+erased-leaderboard = 您已退出排行榜。
+erased-ledger-kept = { $n } 条积分记录仅作为匿名数额保留，以便街道的总数对得上。
+erased-reports-kept = { $n } 条上报作为街面问题的记录保留，提交人信息已删除。
+erased-draft-photos = 已删除 { $n } 张尚未提交的上报照片。
 btn-delete-yes = 🗑 确定删除
 btn-delete-no = 保留我的信息
 delete-done = 已完成：您的个人信息已删除。发送 /start 可以重新注册。
@@ -374,6 +401,7 @@ triage-card =
     📍 { $place } · <a href="{ $map }">地图</a>
     👤 { $role } · { $at }
 triage-role-rider = 骑手
+triage-former-rider = 已注销的骑手
 triage-role-grid-officer = 兼职网格员
 triage-possible-duplicate = ⚠️ 可能与 { $of } 重复（48 小时内 50 米内同类问题）。
 triage-default-department = {" "}→ { $dept }？

@@ -21,6 +21,8 @@ pub const DEFAULT_EBIKE_SPEED_KMH: f64 = 15.0;
 pub const DEFAULT_STATION_CLOSING_MARGIN_MINUTES: f64 = 15.0;
 pub const DEFAULT_REDEMPTION_EXPIRY_DAYS: f64 = 7.0;
 pub const DEFAULT_REPORTS_PER_DAY: f64 = 10.0;
+/// Photos of a report closed this many days ago are deleted (the report stays).
+pub const DEFAULT_PHOTO_RETENTION_DAYS: f64 = 180.0;
 /// One person's allowance of updates (`bot::core::flood`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FloodLimits {
@@ -119,6 +121,8 @@ pub struct Config {
     pub flood: FloodLimits,
     /// An accepted or routed report unresolved this long is raised again, daily.
     pub report_follow_up_hours: i64,
+    /// `PHOTO_RETENTION_DAYS`: photos of reports closed longer than this are deleted.
+    pub photo_retention_days: i64,
     /// Where `MEDIA_DIR` is served from, for `media_url` in the Open311 export.
     pub media_base_url: Option<Url>,
     /// The system clock, or a fixed moment (tests, demos).
@@ -267,6 +271,11 @@ impl Config {
             DEFAULT_REPORT_FOLLOW_UP_HOURS,
             1.0..=24.0 * 365.0,
         )?;
+        let photo_retention_days = whole(
+            "PHOTO_RETENTION_DAYS",
+            DEFAULT_PHOTO_RETENTION_DAYS,
+            1.0..=3650.0,
+        )?;
         let media_base_url = non_empty("MEDIA_BASE_URL")
             .map(|raw| {
                 let mut raw = raw.trim().to_owned();
@@ -314,6 +323,7 @@ impl Config {
             reports_per_day,
             flood,
             report_follow_up_hours,
+            photo_retention_days,
             media_base_url,
             clock: crate::clock::Clock::System,
         })

@@ -1,5 +1,5 @@
 //! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
-//! erasure on /deletemydata.
+//! the profile `/privacy` shows. Erasure is `users::personal` with every capability's part.
 
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -114,24 +114,4 @@ pub async fn profile(
         .bind(id.0)
         .fetch_optional(conn)
         .await
-}
-
-/// Erases name, phone, platform and username and marks the user deleted. The row stays so that
-/// ledger totals and the audit trail still add up, anonymised. A coordinator keeps their role
-/// (it comes from configuration); anyone else goes back to plain rider.
-pub async fn erase(conn: &mut SqliteConnection, id: UserId) -> Result<bool, sqlx::Error> {
-    let now = crate::db::now();
-    let done = sqlx::query(
-        "UPDATE users SET status = 'deleted', name = NULL, phone = NULL, platform = NULL,
-                username = NULL, pending_payload = NULL, consent_version = NULL, consent_at = NULL,
-                role = CASE role WHEN 'coordinator' THEN role ELSE 'rider' END,
-                deleted_at = ?, updated_at = ?
-         WHERE id = ? AND status <> 'deleted'",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(id.0)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }

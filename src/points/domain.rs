@@ -427,11 +427,21 @@ pub async fn expire_due(
 /// Expires `r` unless it was closed meanwhile (confirmed a moment ago, say).
 async fn expire_one(pool: &SqlitePool, r: &Redemption) -> Result<bool, PointsError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    if !store::close_redemption(&mut tx, &r.code, RedemptionStatus::Expired, None).await? {
+    if !expire_in(&mut tx, r).await? {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Expires `r` inside the caller's write transaction, if it is still open: the status, the
+/// refund and the restock together. False when it was closed already.
+pub async fn expire_in(conn: &mut SqliteConnection, r: &Redemption) -> Result<bool, PointsError> {
+    if !store::close_redemption(conn, &r.code, RedemptionStatus::Expired, None).await? {
         return Ok(false);
     }
     store::post(
-        &mut tx,
+        conn,
         &NewEntry {
             rider: r.rider,
             amount: r.cost,
@@ -443,8 +453,7 @@ async fn expire_one(pool: &SqlitePool, r: &Redemption) -> Result<bool, PointsErr
         },
     )
     .await?;
-    store::restock(&mut tx, &r.reward).await?;
-    tx.commit().await?;
+    store::restock(conn, &r.reward).await?;
     Ok(true)
 }
 

@@ -141,6 +141,22 @@ pub fn remove_orphans(
     };
     for dir in dirs.flatten() {
         let prefix = dir.file_name().to_string_lossy().into_owned();
+        if prefix == ".incoming" {
+            // Downloads a crash interrupted (a live one is younger than any threshold here).
+            for file in std::fs::read_dir(dir.path())?.flatten() {
+                let meta = file.metadata()?;
+                let age = meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| now.duration_since(m).ok())
+                    .unwrap_or_default();
+                if meta.is_file() && age > older_than {
+                    std::fs::remove_file(file.path())?;
+                    removed += 1;
+                }
+            }
+            continue;
+        }
         // Only the two-hex-digit folders this module writes.
         if prefix.len() != 2 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
@@ -160,6 +176,26 @@ pub fn remove_orphans(
         }
     }
     Ok(removed)
+}
+
+/// A fresh path for a download in progress, under `media_dir/.incoming` (created if needed).
+/// Files there are not photos yet; the orphan sweep removes any a crash left behind.
+pub fn incoming_path(media_dir: &Path) -> std::io::Result<PathBuf> {
+    let dir = media_dir.join(".incoming");
+    std::fs::create_dir_all(&dir)?;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(dir.join(format!("{}-{n}.part", std::process::id())))
+}
+
+/// Keeps a photo downloaded to `file` (see [`keep`]); blocking file I/O.
+pub fn keep_file(
+    media_dir: &Path,
+    file: &Path,
+    source: PhotoSource,
+    file_id: &str,
+) -> Result<Photo, MediaError> {
+    keep(media_dir, std::fs::read(file)?, source, file_id)
 }
 
 /// Keeps a downloaded photo: an image sent as a document is cleaned first; the bytes are

@@ -15,6 +15,7 @@ pub mod csv;
 pub mod domain;
 pub mod media;
 pub mod open311;
+pub mod personal;
 pub mod store;
 pub mod telegram;
 

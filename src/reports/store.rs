@@ -263,7 +263,7 @@ pub async fn insert_photos(
 pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT file_id, sha256, path, size, source FROM report_photos
-         WHERE report_id = ? ORDER BY seq",
+         WHERE report_id = ? AND removed_at IS NULL ORDER BY seq",
     )
     .bind(id.0)
     .fetch_all(conn)
@@ -573,9 +573,46 @@ pub async fn mark_raised(
     Ok(())
 }
 
-/// Every stored photo path any report holds (what the media sweep keeps).
+/// Every stored photo path a report or a draft holds (what the media sweep keeps).
 pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT path FROM report_photos")
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT path FROM report_photos WHERE removed_at IS NULL
+         UNION SELECT path FROM draft_photos",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Marks removed the photos of reports closed (resolved, rejected, duplicate, withdrawn)
+/// before `before`, and returns the paths nothing else holds now, whose files can go.
+pub async fn remove_closed_photos(
+    conn: &mut SqliteConnection,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let paths: Vec<String> = sqlx::query_scalar(
+        "UPDATE report_photos SET removed_at = ?
+         WHERE removed_at IS NULL AND report_id IN (
+             SELECT id FROM reports
+             WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < ?)
+         RETURNING path",
+    )
+    .bind(now)
+    .bind(before)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut unused = Vec::new();
+    for path in paths {
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
+             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
+        )
+        .bind(&path)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if held.is_none() && !unused.contains(&path) {
+            unused.push(path);
+        }
+    }
+    Ok(unused)
 }

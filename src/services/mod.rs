@@ -10,6 +10,7 @@
 
 pub mod csv;
 pub mod domain;
+pub mod personal;
 pub mod store;
 pub mod telegram;
 

@@ -3,6 +3,7 @@
 //! Registration details (name, platform, phone) are written by onboarding; roles by `roles`.
 //! This module owns the `users` table's shared reads and the few writes every capability needs.
 
+pub mod personal;
 pub mod refusal;
 pub mod store;
 pub mod target;

@@ -9,6 +9,7 @@ mod emulator;
 mod flood;
 mod onboarding;
 mod points;
+mod privacy;
 mod reports;
 mod robustness;
 mod roles;

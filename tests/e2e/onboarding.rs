@@ -288,7 +288,7 @@ async fn deletemydata_erases_personal_data_after_confirmation() {
     app.emu
         .press(rider, &confirm, &t(Lang::En, "btn-delete-yes"));
     let done = app
-        .expect_text(rider, &first_words(Lang::En, "delete-done"))
+        .expect_text(rider, &first_words(Lang::En, "delete-done-title"))
         .await;
     assert!(done.removes_keyboard());
     let row = app.user_row(rider).await.unwrap();

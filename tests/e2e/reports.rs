@@ -11,16 +11,16 @@ use rider_bot::reports::open311::Notes;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
 
-const GROUP: i64 = -100_500;
+pub(crate) const GROUP: i64 = -100_500;
 /// LF-C01, the Loufeng service centre in the demo seeds (WGS-84).
-const CENTRE: (f64, f64) = (31.316_59, 120.717_13);
+pub(crate) const CENTRE: (f64, f64) = (31.316_59, 120.717_13);
 
-fn monday_noon() -> DateTime<Utc> {
+pub(crate) fn monday_noon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 4, 0, 0).unwrap()
 }
 
 /// A bot with the coordinators' group configured; `member`: the bot is in it from the start.
-async fn app_with(member: bool, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_with(member: bool, extra: &[(&str, &str)]) -> TestApp {
     let group = GROUP.to_string();
     let mut vars = vec![
         ("COORDINATOR_IDS", "900"),
@@ -48,7 +48,7 @@ async fn app() -> TestApp {
 }
 
 /// Waits until the message `id` in the group reads `needle`.
-async fn card_reads(app: &TestApp, id: i64, needle: &str) -> BotMessage {
+pub(crate) async fn card_reads(app: &TestApp, id: i64, needle: &str) -> BotMessage {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let m = app.emu.message(GROUP, id).unwrap();
@@ -65,7 +65,7 @@ async fn card_reads(app: &TestApp, id: i64, needle: &str) -> BotMessage {
 }
 
 /// A photo's bytes, different for each `n`.
-fn photo(n: u8) -> Vec<u8> {
+pub(crate) fn photo(n: u8) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
     bytes.extend(std::iter::repeat_n(n, 64));
     bytes
@@ -76,7 +76,7 @@ fn en(key: &str) -> String {
 }
 
 /// A registered English-speaking rider.
-async fn rider(app: &TestApp, id: i64) -> i64 {
+pub(crate) async fn rider(app: &TestApp, id: i64) -> i64 {
     let rider = app.rider(id, Some("en"));
     app.register(rider, Lang::En).await;
     app.drain(rider).await;
@@ -85,7 +85,7 @@ async fn rider(app: &TestApp, id: i64) -> i64 {
 
 /// Files a report of `category_label` with `photos`, at `at`, with `note`; returns the number
 /// the rider was given.
-async fn file(
+pub(crate) async fn file(
     app: &TestApp,
     rider: i64,
     category_label: &str,
@@ -133,7 +133,7 @@ async fn file(
 }
 
 /// The card in the group for `number` (the last message mentioning it with buttons).
-async fn card(app: &TestApp, number: &str) -> BotMessage {
+pub(crate) async fn card(app: &TestApp, number: &str) -> BotMessage {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if let Some(m) = app

@@ -71,6 +71,12 @@ impl Deps {
             .ok_or(BotError::Missing(std::any::type_name::<T>()))
     }
 
+    /// Takes the value of type `T` out, if there is one.
+    pub fn take<T: Any>(&mut self) -> Option<T> {
+        let value = self.0.remove(&TypeId::of::<T>())?;
+        value.downcast().ok().map(|b| *b)
+    }
+
     /// Moves every value of `other` in.
     pub fn extend(&mut self, other: Deps) {
         self.0.extend(other.0);

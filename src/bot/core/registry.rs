@@ -14,6 +14,7 @@ use teloxide::types::{CallbackQuery, Message};
 use super::ctx::{Ctx, Deps, Env};
 use super::error::{BotError, HandlerResult};
 use super::next::{Next, Outcome};
+use super::personal::PersonalData;
 
 /// A handler's future.
 pub type Fut<'a, T> = BoxFuture<'a, Outcome<T>>;
@@ -106,6 +107,8 @@ pub struct Capability<T> {
     pub group_callbacks: Option<GroupCallbacks>,
     pub deep_links: Vec<DeepLink<T>>,
     pub jobs: Vec<Job>,
+    /// What it holds about a person (for `/privacy`, `/mydata` and `/deletemydata`).
+    pub personal: Option<PersonalData>,
     /// Its settings and shared state, asked for by type through `Ctx::dep` and `Env::dep`.
     pub deps: Deps,
 }
@@ -121,6 +124,7 @@ impl<T> Capability<T> {
             group_callbacks: None,
             deep_links: Vec::new(),
             jobs: Vec::new(),
+            personal: None,
             deps: Deps::default(),
         }
     }
@@ -157,6 +161,11 @@ impl<T> Capability<T> {
 
     pub fn job(mut self, job: Job) -> Self {
         self.jobs.push(job);
+        self
+    }
+
+    pub fn personal(mut self, data: PersonalData) -> Self {
+        self.personal = Some(data);
         self
     }
 

@@ -130,6 +130,7 @@ const MENU_ORDER: &[&str] = &[
     "help",
     "language",
     "privacy",
+    "mydata",
     "deletemydata",
     "cancel",
     "reports",
@@ -251,12 +252,13 @@ mod tests {
                 "help",
                 "language",
                 "privacy",
+                "mydata",
                 "deletemydata",
                 "cancel"
             ]
         );
         assert_eq!(
-            names(true)[11..],
+            names(true)[12..],
             [
                 "reports", "session", "checkin", "redeem", "adjust", "passbook", "appoint",
                 "revoke", "station", "coverage"

@@ -33,6 +33,7 @@ pub async fn apply(ctx: &Ctx, router: &Router, current: State, next: Next<State>
 /// Carries out an outcome other than following a link (a link leads to one answer: one that
 /// leads to another is not followed further).
 async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult {
+    release(ctx, current, &next).await?;
     match next {
         Next::Stay | Next::Ended | Next::Follow(_) => Ok(()),
         Next::Resume if current.is_idle() => Ok(()),
@@ -53,6 +54,27 @@ async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult 
             cancelled(ctx, current).await
         }
     }
+}
+
+/// A report draft that ends (filed, cancelled, replaced by another dialogue, erased) or drops
+/// photos lets go of the files it no longer holds; a filed report's photos are the report's.
+async fn release(ctx: &Ctx, current: &State, next: &Next<State>) -> HandlerResult {
+    let State::Report(step) = current else {
+        return Ok(());
+    };
+    let keep = match next {
+        Next::Stay | Next::Resume | Next::Ask | Next::AskIn(_) | Next::Follow(_) => return Ok(()),
+        Next::Go(State::Report(step)) => step.photo_paths(),
+        Next::Go(State::Idle | State::Onboarding(_))
+        | Next::Menu
+        | Next::Idle
+        | Next::Ended
+        | Next::Cancelled => Vec::new(),
+    };
+    if keep == step.photo_paths() {
+        return Ok(());
+    }
+    reports::telegram::retention::release_drafts(&ctx.env(), ctx.user.id, &keep).await
 }
 
 /// Moves to `state` (saving it, which also restarts its idle time) and asks its question.

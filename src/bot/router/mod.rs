@@ -37,6 +37,7 @@ pub use self::state::State;
 use crate::bot::core::callback::head;
 use crate::bot::core::dialogue::{DbStorage, Notice};
 use crate::bot::core::keyboards::MainMenu;
+use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
     Callbacks, Capability, Command, DeepLink, GroupCallbacks, IdleInput, Job, MenuEntry,
 };
@@ -77,7 +78,7 @@ pub fn wire(config: &Config) -> Wiring {
         reports::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),
-        onboarding::telegram::capability(),
+        onboarding::telegram::capability(config),
     ];
     let mut router = Router {
         commands: Vec::new(),
@@ -92,6 +93,7 @@ pub fn wire(config: &Config) -> Wiring {
     };
     let mut deps = Deps::default();
     let mut jobs = vec![updates_pruning()];
+    let mut holdings = Holdings::default();
     router.add_commands(commands::first());
     for cap in capabilities {
         router.add_commands(cap.commands);
@@ -117,8 +119,10 @@ pub fn wire(config: &Config) -> Wiring {
         }
         router.links.extend(cap.deep_links);
         jobs.extend(cap.jobs);
+        holdings.0.extend(cap.personal);
         deps.extend(cap.deps);
     }
+    deps.insert(holdings);
     router.add_commands(commands::last());
     let menu = menu::layout(&router.menu);
     Wiring {

@@ -18,12 +18,17 @@ pub use self::step::Step;
 use crate::bot::core::callback::CallbackData;
 use crate::bot::core::registry::{stay, Audience, Callbacks, Capability, Command};
 use crate::bot::core::{Ctx, HandlerResult, HasStep, Next, Outcome};
+use crate::config::Config;
 use crate::onboarding::store;
 use crate::tr;
 
-/// What onboarding registers: `/language`, `/privacy`, `/deletemydata` and its buttons.
-pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
+/// What onboarding registers: `/language`, `/privacy`, `/mydata`, `/deletemydata` and its
+/// buttons.
+pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> Capability<T> {
     Capability::new("onboarding")
+        .provide(PrivacySettings {
+            photo_retention_days: config.photo_retention_days,
+        })
         .command(Command {
             name: "language",
             description: "cmd-language",
@@ -40,6 +45,18 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
             run: |ctx, _, _, _| {
                 Box::pin(async move {
                     privacy::privacy(ctx).await?;
+                    Ok(Next::Resume)
+                })
+            },
+        })
+        .command(Command {
+            name: "mydata",
+            description: "cmd-mydata",
+            audience: Audience::Everyone,
+            registered_only: false,
+            run: |ctx, _, _, _| {
+                Box::pin(async move {
+                    privacy::my_data(ctx).await?;
                     Ok(Next::Resume)
                 })
             },
@@ -62,6 +79,12 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
                 )
             },
         })
+}
+
+/// What `/privacy` says about keeping photos (the reports capability deletes them).
+#[derive(Debug, Clone)]
+pub struct PrivacySettings {
+    pub photo_retention_days: i64,
 }
 
 /// The first step of registration: the privacy notice.

@@ -11,10 +11,11 @@ pub mod render;
 use std::time::Duration;
 
 use crate::bot::core::callback::{body, CallbackData};
+use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
     resume, stay, Audience, Callbacks, Capability, Command, DeepLink, Job, MenuEntry,
 };
-use crate::bot::core::{Explain, Next};
+use crate::bot::core::{BotError, Explain, Next};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::points::domain::PointsError;
@@ -35,6 +36,22 @@ pub struct PointsSettings {
 /// commands, the buttons, the `rd-` link of a redemption's QR code, and the expiry job.
 pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
     Capability::new("points")
+        .personal(PersonalData {
+            section: "points",
+            held: |conn, id| Box::pin(crate::points::personal::held(conn, id)),
+            export: |conn, id| Box::pin(crate::points::personal::export(conn, id)),
+            erase: |conn, e| {
+                Box::pin(async move {
+                    let done = crate::points::personal::erase(conn, e)
+                        .await
+                        .map_err(BotError::domain)?;
+                    Ok(Erased {
+                        done,
+                        after: Vec::new(),
+                    })
+                })
+            },
+        })
         .provide(PointsSettings {
             redemption_expiry: chrono::Duration::days(config.redemption_expiry_days),
         })

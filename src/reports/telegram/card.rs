@@ -60,6 +60,12 @@ async fn display_name(pool: &sqlx::SqlitePool, lang: Lang, id: UserId) -> String
         Ok(mut conn) => users::store::find(&mut conn, id).await.ok().flatten(),
         Err(_) => None,
     };
+    if user
+        .as_ref()
+        .is_some_and(|u| u.status == users::Status::Deleted)
+    {
+        return tr!(lang, "triage-former-rider");
+    }
     user.and_then(|u| u.name.or(u.username.map(|n| format!("@{n}"))))
         .map(|n| html::escape(&n))
         .unwrap_or_else(|| tr!(lang, "triage-actor-id", id = id.0.to_string()))
@@ -80,11 +86,18 @@ pub async fn card_text(env: &Env, lang: Lang, r: &Report) -> HandlerResult<Strin
         None => None,
     };
     let last = store::history(&mut conn, r.id).await?.pop();
+    let erased = users::store::find(&mut conn, r.reporter)
+        .await?
+        .is_some_and(|u| u.status == users::Status::Deleted);
     drop(conn);
     let place = place_text(pool, env.dep::<Directory>()?, lang, r.at).await;
-    let role = match r.reporter_role {
-        Role::GridOfficer => tr!(lang, "triage-role-grid-officer"),
-        Role::Rider | Role::Coordinator => tr!(lang, "triage-role-rider"),
+    let role = if erased {
+        tr!(lang, "triage-former-rider")
+    } else {
+        match r.reporter_role {
+            Role::GridOfficer => tr!(lang, "triage-role-grid-officer"),
+            Role::Rider | Role::Coordinator => tr!(lang, "triage-role-rider"),
+        }
     };
     let mut text = tr!(
         lang,

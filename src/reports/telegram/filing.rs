@@ -15,6 +15,7 @@ use teloxide::utils::html;
 use super::callback::ReportCallback;
 use super::delivery;
 use super::photos::{self, FetchError, NotAPhoto};
+use super::retention;
 use super::words::{category_label, place_text};
 use super::{EditField, ReportSettings, Step};
 use crate::bot::core::callback::button;
@@ -107,7 +108,7 @@ pub async fn begin(ctx: &Ctx, photo_msg: Option<&Message>) -> Outcome<Step> {
         return Ok(Next::Ended);
     }
     let photo = match photo_msg {
-        Some(msg) => match take_photo(ctx, msg).await? {
+        Some(msg) => match take_photo(ctx, msg, &[]).await? {
             PhotoInput::Stored(p) => Some(p),
             PhotoInput::Refused | PhotoInput::NotPhoto => None,
         },
@@ -231,8 +232,10 @@ enum PhotoInput {
     NotPhoto,
 }
 
-/// Takes the photo (or image file) in `msg`, storing it; explains a refusal to the rider.
-async fn take_photo(ctx: &Ctx, msg: &Message) -> Result<PhotoInput, BotError> {
+/// Takes the photo (or image file) in `msg`, storing it; explains a refusal to the rider. The
+/// rider's stored draft photos other than `keep` (the draft in progress) are released, so one
+/// rider never holds more than one draft's photos.
+async fn take_photo(ctx: &Ctx, msg: &Message, keep: &[Photo]) -> Result<PhotoInput, BotError> {
     let lang = ctx.lang();
     let incoming = match photos::incoming(msg) {
         Ok(i) => i,
@@ -244,7 +247,12 @@ async fn take_photo(ctx: &Ctx, msg: &Message) -> Result<PhotoInput, BotError> {
     };
     let dir = &ctx.dep::<ReportSettings>()?.media_dir;
     match photos::fetch(&ctx.bot, dir, &incoming).await {
-        Ok(photo) => Ok(PhotoInput::Stored(photo)),
+        Ok(photo) => {
+            let mut held: Vec<String> = keep.iter().map(|p| p.path.clone()).collect();
+            held.push(photo.path.clone());
+            retention::hold(&ctx.env(), ctx.user.id, &photo.path, &held).await?;
+            Ok(PhotoInput::Stored(photo))
+        }
         Err(err) => {
             let key = match &err {
                 FetchError::TooBig => "report-photo-too-big",
@@ -340,7 +348,7 @@ fn is_done(msg: &Message) -> bool {
 pub async fn on_message(ctx: &Ctx, step: Step, msg: &Message) -> Outcome<Step> {
     let lang = ctx.lang();
     match step {
-        Step::Category { photo: None } => match take_photo(ctx, msg).await? {
+        Step::Category { photo: None } => match take_photo(ctx, msg, &[]).await? {
             PhotoInput::Stored(p) => Ok(Next::Go(Step::Category { photo: Some(p) })),
             PhotoInput::Refused => Ok(Next::Stay),
             PhotoInput::NotPhoto => {
@@ -417,7 +425,7 @@ async fn on_photo(
             }
         };
     }
-    match take_photo(ctx, msg).await? {
+    match take_photo(ctx, msg, &photos).await? {
         PhotoInput::Stored(p) => {
             photos.push(p);
             match Photos::new(photos.clone()).filter(|p| p.len() == Photos::MAX) {
@@ -459,7 +467,14 @@ async fn on_edit_message(
                 }
                 return Ok(Next::Go(Step::Confirm { draft }));
             }
-            match take_photo(ctx, msg).await? {
+            let held: Vec<Photo> = draft
+                .photos
+                .as_slice()
+                .iter()
+                .chain(&new)
+                .cloned()
+                .collect();
+            match take_photo(ctx, msg, &held).await? {
                 PhotoInput::Stored(p) => {
                     new.push(p);
                     if new.len() >= Photos::MAX {
@@ -680,9 +695,11 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> Outcome<Step> {
                 return Ok(Next::Stay);
             }
         };
-    // The report and the end of the dialogue commit together.
+    // The report, the end of the dialogue and of its draft photos commit together.
     dialogue::end(&mut tx, ctx.chat()).await?;
+    let unused = crate::reports::personal::release_drafts(&mut tx, ctx.user.id).await?;
     tx.commit().await?;
+    retention::remove_files(ctx.dep::<ReportSettings>()?.media_dir.clone(), unused).await;
     let id = submitted.id;
     tracing::info!(
         update_id = ctx.update_id,

@@ -6,6 +6,7 @@
 //!   coordinators' group, keeping it current and telling the reporter;
 //! - [`triage`]: coordinators' buttons, `/report R-… ACTION` and `/reports`;
 //! - [`sweep`]: the background jobs; [`photos`]: what a message offers as a photo, and getFile;
+//! - [`retention`]: draft files released, photos of long-closed reports deleted;
 //! - [`callback`]: button data; [`words`]: names, statuses and refusals in words.
 
 pub mod callback;
@@ -14,6 +15,7 @@ pub mod delivery;
 pub mod filing;
 pub mod mine;
 pub mod photos;
+pub mod retention;
 pub mod step;
 pub mod sweep;
 pub mod triage;
@@ -29,11 +31,13 @@ pub use self::filing::{on_message, prompt};
 pub use self::step::{EditField, Step};
 use super::domain::Rules;
 use crate::bot::core::callback::CallbackData;
+use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
     resume, Audience, Callbacks, Capability, Command, GroupCallbacks, IdleInput, Job, MenuEntry,
 };
-use crate::bot::core::{Ctx, HasStep, Next, Outcome};
+use crate::bot::core::{Ctx, Env, HasStep, Next, Outcome};
 use crate::config::Config;
+use crate::reports::personal;
 
 /// What the reports capability needs from configuration.
 #[derive(Debug, Clone)]
@@ -42,6 +46,8 @@ pub struct ReportSettings {
     pub media_dir: PathBuf,
     /// The coordinators' group, if configured.
     pub coordinator_chat: Option<ChatId>,
+    /// Photos of reports closed longer than this are deleted.
+    pub photo_retention: chrono::Duration,
 }
 
 impl ReportSettings {
@@ -54,6 +60,7 @@ impl ReportSettings {
             },
             media_dir: config.media_dir.clone(),
             coordinator_chat: config.coordinator_chat_id.map(ChatId),
+            photo_retention: chrono::Duration::days(config.photo_retention_days),
         }
     }
 }
@@ -137,11 +144,44 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             run: |env| Box::pin(async move { sweep::remove_draft_photos(&env).await }),
         })
         .job(Job {
+            name: "reports.photo_retention",
+            every: Some(DAY),
+            at_start: true,
+            run: |env| Box::pin(async move { retention::expire_photos(&env).await }),
+        })
+        .personal(personal_data())
+        .job(Job {
             name: "reports.group_check",
             every: None,
             at_start: true,
             run: |env| Box::pin(async move { sweep::check_group(&env).await }),
         })
+}
+
+/// What reports hold about a rider; erasure keeps the reports as anonymous records and removes
+/// the files of unfiled drafts once it has committed.
+fn personal_data() -> PersonalData {
+    PersonalData {
+        section: "reports",
+        held: |conn, id| Box::pin(personal::held(conn, id)),
+        export: |conn, id| Box::pin(personal::export(conn, id)),
+        erase: |conn, e| {
+            Box::pin(async move {
+                let (done, files) = personal::erase(conn, e).await?;
+                let after: AfterCommit = Box::new(move |env: Env| {
+                    Box::pin(async move {
+                        if let Ok(settings) = env.dep::<ReportSettings>() {
+                            retention::remove_files(settings.media_dir.clone(), files).await;
+                        }
+                    })
+                });
+                Ok(Erased {
+                    done,
+                    after: vec![after],
+                })
+            })
+        },
+    }
 }
 
 /// A report button in a private chat.

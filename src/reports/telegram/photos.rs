@@ -71,11 +71,23 @@ pub fn incoming(msg: &Message) -> Result<Incoming, NotAPhoto> {
     Err(NotAPhoto::Other)
 }
 
-/// Downloads `incoming` and keeps it (cleaned if it came as a document).
+/// How many photo downloads run at once, whoever sends them; the rest wait their turn.
+pub const MAX_DOWNLOADS: usize = 4;
+
+static DOWNLOADS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(MAX_DOWNLOADS));
+
+/// Downloads `incoming` to a file under `media_dir` (never whole in memory, never past
+/// [`MAX_DOWNLOAD`] bytes whatever Telegram said the size was) and keeps it, cleaned if it came
+/// as a document. At most [`MAX_DOWNLOADS`] run at once.
 pub async fn fetch(bot: &Bot, media_dir: &Path, incoming: &Incoming) -> Result<Photo, FetchError> {
     if incoming.size.is_some_and(|s| s > MAX_DOWNLOAD) {
         return Err(FetchError::TooBig);
     }
+    let _permit = DOWNLOADS
+        .acquire()
+        .await
+        .map_err(|e| MediaError::Io(std::io::Error::other(e)))?;
     let file = match bot.get_file(incoming.file_id.clone().into()).await {
         Ok(file) => file,
         Err(teloxide::RequestError::Api(e)) if e.to_string().contains("too big") => {
@@ -86,15 +98,82 @@ pub async fn fetch(bot: &Bot, media_dir: &Path, incoming: &Incoming) -> Result<P
     if u64::from(file.size) > MAX_DOWNLOAD {
         return Err(FetchError::TooBig);
     }
-    let mut bytes = Vec::with_capacity(file.size as usize);
-    bot.download_file(&file.path, &mut bytes).await?;
+    let part = media::incoming_path(media_dir).map_err(MediaError::Io)?;
+    let downloaded = download_to(bot, &file.path, &part).await;
     let (dir, source, file_id) = (
         media_dir.to_owned(),
         incoming.source,
         incoming.file_id.clone(),
     );
-    tokio::task::spawn_blocking(move || media::keep(&dir, bytes, source, &file_id))
+    let kept = match downloaded {
+        Ok(()) => tokio::task::spawn_blocking(move || {
+            let kept = media::keep_file(&dir, &part, source, &file_id);
+            let _ = std::fs::remove_file(&part);
+            kept
+        })
         .await
-        .map_err(|e| MediaError::Io(std::io::Error::other(e)))?
-        .map_err(FetchError::from)
+        .map_err(|e| MediaError::Io(std::io::Error::other(e)))?,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(e);
+        }
+    };
+    kept.map_err(FetchError::from)
+}
+
+/// Streams the file at `path` on Telegram's server into `to`, refusing more than
+/// [`MAX_DOWNLOAD`] bytes.
+async fn download_to(bot: &Bot, path: &str, to: &Path) -> Result<(), FetchError> {
+    let file = tokio::fs::File::create(to)
+        .await
+        .map_err(|e| FetchError::Media(MediaError::Io(e)))?;
+    let mut bounded = Bounded {
+        inner: file,
+        left: MAX_DOWNLOAD,
+    };
+    match bot.download_file(path, &mut bounded).await {
+        Ok(()) => {}
+        Err(_) if bounded.left == 0 => return Err(FetchError::TooBig),
+        Err(e) => return Err(e.into()),
+    }
+    tokio::io::AsyncWriteExt::flush(&mut bounded.inner)
+        .await
+        .map_err(|e| FetchError::Media(MediaError::Io(e)))
+}
+
+/// A writer that fails once more than `left` bytes were offered to it.
+struct Bounded<W> {
+    inner: W,
+    left: u64,
+}
+
+impl<W: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Bounded<W> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if buf.len() as u64 > self.left {
+            self.left = 0;
+            return std::task::Poll::Ready(Err(std::io::Error::other("file too big")));
+        }
+        let this = &mut *self;
+        let n = std::task::ready!(std::pin::Pin::new(&mut this.inner).poll_write(cx, buf))?;
+        this.left -= n as u64;
+        std::task::Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }

@@ -57,6 +57,26 @@ pub enum EditField {
 }
 
 impl Step {
+    /// The stored photos this step's draft holds.
+    pub fn photo_paths(&self) -> Vec<String> {
+        let photos: Vec<&Photo> = match self {
+            Step::Category { photo } => photo.iter().collect(),
+            Step::Photos { photos, .. } => photos.iter().collect(),
+            Step::Place { photos, .. } | Step::Note { photos, .. } => {
+                photos.as_slice().iter().collect()
+            }
+            Step::Confirm { draft } => draft.photos.as_slice().iter().collect(),
+            Step::Edit { draft, field } => {
+                let new: &[Photo] = match field {
+                    EditField::Photos { new } => new,
+                    EditField::Category | EditField::Place | EditField::Note => &[],
+                };
+                draft.photos.as_slice().iter().chain(new).collect()
+            }
+        };
+        photos.into_iter().map(|p| p.path.clone()).collect()
+    }
+
     /// A short name for logs (never the data the step carries).
     pub fn label(&self) -> &'static str {
         match self {

@@ -73,14 +73,27 @@ async fn follow_up(
     Ok(())
 }
 
-/// Deletes stored photos no report holds, once older than a dialogue can stay idle plus a day.
+/// Deletes stored photos no report and no live draft holds, once older than a dialogue can
+/// stay idle plus a day: photos of drafts abandoned until their dialogue expired.
 pub async fn remove_draft_photos(env: &Env) -> HandlerResult {
+    let older_than = env.settings.dialogue_idle + std::time::Duration::from_secs(24 * 60 * 60);
+    let cutoff = env.settings.clock.now()
+        - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::days(2));
+    let idle =
+        chrono::Duration::from_std(env.settings.dialogue_idle).unwrap_or(chrono::Duration::days(1));
     let kept = {
-        let mut conn = env.pool.acquire().await?;
-        store::photo_paths(&mut conn).await?.into_iter().collect()
+        let mut tx = crate::db::begin_write(&env.pool).await?;
+        crate::reports::personal::forget_abandoned_drafts(
+            &mut tx,
+            cutoff,
+            env.settings.clock.now() - idle,
+        )
+        .await?;
+        let kept = store::photo_paths(&mut tx).await?.into_iter().collect();
+        tx.commit().await?;
+        kept
     };
     let dir = env.dep::<ReportSettings>()?.media_dir.clone();
-    let older_than = env.settings.dialogue_idle + std::time::Duration::from_secs(24 * 60 * 60);
     let removed = tokio::task::spawn_blocking(move || {
         crate::reports::media::remove_orphans(&dir, &kept, older_than)
     })

@@ -10,12 +10,14 @@ pub mod words;
 use std::time::Duration;
 
 use crate::bot::core::callback::{body, CallbackData};
+use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
     resume, stay, Audience, Callbacks, Capability, Command, DeepLink, Job, MenuEntry,
 };
-use crate::bot::core::{Explain, Next};
+use crate::bot::core::{Env, Explain, Next};
 use crate::i18n::Lang;
 use crate::services::domain::ServicesError;
+use crate::services::personal;
 use crate::services::{PlanCode, SessionCode};
 use crate::tr;
 
@@ -26,6 +28,7 @@ pub const HEADS: &[&str] = &["sv"];
 /// the buttons, the `ci-` check-in link, and the 10-minute scheduling and reminder job.
 pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
     Capability::new("services")
+        .personal(personal_data())
         .command(Command {
             name: "services",
             description: "cmd-services",
@@ -92,6 +95,32 @@ pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
             at_start: true,
             run: |env| Box::pin(async move { notify::sweep(&env).await }),
         })
+}
+
+/// What services hold about a rider; erasure gives up their seats, and whoever moves up is
+/// told once it has committed.
+fn personal_data() -> PersonalData {
+    PersonalData {
+        section: "service_sign_ups",
+        held: |conn, id| Box::pin(personal::held(conn, id)),
+        export: |conn, id| Box::pin(personal::export(conn, id)),
+        erase: |conn, e| {
+            Box::pin(async move {
+                let (done, promoted) = personal::erase(conn, e).await?;
+                let after = promoted
+                    .into_iter()
+                    .map(|p| -> AfterCommit {
+                        Box::new(move |env: Env| {
+                            Box::pin(async move {
+                                notify::promoted(&env, p.rider, &p.session).await;
+                            })
+                        })
+                    })
+                    .collect();
+                Ok(Erased { done, after })
+            })
+        },
+    }
 }
 
 impl Explain for ServicesError {

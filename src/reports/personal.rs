@@ -1,0 +1,203 @@
+//! What reports hold about a rider and how erasure lets go of it: the reports and their photos
+//! stay as records of street problems, moved to the erasure's anonymous id (cards then say
+//! "former rider"); photos of a draft not filed are released (their files go once the erasure
+//! has committed, see [`release_drafts`]).
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+
+use crate::users::personal::{Done, Erasure, Held};
+use crate::users::UserId;
+
+async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+    sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
+}
+
+pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+    Ok(vec![
+        Held {
+            kind: "held-reports",
+            count: count(
+                conn,
+                "SELECT COUNT(*) FROM reports WHERE reporter_id = ?",
+                rider,
+            )
+            .await?,
+        },
+        Held {
+            kind: "held-photos",
+            count: count(
+                conn,
+                "SELECT COUNT(*) FROM report_photos p JOIN reports r ON r.id = p.report_id
+                 WHERE r.reporter_id = ? AND p.removed_at IS NULL",
+                rider,
+            )
+            .await?,
+        },
+        Held {
+            kind: "held-draft-photos",
+            count: count(
+                conn,
+                "SELECT COUNT(*) FROM draft_photos WHERE rider_id = ?",
+                rider,
+            )
+            .await?,
+        },
+    ])
+}
+
+type ReportRow = (
+    i64,
+    String,
+    f64,
+    f64,
+    Option<String>,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    i64,
+);
+
+pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+    let rows: Vec<ReportRow> = sqlx::query_as(
+        "SELECT r.id, r.category, r.lat, r.lng, r.note, r.status, r.reject_reason, r.created_at,
+                (SELECT COUNT(*) FROM report_photos p
+                 WHERE p.report_id = r.id AND p.removed_at IS NULL)
+         FROM reports r WHERE r.reporter_id = ? ORDER BY r.id",
+    )
+    .bind(rider.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(json!(rows
+        .into_iter()
+        .map(
+            |(id, category, lat, lng, note, status, reason, at, photos)| json!({
+                "report": format!("R-{id:06}"),
+                "category": category,
+                "latitude": lat,
+                "longitude": lng,
+                "description": note,
+                "status": status,
+                "reason_given": reason,
+                "filed_at": at,
+                "photos_kept": photos,
+            })
+        )
+        .collect::<Vec<_>>()))
+}
+
+/// Moves `e.rider`'s reports (and their own steps in those reports' history) to the anonymous id
+/// and releases their draft photos. Returns what was done and the draft files to remove once
+/// the erasure has committed.
+pub async fn erase(
+    conn: &mut SqliteConnection,
+    e: Erasure,
+) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
+    let kept = sqlx::query("UPDATE reports SET reporter_id = ? WHERE reporter_id = ?")
+        .bind(e.anon.0)
+        .bind(e.rider.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    // Their own steps (filing, withdrawing); a coordinator's triage of others' reports stays
+    // theirs.
+    sqlx::query(
+        "UPDATE report_history SET actor_id = ?1 WHERE actor_id = ?2
+         AND report_id IN (SELECT id FROM reports WHERE reporter_id = ?1)",
+    )
+    .bind(e.anon.0)
+    .bind(e.rider.0)
+    .execute(&mut *conn)
+    .await?;
+    let drafts = release_drafts(conn, e.rider).await?;
+    let done = vec![
+        Done {
+            key: "erased-reports-kept",
+            count: kept as i64,
+        },
+        Done {
+            key: "erased-draft-photos",
+            count: drafts.len() as i64,
+        },
+    ];
+    Ok((done, drafts))
+}
+
+/// Forgets the photos `rider`'s drafts stored, except `keep` (the draft in progress): returns
+/// the paths no report and no other draft holds, whose files can go.
+pub async fn release_drafts_except(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    keep: &[String],
+) -> sqlx::Result<Vec<String>> {
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT path FROM draft_photos WHERE rider_id = ?")
+            .bind(rider.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut unused = Vec::new();
+    for path in stored.into_iter().filter(|p| !keep.contains(p)) {
+        sqlx::query("DELETE FROM draft_photos WHERE rider_id = ? AND path = ?")
+            .bind(rider.0)
+            .bind(&path)
+            .execute(&mut *conn)
+            .await?;
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
+             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
+        )
+        .bind(&path)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if held.is_none() {
+            unused.push(path);
+        }
+    }
+    Ok(unused)
+}
+
+/// Forgets every photo `rider`'s drafts stored; returns the files that can go.
+pub async fn release_drafts(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+) -> sqlx::Result<Vec<String>> {
+    release_drafts_except(conn, rider, &[]).await
+}
+
+/// Records a photo stored for `rider`'s draft.
+pub async fn remember_draft_photo(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    path: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO draft_photos (rider_id, path, stored_at) VALUES (?, ?, ?)
+         ON CONFLICT (rider_id, path) DO UPDATE SET stored_at = excluded.stored_at",
+    )
+    .bind(rider.0)
+    .bind(path)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets draft photos stored before `stored_before` by riders whose dialogue has been idle
+/// since `idle_since` (or is gone): their drafts expired. The files go with the orphan sweep.
+pub async fn forget_abandoned_drafts(
+    conn: &mut SqliteConnection,
+    stored_before: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM draft_photos WHERE stored_at < ? AND rider_id NOT IN
+             (SELECT chat_id FROM dialogues WHERE updated_at >= ?)",
+    )
+    .bind(stored_before)
+    .bind(idle_since)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,107 @@
+//! What services hold about a rider (their sign-ups) and how erasure lets go of it: a seat or a
+//! place in line is given up (a freed seat goes to the next in line, who is told by the
+//! caller), and past sign-ups stay as anonymous attendance figures.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+
+use super::{store, SessionCode, SignupStatus};
+use crate::users::personal::{Done, Erasure, Held};
+use crate::users::UserId;
+
+/// A seat freed by an erasure and the rider who moved up into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub session: SessionCode,
+    pub rider: UserId,
+}
+
+pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
+        .bind(rider.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(vec![Held {
+        kind: "held-signups",
+        count: n,
+    }])
+}
+
+pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+    let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = ?
+         ORDER BY created_at",
+    )
+    .bind(rider.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(json!(rows
+        .into_iter()
+        .map(|(session, status, created, updated)| json!({
+            "session": session,
+            "status": status,
+            "signed_up_at": created,
+            "last_changed_at": updated,
+        }))
+        .collect::<Vec<_>>()))
+}
+
+/// Gives up every seat and place in line `e.rider` holds (seats of sessions not over yet go to
+/// the next in line), then moves all their sign-ups to the anonymous id.
+pub async fn erase(
+    conn: &mut SqliteConnection,
+    e: Erasure,
+) -> sqlx::Result<(Vec<Done>, Vec<Promotion>)> {
+    let held: Vec<(String, String, DateTime<Utc>, bool)> = sqlx::query_as(
+        "SELECT g.session, g.status, s.ends_at, s.cancelled FROM signups g
+         JOIN sessions s ON s.code = g.session
+         WHERE g.rider_id = ? AND g.status IN ('signed', 'waitlisted')",
+    )
+    .bind(e.rider.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut promoted = Vec::new();
+    let given_up = held.len() as i64;
+    for (session, status, ends_at, cancelled) in held {
+        let Some(code) = SessionCode::parse(&session) else {
+            tracing::error!(
+                session,
+                "a sign-up names a session code that does not parse"
+            );
+            continue;
+        };
+        store::put_signup(conn, &code, e.rider, SignupStatus::Cancelled, false, e.now).await?;
+        if status == "signed" && !cancelled && ends_at > e.now {
+            if let Some(next) = store::next_waiting(conn, &code).await? {
+                store::put_signup(conn, &code, next, SignupStatus::Signed, false, e.now).await?;
+                promoted.push(Promotion {
+                    session: code,
+                    rider: next,
+                });
+            }
+        }
+    }
+    let attended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signups WHERE rider_id = ? AND status = 'attended'",
+    )
+    .bind(e.rider.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE signups SET rider_id = ? WHERE rider_id = ?")
+        .bind(e.anon.0)
+        .bind(e.rider.0)
+        .execute(&mut *conn)
+        .await?;
+    let done = vec![
+        Done {
+            key: "erased-signups",
+            count: given_up,
+        },
+        Done {
+            key: "erased-attendance-kept",
+            count: attended,
+        },
+    ];
+    Ok((done, promoted))
+}
