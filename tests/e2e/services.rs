@@ -405,8 +405,12 @@ async fn a_live_location_at_the_station_pays_once_and_one_far_away_is_refused() 
     share_location(&app, a, near, Some(900));
     app.expect_text(a, "Nearest warm-up stations").await;
 
-    // Saturday 08:30, the window open.
+    // Saturday 08:30, the window open. The poster at the station asks for the code shown
+    // there or a live location, and the rider answers with one (from too far away, first).
     app.config.clock.advance(Duration::minutes(20 * 60 + 30));
+    app.emu.send_text(a, "/start ci-CUT");
+    let asked = app.expect_text(a, "share your live location").await;
+    assert!(asked.text.contains("Free haircut"), "{}", asked.text);
     share_location(&app, a, five_km_north, Some(900));
     let far = app.expect_text(a, "You are about").await;
     assert!(
