@@ -472,7 +472,19 @@ services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
 services-status-signed = signed up
 services-status-waitlisted = waiting
 services-status-attended = attended
-services-qr-caption = Print this and put it up at the station: riders scan it to check in to <b>{ $plan }</b> (from an hour before the start to the end).
+services-code-caption = 🔖 Check-in code for { $icon } <b>{ $title }</b>, { $when }. Print it on the day or show it on a screen at the station: it checks in riders with a seat in this session only, from an hour before the start until the end. Do not post it in chats.
+services-code-link = 🔖 This session's check-in link (for the QR code below; do not post it in chats): { $link }
+services-code-invalid = ❌ This check-in code is not valid. Scan the code shown at the station on the day, or share your live location there.
+services-code-too-early = ⏳ This code is for { $icon } <b>{ $title }</b>, { $when }. It works only from { $opens } until { $closes } on { $day }: scan it again then.
+services-code-closed = ⌛ This code was for { $icon } <b>{ $title }</b>, { $when }. Check-in for it closed at { $closes } on { $day }: a code works only for its own session.
+services-code-no-seat = This code is for { $icon } <b>{ $title }</b> at { $station }, { $when }, and you have no seat in it: only riders signed up for a session check in with its code.
+services-check-in-how =
+    { $icon } <b>{ $title }</b>
+    📍 { $station }
+    🕘 { $when }
+    To check in, scan the code shown at the station today, or share your <b>live</b> location in this chat while you are there (📎 → Location → Share My Live Location). This poster alone does not check you in.
+services-live-needed = 📍 To check in, share a <b>live</b> location (📎 → Location → Share My Live Location): a one-off location can be sent from anywhere. Or scan the code shown at the station.
+services-too-far = 📍 You are about { $distance } from { $station }, where { $icon } <b>{ $title }</b> is. Check-in by location works within { $radius } of it: share your live location again when you are there.
 services-session-cancelled = ❌ Cancelled: { $icon } <b>{ $title }</b>, { $when }. Sorry! Other sessions are in /services.
 services-session-cancelled-done = { $code } cancelled; { $n } riders were told.
 

@@ -472,7 +472,19 @@ services-roster-title = { $icon } <b>{ $title }</b> · { $when } · { $seats }
 services-status-signed = 已报名
 services-status-waitlisted = 候补
 services-status-attended = 已签到
-services-qr-caption = 打印后贴在站点：骑手扫码即可签到 <b>{ $plan }</b>（开始前一小时至结束）。
+services-code-caption = 🔖 { $icon } <b>{ $title }</b>（{ $when }）的签到码。请在当天打印，或在站点用屏幕展示：只对本场次已报名的骑手有效，时间为开始前一小时至结束。请勿发到群里。
+services-code-link = 🔖 本场次的签到链接（即下方二维码，请勿发到群里）：{ $link }
+services-code-invalid = ❌ 这个签到码无效。请在活动当天扫描站点展示的签到码，或在站点分享实时位置。
+services-code-too-early = ⏳ 这个签到码属于 { $icon } <b>{ $title }</b>，{ $when }。只在 { $day } { $opens } 至 { $closes } 有效，请到时再扫。
+services-code-closed = ⌛ 这个签到码属于 { $icon } <b>{ $title }</b>，{ $when }。签到已于 { $day } { $closes } 结束：签到码只对它自己的场次有效。
+services-code-no-seat = 这个签到码属于 { $station } 的 { $icon } <b>{ $title }</b>（{ $when }），您没有这个场次的名额：只有报名的骑手才能用签到码签到。
+services-check-in-how =
+    { $icon } <b>{ $title }</b>
+    📍 { $station }
+    🕘 { $when }
+    签到方法：扫描今天站点展示的签到码，或到站后在本对话里分享<b>实时位置</b>（📎 → 位置 → 共享实时位置）。只扫海报不能签到。
+services-live-needed = 📍 签到请分享<b>实时位置</b>（📎 → 位置 → 共享实时位置）：普通位置在哪里都能发送。也可以扫描站点展示的签到码。
+services-too-far = 📍 您离 { $station }（{ $icon } <b>{ $title }</b> 的地点）大约 { $distance }。位置签到需要在 { $radius } 以内：到了之后请再分享一次实时位置。
 services-session-cancelled = ❌ 已取消：{ $icon } <b>{ $title }</b>，{ $when }。抱歉！其他场次见 /services。
 services-session-cancelled-done = { $code } 已取消，已通知 { $n } 位骑手。
 

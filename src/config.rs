@@ -37,6 +37,10 @@ pub const DEFAULT_FLOOD_PER_MINUTE: f64 = 60.0;
 /// Updates one person may send at once (an album, a quick run of buttons).
 pub const DEFAULT_FLOOD_BURST: f64 = 20.0;
 pub const DEFAULT_REPORT_FOLLOW_UP_HOURS: f64 = 72.0;
+/// How near a session's station a rider's live location must be to check them in.
+pub const DEFAULT_CHECKIN_RADIUS_M: f64 = 200.0;
+/// The shortest `CHECKIN_SECRET` accepted, in characters.
+pub const CHECKIN_SECRET_MIN_CHARS: usize = 16;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -89,6 +93,36 @@ impl std::fmt::Debug for BotToken {
     }
 }
 
+/// `CHECKIN_SECRET`: the key check-in codes are signed with, when the district sets one (else
+/// the bot makes one and keeps it in the database). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CheckInSecret(String);
+
+impl CheckInSecret {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.chars().count() < CHECKIN_SECRET_MIN_CHARS {
+            // Say how long it is, never what it is.
+            return Err(format!(
+                "it is {} characters long; use at least {CHECKIN_SECRET_MIN_CHARS} \
+                 (e.g. the output of `openssl rand -hex 32`), or leave it unset",
+                raw.chars().count()
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for CheckInSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CheckInSecret(***)")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `TELOXIDE_TOKEN`; only `run` needs it (see [`Config::require_token`]).
@@ -125,6 +159,10 @@ pub struct Config {
     pub photo_retention_days: i64,
     /// Where `MEDIA_DIR` is served from, for `media_url` in the Open311 export.
     pub media_base_url: Option<Url>,
+    /// `CHECKIN_SECRET`: signs the per-session check-in codes; unset, the database keeps one.
+    pub checkin_secret: Option<CheckInSecret>,
+    /// `CHECKIN_RADIUS_M`: a live location this near a session's station checks its rider in.
+    pub checkin_radius_m: f64,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -276,6 +314,16 @@ impl Config {
             DEFAULT_PHOTO_RETENTION_DAYS,
             1.0..=3650.0,
         )?;
+        let checkin_radius_m =
+            whole("CHECKIN_RADIUS_M", DEFAULT_CHECKIN_RADIUS_M, 10.0..=5000.0)? as f64;
+        let checkin_secret = non_empty("CHECKIN_SECRET")
+            .map(|raw| {
+                CheckInSecret::parse(&raw).map_err(|why| ConfigError::Malformed {
+                    var: "CHECKIN_SECRET",
+                    why,
+                })
+            })
+            .transpose()?;
         let media_base_url = non_empty("MEDIA_BASE_URL")
             .map(|raw| {
                 let mut raw = raw.trim().to_owned();
@@ -325,6 +373,8 @@ impl Config {
             report_follow_up_hours,
             photo_retention_days,
             media_base_url,
+            checkin_secret,
+            checkin_radius_m,
             clock: crate::clock::Clock::System,
         })
     }
@@ -444,10 +494,31 @@ mod tests {
             ("DISTRICT_TIMEZONE", "Mars/Olympus"),
             ("REDEMPTION_EXPIRY_DAYS", "0"),
             ("REDEMPTION_EXPIRY_DAYS", "1.5"),
+            ("CHECKIN_RADIUS_M", "5"),
+            ("CHECKIN_RADIUS_M", "150.5"),
+            ("CHECKIN_SECRET", "short"),
         ] {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_check_in_secret_is_optional_checked_for_length_and_never_printed() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.checkin_secret.is_none());
+        assert_eq!(c.checkin_radius_m, DEFAULT_CHECKIN_RADIUS_M);
+        let err = cfg(&[("CHECKIN_SECRET", "hunter2")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let c = cfg(&[
+            ("CHECKIN_SECRET", "  a-long-enough-SECRET-value "),
+            ("CHECKIN_RADIUS_M", "350"),
+        ])
+        .unwrap();
+        let secret = c.checkin_secret.unwrap();
+        assert_eq!(secret.expose(), b"a-long-enough-SECRET-value");
+        assert!(!format!("{secret:?}").contains("SECRET-value"));
+        assert_eq!(c.checkin_radius_m, 350.0);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod onboarding;
 pub mod points;
 pub mod reports;
 pub mod roles;
+pub mod secrets;
 pub mod seeds;
 pub mod services;
 pub mod startup;

@@ -205,3 +205,23 @@ fn chat_seed_works_from_an_empty_folder_with_the_seeds_compiled_in() {
         ],
     );
 }
+
+#[test]
+fn a_live_location_at_the_station_checks_a_seated_rider_in() {
+    let out = chat(
+        "/start\n1\na\nb\na\nb\n1\n1\n:location LF-S01\n:live LF-S01\n:quit\n",
+        &["--seed", "--lang", "en", "--at", "2026-12-05 08:30"],
+    );
+    in_order(
+        &out,
+        &[
+            "Welcome, Rider!",
+            "Free haircut",
+            "you (1001): :location LF-S01",
+            "To check in, share a live location",
+            "you (1001): :live LF-S01",
+            "Checked in to Free haircut",
+            "+20 points",
+        ],
+    );
+}

@@ -231,6 +231,8 @@ Type text or /commands as in Telegram.
   a, b, ...            press that reply-keyboard button (location and phone buttons share them)
   :location LAT LNG    share a location (WGS-84)
   :location CODE       share the position of a station (e.g. LF-C01 with --seed)
+  :live LAT LNG | CODE share a live location there (checks you in to a session you have a
+                       seat in, when its check-in is open and you are near its station)
   :photo [FILE]        send a photo (without FILE, a demo picture)
   :file FILE           send a file as a document (an image keeps its metadata until the bot strips it)
   :contact             share your own phone number
@@ -240,6 +242,16 @@ Type text or /commands as in Telegram.
   :quit                leave";
 
 impl Session {
+    /// The person shares a location, live (for 15 minutes) or once.
+    fn share_location(&self, lat: f64, lng: f64, live: bool) {
+        let mut location = serde_json::json!({"latitude": lat, "longitude": lng});
+        if live {
+            location["live_period"] = serde_json::json!(900);
+        }
+        self.emu
+            .send_message_fields(self.me, serde_json::json!({ "location": location }));
+    }
+
     fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
         let _ = self.out.flush();
@@ -264,7 +276,8 @@ impl Session {
                     let phone = format!("+86138{:08}", me % 100_000_000);
                     self.emu.send_contact(me, &phone, Some(me));
                 }
-                "location" => {
+                verb @ ("location" | "live") => {
+                    let live = verb == "live";
                     let args: Vec<&str> = words.collect();
                     match args.as_slice() {
                         [lat, lng] => match (lat.parse::<f64>(), lng.parse::<f64>()) {
@@ -272,7 +285,7 @@ impl Session {
                                 if (-90.0..=90.0).contains(&lat)
                                     && (-180.0..=180.0).contains(&lng) =>
                             {
-                                self.emu.send_location(me, lat, lng);
+                                self.share_location(lat, lng, live);
                             }
                             _ => {
                                 self.say("(:location takes a latitude and a longitude, e.g. :location 31.3245 120.7249)");
@@ -293,8 +306,7 @@ impl Session {
                                         "(standing at {} {}: {})",
                                         s.code, s.name_zh, s.position
                                     ));
-                                    self.emu
-                                        .send_location(me, s.position.lat(), s.position.lng());
+                                    self.share_location(s.position.lat(), s.position.lng(), live);
                                 }
                                 None => {
                                     self.say(&format!("(no station has code {code}; try :location LF-C01 after --seed, or :location LAT LNG)"));

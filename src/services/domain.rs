@@ -5,9 +5,9 @@
 //! - A sign-up takes a seat while there is one, else a place in line; a cancelled seat goes to
 //!   the first in line at once. Each change is one `BEGIN IMMEDIATE` transaction, so two riders
 //!   taking the last seat together get one seat and one place in line.
-//! - Check-in opens [`CHECK_IN_BEFORE_MINUTES`] before the start and closes at the end: by the
-//!   station's QR code (the rider must hold a seat) or by a coordinator (anyone registered, a
-//!   walk-in too). Attendance pays the plan's points once per rider and session.
+//! - Check-in opens [`CHECK_IN_BEFORE_MINUTES`] before the start and closes at the end; how a
+//!   rider proves presence (the session's signed code, a live location) and what attendance
+//!   pays are in [`super::checkin`].
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -16,8 +16,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::{csv, store, Plan, PlanCode, Session, SessionCode, SignupStatus};
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
-use crate::points::domain::{EarnRule, PointsError};
-use crate::points::store::Posted;
+use crate::points::domain::PointsError;
 use crate::users::refusal::require_coordinator;
 use crate::users::{self, Refusal, UserId};
 
@@ -40,6 +39,19 @@ pub enum ServicesError {
     NotNow,
     #[error("on the waitlist, without a seat")]
     OnWaitlist,
+    /// A check-in code that this district's key did not sign (forged, mangled, elsewhere's).
+    #[error("the check-in code is not valid")]
+    Forged,
+    /// A live location farther from the session's station than the check-in radius.
+    #[error("{metres:.0} m from the station of {session}")]
+    TooFar { session: SessionCode, metres: f64 },
+    /// A location near the station, but not a live one (a one-off pin can be sent from
+    /// anywhere).
+    #[error("a one-off location does not prove presence; a live location does")]
+    NotLive,
+    /// The stored check-in key is not one this release can read (edited by hand).
+    #[error("the stored check-in secret does not parse")]
+    BadSecret,
     /// Not a coordinator, not registered, unknown (the refusals every capability shares).
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -255,92 +267,7 @@ pub async fn cancel(
     Ok(Cancelled { promoted })
 }
 
-/// Who checks a rider in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckInBy {
-    /// The rider, with the station's QR code: needs a seat.
-    Rider,
-    /// A coordinator: anyone registered, a walk-in too.
-    Coordinator(UserId),
-}
-
-/// A check-in: the points it paid (none the second time, or when the plan pays none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckedIn {
-    pub session: Session,
-    pub points: Option<i64>,
-    pub again: bool,
-}
-
-pub async fn check_in(
-    pool: &SqlitePool,
-    rider: UserId,
-    code: &SessionCode,
-    by: CheckInBy,
-    now: DateTime<Utc>,
-) -> Result<CheckedIn, ServicesError> {
-    let mut tx = crate::db::begin_write(pool).await?;
-    if let CheckInBy::Coordinator(actor) = by {
-        require_coordinator::<ServicesError>(&mut tx, actor).await?;
-        let registered = users::store::find(&mut tx, rider)
-            .await?
-            .is_some_and(|u| u.is_registered());
-        if !registered {
-            return Err(Refusal::TargetNotRegistered.into());
-        }
-    }
-    let session = store::session(&mut tx, code)
-        .await?
-        .ok_or(ServicesError::NoSuchSession)?;
-    if session.cancelled {
-        return Err(ServicesError::Cancelled);
-    }
-    let opens = session.starts_at - Duration::minutes(CHECK_IN_BEFORE_MINUTES);
-    if now < opens || now > session.ends_at {
-        return Err(ServicesError::NotNow);
-    }
-    let was = store::signup(&mut tx, code, rider).await?;
-    let again = was == Some(SignupStatus::Attended);
-    if by == CheckInBy::Rider {
-        match was {
-            Some(SignupStatus::Signed | SignupStatus::Attended) => {}
-            Some(SignupStatus::Waitlisted(_)) => return Err(ServicesError::OnWaitlist),
-            _ => return Err(ServicesError::NotSignedUp),
-        }
-    }
-    let mut points = None;
-    if !again {
-        store::put_signup(&mut tx, code, rider, SignupStatus::Attended, false, now).await?;
-        let rule = EarnRule::Attendance {
-            session: code.plan().to_string(),
-        };
-        points =
-            match crate::points::domain::award_in(&mut tx, rider, &rule, &code.to_string()).await {
-                Ok(Posted::New(e)) => Some(e.amount),
-                Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => None,
-                Err(e) => return Err(e.into()),
-            };
-        if let CheckInBy::Coordinator(actor) = by {
-            audit::record(
-                &mut tx,
-                Actor::User(actor),
-                "session_check_in",
-                Some(rider),
-                Some(&code.to_string()),
-            )
-            .await?;
-        }
-    }
-    let session = store::session(&mut tx, code).await?.unwrap_or(session);
-    tx.commit().await?;
-    Ok(CheckedIn {
-        session,
-        points,
-        again,
-    })
-}
-
-/// The session of `plan` open for check-in now (the station's QR code names the plan).
+/// The session of `plan` open for check-in now (the station's poster names the plan).
 pub async fn checking_in(
     pool: &SqlitePool,
     plan: &PlanCode,
@@ -423,10 +350,12 @@ pub async fn due_reminders(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
+    /// A database with one station (`LF-S01`), riders 1–3, coordinator 4, and the plan `CUT`
+    /// (Saturdays 09:00–11:00, 20 points) scheduled from [`friday_noon`].
+    pub(crate) async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
@@ -459,11 +388,11 @@ mod tests {
     }
 
     /// Friday 4 December 2026, 12:00 in Shanghai.
-    fn friday_noon() -> DateTime<Utc> {
+    pub(crate) fn friday_noon() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
     }
 
-    fn saturday() -> SessionCode {
+    pub(crate) fn saturday() -> SessionCode {
         SessionCode::parse("CUT-20261205").unwrap()
     }
 
@@ -567,86 +496,10 @@ mod tests {
             == Some(SignupStatus::Signed)
     }
 
-    fn saturday_at(hour: u32) -> DateTime<Utc> {
+    pub(crate) fn saturday_at(hour: u32) -> DateTime<Utc> {
         chrono_tz::Asia::Shanghai
             .with_ymd_and_hms(2026, 12, 5, hour, 0, 0)
             .unwrap()
             .with_timezone(&Utc)
-    }
-
-    #[tokio::test]
-    async fn check_in_pays_once_within_its_window() {
-        let (_dir, pool) = pool_with_plan(2).await;
-        sign_up(&pool, UserId(1), &saturday(), friday_noon())
-            .await
-            .unwrap();
-        assert!(matches!(
-            check_in(
-                &pool,
-                UserId(1),
-                &saturday(),
-                CheckInBy::Rider,
-                saturday_at(7)
-            )
-            .await,
-            Err(ServicesError::NotNow)
-        ));
-        let first = check_in(
-            &pool,
-            UserId(1),
-            &saturday(),
-            CheckInBy::Rider,
-            saturday_at(9),
-        )
-        .await
-        .unwrap();
-        assert_eq!((first.points, first.again), (Some(20), false));
-        let again = check_in(
-            &pool,
-            UserId(1),
-            &saturday(),
-            CheckInBy::Rider,
-            saturday_at(9),
-        )
-        .await
-        .unwrap();
-        assert_eq!((again.points, again.again), (None, true));
-        assert!(matches!(
-            check_in(
-                &pool,
-                UserId(2),
-                &saturday(),
-                CheckInBy::Rider,
-                saturday_at(9)
-            )
-            .await,
-            Err(ServicesError::NotSignedUp)
-        ));
-        assert!(matches!(
-            check_in(
-                &pool,
-                UserId(2),
-                &saturday(),
-                CheckInBy::Coordinator(UserId(3)),
-                saturday_at(9)
-            )
-            .await,
-            Err(ServicesError::Refused(Refusal::NotCoordinator))
-        ));
-        let walk_in = check_in(
-            &pool,
-            UserId(2),
-            &saturday(),
-            CheckInBy::Coordinator(UserId(4)),
-            saturday_at(9),
-        )
-        .await
-        .unwrap();
-        assert_eq!(walk_in.points, Some(20));
-        let balance: i64 = sqlx::query_scalar("SELECT SUM(amount) FROM ledger")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(balance, 40);
     }
 }

@@ -1,16 +1,23 @@
 //! Free services (为民服务日): haircuts, health checks, e-bike repairs, legal advice… offered at
 //! the stations on service days. Riders see what is coming, sign up, join a waitlist when it is
-//! full (and move up automatically), are reminded, and check in by scanning the station's QR
-//! code or by a coordinator; attendance earns points.
+//! full (and move up automatically), are reminded, and check in by scanning the code shown at
+//! the session on the day, by sharing a live location at the station, or by a coordinator;
+//! attendance earns points.
 //!
 //! - [`csv`]: the plans file (what, where, when, how many).
-//! - [`domain`]: dated sessions from plans, sign-up, waitlist, cancellation, reminders, check-in.
+//! - [`domain`]: dated sessions from plans, sign-up, waitlist, cancellation, reminders.
+//! - [`checkin`]: check-in, by the session's signed code, a live location near the station or
+//!   a coordinator, and the attendance points.
+//! - [`signed`]: the per-session check-in code, signed with the district's key.
 //! - [`store`]: the SQL.
-//! - [`telegram`]: the list and card with their buttons, `/session`, `/checkin`, the `ci-` link.
+//! - [`telegram`]: the list and card with their buttons, `/session`, `/checkin`, the `ci-` and
+//!   `cs-` links, live locations.
 
+pub mod checkin;
 pub mod csv;
 pub mod domain;
 pub mod personal;
+pub mod signed;
 pub mod store;
 pub mod telegram;
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
+use crate::geo::Position;
 use crate::stations::StationCode;
 use crate::users::UserId;
 
@@ -219,6 +220,35 @@ pub async fn checking_in(
     .fetch_optional(conn)
     .await?;
     Ok(code.as_deref().and_then(SessionCode::parse))
+}
+
+/// The sessions `rider` holds a seat in, waits for or attended whose check-in window (from
+/// `before` ahead of the start to the end) holds `now`, each with its station's WGS-84
+/// position (sessions whose station is gone or unreadable are left out).
+pub async fn open_for_rider(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    now: DateTime<Utc>,
+    before: chrono::Duration,
+) -> Result<Vec<(SessionCode, Position)>, sqlx::Error> {
+    let rows: Vec<(String, f64, f64)> = sqlx::query_as(
+        "SELECT s.code, st.lat, st.lng
+         FROM signups g
+         JOIN sessions s ON s.code = g.session
+         JOIN service_plans p ON p.code = s.plan
+         JOIN stations st ON st.code = p.station
+         WHERE g.rider_id = ? AND g.status IN ('signed', 'waitlisted', 'attended')
+           AND s.cancelled = 0 AND s.starts_at <= ? AND s.ends_at >= ?
+         ORDER BY s.starts_at, s.code",
+    )
+    .bind(rider.0)
+    .bind(now + before)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    Ok(crate::db::decoded("sessions", rows, |(code, lat, lng)| {
+        Some((SessionCode::parse(&code)?, Position::new(lat, lng).ok()?))
+    }))
 }
 
 /// `rider`'s status in `session`, with their place in line when waiting.

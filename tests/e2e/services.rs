@@ -46,6 +46,38 @@ fn en(key: &str) -> String {
     t(Lang::En, key)
 }
 
+/// The deep-link payload of `session`'s signed check-in code, as the coordinator's `/session`
+/// shows it (`cs-CUT-20261205-…`), with its QR code checked and the messages taken.
+async fn session_code(app: &TestApp, session: &str) -> String {
+    app.emu
+        .send_text(COORDINATOR, &format!("/session {session}"));
+    let link = app.expect_text(COORDINATOR, "?start=cs-").await;
+    let at = link.text.find("?start=").unwrap() + "?start=".len();
+    let payload: String = link.text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(payload.starts_with(&format!("cs-{session}-")), "{payload}");
+    assert!(payload.len() <= 64, "{payload}");
+    let qr = app.next(COORDINATOR).await;
+    assert_eq!(qr.kind, "photo");
+    assert!(qr.file.as_ref().unwrap().starts_with(b"\x89PNG"));
+    payload
+}
+
+/// Loufeng Warm Service Station (`LF-S01`), where the haircut is.
+const STATION: (f64, f64) = (31.3225, 120.7205);
+
+/// `rider` shares a live location (or, with `live_period` None, a one-off one).
+fn share_location(app: &TestApp, rider: i64, at: (f64, f64), live_period: Option<u32>) {
+    let mut location = serde_json::json!({"latitude": at.0, "longitude": at.1});
+    if let Some(period) = live_period {
+        location["live_period"] = serde_json::json!(period);
+    }
+    app.emu
+        .send_message_fields(rider, serde_json::json!({ "location": location }));
+}
+
 #[tokio::test]
 async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
     let app = app().await;
@@ -206,12 +238,26 @@ async fn reminders_check_in_and_attendance_points() {
     app.drain(a).await;
     assert!(app.emu.untaken(a).is_empty(), "one reminder only");
 
-    // 08:30: check-in is open. The seated rider checks in and earns the plan's points once.
+    // 08:30: check-in is open. The station's static poster shows the session and how to check
+    // in, and pays nothing by itself.
     app.config.clock.advance(Duration::hours(1));
     app.emu.send_text(a, "/start ci-CUT");
+    let poster = app.expect_text(a, "This poster alone").await;
+    assert!(poster.text.contains("Free haircut"), "{}", poster.text);
+    assert!(
+        poster.text.contains("Loufeng Warm Service Station"),
+        "{}",
+        poster.text
+    );
+    assert_eq!(app.balance(a).await, 0);
+
+    // The coordinator's /session gives the session's signed code; the seated rider who scans
+    // it is checked in and earns the plan's points once.
+    let code = session_code(&app, "CUT-20261205").await;
+    app.emu.send_text(a, &format!("/start {code}"));
     let done = app.expect_text(a, "Checked in").await;
     assert!(done.text.contains("+20 points"), "{}", done.text);
-    app.emu.send_text(a, "/start ci-CUT");
+    app.emu.send_text(a, &format!("/start {code}"));
     app.expect_text(a, "already checked in").await;
     assert_eq!(app.balance(a).await, 20);
     app.emu.send_text(a, "/points");
@@ -222,7 +268,7 @@ async fn reminders_check_in_and_attendance_points() {
         passbook.text
     );
     // The rider on the waitlist is sent to the coordinator.
-    app.emu.send_text(b, "/start ci-CUT");
+    app.emu.send_text(b, &format!("/start {code}"));
     app.expect_text(b, &first_words(Lang::En, "services-check-in-waitlisted"))
         .await;
     assert_eq!(app.balance(b).await, 0);
@@ -249,9 +295,16 @@ async fn reminders_check_in_and_attendance_points() {
     assert!(roster
         .text
         .contains(&t(Lang::Zh, "services-status-attended")));
+    let link = app.next(COORDINATOR).await;
+    assert!(
+        link.text.contains("?start=cs-CUT-20261205-"),
+        "{}",
+        link.text
+    );
     let qr = app.next(COORDINATOR).await;
     assert_eq!(qr.kind, "photo");
     assert!(qr.file.as_ref().unwrap().starts_with(b"\x89PNG"));
+    assert!(qr.text.contains("打印"), "{}", qr.text);
     app.emu.send_text(a, "/session CUT-20261205");
     app.expect_text(a, &en("role-not-coordinator")).await;
 
@@ -263,4 +316,135 @@ async fn reminders_check_in_and_attendance_points() {
         .press_data(walk_in, walk_in, last.message_id, "sv:u:CUT-20261205");
     let answer = app.emu.wait_callback_answer(&q).await.unwrap();
     assert_eq!(answer["text"], en("services-started"));
+}
+
+#[tokio::test]
+async fn forged_mangled_yesterdays_and_other_stations_codes_pay_nothing() {
+    let app = app().await;
+    let a = rider(&app, 8011).await;
+    let sat = rider_bot::services::SessionCode::parse("CUT-20261205").unwrap();
+    rider_bot::services::domain::sign_up(&app.pool, UserId(a), &sat, friday_noon())
+        .await
+        .unwrap();
+    let cut = session_code(&app, "CUT-20261205").await;
+    let doc = session_code(&app, "DOC-20261206").await;
+
+    // Before its window, a genuine code says when it will work.
+    app.emu.send_text(a, &format!("/start {cut}"));
+    let early = app.expect_text(a, "It works only from").await;
+    assert!(
+        early.text.contains("08:00 until 11:30 on 12-05"),
+        "{}",
+        early.text
+    );
+
+    // Saturday 09:00, the window open: a changed signature, a code without one, and a code
+    // signed with another district's key are not valid.
+    app.config.clock.advance(Duration::hours(21));
+    let mut forged = cut.clone().into_bytes();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let other_key = rider_bot::services::signed::CheckInKey::new(b"another district's secret key")
+        .unwrap()
+        .sign(&sat);
+    for bad in [
+        forged,
+        "cs-CUT-20261205".to_owned(),
+        "cs-CUT-20261205-AAAAAAAAAAAAAAAAAAAA".to_owned(),
+        format!("cs-{other_key}"),
+    ] {
+        app.emu.send_text(a, &format!("/start {bad}"));
+        app.expect_text(a, "This check-in code is not valid").await;
+    }
+    assert_eq!(app.balance(a).await, 0);
+
+    // Sunday 14:30: Saturday's code has closed; the health check at another station is open
+    // now, but the rider has no seat in it.
+    app.config.clock.advance(Duration::minutes(29 * 60 + 30));
+    app.emu.send_text(a, &format!("/start {cut}"));
+    let closed = app.expect_text(a, "Check-in for it closed").await;
+    assert!(closed.text.contains("11:30 on 12-05"), "{}", closed.text);
+    app.emu.send_text(a, &format!("/start {doc}"));
+    let no_seat = app.expect_text(a, "you have no seat in it").await;
+    assert!(
+        no_seat.text.contains("Loufeng Warm Service Centre"),
+        "{}",
+        no_seat.text
+    );
+    assert_eq!(app.balance(a).await, 0);
+    let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ?")
+        .bind(a)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ledger, 0);
+    let attended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signups WHERE rider_id = ? AND status = 'attended'",
+    )
+    .bind(a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(attended, 0);
+}
+
+#[tokio::test]
+async fn a_live_location_at_the_station_pays_once_and_one_far_away_is_refused() {
+    let app = app().await;
+    let a = rider(&app, 8021).await;
+    let unseated = rider(&app, 8022).await;
+    let sat = rider_bot::services::SessionCode::parse("CUT-20261205").unwrap();
+    rider_bot::services::domain::sign_up(&app.pool, UserId(a), &sat, friday_noon())
+        .await
+        .unwrap();
+    let near = (STATION.0 + 0.0005, STATION.1 + 0.0004);
+    let five_km_north = (STATION.0 + 0.045, STATION.1);
+
+    // Friday, no window open: a live location means what it always did.
+    share_location(&app, a, near, Some(900));
+    app.expect_text(a, "Nearest warm-up stations").await;
+
+    // Saturday 08:30, the window open. The poster at the station asks for the code shown
+    // there or a live location, and the rider answers with one (from too far away, first).
+    app.config.clock.advance(Duration::minutes(20 * 60 + 30));
+    app.emu.send_text(a, "/start ci-CUT");
+    let asked = app.expect_text(a, "share your live location").await;
+    assert!(asked.text.contains("Free haircut"), "{}", asked.text);
+    share_location(&app, a, five_km_north, Some(900));
+    let far = app.expect_text(a, "You are about").await;
+    assert!(
+        far.text
+            .contains("about 5 km from Loufeng Warm Service Station"),
+        "{}",
+        far.text
+    );
+    assert!(far.text.contains("within 200 m"), "{}", far.text);
+    assert_eq!(app.balance(a).await, 0);
+
+    // A one-off location at the station does not pay: it could be sent from anywhere.
+    share_location(&app, a, near, None);
+    app.expect_text(a, "To check in, share a live location")
+        .await;
+    assert_eq!(app.balance(a).await, 0);
+
+    // A live location at the station checks in and pays once.
+    share_location(&app, a, near, Some(900));
+    let done = app.expect_text(a, "Checked in").await;
+    assert!(done.text.contains("+20 points"), "{}", done.text);
+    share_location(&app, a, near, Some(900));
+    app.expect_text(a, "already checked in").await;
+    assert_eq!(app.balance(a).await, 20);
+    app.emu.send_text(a, "/points");
+    let passbook = app.expect_text(a, "My points").await;
+    assert!(
+        passbook.text.contains("attended Free haircut 12-05"),
+        "{}",
+        passbook.text
+    );
+
+    // A rider without a seat at the station gets the nearest stations, and no points.
+    share_location(&app, unseated, near, Some(900));
+    app.expect_text(unseated, "Nearest warm-up stations").await;
+    assert_eq!(app.balance(unseated).await, 0);
 }

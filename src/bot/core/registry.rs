@@ -103,6 +103,10 @@ pub struct Capability<T> {
     pub commands: Vec<Command<T>>,
     pub menu: Vec<MenuEntry<T>>,
     pub idle: Vec<IdleInput<T>>,
+    /// Idle inputs asked before every capability's [`Capability::idle`] ones, whatever the
+    /// registration order: a narrow claim that must see a message before a broad one does (a
+    /// live location during a check-in window, before the nearest stations).
+    pub idle_first: Vec<IdleInput<T>>,
     pub callbacks: Option<Callbacks<T>>,
     pub group_callbacks: Option<GroupCallbacks>,
     pub deep_links: Vec<DeepLink<T>>,
@@ -120,6 +124,7 @@ impl<T> Capability<T> {
             commands: Vec::new(),
             menu: Vec::new(),
             idle: Vec::new(),
+            idle_first: Vec::new(),
             callbacks: None,
             group_callbacks: None,
             deep_links: Vec::new(),
@@ -141,6 +146,13 @@ impl<T> Capability<T> {
 
     pub fn idle(mut self, input: IdleInput<T>) -> Self {
         self.idle.push(input);
+        self
+    }
+
+    /// An idle input asked before the others (see [`Capability::idle_first`]); it should
+    /// return `None` for everything but the few messages it must take first.
+    pub fn idle_first(mut self, input: IdleInput<T>) -> Self {
+        self.idle_first.push(input);
         self
     }
 

@@ -1,5 +1,6 @@
 //! `/start` deep links (`https://t.me/<bot>?start=<payload>`): a poster's QR code opens a
-//! station (`st-`), a service's check-in (`ci-`), a redemption (`rd-`). Each prefix belongs to
+//! station (`st-`) or the service session checking in there (`ci-`); a session's signed
+//! check-in code (`cs-`) and a redemption (`rd-`) are QR codes too. Each prefix belongs to
 //! the capability that registered it, which also says whether the rest is one of its codes;
 //! a well-formed payload that none claims is answered politely.
 
@@ -61,6 +62,8 @@ mod tests {
         let redemption = claim(&links, "rd-ABCD2345").unwrap();
         assert_eq!(redemption.rest, "ABCD2345");
         assert_eq!(claim(&links, "ci-haircut").unwrap().rest, "HAIRCUT");
+        // A check-in code is services' whatever follows: a mangled one is told it is not valid.
+        assert_eq!(claim(&links, "cs-CUT-2026").unwrap().link.prefix, "cs-");
         // A prefix with a code that does not parse stays unclaimed, answered politely.
         assert!(claim(&links, "rd-0000").is_none());
         assert!(claim(&links, "zz-anything").is_none());

@@ -74,7 +74,7 @@ pub struct Wiring {
 pub fn wire(config: &Config) -> Wiring {
     let capabilities: Vec<Capability<State>> = vec![
         stations::telegram::capability(config),
-        services::telegram::capability(),
+        services::telegram::capability(config),
         reports::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),
@@ -94,11 +94,14 @@ pub fn wire(config: &Config) -> Wiring {
     let mut deps = Deps::default();
     let mut jobs = vec![updates_pruning()];
     let mut holdings = Holdings::default();
+    let mut idle_later = Vec::new();
     router.add_commands(commands::first());
     for cap in capabilities {
         router.add_commands(cap.commands);
         router.menu.extend(cap.menu);
-        router.idle.extend(cap.idle);
+        // The inputs asked first, in registration order, then everyone else's.
+        router.idle.extend(cap.idle_first);
+        idle_later.extend(cap.idle);
         if let Some(cb) = cap.callbacks {
             index_heads(
                 &mut router.callback_index,
@@ -123,6 +126,7 @@ pub fn wire(config: &Config) -> Wiring {
         deps.extend(cap.deps);
     }
     deps.insert(holdings);
+    router.idle.extend(idle_later);
     router.add_commands(commands::last());
     let menu = menu::layout(&router.menu);
     Wiring {

@@ -1,6 +1,7 @@
-//! Coordinators' side of free services: `/session CODE` (who is coming, and the station's
-//! check-in QR code to print), `/session CODE cancel REASON` (everyone in it told) and
-//! `/checkin SESSION RIDER` (a rider or a walk-in).
+//! Coordinators' side of free services: `/session CODE` (who is coming, and the session's
+//! signed check-in code as a link and a QR code, to print on the day or show on a screen),
+//! `/session CODE cancel REASON` (everyone in it told) and `/checkin SESSION RIDER` (a rider
+//! or a walk-in).
 
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, ParseMode};
@@ -8,8 +9,9 @@ use teloxide::utils::html;
 
 use super::words::{seats_text, when};
 use crate::bot::core::target::{first_word, target, Target};
-use crate::bot::core::{Ctx, HandlerResult};
-use crate::services::domain::{self, CheckInBy};
+use crate::bot::core::{BotError, Ctx, HandlerResult};
+use crate::services::checkin::{self, KeyRing};
+use crate::services::domain;
 use crate::services::SessionCode;
 use crate::tr;
 use crate::users::Refusal;
@@ -54,24 +56,47 @@ pub async fn session_command(ctx: &Ctx, args: &str) -> HandlerResult {
         ));
     }
     ctx.send(text).await?;
-    let link = match &ctx.settings.bot_username {
-        Some(bot) => format!("https://t.me/{bot}?start=ci-{}", code.plan()),
-        None => format!("ci-{}", code.plan()),
-    };
-    if let Ok(png) = crate::points::qr::png(&link) {
-        ctx.bot
-            .send_photo(
-                ctx.chat(),
-                InputFile::memory(png).file_name(format!("ci-{}.png", code.plan())),
-            )
-            .caption(tr!(
-                lang,
-                "services-qr-caption",
-                plan = code.plan().to_string()
-            ))
-            .parse_mode(ParseMode::Html)
-            .await?;
+    // A code for a session called off or over would check no one in.
+    if s.cancelled || s.ends_at < ctx.now() {
+        return Ok(());
     }
+    send_code(ctx, &s).await
+}
+
+/// The session's signed check-in code: the link, and its QR code with what to do with it.
+async fn send_code(ctx: &Ctx, s: &crate::services::Session) -> HandlerResult {
+    let lang = ctx.lang();
+    let key = ctx
+        .dep::<KeyRing>()?
+        .key(&ctx.pool, ctx.now())
+        .await
+        .map_err(BotError::domain)?;
+    let payload = format!("cs-{}", key.sign(&s.code));
+    let link = match &ctx.settings.bot_username {
+        Some(bot) => format!("https://t.me/{bot}?start={payload}"),
+        None => payload.clone(),
+    };
+    ctx.send(tr!(
+        lang,
+        "services-code-link",
+        link = format!("<code>{}</code>", html::escape(&link))
+    ))
+    .await?;
+    let png = crate::points::qr::png(&link).map_err(|e| BotError::Internal(e.to_string()))?;
+    ctx.bot
+        .send_photo(
+            ctx.chat(),
+            InputFile::memory(png).file_name(format!("{}.png", s.code)),
+        )
+        .caption(tr!(
+            lang,
+            "services-code-caption",
+            icon = s.kind.icon(),
+            title = html::escape(s.title(lang)),
+            when = when(lang, s, ctx.settings.tz)
+        ))
+        .parse_mode(ParseMode::Html)
+        .await?;
     Ok(())
 }
 
@@ -146,15 +171,7 @@ pub async fn check_in_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
         return ctx.refuse(Refusal::UnknownUser).await;
     };
     let now = ctx.now();
-    match domain::check_in(
-        &ctx.pool,
-        rider.id,
-        &code,
-        CheckInBy::Coordinator(ctx.user.id),
-        now,
-    )
-    .await
-    {
+    match checkin::by_coordinator(&ctx.pool, ctx.user.id, rider.id, &code, now).await {
         Ok(done) => {
             let who = rider
                 .name

@@ -1,7 +1,9 @@
-//! Free services over Telegram: the rider's list, card and check-in link (`rider`),
-//! coordinators' `/session` and `/checkin` (`coordinator`), and promotions, reminders and the
-//! scheduling job (`notify`); how sessions read (`words`).
+//! Free services over Telegram: the rider's list and card (`rider`), checking in by the
+//! session's signed code, a live location or the station's poster (`checkin`), coordinators'
+//! `/session` and `/checkin` (`coordinator`), and promotions, reminders and the scheduling job
+//! (`notify`); how sessions read (`words`).
 
+pub mod checkin;
 pub mod coordinator;
 pub mod notify;
 pub mod rider;
@@ -12,12 +14,15 @@ use std::time::Duration;
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
-    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, Job, MenuEntry,
+    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, MenuEntry,
 };
 use crate::bot::core::{Env, Explain, Next};
+use crate::config::Config;
 use crate::i18n::Lang;
+use crate::services::checkin::KeyRing;
 use crate::services::domain::ServicesError;
 use crate::services::personal;
+use crate::services::signed::CheckInKey;
 use crate::services::{PlanCode, SessionCode};
 use crate::tr;
 
@@ -25,10 +30,18 @@ use crate::tr;
 pub const HEADS: &[&str] = &["sv"];
 
 /// What free services register: `/services` and the menu button, `/session` and `/checkin`,
-/// the buttons, the `ci-` check-in link, and the 10-minute scheduling and reminder job.
-pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
+/// the buttons, the `cs-` (signed check-in code) and `ci-` (station poster) links, live
+/// locations during a check-in window (asked before the nearest stations), and the 10-minute
+/// scheduling and reminder job. Their settings: the check-in key and radius.
+pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
+    let configured = config
+        .checkin_secret
+        .as_ref()
+        .and_then(|s| CheckInKey::new(s.expose()));
     Capability::new("services")
         .personal(personal_data())
+        .provide(KeyRing::new(configured))
+        .provide(checkin::CheckInRadius(config.checkin_radius_m))
         .command(Command {
             name: "services",
             description: "cmd-services",
@@ -73,13 +86,23 @@ pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
                 })
             },
         })
+        .idle_first(IdleInput {
+            run: |ctx, msg| Box::pin(checkin::on_location(ctx, msg)),
+        })
+        .deep_link(DeepLink {
+            prefix: "cs-",
+            // Anything after the prefix is this capability's: a mangled code is told it is not
+            // valid, not that the link is unknown.
+            parse: |rest| Some(rest.to_owned()),
+            run: |ctx, code| Box::pin(stay(checkin::on_code_link(ctx, code))),
+        })
         .deep_link(DeepLink {
             prefix: "ci-",
             parse: |rest| PlanCode::parse(rest).map(|c| c.to_string()),
             run: |ctx, plan| {
                 Box::pin(async move {
                     match PlanCode::parse(plan) {
-                        Some(plan) => rider::on_check_in_link(ctx, &plan).await?,
+                        Some(plan) => checkin::on_poster_link(ctx, &plan).await?,
                         None => ctx
                             .send(tr!(ctx.lang(), "deeplink-unknown"))
                             .await
@@ -133,7 +156,13 @@ impl Explain for ServicesError {
             ServicesError::NotSignedUp => tr!(lang, "services-not-signed-up"),
             ServicesError::NotNow => tr!(lang, "services-check-in-not-now"),
             ServicesError::OnWaitlist => tr!(lang, "services-check-in-waitlisted"),
-            ServicesError::Points(_) | ServicesError::Db(_) => return None,
+            ServicesError::Forged => tr!(lang, "services-code-invalid"),
+            ServicesError::NotLive => tr!(lang, "services-live-needed"),
+            // The check-in handler says how far, and from which station.
+            ServicesError::TooFar { .. } => return None,
+            ServicesError::BadSecret | ServicesError::Points(_) | ServicesError::Db(_) => {
+                return None
+            }
         })
     }
 }

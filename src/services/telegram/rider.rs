@@ -1,6 +1,6 @@
 //! The rider's side of free services: the list of upcoming sessions (menu button or
-//! `/services`), a session's card with Sign up / Cancel / Navigate, and the check-in link a
-//! station's QR code holds (`ci-<plan>`).
+//! `/services`) and a session's card with Sign up / Cancel / Navigate (check-in is in
+//! `checkin`).
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -9,9 +9,9 @@ use teloxide::utils::html;
 use super::words::{mine_text, seats_text, station_name, when};
 use super::{notify, ServicesCallback};
 use crate::bot::core::callback::button;
-use crate::bot::core::{BotError, Ctx, Explain, HandlerResult};
-use crate::services::domain::{self, CheckInBy, Listed};
-use crate::services::{PlanCode, SessionCode, SignupStatus};
+use crate::bot::core::{Ctx, HandlerResult};
+use crate::services::domain::{self, Listed};
+use crate::services::{SessionCode, SignupStatus};
 use crate::stations::index::Directory;
 use crate::tr;
 
@@ -91,7 +91,7 @@ pub async fn list(ctx: &Ctx, page: u32, message: Option<MessageId>) -> HandlerRe
 }
 
 /// A session's card with what the rider can do in it.
-async fn card(ctx: &Ctx, l: &Listed) -> (String, InlineKeyboardMarkup) {
+pub(super) async fn card(ctx: &Ctx, l: &Listed) -> (String, InlineKeyboardMarkup) {
     let lang = ctx.lang();
     let s = &l.session;
     let mut text = tr!(
@@ -242,46 +242,4 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
             }
         }
     }
-}
-
-/// `/start ci-PLAN`: the station's QR code. A coordinator scanning it sees the session.
-pub async fn on_check_in_link(ctx: &Ctx, plan: &PlanCode) -> HandlerResult {
-    let lang = ctx.lang();
-    let now = ctx.now();
-    let Some(code) = domain::checking_in(&ctx.pool, plan, now).await? else {
-        ctx.send_menu(tr!(lang, "services-check-in-none")).await?;
-        return Ok(());
-    };
-    if ctx.user.is_coordinator() {
-        return super::coordinator::session_command(ctx, code.to_string().as_str()).await;
-    }
-    match domain::check_in(&ctx.pool, ctx.user.id, &code, CheckInBy::Rider, now).await {
-        Ok(done) => {
-            let mut text = if done.again {
-                tr!(
-                    lang,
-                    "services-checked-in-again",
-                    title = html::escape(done.session.title(lang))
-                )
-            } else {
-                tr!(
-                    lang,
-                    "services-checked-in",
-                    title = html::escape(done.session.title(lang))
-                )
-            };
-            if let Some(points) = done.points {
-                text.push('\n');
-                text.push_str(&tr!(lang, "report-notify-points", points = points));
-            }
-            ctx.send_menu(text).await?;
-        }
-        Err(err) => match err.words(lang) {
-            Some(words) => {
-                ctx.send_menu(words).await?;
-            }
-            None => return Err(BotError::domain(err)),
-        },
-    }
-    Ok(())
 }

@@ -1,6 +1,7 @@
-//! How sessions read: when, the seats left, the rider's own place, the station's name.
+//! How sessions read: when, the seats left, the rider's own place, the station's name, and
+//! how far a rider is.
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use teloxide::utils::html;
 
@@ -61,5 +62,39 @@ pub fn seats_text(lang: Lang, s: &Session) -> String {
         )
     } else {
         tr!(lang, "services-full", waiting = s.waitlisted)
+    }
+}
+
+/// A distance as a rider reads it: "340 m" (to 10 m), "5.2 km".
+pub fn distance(lang: Lang, metres: f64) -> String {
+    if metres < 1000.0 {
+        let m = ((metres / 10.0).round() * 10.0).max(10.0) as u32;
+        tr!(lang, "distance-m", m = m)
+    } else {
+        let km = format!("{:.1}", metres / 1000.0);
+        let km = km.strip_suffix(".0").map_or(km.clone(), str::to_owned);
+        tr!(lang, "distance-km", km = km)
+    }
+}
+
+/// A moment's local time and date: ("08:00", "12-05").
+pub fn time_and_day(at: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let local = at.with_timezone(&tz);
+    (
+        local.format("%H:%M").to_string(),
+        local.format("%m-%d").to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_are_rounded_as_riders_read_them() {
+        assert_eq!(distance(Lang::En, 4.0), "10 m");
+        assert_eq!(distance(Lang::En, 336.0), "340 m");
+        assert_eq!(distance(Lang::En, 5_012.0), "5 km");
+        assert_eq!(distance(Lang::En, 5_260.0), "5.3 km");
     }
 }
