@@ -175,6 +175,11 @@ struct Faults {
     rate_limit: Option<u32>,
     recent_sends: VecDeque<Instant>,
     fail_get_updates: u32,
+    /// How long each file download takes (a slow network).
+    download_delay: Option<Duration>,
+    /// Downloads being served now, and the most at once so far.
+    downloads_now: u32,
+    downloads_max: u32,
 }
 
 #[derive(Debug)]
@@ -700,6 +705,16 @@ impl Emulator {
         self.world().faults.rate_limit = per_second;
     }
 
+    /// Makes every file download take `delay`.
+    pub fn set_download_delay(&self, delay: Option<Duration>) {
+        self.world().faults.download_delay = delay;
+    }
+
+    /// The most file downloads served at the same time so far.
+    pub fn max_concurrent_downloads(&self) -> u32 {
+        self.world().faults.downloads_max
+    }
+
     /// Answers the next `n` getUpdates with 502 Bad Gateway.
     pub fn fail_get_updates(&self, n: u32) {
         self.world().faults.fail_get_updates = n;
@@ -833,7 +848,7 @@ async fn serve(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
     match segments.as_slice() {
-        ["file", bot_token, file_path] => download(&inner, bot_token, file_path),
+        ["file", bot_token, file_path] => download(&inner, bot_token, file_path).await,
         [bot_token, method] => {
             if bot_token.strip_prefix("bot") != Some(TOKEN) {
                 record(&inner, method, "Unauthorized: wrong token");
@@ -846,15 +861,30 @@ async fn serve(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     }
 }
 
-fn download(inner: &Inner, bot_token: &str, file_path: &str) -> Response {
+async fn download(inner: &Inner, bot_token: &str, file_path: &str) -> Response {
     if bot_token.strip_prefix("bot") != Some(TOKEN) {
         return error(401, "Unauthorized", None);
     }
     // Clients percent-encode the path as one segment ("photos%2Ffile.jpg"); Telegram decodes it.
     let file_path = percent_encoding::percent_decode_str(file_path).decode_utf8_lossy();
-    let w = lock(inner);
-    match w.files.values().find(|(p, _)| *p == file_path) {
-        Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
+    let (found, delay) = {
+        let mut w = lock(inner);
+        let found = w
+            .files
+            .values()
+            .find(|(p, _)| *p == file_path)
+            .map(|(_, b)| b.clone());
+        let f = &mut w.faults;
+        f.downloads_now += 1;
+        f.downloads_max = f.downloads_max.max(f.downloads_now);
+        (found, f.download_delay)
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    lock(inner).faults.downloads_now -= 1;
+    match found {
+        Some(bytes) => (StatusCode::OK, bytes).into_response(),
         None => error(404, "Not Found: file", None),
     }
 }

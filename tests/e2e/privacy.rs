@@ -118,6 +118,25 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     }
     let number = file(&app, a, "Exposed garbage", &[photo(1)], CENTRE, None).await;
     let card = card(&app, &number).await;
+    // A's other device shows a redemption's confirm step, not pressed yet.
+    app.emu.send_text(a, "/points");
+    let summary = app.next(a).await;
+    app.emu.press(a, &summary, "🎁 Rewards");
+    let list = app.edited(a, summary.message_id, 0).await;
+    let gloves = list
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.0.starts_with("Winter gloves"))
+        .unwrap();
+    app.emu.press(a, &list, &gloves.0);
+    let ask = app.edited(a, summary.message_id, 1).await;
+    let redeem = ask
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.0 == "✅ Redeem")
+        .unwrap()
+        .1;
+
     draft_with_photo(&app, a, 2).await;
     assert_eq!(stored_files(&app), 2, "the report's photo and the draft's");
 
@@ -220,6 +239,16 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     assert_eq!(stored_files(&app), 1);
     app.emu.press(COORDINATOR, &card, &zh("triage-btn-accept"));
     card_reads(&app, card.message_id, &zh("triage-former-rider")).await;
+
+    // The confirm step pressed after the erasure: a clear answer, nothing held.
+    let q = app.emu.press_data(a, a, summary.message_id, &redeem);
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], en("button-expired"));
+    let redemptions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM redemptions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(redemptions, 1, "only the one made before, now expired");
 
     // Twice: nothing more to erase.
     app.emu.send_text(a, "/deletemydata");
@@ -416,4 +445,30 @@ async fn abandoned_drafts_keep_no_photos() {
         .await,
         0
     );
+}
+
+#[tokio::test]
+async fn photo_downloads_run_a_few_at_a_time_whoever_sends_them() {
+    let app = app().await;
+    let mut riders = Vec::new();
+    for id in 7501..7513 {
+        riders.push(rider(&app, id).await);
+    }
+    // A slow network: each download takes a while, so twelve at once would overlap.
+    app.emu
+        .set_download_delay(Some(std::time::Duration::from_millis(300)));
+    for (n, r) in riders.iter().enumerate() {
+        app.emu.send_photo(*r, photo(n as u8), None);
+    }
+    for r in &riders {
+        app.expect_text(*r, &first_words(Lang::En, "report-ask-category"))
+            .await;
+    }
+    let most = app.emu.max_concurrent_downloads();
+    assert_eq!(
+        most,
+        rider_bot::reports::telegram::photos::MAX_DOWNLOADS as u32,
+        "at most four at once, and four did run together"
+    );
+    assert_eq!(stored_files(&app), 12);
 }
