@@ -126,8 +126,9 @@ held-draft-photos = Photos of a report not sent yet
 held-signups = Service sign-ups
 held-ledger = Points passbook entries
 held-redemptions = Reward redemptions
+held-dialogue = What you typed in a conversation not finished yet
 held-leaderboard = Shown by name on the leaderboard
-privacy-retention = Photos of a report are deleted { $days } days after it is closed; the report itself stays.
+privacy-retention = Photos of a report are deleted from the bot { $days } days after it is closed; the report itself stays. Copies posted in the coordinators' group stay there until the team removes them.
 privacy-mydata = /mydata sends you all of it as a file; /deletemydata erases it.
 mydata-caption = Everything we hold about you, as a file. Keep it private: it has your phone number.
 delete-done-title = Done: your personal data is erased.
@@ -145,7 +146,7 @@ btn-delete-yes = 🗑 Yes, erase
 btn-delete-no = Keep my data
 delete-done = Done: your personal data is erased. Send /start to register again.
 delete-kept = Nothing was erased.
-delete-nothing = We hold no personal data about you.
+delete-nothing = We hold no personal data about you; anything you had typed in a conversation not finished is forgotten.
 
 ## Roles
 appoint-usage = Send /appoint with a user id or @username, or reply with /appoint to a rider's forwarded message.

@@ -126,8 +126,9 @@ held-draft-photos = 尚未提交的上报中的照片
 held-signups = 服务报名
 held-ledger = 积分存折记录
 held-redemptions = 积分兑换
+held-dialogue = 尚未完成的对话中您填写的内容
 held-leaderboard = 在排行榜上显示姓名
-privacy-retention = 上报办结 { $days } 天后，其照片会被删除；上报本身保留。
+privacy-retention = 上报办结 { $days } 天后，机器人保存的照片会被删除；上报本身保留。已发到工作人员群里的照片由工作人员自行清理。
 privacy-mydata = 发送 /mydata 可获取全部信息的文件；发送 /deletemydata 可删除。
 mydata-caption = 我们保存的与您有关的全部信息。文件含您的手机号，请妥善保管。
 delete-done-title = 已完成：您的个人信息已删除。
@@ -145,7 +146,7 @@ btn-delete-yes = 🗑 确定删除
 btn-delete-no = 保留我的信息
 delete-done = 已完成：您的个人信息已删除。发送 /start 可以重新注册。
 delete-kept = 未删除任何信息。
-delete-nothing = 我们没有保存您的个人信息。
+delete-nothing = 我们没有保存您的个人信息；尚未完成的对话中您填写的内容已清除。
 
 ## 角色
 appoint-usage = 请发送 /appoint 加用户 ID 或 @用户名，或回复骑手转发的消息并发送 /appoint。

@@ -32,6 +32,21 @@ pub struct FloodLimits {
     pub burst: u32,
 }
 
+/// What the outbox's sender may send (`OUTBOX_PER_SECOND`, `OUTBOX_GROUP_PER_MINUTE`,
+/// `ALLOW_PAID_BROADCAST`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLimits {
+    pub per_second: u32,
+    pub group_per_minute: u32,
+    /// Broadcasts are sent as paid broadcasts (Telegram Stars), up to 1,000 a second.
+    pub paid_broadcast: bool,
+}
+
+/// Messages a second the outbox sends, under Telegram's free limit of about 30.
+pub const DEFAULT_OUTBOX_PER_SECOND: f64 = 25.0;
+/// Messages a minute into one group (Telegram's limit).
+pub const DEFAULT_OUTBOX_GROUP_PER_MINUTE: f64 = 20.0;
+
 /// Updates one person may send a minute, sustained, before the rest are dropped.
 pub const DEFAULT_FLOOD_PER_MINUTE: f64 = 60.0;
 /// Updates one person may send at once (an album, a quick run of buttons).
@@ -153,6 +168,7 @@ pub struct Config {
     /// `FLOOD_PER_MINUTE` and `FLOOD_BURST`: one person's updates past these are dropped before
     /// the dispatcher.
     pub flood: FloodLimits,
+    pub outbox: OutboxLimits,
     /// An accepted or routed report unresolved this long is raised again, daily.
     pub report_follow_up_hours: i64,
     /// `PHOTO_RETENTION_DAYS`: photos of reports closed longer than this are deleted.
@@ -253,6 +269,17 @@ impl Config {
             },
         };
 
+        let flag = |var: &'static str| match non_empty(var).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(false),
+            Some(v) => match v.as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(ConfigError::Malformed {
+                    var,
+                    why: format!("{v:?} is not true or false"),
+                }),
+            },
+        };
         let number = |var: &'static str, default: f64, range: std::ops::RangeInclusive<f64>| {
             match non_empty(var) {
                 None => Ok(default),
@@ -295,6 +322,15 @@ impl Config {
             Ok(v as i64)
         };
         let reports_per_day = whole("REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, 1.0..=1000.0)?;
+        let outbox = OutboxLimits {
+            per_second: whole("OUTBOX_PER_SECOND", DEFAULT_OUTBOX_PER_SECOND, 1.0..=30.0)? as u32,
+            group_per_minute: whole(
+                "OUTBOX_GROUP_PER_MINUTE",
+                DEFAULT_OUTBOX_GROUP_PER_MINUTE,
+                1.0..=6000.0,
+            )? as u32,
+            paid_broadcast: flag("ALLOW_PAID_BROADCAST")?,
+        };
         let flood = FloodLimits {
             per_minute: whole("FLOOD_PER_MINUTE", DEFAULT_FLOOD_PER_MINUTE, 1.0..=6000.0)? as u32,
             burst: whole("FLOOD_BURST", DEFAULT_FLOOD_BURST, 1.0..=1000.0)? as u32,
@@ -370,6 +406,7 @@ impl Config {
             redemption_expiry_days: redemption_expiry_days as i64,
             reports_per_day,
             flood,
+            outbox,
             report_follow_up_hours,
             photo_retention_days,
             media_base_url,

@@ -20,6 +20,7 @@ pub mod emulator;
 pub mod geo;
 pub mod i18n;
 pub mod onboarding;
+pub mod outbox;
 pub mod points;
 pub mod reports;
 pub mod roles;

@@ -286,6 +286,15 @@ async fn check(w: &World, stock: i64) {
             assert_eq!(n, 0, "erased rider {r} still holds {what}");
         }
     }
+    // Anonymous records carry no key that names a rider.
+    let named: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM reports WHERE reporter_id < 0 AND request_key NOT LIKE 'erased:%')
+              + (SELECT COUNT(*) FROM redemptions WHERE rider_id < 0 AND request_key NOT LIKE 'erased:%')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(named, 0, "a key still names an erased rider");
     // No anonymous id holds a seat, a place or an open hold: erasure let go of them.
     let held: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM signups WHERE rider_id < 0 AND status IN ('signed', 'waitlisted'))
@@ -329,6 +338,25 @@ async fn check(w: &World, stock: i64) {
     places.sort();
     let expected: Vec<i64> = (1..=places.len() as i64).collect();
     assert_eq!(places, expected);
+    // Nobody waits while a seat is free (an erasure's seat went to the next in line).
+    if !places.is_empty() {
+        let (signed, capacity): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM signups WHERE session = ?1 AND status = 'signed'),
+                    (SELECT capacity FROM sessions WHERE code = ?1)",
+        )
+        .bind(session().to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(signed, capacity, "riders wait while a seat is free");
+    }
+    // Every erasure told the rider who moved up: one promotion notice per seat handed on.
+    let promoted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'services.promoted'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(promoted <= w.n.load(std::sync::atomic::Ordering::Relaxed) as i64);
 }
 
 proptest! {

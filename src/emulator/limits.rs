@@ -307,6 +307,52 @@ pub fn check_commands(commands: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest photo `sendPhoto` takes.
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+
+/// A photo's width and height from its header (PNG's IHDR, a JPEG's frame header).
+pub fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 {
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        return Some((w, h));
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    while at + 9 < bytes.len() {
+        if bytes[at] != 0xFF {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            let h = u32::from(u16::from_be_bytes([bytes[at + 5], bytes[at + 6]]));
+            let w = u32::from(u16::from_be_bytes([bytes[at + 7], bytes[at + 8]]));
+            return Some((w, h));
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// sendPhoto's rules: at most 10 MB; width and height at most 10,000 together, and a ratio of
+/// at most 20.
+pub fn check_photo(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err("PHOTO_SAVE_FILE_INVALID".into());
+    }
+    if let Some((w, h)) = image_size(bytes) {
+        let (long, short) = (w.max(h), w.min(h).max(1));
+        if w + h > 10_000 || long / short > 20 {
+            return Err("PHOTO_INVALID_DIMENSIONS".into());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +412,28 @@ mod tests {
         )
         .is_ok());
         assert!(check_reply_markup(&json!({"keyboard": []})).is_err());
+    }
+
+    #[test]
+    fn photos_over_ten_megabytes_or_too_large_are_refused() {
+        let png = |w: u32, h: u32| {
+            let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+            b.extend(w.to_be_bytes());
+            b.extend(h.to_be_bytes());
+            b
+        };
+        assert_eq!(image_size(&png(800, 600)), Some((800, 600)));
+        assert!(check_photo(&png(800, 600)).is_ok());
+        assert!(check_photo(&png(9000, 1500)).is_err(), "w + h over 10,000");
+        assert!(check_photo(&png(4200, 200)).is_err(), "ratio over 20");
+        let mut big = png(100, 100);
+        big.resize(MAX_PHOTO_BYTES + 1, 0);
+        assert_eq!(check_photo(&big).unwrap_err(), "PHOTO_SAVE_FILE_INVALID");
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0x01, 0x2C, 0x02, 0x58, 1, 0,
+            0, 0,
+        ];
+        assert_eq!(image_size(&jpeg), Some((600, 300)));
     }
 
     #[test]

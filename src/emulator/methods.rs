@@ -205,6 +205,44 @@ fn get_file(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome {
     )
 }
 
+/// Faults a test asked for on this chat: a 429 or a 502 instead of the send.
+fn injected(w: &mut World, chat: i64) -> Result<(), Refusal> {
+    if let Some(retry_after) = w.faults.too_many.remove(&chat) {
+        return Err(Refusal::TooMany(retry_after));
+    }
+    if let Some(n) = w.faults.fail_sends.get_mut(&chat).filter(|n| **n > 0) {
+        *n -= 1;
+        return Err(Refusal::BadGateway);
+    }
+    Ok(())
+}
+
+/// Telegram's per-chat limits, when switched on: one private chat gets at most so many
+/// messages a second, one group so many a minute.
+fn chat_throttle(w: &mut World, chat: i64) -> Result<(), Refusal> {
+    let Some((private_per_second, group_per_minute)) = w.faults.chat_limits else {
+        return Ok(());
+    };
+    let (window, most, retry) = if chat < 0 {
+        (Duration::from_secs(60), group_per_minute, 60)
+    } else {
+        (Duration::from_secs(1), private_per_second, 1)
+    };
+    let now = Instant::now();
+    let sends = w.faults.chat_sends.entry(chat).or_default();
+    while sends
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
+        sends.pop_front();
+    }
+    if sends.len() >= most as usize {
+        return Err(Refusal::TooMany(retry));
+    }
+    sends.push_back(now);
+    Ok(())
+}
+
 /// Applies the configured rate limit to a sending method.
 fn throttle(w: &mut World) -> Result<(), Refusal> {
     let Some(per_second) = w.faults.rate_limit else {
@@ -255,6 +293,12 @@ fn check_markup(params: &Map<String, Value>) -> Result<(), Refusal> {
 }
 
 fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
+    send_counted(inner, method, params, true)
+}
+
+/// Sends one message; `counted`: whether the send counts against the limits (an album's
+/// photos after its first do not: Telegram counts the album once).
+fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool) -> Outcome {
     let values = params.values;
     let chat = chat_id(&values)?;
     check_markup(&values)?;
@@ -304,6 +348,9 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
             };
             if bytes.is_empty() {
                 return Err(bad("file must be non-empty"));
+            }
+            if method == "sendPhoto" {
+                limits::check_photo(&bytes).map_err(bad)?;
             }
             (
                 if method == "sendPhoto" {
@@ -361,7 +408,11 @@ fn send(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
             "bot was kicked from the supergroup chat",
         ));
     }
-    throttle(&mut w)?;
+    if counted {
+        injected(&mut w, chat)?;
+        throttle(&mut w)?;
+        chat_throttle(&mut w, chat)?;
+    }
     let info = w.chats.get_mut(&chat).expect("checked above");
     let message_id = info.next_message_id;
     info.next_message_id += 1;
@@ -441,7 +492,7 @@ fn send_media_group(inner: &Arc<Inner>, params: Params) -> Outcome {
         return Err(bad("media must include 2-10 items"));
     }
     let mut sent = Vec::new();
-    for item in items {
+    for (i, item) in items.into_iter().enumerate() {
         if item.get("type").and_then(Value::as_str) != Some("photo") {
             return Err(bad("only photo albums are emulated"));
         }
@@ -460,7 +511,7 @@ fn send_media_group(inner: &Arc<Inner>, params: Params) -> Outcome {
             values,
             files: params.files.clone(),
         };
-        sent.push(send(inner, "sendPhoto", one)?);
+        sent.push(send_counted(inner, "sendPhoto", one, i == 0)?);
     }
     Ok(Value::Array(sent))
 }

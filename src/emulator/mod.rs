@@ -175,6 +175,13 @@ struct Faults {
     rate_limit: Option<u32>,
     recent_sends: VecDeque<Instant>,
     fail_get_updates: u32,
+    /// Telegram's per-chat limits, when switched on: messages a second into a private chat,
+    /// and a minute into a group.
+    chat_limits: Option<(u32, u32)>,
+    chat_sends: HashMap<i64, VecDeque<Instant>>,
+    /// Sends to a chat answered 502 (the next n), or 429 with this retry_after (the next one).
+    fail_sends: HashMap<i64, u32>,
+    too_many: HashMap<i64, u64>,
     /// How long each file download takes (a slow network).
     download_delay: Option<Duration>,
     /// Downloads being served now, and the most at once so far.
@@ -703,6 +710,22 @@ impl Emulator {
     /// Answers 429 past `per_second` sends (None: no limit).
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
         self.world().faults.rate_limit = per_second;
+    }
+
+    /// Switches Telegram's per-chat limits on (`None`: off): `private_per_second` into one
+    /// private chat, `group_per_minute` into one group; past them a send gets 429.
+    pub fn set_chat_limits(&self, limits: Option<(u32, u32)>) {
+        self.world().faults.chat_limits = limits;
+    }
+
+    /// Answers the next `n` sends to `chat` with 502 Bad Gateway.
+    pub fn fail_sends(&self, chat: i64, n: u32) {
+        self.world().faults.fail_sends.insert(chat, n);
+    }
+
+    /// Answers the next send to `chat` with 429 and `retry_after`.
+    pub fn too_many_once(&self, chat: i64, retry_after: u64) {
+        self.world().faults.too_many.insert(chat, retry_after);
     }
 
     /// Makes every file download take `delay`.

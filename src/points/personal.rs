@@ -100,8 +100,11 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
             None => None,
         };
         let Some(r) = found.filter(|r| r.status == RedemptionStatus::Open) else {
-            tracing::error!(code, "an open redemption does not decode; not expired");
-            continue;
+            // A hold that cannot be read cannot be given back: the erasure stops, whole.
+            tracing::error!(code, "an open redemption does not decode; erasure stopped");
+            return Err(
+                sqlx::Error::Decode(format!("redemption {code} does not decode").into()).into(),
+            );
         };
         if domain::expire_in(conn, &r).await? {
             expired += 1;
@@ -128,11 +131,14 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
         .bind(e.rider.0)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE redemptions SET rider_id = ? WHERE rider_id = ?")
-        .bind(e.anon.0)
-        .bind(e.rider.0)
-        .execute(conn)
-        .await?;
+    // The confirm button's key named the rider (`<id>:<message>`): it goes too.
+    sqlx::query(
+        "UPDATE redemptions SET rider_id = ?, request_key = 'erased:' || code WHERE rider_id = ?",
+    )
+    .bind(e.anon.0)
+    .bind(e.rider.0)
+    .execute(conn)
+    .await?;
     Ok(vec![
         Done {
             key: "erased-redemptions",

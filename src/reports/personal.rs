@@ -94,12 +94,15 @@ pub async fn erase(
     conn: &mut SqliteConnection,
     e: Erasure,
 ) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
-    let kept = sqlx::query("UPDATE reports SET reporter_id = ? WHERE reporter_id = ?")
-        .bind(e.anon.0)
-        .bind(e.rider.0)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    // The Confirm button's key named the rider (`confirm:<id>:<message>`): it goes too.
+    let kept = sqlx::query(
+        "UPDATE reports SET reporter_id = ?, request_key = 'erased:' || id WHERE reporter_id = ?",
+    )
+    .bind(e.anon.0)
+    .bind(e.rider.0)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     // Their own steps (filing, withdrawing); a coordinator's triage of others' reports stays
     // theirs.
     sqlx::query(
@@ -157,6 +160,24 @@ pub async fn release_drafts_except(
     Ok(unused)
 }
 
+/// Of `paths`, those no report (still keeping its photos) and no draft holds.
+pub async fn unheld(conn: &mut SqliteConnection, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
+             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
+        )
+        .bind(&path)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if held.is_none() && !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
 /// Forgets every photo `rider`'s drafts stored; returns the files that can go.
 pub async fn release_drafts(
     conn: &mut SqliteConnection,
@@ -200,4 +221,51 @@ pub async fn forget_abandoned_drafts(
     .execute(conn)
     .await?
     .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn abandoned_drafts_are_forgotten_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("d.db").display());
+        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let now = Utc::now();
+        let old = now - Duration::days(3);
+        let mut conn = pool.acquire().await.unwrap();
+        // Rider 1 walked away (no dialogue); rider 2 is still in a report; rider 3's photo is new.
+        remember_draft_photo(&mut conn, UserId(1), "aa/1.jpg", old)
+            .await
+            .unwrap();
+        remember_draft_photo(&mut conn, UserId(2), "aa/2.jpg", old)
+            .await
+            .unwrap();
+        remember_draft_photo(&mut conn, UserId(3), "aa/3.jpg", now)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', ?)")
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let gone =
+            forget_abandoned_drafts(&mut conn, now - Duration::days(2), now - Duration::hours(1))
+                .await
+                .unwrap();
+        assert_eq!(gone, 1);
+        let left: Vec<String> = sqlx::query_scalar("SELECT path FROM draft_photos ORDER BY path")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(left, ["aa/2.jpg", "aa/3.jpg"]);
+        // A path another draft or a report holds is not "unheld".
+        let free = unheld(&mut conn, vec!["aa/2.jpg".into(), "aa/9.jpg".into()])
+            .await
+            .unwrap();
+        assert_eq!(free, ["aa/9.jpg"]);
+    }
 }

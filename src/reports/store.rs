@@ -584,14 +584,15 @@ pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sql
 }
 
 /// Marks removed the photos of reports closed (resolved, rejected, duplicate, withdrawn)
-/// before `before`, and returns the paths nothing else holds now, whose files can go.
+/// before `before`, forgetting Telegram's file id and the hash too (the bot cannot fetch the
+/// photo again), and returns the paths nothing else holds now, whose files can go.
 pub async fn remove_closed_photos(
     conn: &mut SqliteConnection,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let paths: Vec<String> = sqlx::query_scalar(
-        "UPDATE report_photos SET removed_at = ?
+        "UPDATE report_photos SET removed_at = ?, file_id = '', sha256 = ''
          WHERE removed_at IS NULL AND report_id IN (
              SELECT id FROM reports
              WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < ?)

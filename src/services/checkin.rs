@@ -232,6 +232,7 @@ async fn attend(
             Err(e) => return Err(e.into()),
         };
         if let By::Coordinator(actor) = by {
+            super::notices::checked_in(tx, rider, code, points).await?;
             audit::record(
                 tx,
                 Actor::User(actor),

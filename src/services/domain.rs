@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{csv, store, Plan, PlanCode, Session, SessionCode, SignupStatus};
+use super::{csv, notices, store, Plan, PlanCode, Session, SessionCode, SignupStatus};
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
 use crate::points::domain::PointsError;
@@ -260,6 +260,7 @@ pub async fn cancel(
     if was == Some(SignupStatus::Signed) {
         if let Some(next) = store::next_waiting(&mut tx, code).await? {
             store::put_signup(&mut tx, code, next, SignupStatus::Signed, false, now).await?;
+            notices::promoted(&mut tx, next, code).await?;
             promoted = Some(next);
         }
     }
@@ -319,6 +320,9 @@ pub async fn cancel_session(
         return Err(ServicesError::Started);
     }
     let riders = store::cancel_session(&mut tx, code).await?;
+    for rider in &riders {
+        notices::called_off(&mut tx, *rider, code, reason.trim()).await?;
+    }
     audit::record(
         &mut tx,
         Actor::User(actor),
@@ -331,22 +335,20 @@ pub async fn cancel_session(
     Ok((session, riders))
 }
 
-/// Reminders due: signed riders of sessions starting within `lead`, each taken once.
+/// Reminders due: signed riders of sessions starting within `lead`, each taken once and put in
+/// the outbox in the same transaction. Returns how many.
 pub async fn due_reminders(
     pool: &SqlitePool,
     now: DateTime<Utc>,
     lead: Duration,
-) -> Result<Vec<(Session, UserId)>, sqlx::Error> {
+) -> Result<usize, sqlx::Error> {
     let mut tx = crate::db::begin_write(pool).await?;
     let due = store::take_reminders(&mut tx, now, now + lead).await?;
-    let mut out = Vec::new();
-    for (code, rider) in due {
-        if let Some(s) = store::session(&mut tx, &code).await? {
-            out.push((s, rider));
-        }
+    for (code, rider) in &due {
+        notices::reminder(&mut tx, *rider, code).await?;
     }
     tx.commit().await?;
-    Ok(out)
+    Ok(due.len())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 pub mod checkin;
 pub mod csv;
 pub mod domain;
+pub mod notices;
 pub mod personal;
 pub mod signed;
 pub mod store;

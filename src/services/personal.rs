@@ -1,6 +1,6 @@
 //! What services hold about a rider (their sign-ups) and how erasure lets go of it: a seat or a
-//! place in line is given up (a freed seat goes to the next in line, who is told by the
-//! caller), and past sign-ups stay as anonymous attendance figures.
+//! place in line is given up (a freed seat goes to the next in line, who is told), and past
+//! sign-ups stay as anonymous attendance figures.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -9,13 +9,6 @@ use sqlx::SqliteConnection;
 use super::{store, SessionCode, SignupStatus};
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
-
-/// A seat freed by an erasure and the rider who moved up into it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Promotion {
-    pub session: SessionCode,
-    pub rider: UserId,
-}
 
 pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
@@ -48,11 +41,9 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 }
 
 /// Gives up every seat and place in line `e.rider` holds (seats of sessions not over yet go to
-/// the next in line), then moves all their sign-ups to the anonymous id.
-pub async fn erase(
-    conn: &mut SqliteConnection,
-    e: Erasure,
-) -> sqlx::Result<(Vec<Done>, Vec<Promotion>)> {
+/// the next in line, who is told through the outbox), then moves all their sign-ups to the
+/// anonymous id.
+pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let held: Vec<(String, String, DateTime<Utc>, bool)> = sqlx::query_as(
         "SELECT g.session, g.status, s.ends_at, s.cancelled FROM signups g
          JOIN sessions s ON s.code = g.session
@@ -61,7 +52,6 @@ pub async fn erase(
     .bind(e.rider.0)
     .fetch_all(&mut *conn)
     .await?;
-    let mut promoted = Vec::new();
     let given_up = held.len() as i64;
     for (session, status, ends_at, cancelled) in held {
         let Some(code) = SessionCode::parse(&session) else {
@@ -75,10 +65,7 @@ pub async fn erase(
         if status == "signed" && !cancelled && ends_at > e.now {
             if let Some(next) = store::next_waiting(conn, &code).await? {
                 store::put_signup(conn, &code, next, SignupStatus::Signed, false, e.now).await?;
-                promoted.push(Promotion {
-                    session: code,
-                    rider: next,
-                });
+                super::notices::promoted(conn, next, &code).await?;
             }
         }
     }
@@ -103,5 +90,5 @@ pub async fn erase(
             count: attended,
         },
     ];
-    Ok((done, promoted))
+    Ok(done)
 }

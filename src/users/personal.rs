@@ -4,9 +4,10 @@
 //!
 //! Erasure moves what must stay as a record (ledger amounts, street-problem reports, past
 //! attendance, the audit trail) to an anonymous id: a new `users` row with a negative id, never
-//! a Telegram id, marked deleted. Totals still add up, nothing links them to the person, and
-//! the person's own row keeps only their id and language, so they can register again and
-//! start clean.
+//! a Telegram id, marked deleted. Totals still add up, nothing links them to the person (keys
+//! that named the person are rewritten, and neither row carries the erasure's exact time), and
+//! the person's own row keeps only their id, language and when they first wrote, so they can
+//! register again and start clean.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -53,6 +54,8 @@ pub async fn begin(
     if registered.is_none() {
         return Ok(None);
     }
+    // Neither row carries the erasure's exact time: the two could be matched by it.
+    let day = day_of(now);
     let anon: i64 = sqlx::query_scalar("SELECT MIN(MIN(id), 0) - 1 FROM users")
         .fetch_one(&mut *conn)
         .await?;
@@ -61,9 +64,9 @@ pub async fn begin(
          VALUES (?, 'deleted', 'rider', ?, ?, ?)",
     )
     .bind(anon)
-    .bind(now)
-    .bind(now)
-    .bind(now)
+    .bind(day)
+    .bind(day)
+    .bind(day)
     .execute(&mut *conn)
     .await?;
     Ok(Some(Erasure {
@@ -71,6 +74,13 @@ pub async fn begin(
         anon: UserId(anon),
         now,
     }))
+}
+
+/// Midnight (UTC) of `at`'s day: the time an erasure leaves on the rows it touches.
+fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(at, |t| t.and_utc())
 }
 
 /// Ends an erasure: the audit trail about the person (what coordinators did to their account,
@@ -85,6 +95,17 @@ pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>
         .execute(&mut *conn)
         .await?
         .rows_affected();
+    // Messages to the person: what was sent stays counted (a broadcast's figures), under the
+    // anonymous id; what was not sent yet is not sent.
+    sqlx::query(
+        "UPDATE outbox SET chat_id = ?, dedup_key = NULL,
+                status = CASE status WHEN 'pending' THEN 'dropped' ELSE status END
+         WHERE chat_id = ?",
+    )
+    .bind(e.anon.0)
+    .bind(e.rider.0)
+    .execute(&mut *conn)
+    .await?;
     crate::audit::record(
         conn,
         crate::audit::Actor::User(e.anon),
@@ -98,11 +119,10 @@ pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>
                 username = NULL, pending_payload = NULL, consent_version = NULL, consent_at = NULL,
                 registered_at = NULL,
                 role = CASE role WHEN 'coordinator' THEN role ELSE 'rider' END,
-                deleted_at = ?, updated_at = ?
+                deleted_at = NULL, updated_at = ?
          WHERE id = ?",
     )
-    .bind(e.now)
-    .bind(e.now)
+    .bind(day_of(e.now))
     .bind(e.rider.0)
     .execute(conn)
     .await?;

@@ -205,6 +205,34 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     }
     let anon: i64 = scalar(&app, "SELECT reporter_id FROM reports WHERE id = ?", 1).await;
     assert!(anon < 0, "the report moved to an anonymous id: {anon}");
+    // Nothing names the rider any more: not a key, not the erasure's exact time.
+    for (table, column) in [
+        ("reports", "request_key"),
+        ("redemptions", "request_key"),
+        ("ledger", "idem_key"),
+    ] {
+        let named = scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%' || ? || '%'"),
+            a,
+        )
+        .await;
+        assert_eq!(named, 0, "a {table} key still names the rider");
+    }
+    let times: (Option<String>, String) = sqlx::query_as(
+        "SELECT deleted_at, (SELECT created_at FROM users WHERE id = ?) FROM users WHERE id = ?",
+    )
+    .bind(anon)
+    .bind(a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(times.0, None, "the person's row keeps no erasure time");
+    assert!(
+        times.1.contains("T00:00:00"),
+        "the anonymous row says only the day: {}",
+        times.1
+    );
     let sum = scalar(
         &app,
         "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE rider_id = ?",
@@ -309,7 +337,7 @@ async fn privacy_counts_every_kind_and_mydata_sends_what_is_stored() {
         "Service sign-ups: 1",
         "Points passbook entries: 1",
         "Coordinator actions about you (audit trail): 1",
-        "deleted 180 days after it is closed",
+        "deleted from the bot 180 days after it is closed",
         "/mydata",
     ] {
         assert!(held.text.contains(line), "{line:?} in {}", held.text);
@@ -396,6 +424,16 @@ async fn photos_of_long_closed_reports_are_deleted_and_the_reports_kept() {
             .await
             .unwrap();
     assert!(removed[0].1.is_some(), "{removed:?}");
+    let forgotten: (String, String) =
+        sqlx::query_as("SELECT file_id, sha256 FROM report_photos WHERE report_id = 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        forgotten,
+        (String::new(), String::new()),
+        "Telegram's copy is not fetchable"
+    );
     assert!(
         removed[1].1.is_none() && removed[2].1.is_none(),
         "{removed:?}"
@@ -471,4 +509,38 @@ async fn photo_downloads_run_a_few_at_a_time_whoever_sends_them() {
         "at most four at once, and four did run together"
     );
     assert_eq!(stored_files(&app), 12);
+}
+
+#[tokio::test]
+async fn what_someone_typed_before_registering_is_counted_sent_and_forgotten() {
+    let app = app().await;
+    let r = app.rider(7601, Some("en"));
+    app.onboard_until(r, "platform", Lang::En).await;
+    app.emu.send_text(r, "/privacy");
+    let held = app.expect_text(r, "What we hold").await;
+    assert!(
+        held.text.contains(&format!("{}: 1", en("held-dialogue"))),
+        "{}",
+        held.text
+    );
+    app.drain(r).await;
+    app.emu.send_text(r, "/mydata");
+    let doc = loop {
+        let m = app.next(r).await;
+        if m.kind == "document" {
+            break m;
+        }
+    };
+    let json: Value = serde_json::from_slice(doc.file.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        json["data"]["conversation_in_progress"]["name"], "张三",
+        "{json}"
+    );
+    app.drain(r).await;
+    app.emu.send_text(r, "/deletemydata");
+    app.expect_text(r, &first_words(Lang::En, "delete-nothing"))
+        .await;
+    assert_eq!(app.step(r).await, "idle");
+    app.emu.send_text(r, "/privacy");
+    app.expect_text(r, &en("privacy-held-nothing")).await;
 }

@@ -165,6 +165,17 @@ pub async fn end(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sqlx::
     remove(conn, chat).await
 }
 
+/// Deletes dialogues idle longer than `idle`: a conversation abandoned keeps nothing the rider
+/// typed (a name mid-registration) past the time it would have been dropped anyway.
+pub async fn prune(pool: &sqlx::SqlitePool, idle: Duration) -> Result<u64, sqlx::Error> {
+    let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(1));
+    Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?")
+        .bind(before)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
 pub async fn remove(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
         .bind(chat.0)

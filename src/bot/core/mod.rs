@@ -10,6 +10,7 @@ pub mod flood;
 pub mod jobs;
 pub mod keyboards;
 pub mod next;
+pub mod outbox;
 pub mod personal;
 pub mod registry;
 pub mod target;

@@ -39,6 +39,15 @@ pub struct PersonalData {
         for<'a> fn(&'a mut SqliteConnection, Erasure) -> BoxFuture<'a, Result<Erased, BotError>>,
 }
 
+/// The dialogue in progress in `id`'s private chat, as stored.
+async fn dialogue_of(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Option<Value>> {
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(state.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
+}
+
 /// Every capability's [`PersonalData`], in registration order (a dependency the router provides).
 #[derive(Default)]
 pub struct Holdings(pub Vec<PersonalData>);
@@ -47,6 +56,10 @@ impl Holdings {
     /// Every kind held about `id`, the profile and the audit trail first.
     pub async fn held(&self, conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Vec<Held>> {
         let mut all = personal::held(conn, id).await?;
+        all.push(Held {
+            kind: "held-dialogue",
+            count: i64::from(dialogue_of(conn, id).await?.is_some()),
+        });
         for p in &self.0 {
             all.extend((p.held)(conn, id).await?);
         }
@@ -59,6 +72,12 @@ impl Holdings {
         if let Value::Object(own) = personal::export(conn, id).await? {
             doc.extend(own);
         }
+        // What they typed in a conversation not finished yet (a name mid-registration, say).
+        let open = dialogue_of(conn, id).await?;
+        doc.insert(
+            "conversation_in_progress".to_owned(),
+            open.unwrap_or(Value::Null),
+        );
         for p in &self.0 {
             doc.insert(p.section.to_owned(), (p.export)(conn, id).await?);
         }

@@ -14,6 +14,7 @@ use teloxide::types::{CallbackQuery, Message};
 use super::ctx::{Ctx, Deps, Env};
 use super::error::{BotError, HandlerResult};
 use super::next::{Next, Outcome};
+use super::outbox::NoticeKind;
 use super::personal::PersonalData;
 
 /// A handler's future.
@@ -111,6 +112,8 @@ pub struct Capability<T> {
     pub group_callbacks: Option<GroupCallbacks>,
     pub deep_links: Vec<DeepLink<T>>,
     pub jobs: Vec<Job>,
+    /// The kinds of message it puts in the outbox, and how each is sent.
+    pub notices: Vec<NoticeKind>,
     /// What it holds about a person (for `/privacy`, `/mydata` and `/deletemydata`).
     pub personal: Option<PersonalData>,
     /// Its settings and shared state, asked for by type through `Ctx::dep` and `Env::dep`.
@@ -129,6 +132,7 @@ impl<T> Capability<T> {
             group_callbacks: None,
             deep_links: Vec::new(),
             jobs: Vec::new(),
+            notices: Vec::new(),
             personal: None,
             deps: Deps::default(),
         }
@@ -173,6 +177,11 @@ impl<T> Capability<T> {
 
     pub fn job(mut self, job: Job) -> Self {
         self.jobs.push(job);
+        self
+    }
+
+    pub fn notices(mut self, kinds: Vec<NoticeKind>) -> Self {
+        self.notices.extend(kinds);
         self
     }
 

@@ -33,9 +33,16 @@ pub async fn apply(ctx: &Ctx, router: &Router, current: State, next: Next<State>
 /// Carries out an outcome other than following a link (a link leads to one answer: one that
 /// leads to another is not followed further).
 async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult {
-    release(ctx, current, &next).await?;
+    // A draft's photos are let go only once the state that no longer holds them is saved: a
+    // crash in between leaves files behind (the daily sweep takes them), never a saved draft
+    // whose photos are gone.
+    let keep = leaving(current, &next);
     match next {
-        Next::Stay | Next::Ended | Next::Follow(_) => Ok(()),
+        Next::Stay | Next::Follow(_) => Ok(()),
+        Next::Ended => {
+            release(ctx, keep).await;
+            Ok(())
+        }
         Next::Resume if current.is_idle() => Ok(()),
         Next::Resume | Next::Ask => ask(ctx, current).await,
         Next::AskIn(lang) => {
@@ -43,27 +50,37 @@ async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult 
             ctx.user.lang = lang;
             ask(&ctx, current).await
         }
-        Next::Go(state) => go(ctx, state).await,
+        Next::Go(state) => {
+            save(ctx, &state).await?;
+            release(ctx, keep).await;
+            ask(ctx, &state).await
+        }
         Next::Menu => {
             end(ctx, current).await?;
+            release(ctx, keep).await;
             ask(ctx, &State::Idle).await
         }
-        Next::Idle => end(ctx, current).await,
+        Next::Idle => {
+            end(ctx, current).await?;
+            release(ctx, keep).await;
+            Ok(())
+        }
         Next::Cancelled => {
             end(ctx, current).await?;
+            release(ctx, keep).await;
             cancelled(ctx, current).await
         }
     }
 }
 
-/// A report draft that ends (filed, cancelled, replaced by another dialogue, erased) or drops
-/// photos lets go of the files it no longer holds; a filed report's photos are the report's.
-async fn release(ctx: &Ctx, current: &State, next: &Next<State>) -> HandlerResult {
+/// The photos a report draft keeps after `next`, when it ends (filed, cancelled, replaced by
+/// another dialogue, erased) or drops some (replaced in Edit); `None` when nothing changes.
+fn leaving(current: &State, next: &Next<State>) -> Option<Vec<String>> {
     let State::Report(step) = current else {
-        return Ok(());
+        return None;
     };
     let keep = match next {
-        Next::Stay | Next::Resume | Next::Ask | Next::AskIn(_) | Next::Follow(_) => return Ok(()),
+        Next::Stay | Next::Resume | Next::Ask | Next::AskIn(_) | Next::Follow(_) => return None,
         Next::Go(State::Report(step)) => step.photo_paths(),
         Next::Go(State::Idle | State::Onboarding(_))
         | Next::Menu
@@ -71,10 +88,19 @@ async fn release(ctx: &Ctx, current: &State, next: &Next<State>) -> HandlerResul
         | Next::Ended
         | Next::Cancelled => Vec::new(),
     };
-    if keep == step.photo_paths() {
-        return Ok(());
+    (keep != step.photo_paths()).then_some(keep)
+}
+
+/// Lets go of the draft photos not in `keep` (a filed report's photos are the report's). A
+/// failure is logged: the rider's step has moved on, and the daily sweep takes the files.
+async fn release(ctx: &Ctx, keep: Option<Vec<String>>) {
+    let Some(keep) = keep else {
+        return;
+    };
+    let env = ctx.env();
+    if let Err(e) = reports::telegram::retention::release_drafts(&env, ctx.user.id, &keep).await {
+        tracing::warn!(chat_id = ctx.chat().0, %e, "draft photos not released; the sweep takes them");
     }
-    reports::telegram::retention::release_drafts(&ctx.env(), ctx.user.id, &keep).await
 }
 
 /// Moves to `state` (saving it, which also restarts its idle time) and asks its question.

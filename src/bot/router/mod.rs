@@ -37,6 +37,7 @@ pub use self::state::State;
 use crate::bot::core::callback::head;
 use crate::bot::core::dialogue::{DbStorage, Notice};
 use crate::bot::core::keyboards::MainMenu;
+use crate::bot::core::outbox::{Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
     Callbacks, Capability, Command, DeepLink, GroupCallbacks, IdleInput, Job, MenuEntry,
@@ -94,6 +95,10 @@ pub fn wire(config: &Config) -> Wiring {
     let mut deps = Deps::default();
     let mut jobs = vec![updates_pruning()];
     let mut holdings = Holdings::default();
+    let mut kinds = Kinds::default();
+    jobs.push(outbox_sender());
+    jobs.push(dialogue_pruning());
+    deps.insert(OutboxSettings::from_config(config));
     let mut idle_later = Vec::new();
     router.add_commands(commands::first());
     for cap in capabilities {
@@ -123,9 +128,16 @@ pub fn wire(config: &Config) -> Wiring {
         router.links.extend(cap.deep_links);
         jobs.extend(cap.jobs);
         holdings.0.extend(cap.personal);
+        for n in cap.notices {
+            assert!(
+                kinds.0.insert(n.kind, n).is_none(),
+                "two capabilities register the same notice kind"
+            );
+        }
         deps.extend(cap.deps);
     }
     deps.insert(holdings);
+    deps.insert(kinds);
     router.idle.extend(idle_later);
     router.add_commands(commands::last());
     let menu = menu::layout(&router.menu);
@@ -187,6 +199,36 @@ fn index_heads(
                 "callback head registered twice; the last is kept"
             );
         }
+    }
+}
+
+/// The outbox's one sender (runs for as long as the bot does; restarted if it fails).
+fn outbox_sender() -> Job {
+    Job {
+        name: "outbox.sender",
+        every: None,
+        at_start: true,
+        run: |env| Box::pin(crate::bot::core::outbox::run(env)),
+    }
+}
+
+/// Forgets dialogues idle past `DIALOGUE_IDLE_MINUTES` (they would be dropped at the next
+/// message anyway), hourly: what someone typed and walked away from is not kept.
+fn dialogue_pruning() -> Job {
+    Job {
+        name: "dialogues.prune",
+        every: Some(std::time::Duration::from_secs(60 * 60)),
+        at_start: true,
+        run: |env| {
+            Box::pin(async move {
+                let idle = env.settings.dialogue_idle;
+                let n = crate::bot::core::dialogue::prune(&env.pool, idle).await?;
+                if n > 0 {
+                    tracing::info!(pruned = n, "forgot abandoned dialogues");
+                }
+                Ok(())
+            })
+        },
     }
 }
 

@@ -146,8 +146,13 @@ pub async fn my_data(ctx: &Ctx) -> HandlerResult {
 /// `/deletemydata`: asks to confirm, or says there is nothing to delete.
 pub async fn ask_delete(ctx: &Ctx) -> Outcome<Step> {
     if ctx.user.status != Status::Registered {
-        ctx.send(tr!(ctx.lang(), "delete-nothing")).await?;
-        return Ok(Next::Stay);
+        // Someone not registered holds at most what they typed so far: it is forgotten now.
+        let mut conn = ctx.pool.acquire().await?;
+        dialogue::end(&mut conn, ctx.chat()).await?;
+        drop(conn);
+        ctx.send_with(tr!(ctx.lang(), "delete-nothing"), keyboards::remove())
+            .await?;
+        return Ok(Next::Ended);
     }
     Ok(Next::Go(Step::ConfirmDelete))
 }

@@ -245,14 +245,26 @@ async fn take_photo(ctx: &Ctx, msg: &Message, keep: &[Photo]) -> Result<PhotoInp
         }
         Err(NotAPhoto::Other) => return Ok(PhotoInput::NotPhoto),
     };
-    let dir = &ctx.dep::<ReportSettings>()?.media_dir;
-    match photos::fetch(&ctx.bot, dir, &incoming).await {
-        Ok(photo) => {
-            let mut held: Vec<String> = keep.iter().map(|p| p.path.clone()).collect();
-            held.push(photo.path.clone());
-            retention::hold(&ctx.env(), ctx.user.id, &photo.path, &held).await?;
-            Ok(PhotoInput::Stored(photo))
+    let settings = ctx.dep::<ReportSettings>()?;
+    let dir = &settings.media_dir;
+    let fetched = match photos::fetch(&ctx.bot, dir, &settings.downloads, &incoming).await {
+        Ok(d) => {
+            // Kept and held together, so no release elsewhere removes it in between.
+            let _lock = settings.media_lock.lock().await;
+            match photos::keep(dir, d).await {
+                Ok(photo) => {
+                    let mut held: Vec<String> = keep.iter().map(|p| p.path.clone()).collect();
+                    held.push(photo.path.clone());
+                    retention::hold(&ctx.env(), ctx.user.id, &photo.path, &held).await?;
+                    Ok(photo)
+                }
+                Err(e) => Err(e),
+            }
         }
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Ok(photo) => Ok(PhotoInput::Stored(photo)),
         Err(err) => {
             let key = match &err {
                 FetchError::TooBig => "report-photo-too-big",
@@ -699,7 +711,7 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> Outcome<Step> {
     dialogue::end(&mut tx, ctx.chat()).await?;
     let unused = crate::reports::personal::release_drafts(&mut tx, ctx.user.id).await?;
     tx.commit().await?;
-    retention::remove_files(ctx.dep::<ReportSettings>()?.media_dir.clone(), unused).await;
+    retention::remove_unheld(&ctx.env(), unused).await;
     let id = submitted.id;
     tracing::info!(
         update_id = ctx.update_id,

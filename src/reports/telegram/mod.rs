@@ -48,6 +48,11 @@ pub struct ReportSettings {
     pub coordinator_chat: Option<ChatId>,
     /// Photos of reports closed longer than this are deleted.
     pub photo_retention: chrono::Duration,
+    /// Photo downloads in flight (at most [`photos::MAX_DOWNLOADS`]).
+    pub downloads: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Held while a stored photo gains or loses its holders, so a file another draft is about
+    /// to hold is never removed under it.
+    pub media_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ReportSettings {
@@ -61,6 +66,8 @@ impl ReportSettings {
             media_dir: config.media_dir.clone(),
             coordinator_chat: config.coordinator_chat_id.map(ChatId),
             photo_retention: chrono::Duration::days(config.photo_retention_days),
+            downloads: std::sync::Arc::new(tokio::sync::Semaphore::new(photos::MAX_DOWNLOADS)),
+            media_lock: std::sync::Arc::default(),
         }
     }
 }
@@ -169,11 +176,7 @@ fn personal_data() -> PersonalData {
             Box::pin(async move {
                 let (done, files) = personal::erase(conn, e).await?;
                 let after: AfterCommit = Box::new(move |env: Env| {
-                    Box::pin(async move {
-                        if let Ok(settings) = env.dep::<ReportSettings>() {
-                            retention::remove_files(settings.media_dir.clone(), files).await;
-                        }
-                    })
+                    Box::pin(async move { retention::remove_unheld(&env, files).await })
                 });
                 Ok(Erased {
                     done,

@@ -74,18 +74,31 @@ pub fn incoming(msg: &Message) -> Result<Incoming, NotAPhoto> {
 /// How many photo downloads run at once, whoever sends them; the rest wait their turn.
 pub const MAX_DOWNLOADS: usize = 4;
 
-static DOWNLOADS: std::sync::LazyLock<tokio::sync::Semaphore> =
-    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(MAX_DOWNLOADS));
+/// A photo downloaded to a temporary file, not kept yet.
+#[derive(Debug)]
+pub struct Downloaded {
+    /// Held until the photo is kept: reading it whole counts against the same bound.
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    part: std::path::PathBuf,
+    source: PhotoSource,
+    file_id: String,
+}
 
-/// Downloads `incoming` to a file under `media_dir` (never whole in memory, never past
-/// [`MAX_DOWNLOAD`] bytes whatever Telegram said the size was) and keeps it, cleaned if it came
-/// as a document. At most [`MAX_DOWNLOADS`] run at once.
-pub async fn fetch(bot: &Bot, media_dir: &Path, incoming: &Incoming) -> Result<Photo, FetchError> {
+/// Downloads `incoming` to a file under `media_dir`, streamed (never past [`MAX_DOWNLOAD`]
+/// bytes whatever Telegram said the size was). At most `downloads` permits' worth run at once;
+/// keeping it ([`keep`]) then reads it whole once, so memory is bounded by that many files.
+pub async fn fetch(
+    bot: &Bot,
+    media_dir: &Path,
+    downloads: &std::sync::Arc<tokio::sync::Semaphore>,
+    incoming: &Incoming,
+) -> Result<Downloaded, FetchError> {
     if incoming.size.is_some_and(|s| s > MAX_DOWNLOAD) {
         return Err(FetchError::TooBig);
     }
-    let _permit = DOWNLOADS
-        .acquire()
+    let permit = downloads
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| MediaError::Io(std::io::Error::other(e)))?;
     let file = match bot.get_file(incoming.file_id.clone().into()).await {
@@ -99,26 +112,30 @@ pub async fn fetch(bot: &Bot, media_dir: &Path, incoming: &Incoming) -> Result<P
         return Err(FetchError::TooBig);
     }
     let part = media::incoming_path(media_dir).map_err(MediaError::Io)?;
-    let downloaded = download_to(bot, &file.path, &part).await;
-    let (dir, source, file_id) = (
-        media_dir.to_owned(),
-        incoming.source,
-        incoming.file_id.clone(),
-    );
-    let kept = match downloaded {
-        Ok(()) => tokio::task::spawn_blocking(move || {
-            let kept = media::keep_file(&dir, &part, source, &file_id);
-            let _ = std::fs::remove_file(&part);
-            kept
-        })
-        .await
-        .map_err(|e| MediaError::Io(std::io::Error::other(e)))?,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(e);
-        }
-    };
-    kept.map_err(FetchError::from)
+    if let Err(e) = download_to(bot, &file.path, &part).await {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(e);
+    }
+    Ok(Downloaded {
+        _permit: permit,
+        part,
+        source: incoming.source,
+        file_id: incoming.file_id.clone(),
+    })
+}
+
+/// Keeps a downloaded photo under `media_dir` by its hash, cleaned if it came as a document
+/// (read whole into memory once, on a blocking thread: at most 20 MB each).
+pub async fn keep(media_dir: &Path, d: Downloaded) -> Result<Photo, FetchError> {
+    let dir = media_dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let kept = media::keep_file(&dir, &d.part, d.source, &d.file_id);
+        let _ = std::fs::remove_file(&d.part);
+        kept
+    })
+    .await
+    .map_err(|e| MediaError::Io(std::io::Error::other(e)))?
+    .map_err(FetchError::from)
 }
 
 /// Streams the file at `path` on Telegram's server into `to`, refusing more than

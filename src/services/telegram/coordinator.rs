@@ -104,37 +104,12 @@ async fn send_code(ctx: &Ctx, s: &crate::services::Session) -> HandlerResult {
 async fn cancel_session(ctx: &Ctx, code: &SessionCode, reason: &str) -> HandlerResult {
     let lang = ctx.lang();
     let now = ctx.now();
-    let (s, riders) = match domain::cancel_session(&ctx.pool, ctx.user.id, code, reason, now).await
+    let (_, riders) = match domain::cancel_session(&ctx.pool, ctx.user.id, code, reason, now).await
     {
         Ok(done) => done,
         Err(err) => return ctx.refuse(err).await,
     };
-    for rider in &riders {
-        let mut conn = ctx.pool.acquire().await?;
-        let Some(user) = crate::users::store::find(&mut conn, *rider).await? else {
-            continue;
-        };
-        drop(conn);
-        let rlang = user.lang;
-        let mut text = tr!(
-            rlang,
-            "services-session-cancelled",
-            icon = s.kind.icon(),
-            title = html::escape(s.title(rlang)),
-            when = when(rlang, &s, ctx.settings.tz)
-        );
-        if !reason.is_empty() {
-            text.push_str(&format!(" ({})", html::escape(reason)));
-        }
-        if let Err(err) = ctx
-            .bot
-            .send_message(ChatId(rider.0), text)
-            .parse_mode(ParseMode::Html)
-            .await
-        {
-            tracing::info!(user_id = rider.0, %err, "rider not told of a cancelled session");
-        }
-    }
+    // Everyone in it is told through the outbox.
     ctx.send(tr!(
         lang,
         "services-session-cancelled-done",
@@ -186,26 +161,7 @@ pub async fn check_in_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerRe
                 points = done.points.unwrap_or(0)
             ))
             .await?;
-            if !done.again {
-                let rlang = rider.lang;
-                let mut text = tr!(
-                    rlang,
-                    "services-checked-in",
-                    title = html::escape(done.session.title(rlang))
-                );
-                if let Some(points) = done.points {
-                    text.push('\n');
-                    text.push_str(&tr!(rlang, "report-notify-points", points = points));
-                }
-                if let Err(err) = ctx
-                    .bot
-                    .send_message(ChatId(rider.id.0), text)
-                    .parse_mode(ParseMode::Html)
-                    .await
-                {
-                    tracing::info!(user_id = rider.id.0, %err, "checked-in rider not told");
-                }
-            }
+            // The rider is told through the outbox.
         }
         Err(err) => return ctx.refuse(err).await,
     }

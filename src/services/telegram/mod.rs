@@ -12,11 +12,11 @@ pub mod words;
 use std::time::Duration;
 
 use crate::bot::core::callback::{body, CallbackData};
-use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
+use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
     resume, stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, MenuEntry,
 };
-use crate::bot::core::{Env, Explain, Next};
+use crate::bot::core::{Explain, Next};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::services::checkin::KeyRing;
@@ -40,6 +40,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
         .and_then(|s| CheckInKey::new(s.expose()));
     Capability::new("services")
         .personal(personal_data())
+        .notices(notify::kinds())
         .provide(KeyRing::new(configured))
         .provide(checkin::CheckInRadius(config.checkin_radius_m))
         .command(Command {
@@ -120,8 +121,8 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
         })
 }
 
-/// What services hold about a rider; erasure gives up their seats, and whoever moves up is
-/// told once it has committed.
+/// What services hold about a rider; erasure gives up their seats (whoever moves up is told
+/// through the outbox).
 fn personal_data() -> PersonalData {
     PersonalData {
         section: "service_sign_ups",
@@ -129,18 +130,10 @@ fn personal_data() -> PersonalData {
         export: |conn, id| Box::pin(personal::export(conn, id)),
         erase: |conn, e| {
             Box::pin(async move {
-                let (done, promoted) = personal::erase(conn, e).await?;
-                let after = promoted
-                    .into_iter()
-                    .map(|p| -> AfterCommit {
-                        Box::new(move |env: Env| {
-                            Box::pin(async move {
-                                notify::promoted(&env, p.rider, &p.session).await;
-                            })
-                        })
-                    })
-                    .collect();
-                Ok(Erased { done, after })
+                Ok(Erased {
+                    done: personal::erase(conn, e).await?,
+                    after: Vec::new(),
+                })
             })
         },
     }

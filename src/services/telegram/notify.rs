@@ -1,87 +1,131 @@
 //! Telling riders about their sessions from outside their own updates: a seat freed for them
-//! (promotion from the waitlist), and the reminder two hours before; and the job that keeps
-//! two weeks of sessions scheduled and sends the reminders due.
+//! (promotion from the waitlist), the reminder two hours before, a session called off, a
+//! check-in by a coordinator: the outbox rows `services::notices` writes, rendered here when
+//! they are sent, in the rider's language then. And the job that keeps two weeks of sessions
+//! scheduled and puts the reminders due in the outbox.
 
-use teloxide::payloads::SendMessageSetters;
-use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, ParseMode};
+use teloxide::types::InlineKeyboardMarkup;
 use teloxide::utils::html;
 
 use super::words::when;
 use super::ServicesCallback;
 use crate::bot::core::callback::button;
+use crate::bot::core::outbox::{
+    registered_recipient, send_html, text_of, Delivered, NoticeKind, SendError,
+};
 use crate::bot::core::{Env, HandlerResult};
-use crate::services::{domain, store, Session, SessionCode};
+use crate::outbox::Row;
+use crate::services::{domain, notices, store, Session, SessionCode};
 use crate::tr;
-use crate::users::UserId;
 
 /// Reminders go this long before a session starts.
 pub const REMINDER_LEAD_MINUTES: i64 = 120;
 
-/// Tells `rider` they moved up from the waitlist into a seat.
-pub async fn promoted(env: &Env, rider: UserId, code: &SessionCode) {
-    let Ok(mut conn) = env.pool.acquire().await else {
-        return;
+/// The kinds of message services put in the outbox.
+pub fn kinds() -> Vec<NoticeKind> {
+    vec![
+        NoticeKind {
+            kind: notices::PROMOTED,
+            send: |env, row| Box::pin(send(env, row, Say::Promoted)),
+        },
+        NoticeKind {
+            kind: notices::REMINDER,
+            send: |env, row| Box::pin(send(env, row, Say::Reminder)),
+        },
+        NoticeKind {
+            kind: notices::CALLED_OFF,
+            send: |env, row| Box::pin(send(env, row, Say::CalledOff)),
+        },
+        NoticeKind {
+            kind: notices::CHECKED_IN,
+            send: |env, row| Box::pin(send(env, row, Say::CheckedIn)),
+        },
+    ]
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Say {
+    Promoted,
+    Reminder,
+    CalledOff,
+    CheckedIn,
+}
+
+/// Renders one services notice for its rider and sends it; nothing when the rider erased
+/// their data or the session is gone.
+async fn send(env: &Env, row: &Row, say: Say) -> Result<Delivered, SendError> {
+    let Some(user) = registered_recipient(env, row).await? else {
+        return Ok(Delivered::Nothing);
     };
-    let (Ok(Some(user)), Ok(Some(s))) = (
-        crate::users::store::find(&mut conn, rider).await,
-        store::session(&mut conn, code).await,
-    ) else {
-        return;
+    let Some(code) = text_of(row, "session").and_then(SessionCode::parse) else {
+        return Ok(Delivered::Nothing);
+    };
+    let mut conn = env.pool.acquire().await?;
+    let Some(s) = store::session(&mut conn, &code).await? else {
+        return Ok(Delivered::Nothing);
     };
     drop(conn);
     let lang = user.lang;
-    let text = tr!(
-        lang,
-        "services-promoted",
-        icon = s.kind.icon(),
-        title = html::escape(s.title(lang)),
-        when = when(lang, &s, env.settings.tz)
-    );
-    let kb = InlineKeyboardMarkup::new(vec![vec![button(
+    let (title, at) = (html::escape(s.title(lang)), when(lang, &s, env.settings.tz));
+    let (text, kb) = match say {
+        Say::Promoted => (
+            tr!(
+                lang,
+                "services-promoted",
+                icon = s.kind.icon(),
+                title = title,
+                when = at
+            ),
+            Some(open_button(lang, &code)),
+        ),
+        Say::Reminder => (
+            tr!(
+                lang,
+                "services-reminder",
+                icon = s.kind.icon(),
+                title = title,
+                when = at
+            ),
+            Some(reminder_buttons(lang, &s)),
+        ),
+        Say::CalledOff => {
+            let mut text = tr!(
+                lang,
+                "services-session-cancelled",
+                icon = s.kind.icon(),
+                title = title,
+                when = at
+            );
+            if let Some(reason) = text_of(row, "reason").filter(|r| !r.is_empty()) {
+                text.push_str(&format!(" ({})", html::escape(reason)));
+            }
+            (text, None)
+        }
+        Say::CheckedIn => {
+            let mut text = tr!(lang, "services-checked-in", title = title);
+            if let Some(points) = row
+                .payload
+                .get("points")
+                .and_then(serde_json::Value::as_i64)
+            {
+                text.push('\n');
+                text.push_str(&tr!(lang, "report-notify-points", points = points));
+            }
+            (text, None)
+        }
+    };
+    send_html(env, row.chat, text, kb).await
+}
+
+fn open_button(lang: crate::i18n::Lang, code: &SessionCode) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button(
         tr!(lang, "services-btn-open"),
         &ServicesCallback::Show(code.clone()),
-    )]]);
-    if let Err(err) = env
-        .bot
-        .send_message(ChatId(rider.0), text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(kb)
-        .await
-    {
-        tracing::info!(user_id = rider.0, %err, "promoted rider not told");
-    }
+    )]])
 }
 
-/// Sends the reminders due now; one rider who cannot be reached does not stop the others.
-pub async fn send_reminders(env: &Env) -> HandlerResult<usize> {
-    let now = env.settings.clock.now();
-    let lead = chrono::Duration::minutes(REMINDER_LEAD_MINUTES);
-    let due = domain::due_reminders(&env.pool, now, lead).await?;
-    let n = due.len();
-    for (s, rider) in due {
-        if let Err(err) = remind(env, &s, rider).await {
-            tracing::info!(user_id = rider.0, %err, "reminder not delivered");
-        }
-    }
-    Ok(n)
-}
-
-async fn remind(env: &Env, s: &Session, rider: UserId) -> HandlerResult {
-    let mut conn = env.pool.acquire().await?;
-    let Some(user) = crate::users::store::find(&mut conn, rider).await? else {
-        return Ok(());
-    };
-    drop(conn);
-    let lang = user.lang;
-    let text = tr!(
-        lang,
-        "services-reminder",
-        icon = s.kind.icon(),
-        title = html::escape(s.title(lang)),
-        when = when(lang, s, env.settings.tz)
-    );
-    let kb = InlineKeyboardMarkup::new(vec![vec![
+fn reminder_buttons(lang: crate::i18n::Lang, s: &Session) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
         button(
             tr!(lang, "services-btn-navigate"),
             &ServicesCallback::Navigate(s.code.clone()),
@@ -90,18 +134,14 @@ async fn remind(env: &Env, s: &Session, rider: UserId) -> HandlerResult {
             tr!(lang, "services-btn-cancel"),
             &ServicesCallback::Cancel(s.code.clone()),
         ),
-    ]]);
-    env.bot
-        .send_message(ChatId(rider.0), text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(kb)
-        .await?;
-    Ok(())
+    ]])
 }
 
 /// Sessions for the next two weeks, and the reminders due (every 10 minutes).
 pub async fn sweep(env: &Env) -> HandlerResult {
-    domain::schedule(&env.pool, env.settings.clock.now(), env.settings.tz).await?;
-    send_reminders(env).await?;
+    let now = env.settings.clock.now();
+    domain::schedule(&env.pool, now, env.settings.tz).await?;
+    let lead = chrono::Duration::minutes(REMINDER_LEAD_MINUTES);
+    domain::due_reminders(&env.pool, now, lead).await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use teloxide::utils::html;
 
 use super::words::{mine_text, seats_text, station_name, when};
-use super::{notify, ServicesCallback};
+use super::ServicesCallback;
 use crate::bot::core::callback::button;
 use crate::bot::core::{Ctx, HandlerResult};
 use crate::services::domain::{self, Listed};
@@ -193,8 +193,12 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
                             tr!(lang, "services-mine-waitlisted", place = n)
                         }
                         SignupStatus::Attended => tr!(lang, "services-mine-attended"),
-                        _ if done.changed => tr!(lang, "services-signed-up"),
-                        _ => tr!(lang, "services-mine-signed"),
+                        SignupStatus::Signed | SignupStatus::Cancelled if done.changed => {
+                            tr!(lang, "services-signed-up")
+                        }
+                        SignupStatus::Signed | SignupStatus::Cancelled => {
+                            tr!(lang, "services-mine-signed")
+                        }
                     };
                     answer(Some(text)).await?;
                     // A second tap changed nothing: the card already says so.
@@ -228,11 +232,9 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: ServicesCallback) -
         }
         ServicesCallback::CancelYes(code) => {
             match domain::cancel(&ctx.pool, ctx.user.id, &code, now).await {
-                Ok(done) => {
+                Ok(_) => {
+                    // Whoever moved up is told through the outbox.
                     answer(Some(tr!(lang, "services-cancelled-mine"))).await?;
-                    if let Some(rider) = done.promoted {
-                        notify::promoted(&ctx.env(), rider, &code).await;
-                    }
                     show(ctx, &code, message).await
                 }
                 Err(err) => {

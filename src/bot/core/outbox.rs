@@ -1,0 +1,553 @@
+//! The one sender of the outbox (`crate::outbox`): a supervised job that sends the rows due,
+//! within Telegram's limits, and records how each ended. It names no capability: each
+//! registers the kinds of message it enqueues ([`NoticeKind`]) with a function that renders and
+//! sends one.
+//!
+//! - **Pacing.** At most `per_second` messages a second overall (25 by default, under
+//!   Telegram's 30), one at a time and at most one a second into one private chat, at most
+//!   `group_per_minute` (20) into one group. Replies to the person acting are not sent from
+//!   here, so they keep the rest of Telegram's budget whatever the outbox is doing.
+//! - **Order.** A rider's own news before broadcast bulk; within that, oldest first. A row
+//!   waiting out a 429 or a backoff holds up no other row.
+//! - **Outcomes.** 429: the row waits `retry_after` and its chat with it; 403 (blocked,
+//!   deactivated, removed from the group): `unreachable`, as is every later row to that chat
+//!   until the person writes again; 400: `failed` (a kind falls back itself where it can, a
+//!   photo too big goes as a document); network errors and 5xx: retried with a doubling
+//!   backoff, then `failed`.
+//! - **Crashes.** A row is marked `sending` (committed) before it leaves; at start, rows still
+//!   `sending` become `unknown` and are not sent again: Telegram may have delivered them and
+//!   has no idempotency key, so resending could give someone the message twice. A row that was
+//!   not taken is still `pending` and goes.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use teloxide::types::MessageId;
+use teloxide::RequestError;
+use tokio::task::JoinSet;
+
+use super::ctx::Env;
+use super::error::{BotError, HandlerResult};
+use crate::outbox::{store, Row, Status};
+
+/// How a notice was delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// Telegram took it (the message's id, when there is one message to name).
+    Sent(Option<MessageId>),
+    /// Nothing to send any more (the rider erased their data, the report is gone).
+    Nothing,
+}
+
+/// Renders and sends one kind of notice.
+pub type SendFn = for<'a> fn(&'a Env, &'a Row) -> BoxFuture<'a, Result<Delivered, SendError>>;
+
+/// One kind of message a capability enqueues, and how to send it.
+pub struct NoticeKind {
+    /// The kind's name in the table: `capability.what`.
+    pub kind: &'static str,
+    pub send: SendFn,
+}
+
+/// Why a send failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Telegram(#[from] RequestError),
+    /// Rendering it failed (the database, say): tried again like a network error.
+    #[error(transparent)]
+    Bot(#[from] BotError),
+}
+
+impl From<sqlx::Error> for SendError {
+    fn from(e: sqlx::Error) -> Self {
+        SendError::Bot(e.into())
+    }
+}
+
+/// Sends `html` with `keyboard` to `chat`: what most notices are.
+pub async fn send_html(
+    env: &Env,
+    chat: i64,
+    html: String,
+    keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
+) -> Result<Delivered, SendError> {
+    use teloxide::payloads::SendMessageSetters;
+    use teloxide::requests::Requester;
+    let mut req = env
+        .bot
+        .send_message(teloxide::types::ChatId(chat), html)
+        .parse_mode(teloxide::types::ParseMode::Html);
+    if let Some(kb) = keyboard {
+        req = req.reply_markup(kb);
+    }
+    let sent = req.await?;
+    Ok(Delivered::Sent(Some(sent.id)))
+}
+
+/// The recipient of a row, when they are someone the bot knows and still registered: whom a
+/// notice about their own account is rendered for (in their language now). `None`: nothing to
+/// send any more (they erased their data).
+pub async fn registered_recipient(
+    env: &Env,
+    row: &Row,
+) -> Result<Option<crate::users::User>, SendError> {
+    let mut conn = env.pool.acquire().await?;
+    let user = crate::users::store::find(&mut conn, crate::users::UserId(row.chat)).await?;
+    Ok(user.filter(|u| u.is_registered()))
+}
+
+/// A payload field as text.
+pub fn text_of<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
+    row.payload.get(field).and_then(serde_json::Value::as_str)
+}
+
+/// Every registered kind, by name (a dependency the router provides).
+#[derive(Default)]
+pub struct Kinds(pub HashMap<&'static str, NoticeKind>);
+
+/// The sender's limits (`OUTBOX_PER_SECOND`, `OUTBOX_GROUP_PER_MINUTE`, `ALLOW_PAID_BROADCAST`).
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    pub per_second: u32,
+    pub group_per_minute: u32,
+    /// The least time between two messages into one private chat.
+    pub private_gap: Duration,
+    /// Broadcast bulk is sent with `allow_paid_broadcast` (the district pays for up to 1,000/s).
+    pub paid_broadcast: bool,
+    /// Tries of a row that meets network errors or 5xx before it is counted failed.
+    pub max_attempts: i64,
+    /// Sends in flight at once (each to a different chat).
+    pub in_flight: usize,
+}
+
+impl OutboxSettings {
+    pub fn from_config(config: &crate::config::Config) -> OutboxSettings {
+        OutboxSettings {
+            per_second: config.outbox.per_second,
+            group_per_minute: config.outbox.group_per_minute,
+            private_gap: Duration::from_secs(1),
+            paid_broadcast: config.outbox.paid_broadcast,
+            max_attempts: 5,
+            in_flight: 16,
+        }
+    }
+}
+
+/// Telegram's limit for paid broadcasts.
+pub const PAID_PER_SECOND: u32 = 1000;
+
+/// The overall rate: Telegram's free budget, and the paid one broadcast bulk uses when the
+/// district enables paid broadcasts.
+struct Limiters {
+    free: DefaultDirectRateLimiter,
+    paid: Option<DefaultDirectRateLimiter>,
+}
+
+impl Limiters {
+    fn of(&self, row: &Row) -> &DefaultDirectRateLimiter {
+        match (&self.paid, row.priority) {
+            (Some(paid), 1) => paid,
+            _ => &self.free,
+        }
+    }
+}
+
+/// How long the sender sleeps when nothing is due.
+const IDLE: Duration = Duration::from_millis(50);
+
+/// What Telegram's answer means for the row.
+#[derive(Debug, Clone, PartialEq)]
+enum Class {
+    RetryAfter(Duration),
+    Unreachable(String),
+    Refused(String),
+    Transient(String),
+}
+
+fn classify(err: &SendError) -> Class {
+    let e = match err {
+        SendError::Bot(e) => return Class::Transient(e.to_string()),
+        SendError::Telegram(e) => e,
+    };
+    match e {
+        RequestError::RetryAfter(s) => Class::RetryAfter(s.duration()),
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+            Class::Transient(e.to_string())
+        }
+        RequestError::MigrateToChatId(_) => Class::Refused(e.to_string()),
+        RequestError::Api(api) => {
+            let text = api.to_string();
+            if text.contains("Forbidden") || text.contains("chat not found") {
+                Class::Unreachable(text)
+            } else if [
+                "Internal Server Error",
+                "Bad Gateway",
+                "Service Unavailable",
+                "Gateway",
+            ]
+            .iter()
+            .any(|w| text.contains(w))
+            {
+                Class::Transient(text)
+            } else {
+                Class::Refused(text)
+            }
+        }
+    }
+}
+
+/// The wait before try number `attempts + 1` after a transient error: 1 s, 2 s, 4 s, …
+fn backoff(attempts: i64) -> Duration {
+    Duration::from_secs(1u64 << attempts.clamp(1, 8).saturating_sub(1))
+}
+
+/// Per-chat pacing: one message a second into a private chat, `group_per_minute` into a group,
+/// and a chat told to wait (429) waits.
+struct Pacer {
+    private_gap: Duration,
+    group_per_minute: usize,
+    next: HashMap<i64, Instant>,
+    groups: HashMap<i64, VecDeque<Instant>>,
+}
+
+impl Pacer {
+    fn ready(&mut self, chat: i64, now: Instant) -> bool {
+        if self.next.get(&chat).is_some_and(|t| *t > now) {
+            return false;
+        }
+        if chat < 0 {
+            let window = self.groups.entry(chat).or_default();
+            while window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+            {
+                window.pop_front();
+            }
+            return window.len() < self.group_per_minute;
+        }
+        true
+    }
+
+    fn sent(&mut self, chat: i64, now: Instant) {
+        if chat < 0 {
+            self.groups.entry(chat).or_default().push_back(now);
+        } else {
+            self.next.insert(chat, now + self.private_gap);
+        }
+    }
+
+    fn hold(&mut self, chat: i64, until: Instant) {
+        let at = self.next.entry(chat).or_insert(until);
+        *at = (*at).max(until);
+    }
+
+    /// Forgets chats whose wait is over, so the maps stay as small as the chats in play.
+    fn prune(&mut self, now: Instant) {
+        self.next.retain(|_, t| *t > now);
+        self.groups.retain(|_, w| {
+            w.back()
+                .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(60))
+        });
+    }
+}
+
+/// The sender job: recovers what a crash interrupted, then sends what is due, forever.
+pub async fn run(env: Env) -> HandlerResult {
+    let settings = env.dep::<OutboxSettings>()?.clone();
+    {
+        let mut conn = env.pool.acquire().await?;
+        let interrupted = store::recover(&mut conn).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "outbox rows were being sent when the bot stopped; counted unknown, not resent"
+            );
+        }
+    }
+    let rate = |n: u32| {
+        RateLimiter::direct(Quota::per_second(
+            NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN),
+        ))
+    };
+    let limiters = Limiters {
+        free: rate(settings.per_second),
+        paid: settings.paid_broadcast.then(|| rate(PAID_PER_SECOND)),
+    };
+    let mut pacer = Pacer {
+        private_gap: settings.private_gap,
+        group_per_minute: settings.group_per_minute.max(1) as usize,
+        next: HashMap::new(),
+        groups: HashMap::new(),
+    };
+    let mut busy: HashSet<i64> = HashSet::new();
+    let mut tasks: JoinSet<(i64, Option<Duration>)> = JoinSet::new();
+    let mut last_prune = Instant::now();
+    loop {
+        while let Some(done) = tasks.try_join_next() {
+            settle(&mut busy, &mut pacer, done);
+        }
+        let dispatched = dispatch(
+            &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks,
+        )
+        .await?;
+        if last_prune.elapsed() > Duration::from_secs(60) {
+            pacer.prune(Instant::now());
+            last_prune = Instant::now();
+        }
+        if dispatched == 0 {
+            // Nothing could go now: wait for a send to finish or for new rows.
+            tokio::select! {
+                Some(done) = tasks.join_next() => settle(&mut busy, &mut pacer, done),
+                () = tokio::time::sleep(IDLE) => {}
+            }
+        }
+    }
+}
+
+/// A finished send frees its chat; a 429 holds the chat for `retry_after`.
+fn settle(
+    busy: &mut HashSet<i64>,
+    pacer: &mut Pacer,
+    done: Result<(i64, Option<Duration>), tokio::task::JoinError>,
+) {
+    match done {
+        Ok((chat, hold)) => {
+            busy.remove(&chat);
+            if let Some(wait) = hold {
+                pacer.hold(chat, Instant::now() + wait);
+            }
+        }
+        Err(e) => {
+            // The task panicked: its row stays `sending` and is counted unknown at the next
+            // start; its chat stays busy until then, so nothing is sent out of order.
+            tracing::error!(%e, "an outbox send panicked");
+        }
+    }
+}
+
+/// Starts the sends that may go now; returns how many.
+async fn dispatch(
+    env: &Env,
+    settings: &OutboxSettings,
+    limiters: &Limiters,
+    pacer: &mut Pacer,
+    busy: &mut HashSet<i64>,
+    tasks: &mut JoinSet<(i64, Option<Duration>)>,
+) -> HandlerResult<usize> {
+    let rows = {
+        let mut conn = env.pool.acquire().await?;
+        store::due(&mut conn, crate::db::now(), 500).await?
+    };
+    let mut heads = HashSet::new();
+    let mut started = 0;
+    for row in rows {
+        // Only the first due row of a chat may go: a chat's messages keep their order.
+        if !heads.insert(row.chat) || busy.contains(&row.chat) {
+            continue;
+        }
+        if !pacer.ready(row.chat, Instant::now()) {
+            continue;
+        }
+        if tasks.len() >= settings.in_flight {
+            break;
+        }
+        limiters.of(&row).until_ready().await;
+        let mut conn = env.pool.acquire().await?;
+        if !store::take(&mut conn, row.id).await? {
+            continue;
+        }
+        drop(conn);
+        pacer.sent(row.chat, Instant::now());
+        busy.insert(row.chat);
+        let env = env.clone();
+        let max_attempts = settings.max_attempts;
+        tasks.spawn(async move {
+            let chat = row.chat;
+            let hold = send_one(&env, row, max_attempts).await;
+            (chat, hold)
+        });
+        started += 1;
+    }
+    Ok(started)
+}
+
+/// Sends one taken row and records the outcome; returns how long its chat must wait (a 429).
+async fn send_one(env: &Env, row: Row, max_attempts: i64) -> Option<Duration> {
+    let outcome = deliver(env, &row).await;
+    let recorded = record(env, &row, outcome, max_attempts).await;
+    match recorded {
+        Ok(hold) => hold,
+        Err(e) => {
+            tracing::error!(row = row.id, %e, "outbox outcome not recorded; counted unknown at the next start");
+            None
+        }
+    }
+}
+
+async fn deliver(env: &Env, row: &Row) -> Result<Delivered, SendError> {
+    if row.chat > 0 && blocked(env, row.chat).await? {
+        return Err(SendError::Telegram(RequestError::Api(
+            teloxide::ApiError::BotBlocked,
+        )));
+    }
+    let kinds = env.dep::<Kinds>()?;
+    let Some(kind) = kinds.0.get(row.kind.as_str()) else {
+        return Ok(Delivered::Nothing);
+    };
+    (kind.send)(env, row).await
+}
+
+/// Whether the user blocked the bot (and has not unblocked it since).
+async fn blocked(env: &Env, chat: i64) -> sqlx::Result<bool> {
+    let at: Option<Option<String>> =
+        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
+            .bind(chat)
+            .fetch_optional(&env.pool)
+            .await?;
+    Ok(at.flatten().is_some())
+}
+
+async fn record(
+    env: &Env,
+    row: &Row,
+    outcome: Result<Delivered, SendError>,
+    max_attempts: i64,
+) -> Result<Option<Duration>, sqlx::Error> {
+    let mut conn = env.pool.acquire().await?;
+    let err = match outcome {
+        Ok(Delivered::Sent(id)) => {
+            store::finish(&mut conn, row.id, Status::Sent, id.map(|m| m.0), None).await?;
+            return Ok(None);
+        }
+        Ok(Delivered::Nothing) => {
+            store::finish(&mut conn, row.id, Status::Dropped, None, None).await?;
+            return Ok(None);
+        }
+        Err(err) => err,
+    };
+    let attempts = row.attempts + 1;
+    match classify(&err) {
+        Class::RetryAfter(wait) => {
+            let at = crate::db::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            store::retry(&mut conn, row.id, at, false, "429").await?;
+            tracing::info!(
+                row = row.id,
+                chat_id = row.chat,
+                secs = wait.as_secs(),
+                "outbox: Telegram asked to wait"
+            );
+            Ok(Some(wait))
+        }
+        Class::Unreachable(why) => {
+            store::finish(&mut conn, row.id, Status::Unreachable, None, Some(&why)).await?;
+            let later = store::unreachable(&mut conn, row.chat).await?;
+            drop(conn);
+            if row.chat > 0 {
+                crate::users::store::set_blocked(&env.pool, crate::users::UserId(row.chat), true)
+                    .await?;
+            }
+            tracing::info!(
+                row = row.id,
+                chat_id = row.chat,
+                later,
+                "outbox: recipient unreachable"
+            );
+            Ok(None)
+        }
+        Class::Refused(why) => {
+            store::finish(&mut conn, row.id, Status::Failed, None, Some(&why)).await?;
+            tracing::warn!(
+                row = row.id,
+                chat_id = row.chat,
+                kind = row.kind,
+                why,
+                "outbox: Telegram refused a message"
+            );
+            Ok(None)
+        }
+        Class::Transient(why) if attempts >= max_attempts => {
+            store::finish(&mut conn, row.id, Status::Failed, None, Some(&why)).await?;
+            tracing::warn!(
+                row = row.id,
+                chat_id = row.chat,
+                attempts,
+                why,
+                "outbox: gave up after repeated errors"
+            );
+            Ok(None)
+        }
+        Class::Transient(why) => {
+            let at = crate::db::now()
+                + chrono::Duration::from_std(backoff(attempts)).unwrap_or_default();
+            store::retry(&mut conn, row.id, at, true, &why).await?;
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telegrams_answers_are_classified() {
+        let api = |e: teloxide::ApiError| SendError::Telegram(RequestError::Api(e));
+        assert_eq!(
+            classify(&SendError::Telegram(RequestError::RetryAfter(
+                teloxide::types::Seconds::from_seconds(7)
+            ))),
+            Class::RetryAfter(Duration::from_secs(7))
+        );
+        assert!(matches!(
+            classify(&api(teloxide::ApiError::BotBlocked)),
+            Class::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&api(teloxide::ApiError::UserDeactivated)),
+            Class::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&api(teloxide::ApiError::Unknown("Bad Gateway".into()))),
+            Class::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&api(teloxide::ApiError::MessageIsTooLong)),
+            Class::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn backoff_doubles_from_a_second() {
+        let waits: Vec<u64> = (1..=5).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16]);
+    }
+
+    #[test]
+    fn private_chats_get_one_a_second_and_groups_twenty_a_minute() {
+        let mut p = Pacer {
+            private_gap: Duration::from_secs(1),
+            group_per_minute: 20,
+            next: HashMap::new(),
+            groups: HashMap::new(),
+        };
+        let t0 = Instant::now();
+        assert!(p.ready(7, t0));
+        p.sent(7, t0);
+        assert!(!p.ready(7, t0 + Duration::from_millis(900)));
+        assert!(p.ready(7, t0 + Duration::from_millis(1000)));
+        for i in 0..20 {
+            assert!(p.ready(-5, t0 + Duration::from_secs(i)), "{i}");
+            p.sent(-5, t0 + Duration::from_secs(i));
+        }
+        assert!(!p.ready(-5, t0 + Duration::from_secs(30)));
+        assert!(p.ready(-5, t0 + Duration::from_secs(60)));
+        p.hold(7, t0 + Duration::from_secs(10));
+        assert!(!p.ready(7, t0 + Duration::from_secs(9)));
+        p.prune(t0 + Duration::from_secs(200));
+        assert!(p.next.is_empty() && p.groups.is_empty());
+    }
+}

@@ -1,0 +1,155 @@
+//! The outbox's SQL: enqueue inside the caller's transaction, take the rows due, record each
+//! outcome.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{Notice, Row, Status};
+
+/// Enqueues `n` in the caller's (write) transaction; `None` when its dedup key was used before.
+pub async fn enqueue(conn: &mut SqliteConnection, n: &Notice) -> sqlx::Result<Option<i64>> {
+    enqueue_at(conn, n, crate::db::now()).await
+}
+
+/// As [`enqueue`], not to be sent before `at`.
+pub async fn enqueue_at(
+    conn: &mut SqliteConnection,
+    n: &Notice,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, dedup_key, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+    )
+    .bind(n.chat)
+    .bind(n.kind)
+    .bind(n.payload.to_string())
+    .bind(n.priority.as_i64())
+    .bind(at)
+    .bind(&n.dedup_key)
+    .bind(crate::db::now())
+    .fetch_optional(conn)
+    .await
+}
+
+type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
+
+/// Pending rows whose time has come, a rider's own before bulk, oldest first.
+pub async fn due(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Row>> {
+    let rows: Vec<RowTuple> = sqlx::query_as(
+        "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
+         WHERE status = 'pending' AND not_before <= ? ORDER BY priority, id LIMIT ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, chat, kind, payload, priority, attempts, created_at)| Row {
+                id,
+                chat,
+                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                kind,
+                priority,
+                attempts,
+                created_at,
+            },
+        )
+        .collect())
+}
+
+/// Takes a pending row for sending (false when another sender took it first). Committed before
+/// the message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
+pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
+         WHERE id = ? AND status = 'pending'",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records how a taken row ended.
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: Status,
+    message_id: Option<i32>,
+    error: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = ?, message_id = ?, error = ?, done_at = ? WHERE id = ?",
+    )
+    .bind(status.as_str())
+    .bind(message_id)
+    .bind(error)
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Puts a taken row back, to be tried again at `at` (a 429, a transient error).
+/// `retry_attempt`: whether this try counts towards the limit (a 429 does not).
+pub async fn retry(
+    conn: &mut SqliteConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    counts: bool,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'pending', not_before = ?, error = ?,
+                attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END
+         WHERE id = ?",
+    )
+    .bind(at)
+    .bind(error)
+    .bind(counts)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// After a crash: rows left `sending` had left for Telegram with no answer recorded. They are
+/// not sent again (Telegram has no idempotency key); they are counted as `unknown`.
+pub async fn recover(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = 'unknown', done_at = ?, error = 'interrupted while sending'
+         WHERE status = 'sending'",
+    )
+    .bind(crate::db::now())
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// Marks every pending row to `chat` unreachable (the recipient blocked the bot).
+pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = 'unreachable', done_at = ?, error = 'blocked'
+         WHERE chat_id = ? AND status = 'pending'",
+    )
+    .bind(crate::db::now())
+    .bind(chat)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// How many rows stand in each status (for the doctor and tests).
+pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+        .fetch_all(conn)
+        .await
+}
