@@ -222,6 +222,7 @@ async fn apply(w: &World, op: Op) {
                 per_day: 1000,
                 tz: chrono_tz::Asia::Shanghai,
                 follow_up_after: chrono::Duration::hours(48),
+                group: Some(-100),
             };
             match reports::domain::submit_in(
                 &mut tx,

@@ -182,6 +182,8 @@ struct Faults {
     /// Sends to a chat answered 502 (the next n), or 429 with this retry_after (the next one).
     fail_sends: HashMap<i64, u32>,
     too_many: HashMap<i64, u64>,
+    /// 429s answered so far.
+    too_many_sent: u64,
     /// How long each file download takes (a slow network).
     download_delay: Option<Duration>,
     /// Downloads being served now, and the most at once so far.
@@ -723,6 +725,16 @@ impl Emulator {
         self.world().faults.fail_sends.insert(chat, n);
     }
 
+    /// How many 429s the emulator has answered.
+    pub fn too_many_count(&self) -> u64 {
+        self.world().faults.too_many_sent
+    }
+
+    /// The user blocks the bot without the bot hearing of it yet (its next send gets 403).
+    pub fn block_quietly(&self, user: i64) {
+        self.world().faults.blocked.insert(user);
+    }
+
     /// Answers the next send to `chat` with 429 and `retry_after`.
     pub fn too_many_once(&self, chat: i64, retry_after: u64) {
         self.world().faults.too_many.insert(chat, retry_after);
@@ -952,11 +964,14 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
             error(400, &description, None)
         }
         Err(methods::Refusal::Forbidden(why)) => error(403, &format!("Forbidden: {why}"), None),
-        Err(methods::Refusal::TooMany(retry_after)) => error(
-            429,
-            &format!("Too Many Requests: retry after {retry_after}"),
-            Some(json!({"retry_after": retry_after})),
-        ),
+        Err(methods::Refusal::TooMany(retry_after)) => {
+            lock(inner).faults.too_many_sent += 1;
+            error(
+                429,
+                &format!("Too Many Requests: retry after {retry_after}"),
+                Some(json!({"retry_after": retry_after})),
+            )
+        }
         Err(methods::Refusal::BadGateway) => error(502, "Bad Gateway", None),
         Err(methods::Refusal::NotImplemented) => {
             let description = format!("the emulator does not implement {}", spec_method.name);

@@ -196,7 +196,9 @@ pub async fn adjust(
         },
     )
     .await?;
-    if let Posted::New(_) = posted {
+    let balance = store::balance(&mut tx, rider.id).await?;
+    if let Posted::New(e) = &posted {
+        super::notices::adjusted(&mut tx, rider.id, e.id, amount, reason, balance).await?;
         audit::record(
             &mut tx,
             Actor::User(actor),
@@ -206,7 +208,6 @@ pub async fn adjust(
         )
         .await?;
     }
-    let balance = store::balance(&mut tx, rider.id).await?;
     tx.commit().await?;
     Ok(Adjusted {
         rider,
@@ -384,6 +385,7 @@ pub async fn confirm(
         RedemptionStatus::Open => {}
     }
     store::close_redemption(&mut tx, code, RedemptionStatus::Confirmed, Some(actor)).await?;
+    super::notices::handed_over(&mut tx, &r).await?;
     audit::record(
         &mut tx,
         Actor::User(actor),
@@ -454,6 +456,7 @@ pub async fn expire_in(conn: &mut SqliteConnection, r: &Redemption) -> Result<bo
     )
     .await?;
     store::restock(conn, &r.reward).await?;
+    super::notices::expired(conn, r).await?;
     Ok(true)
 }
 

@@ -12,6 +12,7 @@
 
 pub mod csv;
 pub mod domain;
+pub mod notices;
 pub mod personal;
 pub mod qr;
 pub mod store;

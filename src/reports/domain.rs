@@ -17,8 +17,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use super::store::{self, Change, NewReport};
 use super::{
-    csv, Action, Category, CategoryCode, Department, DepartmentCode, Draft, Report, ReportId,
-    Status,
+    csv, notices, Action, Category, CategoryCode, Department, DepartmentCode, Draft, Report,
+    ReportId, Status,
 };
 use crate::audit::{self, Actor};
 use crate::csvfile::{self, ImportError};
@@ -47,6 +47,8 @@ pub struct Rules {
     pub per_day: i64,
     pub tz: Tz,
     pub follow_up_after: Duration,
+    /// The coordinators' group cards and follow-ups go to (`COORDINATOR_CHAT_ID`), if set.
+    pub group: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +223,9 @@ pub async fn submit_in(
     .await?;
     store::insert_photos(conn, id, draft.photos.as_slice()).await?;
     store::record(conn, id, None, Status::Submitted, reporter.id, None, now).await?;
+    if let Some(group) = rules.group {
+        notices::card(conn, group, id).await?;
+    }
     Ok(Submitted {
         id,
         new: true,
@@ -367,6 +372,9 @@ pub async fn act(
     let after = store::find(&mut tx, id)
         .await?
         .ok_or(ReportsError::NoSuchReport(id))?;
+    if after.status != Status::Withdrawn {
+        notices::status(&mut tx, report.reporter, id, after.status, awarded).await?;
+    }
     tx.commit().await?;
     Ok(Acted {
         before: report.status,
@@ -408,12 +416,16 @@ pub async fn open_reports(
 }
 
 /// Accepted or routed reports untouched for `rules.follow_up_after` and not raised in the
-/// last day; each is marked raised now, so it comes up once a day until someone acts.
+/// last day; each is marked raised now and its follow-up put in the outbox for the group in the
+/// same transaction, so it comes up once a day until someone acts. Returns how many.
 pub async fn follow_ups(
     pool: &SqlitePool,
     rules: &Rules,
     now: DateTime<Utc>,
-) -> Result<Vec<Report>, sqlx::Error> {
+) -> Result<usize, sqlx::Error> {
+    let Some(group) = rules.group else {
+        return Ok(0);
+    };
     let mut tx = crate::db::begin_write(pool).await?;
     let due = store::follow_ups_due(
         &mut tx,
@@ -421,15 +433,15 @@ pub async fn follow_ups(
         now - Duration::days(1),
     )
     .await?;
-    let mut out = Vec::new();
-    for id in due {
-        store::mark_raised(&mut tx, id, now).await?;
-        if let Some(r) = store::find(&mut tx, id).await? {
-            out.push(r);
+    for id in &due {
+        store::mark_raised(&mut tx, *id, now).await?;
+        if let Some(r) = store::find(&mut tx, *id).await? {
+            let days = (now - r.status_at).num_hours() / 24;
+            notices::follow_up(&mut tx, group, *id, days).await?;
         }
     }
     tx.commit().await?;
-    Ok(out)
+    Ok(due.len())
 }
 
 /// The departments file, imported whole or not at all.
@@ -587,6 +599,7 @@ mod tests {
 
     fn rules() -> Rules {
         Rules {
+            group: Some(-100),
             per_day: 2,
             tz: chrono_tz::Asia::Shanghai,
             follow_up_after: Duration::hours(72),

@@ -14,6 +14,7 @@
 pub mod csv;
 pub mod domain;
 pub mod media;
+pub mod notices;
 pub mod open311;
 pub mod personal;
 pub mod store;

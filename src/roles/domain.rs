@@ -27,7 +27,6 @@ pub enum RoleError {
 pub struct RoleChange {
     pub target: UserId,
     pub target_name: Option<String>,
-    pub target_lang: crate::i18n::Lang,
 }
 
 /// Makes `target` a grid officer. `actor` must be a coordinator.
@@ -38,6 +37,9 @@ pub async fn appoint(
 ) -> Result<RoleChange, RoleError> {
     change(pool, actor, target, Role::GridOfficer).await
 }
+
+/// The outbox kind telling a rider they were appointed or revoked.
+pub const ROLE_CHANGED: &str = "roles.changed";
 
 /// Makes a grid officer a plain rider again. `actor` must be a coordinator.
 pub async fn revoke(
@@ -76,11 +78,16 @@ async fn change(
         _ => "revoke_grid_officer",
     };
     audit::record(&mut tx, Actor::User(actor), action, Some(user.id), None).await?;
+    let told = crate::outbox::Notice::new(
+        user.id.0,
+        ROLE_CHANGED,
+        serde_json::json!({ "appointed": to == Role::GridOfficer }),
+    );
+    crate::outbox::store::enqueue(&mut tx, &told).await?;
     tx.commit().await?;
     Ok(RoleChange {
         target: user.id,
         target_name: user.name,
-        target_lang: user.lang,
     })
 }
 

@@ -5,6 +5,7 @@ use teloxide::prelude::*;
 use teloxide::utils::html;
 
 use super::domain::{self, RoleChange, RoleError};
+use crate::bot::core::outbox::{registered_recipient, send_html, Delivered, NoticeKind, SendError};
 use crate::bot::core::registry::{stay, Audience, Capability, Command};
 use crate::bot::core::target::{target, Target};
 use crate::bot::core::{Ctx, Explain, HandlerResult};
@@ -15,6 +16,10 @@ use crate::users::{Refusal, UserId};
 /// What roles register: the two coordinator commands.
 pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
     Capability::new("roles")
+        .notices(vec![NoticeKind {
+            kind: domain::ROLE_CHANGED,
+            send: |env, row| Box::pin(tell(env, row)),
+        }])
         .command(Command {
             name: "appoint",
             description: "cmd-appoint",
@@ -88,7 +93,6 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
     let RoleChange {
         target,
         target_name,
-        target_lang,
     } = match result {
         Ok(change) => change,
         Err(err) => return ctx.refuse(err).await,
@@ -99,20 +103,7 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
         appoint,
         "role changed"
     );
-    let note = if appoint {
-        tr!(target_lang, "you-were-appointed")
-    } else {
-        tr!(target_lang, "you-were-revoked")
-    };
-    // The rider may have blocked the bot; the change stands either way.
-    if let Err(err) = ctx
-        .bot
-        .send_message(ChatId(target.0), note)
-        .parse_mode(teloxide::types::ParseMode::Html)
-        .await
-    {
-        tracing::warn!(target = target.0, %err, "could not tell the rider about their role");
-    }
+    // The rider is told through the outbox; the change stands whether or not they can be.
     let name = who(lang, target_name.as_deref(), target);
     let reply = if appoint {
         tr!(lang, "appoint-done", who = name)
@@ -121,4 +112,24 @@ async fn run(ctx: &Ctx, msg: &Message, arg: &str, appoint: bool) -> HandlerResul
     };
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// Tells a rider (in their language when it is sent) that they were appointed or revoked.
+async fn tell(
+    env: &crate::bot::core::Env,
+    row: &crate::outbox::Row,
+) -> Result<Delivered, SendError> {
+    let Some(user) = registered_recipient(env, row).await? else {
+        return Ok(Delivered::Nothing);
+    };
+    let appointed = row
+        .payload
+        .get("appointed")
+        .and_then(serde_json::Value::as_bool);
+    let text = match appointed {
+        Some(true) => tr!(user.lang, "you-were-appointed"),
+        Some(false) => tr!(user.lang, "you-were-revoked"),
+        None => return Ok(Delivered::Nothing),
+    };
+    send_html(env, row.chat, text, None).await
 }

@@ -190,6 +190,27 @@ impl TestApp {
         }
     }
 
+    /// Waits until the outbox has nothing pending or being sent (what is due has gone).
+    pub async fn settle_outbox(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let open: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            if open == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{open} outbox rows still pending after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A rider's points balance.
     pub async fn balance(&self, rider: i64) -> i64 {
         let mut conn = self.pool.acquire().await.unwrap();

@@ -8,6 +8,7 @@ mod dialogue;
 mod emulator;
 mod flood;
 mod onboarding;
+mod outbox;
 mod points;
 mod privacy;
 mod reports;

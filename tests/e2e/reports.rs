@@ -625,6 +625,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
+    app.settle_outbox().await;
     assert_eq!(reminders(&app), 0);
     app.config.clock.advance(Duration::hours(2));
     rider_bot::reports::telegram::sweep::sweep(&env)
@@ -633,6 +634,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
+    app.settle_outbox().await;
     assert_eq!(reminders(&app), 1);
     let reminder = app
         .emu
@@ -646,6 +648,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
+    app.settle_outbox().await;
     assert_eq!(reminders(&app), 2);
     // Resolving from the reminder ends the reminders and updates the original card.
     app.emu
@@ -656,6 +659,7 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     rider_bot::reports::telegram::sweep::sweep(&env)
         .await
         .unwrap();
+    app.settle_outbox().await;
     assert_eq!(reminders(&app), 2);
     // The only requests refused were the posts and the start-up check while the bot was not in
     // the group (Telegram answers "chat not found").

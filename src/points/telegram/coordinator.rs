@@ -2,7 +2,6 @@
 //! rider's QR code holds), `/adjust RIDER ±N reason` and `/passbook RIDER`.
 
 use teloxide::prelude::*;
-use teloxide::types::ParseMode;
 use teloxide::utils::html;
 
 use super::passbook::redemption_text;
@@ -55,7 +54,6 @@ pub async fn redeem_command(ctx: &Ctx, arg: &str) -> HandlerResult {
             let rider = crate::users::store::find(&mut conn, r.rider).await?;
             let reward = store::find_reward(&mut conn, &r.reward).await?;
             drop(conn);
-            let rider_lang = rider.as_ref().map_or(Lang::Zh, |u| u.lang);
             let rider_name = rider.as_ref().and_then(|u| u.name.clone()).map_or_else(
                 || tr!(lang, "someone", id = r.rider.0),
                 |n| html::escape(&n),
@@ -65,21 +63,7 @@ pub async fn redeem_command(ctx: &Ctx, arg: &str) -> HandlerResult {
                     .as_ref()
                     .map_or(r.reward.to_string(), |w| w.name(l).to_owned())
             };
-            let told = ctx
-                .bot
-                .send_message(
-                    ChatId(r.rider.0),
-                    tr!(
-                        rider_lang,
-                        "redemption-handed-over",
-                        reward = html::escape(&name_for(rider_lang))
-                    ),
-                )
-                .parse_mode(ParseMode::Html)
-                .await;
-            if let Err(err) = told {
-                tracing::warn!(user_id = r.rider.0, %err, "could not tell rider of hand-over");
-            }
+            // The rider is told through the outbox.
             tr!(
                 lang,
                 "redeem-confirmed",
@@ -142,23 +126,7 @@ pub async fn adjust_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResu
                 .name
                 .as_deref()
                 .map_or_else(|| tr!(lang, "someone", id = done.rider.id.0), html::escape);
-            let told = ctx
-                .bot
-                .send_message(
-                    ChatId(done.rider.id.0),
-                    tr!(
-                        done.rider.lang,
-                        "adjust-told",
-                        amount = signed(amount),
-                        reason = html::escape(reason.trim()),
-                        balance = done.balance
-                    ),
-                )
-                .parse_mode(ParseMode::Html)
-                .await;
-            if let Err(err) = told {
-                tracing::warn!(user_id = done.rider.id.0, %err, "could not tell rider of adjustment");
-            }
+            // The rider is told through the outbox.
             tr!(
                 lang,
                 "adjust-done",

@@ -5,6 +5,7 @@
 
 pub mod coordinator;
 pub mod expiry;
+pub mod notify;
 pub mod passbook;
 pub mod render;
 
@@ -36,6 +37,7 @@ pub struct PointsSettings {
 /// commands, the buttons, the `rd-` link of a redemption's QR code, and the expiry job.
 pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
     Capability::new("points")
+        .notices(notify::kinds())
         .personal(PersonalData {
             section: "points",
             held: |conn, id| Box::pin(crate::points::personal::held(conn, id)),
@@ -134,8 +136,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             at_start: true,
             run: |env| {
                 Box::pin(async move {
-                    expiry::expire_and_notify(&env.bot, &env.pool, env.settings.clock.now())
-                        .await?;
+                    expiry::expire(&env.pool, env.settings.clock.now()).await?;
                     Ok(())
                 })
             },

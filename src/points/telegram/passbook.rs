@@ -5,7 +5,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
 use teloxide::utils::html;
 
-use super::expiry::expire_and_notify;
+use super::expiry;
 use super::render::{all_names, entry_line, summary_keyboard, summary_text, Names};
 use super::{PointsCallback, PointsSettings};
 use crate::bot::core::callback::button;
@@ -48,7 +48,7 @@ async fn summary_view(ctx: &Ctx) -> Result<(String, InlineKeyboardMarkup), BotEr
     let now = ctx.now();
     let mut s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false, now).await?;
     if s.overdue {
-        expire_and_notify(&ctx.bot, &ctx.pool, now).await?;
+        expiry::expire(&ctx.pool, now).await?;
         s = domain::summary(&ctx.pool, ctx.user.id, 0, RECENT, false, now).await?;
     }
     let names = names_for(ctx, &s.entries).await?;

@@ -1,6 +1,6 @@
 //! Telling others about a report: posting its card (with its photos) to the coordinators'
-//! group, keeping the card current after every action, and telling the reporter of every
-//! change in their language.
+//! group and raising follow-ups (the outbox rows `reports::notices` writes), keeping the card
+//! current after every action, and telling the reporter of every change in their language.
 
 use teloxide::payloads::{
     EditMessageCaptionSetters, EditMessageTextSetters, SendMessageSetters, SendPhotoSetters,
@@ -13,14 +13,18 @@ use teloxide::types::{
 use teloxide::utils::html;
 
 use super::card::{card_keyboard, card_text, visible_len, GROUP_LANG};
-use super::words::{category_label, reason_text};
+use super::words::{category_label, reason_text, status_label};
 use super::ReportSettings;
-use crate::bot::core::{BotError, Env, HandlerResult};
+use crate::bot::core::outbox::{
+    registered_recipient, send_html, text_of, Delivered, NoticeKind, SendError,
+};
+use crate::bot::core::Env;
 use crate::i18n::Lang;
+use crate::outbox::Row;
 use crate::reports::domain::Acted;
-use crate::reports::{store, Photo, PhotoSource, ReportId, Status};
+use crate::reports::{notices, store, Photo, PhotoSource, ReportId, Status};
 use crate::tr;
-use crate::users;
+use teloxide::RequestError;
 
 fn input_file(settings: &ReportSettings, p: &Photo) -> InputFile {
     match p.source {
@@ -31,47 +35,121 @@ fn input_file(settings: &ReportSettings, p: &Photo) -> InputFile {
     }
 }
 
-/// Posts a new report's card to the coordinators' group. Failures are logged, never shown to
-/// the rider: the report is saved, and the sweeper posts it when the group is reachable.
-pub async fn post_new(env: &Env, id: ReportId) {
-    match post(env, id).await {
-        Ok(true) => tracing::info!(report = id.0, "report posted to coordinators"),
-        Ok(false) => tracing::warn!(
-            report = id.0,
-            "COORDINATOR_CHAT_ID unset; report not posted"
-        ),
-        Err(err) => tracing::error!(report = id.0, %err, "report not posted to coordinators"),
+/// Whether Telegram takes `p` as a photo: its own photos always; an image a rider sent as a
+/// file only within sendPhoto's rules (10 MB; width and height at most 10,000 together, a ratio
+/// of at most 20). One that does not goes as a document.
+fn fits_as_photo(settings: &ReportSettings, p: &Photo) -> bool {
+    match p.source {
+        PhotoSource::Photo => true,
+        PhotoSource::Document => std::fs::read(settings.media_dir.join(&p.path))
+            .map(|bytes| crate::emulator::limits::check_photo(&bytes).is_ok())
+            .unwrap_or(false),
     }
 }
 
-/// Posts report `id`'s card (with its photos) to the group; false if no group is configured.
-pub async fn post(env: &Env, id: ReportId) -> HandlerResult<bool> {
-    let settings = env.dep::<ReportSettings>()?;
-    let Some(chat) = settings.coordinator_chat else {
-        return Ok(false);
+/// The kinds of message reports put in the outbox.
+pub fn kinds() -> Vec<NoticeKind> {
+    vec![
+        NoticeKind {
+            kind: notices::CARD,
+            send: |env, row| Box::pin(send_card(env, row)),
+        },
+        NoticeKind {
+            kind: notices::FOLLOW_UP,
+            send: |env, row| Box::pin(send_follow_up(env, row)),
+        },
+        NoticeKind {
+            kind: notices::STATUS,
+            send: |env, row| Box::pin(notify_reporter(env, row)),
+        },
+    ]
+}
+
+fn report_of(row: &Row) -> Option<ReportId> {
+    row.payload
+        .get("report")
+        .and_then(serde_json::Value::as_i64)
+        .map(ReportId)
+}
+
+/// Posts a report's card (with its photos) to the group the row names, and records where.
+/// Nothing when the report is gone or its card is in the group already.
+async fn send_card(env: &Env, row: &Row) -> Result<Delivered, SendError> {
+    let Some(id) = report_of(row) else {
+        return Ok(Delivered::Nothing);
     };
+    let mut conn = env.pool.acquire().await?;
+    let Some(report) = store::find(&mut conn, id).await? else {
+        return Ok(Delivered::Nothing);
+    };
+    if report.triage.is_some() {
+        return Ok(Delivered::Nothing);
+    }
+    drop(conn);
+    let chat = ChatId(row.chat);
+    let posted = match post(env, chat, &report, false).await {
+        // A photo Telegram refuses after all: the card goes again with its photos as files.
+        Err(SendError::Telegram(RequestError::Api(e))) if e.to_string().contains("PHOTO_") => {
+            tracing::warn!(report = id.0, %e, "a photo was refused; sending the card with files");
+            post(env, chat, &report, true).await?
+        }
+        other => other?,
+    };
+    let (message, caption) = posted;
+    let mut conn = env.pool.acquire().await?;
+    store::set_triage(&mut conn, id, chat.0, message.0, caption).await?;
+    tracing::info!(report = id.0, "report posted to coordinators");
+    Ok(Delivered::Sent(Some(message)))
+}
+
+/// Sends report `r`'s photos and card to `chat`: one photo with the card as its caption, or
+/// the photos as an album with the card replying to it. Photos Telegram would not take as
+/// photos (or all, with `as_files`) go as documents. Returns the card's message and whether it
+/// is a caption.
+async fn post(
+    env: &Env,
+    chat: ChatId,
+    report: &crate::reports::Report,
+    as_files: bool,
+) -> Result<(MessageId, bool), SendError> {
+    let settings = env.dep::<ReportSettings>()?;
     let bot = &env.bot;
     let mut conn = env.pool.acquire().await?;
-    let report = store::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| BotError::Internal(format!("report {} vanished", id.0)))?;
-    let photos = store::photos(&mut conn, id).await?;
+    let photos = store::photos(&mut conn, report.id).await?;
     drop(conn);
     let lang = GROUP_LANG;
-    let text = card_text(env, lang, &report).await?;
-    let kb = card_keyboard(lang, &report);
-    let (message, caption) = match photos.as_slice() {
-        [one] if visible_len(&text) <= 1024 => {
+    let text = card_text(env, lang, report).await?;
+    let kb = card_keyboard(lang, report);
+    let (fit, files): (Vec<&Photo>, Vec<&Photo>) = photos
+        .iter()
+        .partition(|p| !as_files && fits_as_photo(settings, p));
+    let mut first = None;
+    for f in &files {
+        let file = InputFile::file(settings.media_dir.join(&f.path));
+        let m = bot
+            .send_document(chat, file)
+            .caption(report.id.to_string())
+            .await?;
+        first = first.or(Some(m.id));
+    }
+    match fit.as_slice() {
+        [one] if files.is_empty() && visible_len(&text) <= 1024 => {
             let m = bot
                 .send_photo(chat, input_file(settings, one))
                 .caption(text)
                 .parse_mode(ParseMode::Html)
                 .reply_markup(kb)
                 .await?;
-            (m.id, true)
+            return Ok((m.id, true));
         }
-        photos => {
-            let media: Vec<InputMedia> = photos
+        [] => {}
+        [one] => {
+            first = first.or(Some(
+                bot.send_photo(chat, input_file(settings, one)).await?.id,
+            ))
+        }
+        many => {
+            let media: Vec<InputMedia> = many
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
@@ -82,29 +160,59 @@ pub async fn post(env: &Env, id: ReportId) -> HandlerResult<bool> {
                     InputMedia::Photo(m)
                 })
                 .collect();
-            let first = if media.len() >= 2 {
-                bot.send_media_group(chat, media)
-                    .await?
-                    .first()
-                    .map(|m| m.id)
-            } else if let Some(one) = photos.first() {
-                Some(bot.send_photo(chat, input_file(settings, one)).await?.id)
-            } else {
-                None
-            };
-            let mut req = bot
-                .send_message(chat, text)
-                .parse_mode(ParseMode::Html)
-                .reply_markup(kb);
-            if let Some(first) = first {
-                req = req.reply_parameters(ReplyParameters::new(first));
-            }
-            (req.await?.id, false)
+            let album = bot.send_media_group(chat, media).await?;
+            first = first.or(album.first().map(|m| m.id));
         }
+    }
+    let mut req = bot
+        .send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(kb);
+    if let Some(first) = first {
+        req = req.reply_parameters(ReplyParameters::new(first));
+    }
+    Ok((req.await?.id, false))
+}
+
+/// Raises a report again in the group: a reply to its card, with its buttons.
+async fn send_follow_up(env: &Env, row: &Row) -> Result<Delivered, SendError> {
+    let Some(id) = report_of(row) else {
+        return Ok(Delivered::Nothing);
     };
     let mut conn = env.pool.acquire().await?;
-    store::set_triage(&mut conn, id, chat.0, message.0, caption).await?;
-    Ok(true)
+    let Some(r) = store::find(&mut conn, id).await? else {
+        return Ok(Delivered::Nothing);
+    };
+    drop(conn);
+    let lang = GROUP_LANG;
+    let days = row
+        .payload
+        .get("days")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    let mut text = tr!(
+        lang,
+        "triage-follow-up",
+        id = r.id.to_string(),
+        status = status_label(lang, r.status),
+        days = days
+    );
+    text.push_str("\n\n");
+    text.push_str(&card_text(env, lang, &r).await?);
+    let chat = ChatId(row.chat);
+    let mut req = env
+        .bot
+        .send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(card_keyboard(lang, &r));
+    // A reply to the card, when the card is in this group.
+    if let Some((_, m, _)) = r.triage.filter(|(c, _, _)| *c == chat.0) {
+        req =
+            req.reply_parameters(ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
+    }
+    let sent = req.await?;
+    tracing::info!(report = r.id.0, "follow-up raised");
+    Ok(Delivered::Sent(Some(sent.id)))
 }
 
 async fn edit_card(
@@ -166,77 +274,67 @@ pub async fn after_action(env: &Env, acted: &Acted, pressed: Option<(ChatId, Mes
             }
         }
     }
-    if r.status != Status::Withdrawn {
-        notify_reporter(env, acted).await;
-    }
+    // The reporter is told through the outbox (written with the change).
 }
 
-async fn notify_reporter(env: &Env, acted: &Acted) {
-    let r = &acted.report;
-    let Ok(mut conn) = env.pool.acquire().await else {
-        return;
+/// Tells the reporter (in their language when it is sent) that their report moved to the
+/// status the row names; nothing when they erased their data or the report is gone.
+async fn notify_reporter(env: &Env, row: &Row) -> Result<Delivered, SendError> {
+    let Some(reporter) = registered_recipient(env, row).await? else {
+        return Ok(Delivered::Nothing);
     };
-    let Ok(Some(reporter)) = users::store::find(&mut conn, r.reporter).await else {
-        return;
+    let (Some(id), Some(status)) = (
+        report_of(row),
+        text_of(row, "status").and_then(Status::parse),
+    ) else {
+        return Ok(Delivered::Nothing);
     };
-    if !reporter.is_registered() {
-        return;
-    }
+    let mut conn = env.pool.acquire().await?;
+    let Some(r) = store::find(&mut conn, id).await? else {
+        return Ok(Delivered::Nothing);
+    };
     let lang = reporter.lang;
-    let category = store::category(&mut conn, &r.category).await.ok().flatten();
+    let category = store::category(&mut conn, &r.category).await?;
     let department = match &r.department {
-        Some(d) => store::department(&mut conn, d).await.ok().flatten(),
+        Some(d) => store::department(&mut conn, d).await?,
         None => None,
     };
     drop(conn);
     let id = r.id.to_string();
     let cat = category_label(category.as_ref(), &r.category, lang);
-    let mut text = match r.status {
-        Status::Accepted => tr!(
-            lang,
-            "report-notify-accepted",
-            id = id.clone(),
-            category = cat.clone()
-        ),
+    let mut text = match status {
+        Status::Accepted => tr!(lang, "report-notify-accepted", id = id, category = cat),
         Status::Routed => tr!(
             lang,
             "report-notify-routed",
-            id = id.clone(),
-            category = cat.clone(),
+            id = id,
+            category = cat,
             dept = html::escape(department.as_ref().map_or("", |d| d.name(lang)))
         ),
-        Status::Resolved => tr!(
-            lang,
-            "report-notify-resolved",
-            id = id.clone(),
-            category = cat.clone()
-        ),
+        Status::Resolved => tr!(lang, "report-notify-resolved", id = id, category = cat),
         Status::Rejected => tr!(
             lang,
             "report-notify-rejected",
-            id = id.clone(),
-            category = cat.clone(),
+            id = id,
+            category = cat,
             reason = reason_text(lang, r.reject_reason.as_deref().unwrap_or(""))
         ),
         Status::Duplicate => tr!(
             lang,
             "report-notify-duplicate",
-            id = id.clone(),
-            category = cat.clone(),
+            id = id,
+            category = cat,
             of = r.duplicate_of.map(|d| d.to_string()).unwrap_or_default()
         ),
-        Status::Submitted | Status::Withdrawn => return,
+        Status::Submitted | Status::Withdrawn => return Ok(Delivered::Nothing),
     };
-    if let Some(points) = acted.awarded {
+    if let Some(points) = row
+        .payload
+        .get("points")
+        .and_then(serde_json::Value::as_i64)
+    {
         text.push('\n');
         text.push_str(&tr!(lang, "report-notify-points", points = points));
     }
-    if let Err(err) = env
-        .bot
-        .send_message(ChatId(r.reporter.0), text)
-        .parse_mode(ParseMode::Html)
-        .await
-    {
-        tracing::info!(user_id = r.reporter.0, report = r.id.0, %err, "reporter not told");
-    }
+    send_html(env, row.chat, text, None).await
 }

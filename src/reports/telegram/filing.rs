@@ -13,7 +13,6 @@ use teloxide::types::{
 use teloxide::utils::html;
 
 use super::callback::ReportCallback;
-use super::delivery;
 use super::photos::{self, FetchError, NotAPhoto};
 use super::retention;
 use super::words::{category_label, place_text};
@@ -738,8 +737,5 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> Outcome<Step> {
         text.push_str(&tr!(lang, "report-filed-maybe-duplicate"));
     }
     ctx.send_menu(text).await?;
-    if submitted.new {
-        delivery::post_new(&ctx.env(), id).await;
-    }
     Ok(Next::Ended)
 }

@@ -62,6 +62,7 @@ impl ReportSettings {
                 per_day: config.reports_per_day,
                 tz: config.timezone,
                 follow_up_after: chrono::Duration::hours(config.report_follow_up_hours),
+                group: config.coordinator_chat_id,
             },
             media_dir: config.media_dir.clone(),
             coordinator_chat: config.coordinator_chat_id.map(ChatId),
@@ -157,6 +158,7 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             run: |env| Box::pin(async move { retention::expire_photos(&env).await }),
         })
         .personal(personal_data())
+        .notices(delivery::kinds())
         .job(Job {
             name: "reports.group_check",
             every: None,

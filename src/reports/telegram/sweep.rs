@@ -3,73 +3,30 @@
 //! and the start-up check that the coordinators' group can be reached. A report that cannot be
 //! posted is logged and the sweep goes on with the next one.
 
-use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{MessageId, ParseMode, ReplyParameters};
 
-use super::card::{card_keyboard, card_text, GROUP_LANG};
-use super::delivery;
-use super::words::status_label;
 use super::ReportSettings;
 use crate::bot::core::{Env, HandlerResult};
-use crate::reports::{domain, store, Report};
-use crate::tr;
+use crate::reports::{domain, store};
 
-/// Posts reports the group has not seen (it was unset or unreachable) and raises the
-/// follow-ups due. One report that fails is logged; the others still go.
+/// Puts in the outbox the cards the group has not received (it was unset, unreachable, or
+/// refused them) and the follow-ups due.
 pub async fn sweep(env: &Env) -> HandlerResult {
     let settings = env.dep::<ReportSettings>()?;
     let Some(chat) = settings.coordinator_chat else {
         return Ok(());
     };
-    let mut conn = env.pool.acquire().await?;
-    let pending = store::untriaged(&mut conn).await?;
-    drop(conn);
-    for id in pending {
-        if let Err(err) = delivery::post(env, id).await {
-            tracing::warn!(report = id.0, %err, "report not posted to coordinators; next sweep retries");
-        }
+    let mut tx = crate::db::begin_write(&env.pool).await?;
+    let cards = crate::reports::notices::missing_cards(&mut tx, chat.0).await?;
+    tx.commit().await?;
+    if cards > 0 {
+        tracing::info!(
+            cards,
+            "cards the group has not received are on their way again"
+        );
     }
     let now = env.settings.clock.now();
-    let due = domain::follow_ups(&env.pool, &settings.rules, now).await?;
-    for r in due {
-        if let Err(err) = follow_up(env, chat, &r, now).await {
-            tracing::warn!(report = r.id.0, %err, "follow-up not raised");
-        }
-    }
-    Ok(())
-}
-
-/// Raises one report again in the group: a reply to its card, with its buttons.
-async fn follow_up(
-    env: &Env,
-    chat: ChatId,
-    r: &Report,
-    now: chrono::DateTime<chrono::Utc>,
-) -> HandlerResult {
-    let lang = GROUP_LANG;
-    let days = (now - r.status_at).num_hours() / 24;
-    let mut text = tr!(
-        lang,
-        "triage-follow-up",
-        id = r.id.to_string(),
-        status = status_label(lang, r.status),
-        days = days
-    );
-    text.push_str("\n\n");
-    text.push_str(&card_text(env, lang, r).await?);
-    let mut req = env
-        .bot
-        .send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(card_keyboard(lang, r));
-    // A reply to the card, when the card is in this group.
-    if let Some((_, m, _)) = r.triage.filter(|(c, _, _)| *c == chat.0) {
-        req =
-            req.reply_parameters(ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
-    }
-    req.await?;
-    tracing::info!(report = r.id.0, "follow-up raised");
+    domain::follow_ups(&env.pool, &settings.rules, now).await?;
     Ok(())
 }
 
