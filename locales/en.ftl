@@ -29,6 +29,7 @@ help =
 
     /start: register, or show the main menu
     /language: 中文 / English
+    /notifications: announcements and nearby alerts, on or off
     /privacy: what we store about you and why
     /mydata: a copy of your data as a file
     /deletemydata: erase your personal data
@@ -50,6 +51,7 @@ help-coordinator =
     /station &lt;code&gt; close [until 18:00 | 2026-12-01 18:00] [reason]: close a station for riders
     /station &lt;code&gt; open: reopen it
     /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
+    /broadcast: send an announcement (text or photo) to all riders, a platform, riders near a station, a session's sign-ups or grid officers; /broadcasts: recent ones and their figures
     /reports: open reports, oldest first
     /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100]: act on a report without the group
     /session CODE: a session's sign-ups and the check-in QR code to print; /session CODE cancel REASON calls it off and tells everyone
@@ -76,7 +78,7 @@ privacy-notice =
     • your <b>platform or company</b>, to plan services for each group of riders;
     • your <b>phone number</b>, to reach you about your reports, sign-ups and rewards;
     • your Telegram id and language, to reply to you.
-    Locations and photos are used only for the request you send them with. We do not share your data outside the subdistrict's service team: reports passed on to city departments carry the problem, the place and the photo, never who sent them. Photos of a report are deleted some months after it is closed (/privacy says when). You can see what we hold with /privacy, get a copy with /mydata and erase it at any time with /deletemydata.
+    Locations and photos are used only for the request you send them with (unless you turn on nearby alerts in /notifications: then the area of your last shared location is kept for 30 days). We do not share your data outside the subdistrict's service team: reports passed on to city departments carry the problem, the place and the photo, never who sent them. Photos of a report are deleted some months after it is closed (/privacy says when). You can see what we hold with /privacy, get a copy with /mydata and erase it at any time with /deletemydata.
 
     Tap <b>Accept</b> to continue.
 btn-accept = ✅ Accept
@@ -490,3 +492,71 @@ services-session-cancelled = ❌ Cancelled: { $icon } <b>{ $title }</b>, { $when
 services-session-cancelled-done = { $code } cancelled; { $n } riders were told.
 
 flood-slow-down = 🐢 That is a lot of messages at once. I skipped some of them; please send one at a time.
+
+## Broadcasts
+cmd-broadcast = Send an announcement to riders
+cmd-broadcasts = Recent announcements and their figures
+cmd-notifications = Announcements and nearby alerts: on or off
+broadcast-ask-body = 📣 Send the announcement: a text, or a photo with a caption. Formatting you use (bold, links…) is kept. /cancel to stop.
+broadcast-ask-audience = Who should get it?
+broadcast-to-all = All registered riders
+broadcast-to-officers = Grid officers
+broadcast-to-platform = A platform or company…
+broadcast-to-near = Riders near a station…
+broadcast-to-session = Signed up for a session…
+broadcast-ask-near = Send the station code and, if you like, a radius in km, e.g. <code>LF-S01 3</code> (3 km when you leave it out). Only riders who turned on nearby alerts are placed near a station.
+broadcast-ask-session = Send the session code, e.g. <code>HAIRCUT-20261205</code>.
+broadcast-ask-button = Send a station code (<code>LF-S01</code>) or a session code (<code>HAIRCUT-20261205</code>) to put an "open" button under the message.
+broadcast-ask-when = When should it go? Send <code>HH:MM</code> (today) or <code>MM-DD HH:MM</code>, district time.
+broadcast-use-buttons = Please use the buttons above.
+broadcast-body-kinds = An announcement is a text or a photo with a caption. Please send one of those.
+broadcast-empty = The announcement is empty. Please send some text.
+broadcast-caption-too-long = A photo's caption can be at most 1,024 characters. Please send a shorter caption, or the text on its own.
+broadcast-text-too-long = A message can be at most 4,096 characters. Please send a shorter one.
+broadcast-audience-platform = riders of { $platform }
+broadcast-audience-near = riders near { $station } (within { $km } km, nearby alerts on)
+broadcast-audience-session = riders signed up for { $session }
+broadcast-review = ☝️ That is how riders will see it.
+    To: { $audience } · <b>{ $n }</b> recipients.
+broadcast-opted-out = { $n } turned announcements off and are left out. Mark it urgent (safety only) to reach them too.
+broadcast-urgent-reaches = 🚨 Urgent: it also reaches the { $n } who turned announcements off.
+broadcast-btn-urgent-off = 🚨 Mark urgent
+broadcast-btn-urgent-on = ✅ Urgent (tap to undo)
+broadcast-btn-add-button = ➕ Add a button
+broadcast-btn-change-button = 🔁 Change the button
+broadcast-btn-send = 📤 Send now
+broadcast-btn-later = 🕒 Send later
+broadcast-btn-discard = ✖ Cancel
+broadcast-btn-stop = ⛔ Stop sending
+broadcast-no-audience = Nobody is in that audience (or everyone in it turned announcements off). Choose another, or mark it urgent if it is about safety.
+broadcast-no-station = There is no station { $code }.
+broadcast-no-session = There is no session { $code }.
+broadcast-bad-radius = A radius is between 0.1 and 50 km.
+broadcast-in-the-past = That time has passed. Please send a time still to come.
+broadcast-unknown = There is no broadcast #{ $id }.
+broadcast-over = Broadcast #{ $id } has already finished; there is nothing to stop.
+broadcast-already-sent = This announcement was sent already, as broadcast #{ $id }.
+broadcast-sending = 📤 Broadcast #{ $id } is on its way to { $n } riders.
+broadcast-scheduled = 🕒 Broadcast #{ $id } will go to { $n } riders at { $at }.
+broadcast-cancelled = Broadcast #{ $id } stopped: what was not sent will not be.
+broadcast-open-station = 📍 Open station { $code }
+broadcast-open-session = 📝 Sign up: { $code }
+broadcast-progress = 📣 Broadcast #{ $id }: { $sent } / { $total } sent · { $unreachable } unreachable · { $failed } failed
+broadcast-progress-scheduled = 🕒 Broadcast #{ $id }: scheduled for { $total } riders.
+broadcast-progress-done = ✅ Broadcast #{ $id } finished: { $sent } / { $total } sent · { $unreachable } unreachable · { $failed } failed · { $unknown } unknown · { $dropped } not sent
+broadcast-progress-cancelled = ⛔ Broadcast #{ $id } stopped: { $sent } / { $total } sent · { $unreachable } unreachable · { $failed } failed · { $unknown } unknown · { $dropped } not sent
+broadcast-list-head = 📣 <b>Recent announcements</b>
+broadcast-list-empty = No announcements yet. Send one with /broadcast.
+notifications-view = 🔔 <b>Your notifications</b>
+    Announcements from the district: { $announcements }
+    Nearby alerts: { $nearby }
+    With nearby alerts on, we keep the area (about 1 km) of the last location you share, for 30 days, so the team can warn riders near a station. Urgent safety messages reach everyone.
+notifications-on = on
+notifications-off = off
+notifications-btn-announcements-off = 🔕 Turn announcements off
+notifications-btn-announcements-on = 🔔 Turn announcements on
+notifications-btn-nearby-on = 📍 Turn nearby alerts on
+notifications-btn-nearby-off = 📍 Turn nearby alerts off (forget my area)
+held-notification-settings = Your notification settings
+held-area = The area of your last shared location (nearby alerts)
+erased-notification-settings = Your notification settings and any kept area are deleted.

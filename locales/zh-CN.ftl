@@ -29,6 +29,7 @@ help =
 
     /start：注册，或打开主菜单
     /language：中文 / English
+    /notifications：开启或关闭通知与附近提醒
     /privacy：我们保存了什么、为什么
     /mydata：以文件形式获取我的信息
     /deletemydata：删除我的个人信息
@@ -50,6 +51,7 @@ help-coordinator =
     /station &lt;站点编号&gt; close [until 18:00 | 2026-12-01 18:00] [原因]：临时关闭站点
     /station &lt;站点编号&gt; open：重新开放
     /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
+    /broadcast：向全部骑手、某平台、某站点附近、某场活动的报名者或网格员发送通知（文字或照片）；/broadcasts：最近的通知及送达情况
     /reports：待处理的上报
     /report R-000123 [accept | reject 原因 | route 部门 | resolve | duplicate R-000100]：不在群里也能处理上报
     /session 场次编号：查看报名名单和可打印的签到二维码；/session 场次编号 cancel 原因：取消场次并通知报名者
@@ -76,7 +78,7 @@ privacy-notice =
     • 您所在的<b>平台或快递公司</b>，用于为不同骑手群体安排服务；
     • 您的<b>手机号</b>，仅用于就您的上报、报名和兑换联系您；
     • 您的 Telegram ID 和语言，用于回复您。
-    位置和照片只用于您随之发送的那次请求。我们不会把您的信息提供给街道服务团队以外的人：转交城市相关部门的上报只包含问题、地点和照片，不包含上报人。上报办结数月后其照片会被删除（具体天数见 /privacy）。您可以随时用 /privacy 查看我们保存的信息，用 /mydata 获取副本，用 /deletemydata 删除。
+    位置和照片只用于您随之发送的那次请求（如您在 /notifications 中开启附近提醒，则保存您最近一次分享位置所在的区域 30 天）。我们不会把您的信息提供给街道服务团队以外的人：转交城市相关部门的上报只包含问题、地点和照片，不包含上报人。上报办结数月后其照片会被删除（具体天数见 /privacy）。您可以随时用 /privacy 查看我们保存的信息，用 /mydata 获取副本，用 /deletemydata 删除。
 
     点击<b>同意</b>继续。
 btn-accept = ✅ 同意
@@ -490,3 +492,71 @@ services-session-cancelled = ❌ 已取消：{ $icon } <b>{ $title }</b>，{ $wh
 services-session-cancelled-done = { $code } 已取消，已通知 { $n } 位骑手。
 
 flood-slow-down = 🐢 消息发得太快了。部分消息已被跳过，请一条一条发送。
+
+## Broadcasts
+cmd-broadcast = 向骑手发送通知
+cmd-broadcasts = 最近的通知及送达情况
+cmd-notifications = 通知与附近提醒：开或关
+broadcast-ask-body = 📣 请发送通知内容：文字，或带说明的照片。您使用的格式（加粗、链接等）会保留。发送 /cancel 取消。
+broadcast-ask-audience = 发给谁？
+broadcast-to-all = 全部已注册骑手
+broadcast-to-officers = 网格员
+broadcast-to-platform = 某个平台或公司…
+broadcast-to-near = 某站点附近的骑手…
+broadcast-to-session = 报名某场活动的骑手…
+broadcast-ask-near = 请发送站点编号，可附半径（公里），例如 <code>LF-S01 3</code>（不写则为 3 公里）。只有开启了附近提醒的骑手才会被计入站点附近。
+broadcast-ask-session = 请发送活动场次编号，例如 <code>HAIRCUT-20261205</code>。
+broadcast-ask-button = 发送站点编号（<code>LF-S01</code>）或活动场次编号（<code>HAIRCUT-20261205</code>），会在通知下方加一个"打开"按钮。
+broadcast-ask-when = 什么时候发送？请发送 <code>HH:MM</code>（今天）或 <code>MM-DD HH:MM</code>（本地时间）。
+broadcast-use-buttons = 请使用上方的按钮。
+broadcast-body-kinds = 通知可以是文字，或带说明的照片，请发送其中一种。
+broadcast-empty = 通知内容为空，请发送文字。
+broadcast-caption-too-long = 照片说明最多 1,024 个字符，请缩短，或单独发送文字。
+broadcast-text-too-long = 一条消息最多 4,096 个字符，请缩短。
+broadcast-audience-platform = { $platform } 的骑手
+broadcast-audience-near = { $station } 附近的骑手（{ $km } 公里内，已开启附近提醒）
+broadcast-audience-session = 报名 { $session } 的骑手
+broadcast-review = ☝️ 骑手看到的就是上面这样。
+    发给：{ $audience } · 共 <b>{ $n }</b> 人。
+broadcast-opted-out = 有 { $n } 人关闭了通知，不会收到。如涉及安全，可标为紧急，他们也会收到。
+broadcast-urgent-reaches = 🚨 紧急：关闭了通知的 { $n } 人也会收到。
+broadcast-btn-urgent-off = 🚨 标为紧急
+broadcast-btn-urgent-on = ✅ 紧急（点击取消）
+broadcast-btn-add-button = ➕ 加一个按钮
+broadcast-btn-change-button = 🔁 更换按钮
+broadcast-btn-send = 📤 立即发送
+broadcast-btn-later = 🕒 定时发送
+broadcast-btn-discard = ✖ 取消
+broadcast-btn-stop = ⛔ 停止发送
+broadcast-no-audience = 这个范围内没有人（或都关闭了通知）。请换一个范围；如涉及安全，可标为紧急。
+broadcast-no-station = 没有站点 { $code }。
+broadcast-no-session = 没有活动场次 { $code }。
+broadcast-bad-radius = 半径应在 0.1 到 50 公里之间。
+broadcast-in-the-past = 这个时间已经过了，请发送一个将来的时间。
+broadcast-unknown = 没有第 { $id } 号通知。
+broadcast-over = 第 { $id } 号通知已经发送完毕，无需停止。
+broadcast-already-sent = 这条通知已经发送过了，编号 #{ $id }。
+broadcast-sending = 📤 第 { $id } 号通知正在发给 { $n } 位骑手。
+broadcast-scheduled = 🕒 第 { $id } 号通知将于 { $at } 发给 { $n } 位骑手。
+broadcast-cancelled = 第 { $id } 号通知已停止：未发出的不再发送。
+broadcast-open-station = 📍 打开站点 { $code }
+broadcast-open-session = 📝 报名：{ $code }
+broadcast-progress = 📣 第 { $id } 号通知：已发 { $sent } / { $total } · 无法送达 { $unreachable } · 失败 { $failed }
+broadcast-progress-scheduled = 🕒 第 { $id } 号通知：已定时，将发给 { $total } 人。
+broadcast-progress-done = ✅ 第 { $id } 号通知已完成：已发 { $sent } / { $total } · 无法送达 { $unreachable } · 失败 { $failed } · 结果未知 { $unknown } · 未发出 { $dropped }
+broadcast-progress-cancelled = ⛔ 第 { $id } 号通知已停止：已发 { $sent } / { $total } · 无法送达 { $unreachable } · 失败 { $failed } · 结果未知 { $unknown } · 未发出 { $dropped }
+broadcast-list-head = 📣 <b>最近的通知</b>
+broadcast-list-empty = 还没有发过通知。发送 /broadcast 发一条。
+notifications-view = 🔔 <b>您的通知设置</b>
+    街道通知：{ $announcements }
+    附近提醒：{ $nearby }
+    开启附近提醒后，我们会保存您最近一次分享位置所在的区域（约 1 公里），保存 30 天，以便工作人员提醒某站点附近的骑手。紧急安全通知会发给所有人。
+notifications-on = 开
+notifications-off = 关
+notifications-btn-announcements-off = 🔕 关闭通知
+notifications-btn-announcements-on = 🔔 开启通知
+notifications-btn-nearby-on = 📍 开启附近提醒
+notifications-btn-nearby-off = 📍 关闭附近提醒（删除保存的区域）
+held-notification-settings = 您的通知设置
+held-area = 您最近分享位置所在的区域（附近提醒）
+erased-notification-settings = 您的通知设置和保存的区域已删除。

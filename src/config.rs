@@ -40,6 +40,8 @@ pub struct OutboxLimits {
     pub group_per_minute: u32,
     /// Broadcasts are sent as paid broadcasts (Telegram Stars), up to 1,000 a second.
     pub paid_broadcast: bool,
+    /// `OUTBOX_PAID_PER_SECOND`: the paid broadcasts' rate (at most Telegram's 1,000).
+    pub paid_per_second: u32,
 }
 
 /// Messages a second the outbox sends, under Telegram's free limit of about 30.
@@ -330,6 +332,7 @@ impl Config {
                 1.0..=6000.0,
             )? as u32,
             paid_broadcast: flag("ALLOW_PAID_BROADCAST")?,
+            paid_per_second: whole("OUTBOX_PAID_PER_SECOND", 1000.0, 1.0..=1000.0)? as u32,
         };
         let flood = FloodLimits {
             per_minute: whole("FLOOD_PER_MINUTE", DEFAULT_FLOOD_PER_MINUTE, 1.0..=6000.0)? as u32,

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod backup;
 pub mod bot;
+pub mod broadcasts;
 pub mod chat;
 pub mod cli;
 pub mod clock;

@@ -792,3 +792,143 @@ fn log_format_json_writes_one_object_a_line() {
         "{stderr}"
     );
 }
+
+/// kill -9 in the middle of a 1,000-rider broadcast, then start again: it finishes, nobody has
+/// it twice, and the figures add up (a send whose answer never came is counted unknown, not
+/// repeated).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_twice() {
+    use rider_bot::broadcasts::{Audience, Body, Draft};
+    use rider_bot::emulator::{Emulator, TgUser};
+    use std::time::{Duration, Instant};
+
+    const RIDERS: i64 = 1000;
+    const TEXT: &str = "Cold wave tonight: the stations stay open until 02:00";
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(900, "Coordinator", Some("en")));
+    for id in 0..RIDERS {
+        emu.add_user(TgUser::new(20_000 + id, "Rider", Some("en")));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bot.db");
+    let url = format!("sqlite://{}", db.display());
+    let vars = [
+        ("DATABASE_URL", url.as_str()),
+        ("COORDINATOR_IDS", "900"),
+        ("ALLOW_PAID_BROADCAST", "true"),
+        ("OUTBOX_PAID_PER_SECOND", "100"),
+    ];
+    let first = spawn_run(dir.path(), &emu, &vars);
+    // Started: it polls for updates once its database is migrated.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.request_count("getUpdates") == 0 {
+        assert!(Instant::now() < deadline, "rider-bot did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pool = rider_bot::db::connect(&url).await.unwrap();
+    let mut tx = rider_bot::db::begin_write(&pool).await.unwrap();
+    for id in 0..RIDERS {
+        sqlx::query(
+            "INSERT INTO users (id, status, role, lang, name, created_at, updated_at)
+             VALUES (?, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
+        )
+        .bind(20_000 + id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let draft = Draft {
+        body: Body::Text {
+            text: TEXT.into(),
+            entities: serde_json::json!([]),
+        },
+        audience: Audience::All,
+        urgent: false,
+        button: None,
+    };
+    let now = chrono::Utc::now();
+    let sent = rider_bot::broadcasts::domain::send(
+        &pool,
+        rider_bot::users::UserId(900),
+        &draft,
+        "kill-test",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent.recipients, RIDERS as usize);
+
+    let delivered = |emu: &Emulator| {
+        emu.all_messages()
+            .iter()
+            .filter(|m| m.text == TEXT)
+            .map(|m| m.chat_id)
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while delivered(&emu).len() < 300 {
+        assert!(Instant::now() < deadline, "the broadcast did not get going");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    kill(first); // SIGKILL: no clean-up of any kind
+    let at_kill = delivered(&emu).len();
+    assert!(at_kill < RIDERS as usize, "killed after it had finished");
+
+    let second = spawn_run(dir.path(), &emu, &vars);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = ?")
+            .bind(sent.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if status == "done" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the broadcast did not finish: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    kill(second);
+
+    let chats = delivered(&emu);
+    let unique: std::collections::HashSet<i64> = chats.iter().copied().collect();
+    assert_eq!(unique.len(), chats.len(), "somebody got it twice");
+    let mut conn = pool.acquire().await.unwrap();
+    let f = rider_bot::broadcasts::store::figures(&mut conn, sent.id)
+        .await
+        .unwrap();
+    eprintln!("killed after {at_kill} delivered; {f:?}");
+    assert_eq!(f.recipients, RIDERS);
+    assert_eq!(
+        f.sent + f.unknown + f.unreachable + f.failed + f.dropped,
+        RIDERS,
+        "{f:?}"
+    );
+    assert_eq!(
+        (f.pending, f.failed, f.unreachable, f.dropped),
+        (0, 0, 0, 0),
+        "{f:?}"
+    );
+    assert!(
+        f.unknown <= 16,
+        "at most the sends in flight at the kill: {f:?}"
+    );
+    assert!(
+        (f.sent as usize..=(f.sent + f.unknown) as usize).contains(&chats.len()),
+        "delivered {} for {f:?}",
+        chats.len()
+    );
+    let done: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'broadcast_done' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert!(done.contains(&format!("{} sent", f.sent)), "{done}");
+    assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+}

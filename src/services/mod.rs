@@ -37,7 +37,10 @@ crate::code_type!(
 
 /// A session's code: its plan's and its local date, `HAIRCUT-20261205`. Fits a deep link and
 /// callback data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct SessionCode {
     plan: PlanCode,
     date: NaiveDate,
@@ -66,6 +69,20 @@ impl SessionCode {
 
     pub fn date(&self) -> NaiveDate {
         self.date
+    }
+}
+
+impl TryFrom<String> for SessionCode {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        SessionCode::parse(&raw).ok_or_else(|| format!("{raw:?} is not a session code"))
+    }
+}
+
+impl From<SessionCode> for String {
+    fn from(c: SessionCode) -> String {
+        c.to_string()
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod broadcasts;
 mod dialogue;
 mod emulator;
 mod flood;

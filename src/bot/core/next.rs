@@ -19,6 +19,9 @@ pub enum Next<T> {
     AskIn(crate::i18n::Lang),
     /// Move to this step (saving it) and ask its question.
     Go(T),
+    /// Move to this step (saving it) without asking: the handler has shown it already (a
+    /// toggle edited in place).
+    Save(T),
     /// The dialogue is over; show the main menu.
     Menu,
     /// The dialogue is over; the handler has already said what comes next.
@@ -45,6 +48,7 @@ impl<T> Next<T> {
             Next::Ask => Next::Ask,
             Next::AskIn(lang) => Next::AskIn(lang),
             Next::Go(step) => Next::Go(f(step)),
+            Next::Save(step) => Next::Save(f(step)),
             Next::Menu => Next::Menu,
             Next::Idle => Next::Idle,
             Next::Ended => Next::Ended,

@@ -118,6 +118,8 @@ pub struct OutboxSettings {
     pub private_gap: Duration,
     /// Broadcast bulk is sent with `allow_paid_broadcast` (the district pays for up to 1,000/s).
     pub paid_broadcast: bool,
+    /// The paid broadcasts' rate.
+    pub paid_per_second: u32,
     /// Tries of a row that meets network errors or 5xx before it is counted failed.
     pub max_attempts: i64,
     /// Sends in flight at once (each to a different chat).
@@ -131,6 +133,7 @@ impl OutboxSettings {
             group_per_minute: config.outbox.group_per_minute,
             private_gap: Duration::from_secs(1),
             paid_broadcast: config.outbox.paid_broadcast,
+            paid_per_second: config.outbox.paid_per_second,
             max_attempts: 5,
             in_flight: 16,
         }
@@ -275,7 +278,9 @@ pub async fn run(env: Env) -> HandlerResult {
     };
     let limiters = Limiters {
         free: rate(settings.per_second),
-        paid: settings.paid_broadcast.then(|| rate(PAID_PER_SECOND)),
+        paid: settings
+            .paid_broadcast
+            .then(|| rate(settings.paid_per_second.min(PAID_PER_SECOND))),
     };
     let mut pacer = Pacer {
         private_gap: settings.private_gap,

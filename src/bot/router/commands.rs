@@ -129,11 +129,14 @@ const MENU_ORDER: &[&str] = &[
     "leaderboard",
     "help",
     "language",
+    "notifications",
     "privacy",
     "mydata",
     "deletemydata",
     "cancel",
     "reports",
+    "broadcast",
+    "broadcasts",
     "session",
     "checkin",
     "redeem",
@@ -251,6 +254,7 @@ mod tests {
                 "leaderboard",
                 "help",
                 "language",
+                "notifications",
                 "privacy",
                 "mydata",
                 "deletemydata",
@@ -258,10 +262,20 @@ mod tests {
             ]
         );
         assert_eq!(
-            names(true)[12..],
+            names(true)[13..],
             [
-                "reports", "session", "checkin", "redeem", "adjust", "passbook", "appoint",
-                "revoke", "station", "coverage"
+                "reports",
+                "broadcast",
+                "broadcasts",
+                "session",
+                "checkin",
+                "redeem",
+                "adjust",
+                "passbook",
+                "appoint",
+                "revoke",
+                "station",
+                "coverage"
             ]
         );
     }

@@ -7,7 +7,7 @@ use crate::bot::core::dialogue::{self, DialogueState};
 use crate::bot::core::keyboards;
 use crate::bot::core::{Ctx, HandlerResult, Next};
 use crate::tr;
-use crate::{onboarding, reports};
+use crate::{broadcasts, onboarding, reports};
 
 use super::state::State;
 use super::Router;
@@ -55,6 +55,11 @@ async fn settle(ctx: &Ctx, current: &State, next: Next<State>) -> HandlerResult 
             release(ctx, keep).await;
             ask(ctx, &state).await
         }
+        Next::Save(state) => {
+            save(ctx, &state).await?;
+            release(ctx, keep).await;
+            Ok(())
+        }
         Next::Menu => {
             end(ctx, current).await?;
             release(ctx, keep).await;
@@ -81,8 +86,9 @@ fn leaving(current: &State, next: &Next<State>) -> Option<Vec<String>> {
     };
     let keep = match next {
         Next::Stay | Next::Resume | Next::Ask | Next::AskIn(_) | Next::Follow(_) => return None,
-        Next::Go(State::Report(step)) => step.photo_paths(),
-        Next::Go(State::Idle | State::Onboarding(_))
+        Next::Go(State::Report(step)) | Next::Save(State::Report(step)) => step.photo_paths(),
+        Next::Go(State::Idle | State::Onboarding(_) | State::Broadcast(_))
+        | Next::Save(State::Idle | State::Onboarding(_) | State::Broadcast(_))
         | Next::Menu
         | Next::Idle
         | Next::Ended
@@ -144,6 +150,7 @@ pub async fn ask(ctx: &Ctx, state: &State) -> HandlerResult {
         }
         State::Onboarding(step) => onboarding::telegram::prompt(ctx, step).await,
         State::Report(step) => reports::telegram::prompt(ctx, step).await,
+        State::Broadcast(step) => broadcasts::telegram::prompt(ctx, step).await,
     }
 }
 

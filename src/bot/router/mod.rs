@@ -47,7 +47,7 @@ use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
-use crate::{onboarding, points, reports, roles, services, stations, tr};
+use crate::{broadcasts, onboarding, points, reports, roles, services, stations, tr};
 
 /// Every capability's registrations, merged: what the handler tree consults.
 pub struct Router {
@@ -76,6 +76,7 @@ pub fn wire(config: &Config) -> Wiring {
     let capabilities: Vec<Capability<State>> = vec![
         stations::telegram::capability(config),
         services::telegram::capability(config),
+        broadcasts::telegram::capability(),
         reports::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),
@@ -416,6 +417,9 @@ async fn on_message((ctx, state): Loaded, msg: Message, router: Arc<Router>) -> 
             State::Report(step) => Ok(reports::telegram::on_message(&ctx, step, &msg)
                 .await?
                 .map(State::Report)),
+            State::Broadcast(step) => Ok(broadcasts::telegram::on_message(&ctx, step, &msg)
+                .await?
+                .map(State::Broadcast)),
         }
     };
     guard(&ctx, &router, state.clone(), work).await

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bot::core::dialogue::DialogueState;
 use crate::bot::core::HasStep;
-use crate::{onboarding, reports};
+use crate::{broadcasts, onboarding, reports};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -20,6 +20,7 @@ pub enum State {
     Idle,
     Onboarding(onboarding::telegram::Step),
     Report(reports::telegram::Step),
+    Broadcast(broadcasts::telegram::Step),
 }
 
 impl DialogueState for State {
@@ -28,6 +29,7 @@ impl DialogueState for State {
             State::Idle => "idle",
             State::Onboarding(step) => step.label(),
             State::Report(step) => step.label(),
+            State::Broadcast(step) => step.label(),
         }
     }
 }
@@ -42,7 +44,7 @@ impl HasStep<onboarding::telegram::Step> for State {
     fn step(&self) -> Option<&onboarding::telegram::Step> {
         match self {
             State::Onboarding(step) => Some(step),
-            State::Idle | State::Report(_) => None,
+            State::Idle | State::Report(_) | State::Broadcast(_) => None,
         }
     }
 }
@@ -57,7 +59,22 @@ impl HasStep<reports::telegram::Step> for State {
     fn step(&self) -> Option<&reports::telegram::Step> {
         match self {
             State::Report(step) => Some(step),
-            State::Idle | State::Onboarding(_) => None,
+            State::Idle | State::Onboarding(_) | State::Broadcast(_) => None,
+        }
+    }
+}
+
+impl From<broadcasts::telegram::Step> for State {
+    fn from(step: broadcasts::telegram::Step) -> State {
+        State::Broadcast(step)
+    }
+}
+
+impl HasStep<broadcasts::telegram::Step> for State {
+    fn step(&self) -> Option<&broadcasts::telegram::Step> {
+        match self {
+            State::Broadcast(step) => Some(step),
+            State::Idle | State::Onboarding(_) | State::Report(_) => None,
         }
     }
 }

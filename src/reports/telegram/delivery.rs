@@ -96,8 +96,28 @@ async fn send_card(env: &Env, row: &Row) -> Result<Delivered, SendError> {
         other => other?,
     };
     let (message, caption) = posted;
-    let mut conn = env.pool.acquire().await?;
-    store::set_triage(&mut conn, id, chat.0, message.0, caption).await?;
+    // Recorded and read back in one write transaction, which an action (also one) either
+    // precedes or follows: an action before it could not edit a card not yet recorded, so the
+    // card is brought up to date here; an action after it edits the card itself.
+    let mut tx = crate::db::begin_write(&env.pool).await?;
+    store::set_triage(&mut tx, id, chat.0, message.0, caption).await?;
+    let current = store::find(&mut tx, id).await?;
+    tx.commit().await?;
+    if let Some(now) =
+        current.filter(|r| (r.status, r.status_at) != (report.status, report.status_at))
+    {
+        if let Ok(text) = card_text(env, GROUP_LANG, &now).await {
+            edit_card(
+                &env.bot,
+                chat,
+                message,
+                caption,
+                text,
+                card_keyboard(GROUP_LANG, &now),
+            )
+            .await;
+        }
+    }
     tracing::info!(report = id.0, "report posted to coordinators");
     Ok(Delivered::Sent(Some(message)))
 }

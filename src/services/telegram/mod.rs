@@ -98,6 +98,19 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             run: |ctx, code| Box::pin(stay(checkin::on_code_link(ctx, code))),
         })
         .deep_link(DeepLink {
+            // A session's card (the button under an announcement).
+            prefix: "sv-",
+            parse: |rest| SessionCode::parse(rest).map(|c| c.to_string()),
+            run: |ctx, code| {
+                Box::pin(async move {
+                    if let Some(code) = SessionCode::parse(code) {
+                        rider::show(ctx, &code, None).await?;
+                    }
+                    Ok(Next::Stay)
+                })
+            },
+        })
+        .deep_link(DeepLink {
             prefix: "ci-",
             parse: |rest| PlanCode::parse(rest).map(|c| c.to_string()),
             run: |ctx, plan| {

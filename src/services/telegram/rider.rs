@@ -147,7 +147,11 @@ pub(super) async fn card(ctx: &Ctx, l: &Listed) -> (String, InlineKeyboardMarkup
     (text, InlineKeyboardMarkup::new(rows))
 }
 
-async fn show(ctx: &Ctx, code: &SessionCode, message: Option<MessageId>) -> HandlerResult {
+pub(super) async fn show(
+    ctx: &Ctx,
+    code: &SessionCode,
+    message: Option<MessageId>,
+) -> HandlerResult {
     let lang = ctx.lang();
     let Some(listed) = domain::find(&ctx.pool, ctx.user.id, code).await? else {
         ctx.send(tr!(lang, "services-unknown")).await?;
