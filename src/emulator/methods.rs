@@ -243,25 +243,29 @@ fn chat_throttle(w: &mut World, chat: i64) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Applies the configured rate limit to a sending method.
-fn throttle(w: &mut World) -> Result<(), Refusal> {
-    let Some(per_second) = w.faults.rate_limit else {
+/// Applies the configured rate limit to a sending method: paid broadcasts count against their
+/// own limit, everything else against the bot's.
+fn throttle(w: &mut World, paid: bool) -> Result<(), Refusal> {
+    let (limit, recent) = if paid {
+        (w.faults.paid_rate_limit, &mut w.faults.recent_paid)
+    } else {
+        (w.faults.rate_limit, &mut w.faults.recent_sends)
+    };
+    let Some(per_second) = limit else {
         return Ok(());
     };
     let now = Instant::now();
     let window = Duration::from_secs(1);
-    while w
-        .faults
-        .recent_sends
+    while recent
         .front()
-        .is_some_and(|t| now.duration_since(*t) > window)
+        .is_some_and(|t| now.duration_since(*t) >= window)
     {
-        w.faults.recent_sends.pop_front();
+        recent.pop_front();
     }
-    if w.faults.recent_sends.len() >= per_second as usize {
+    if recent.len() >= per_second as usize {
         return Err(Refusal::TooMany(1));
     }
-    w.faults.recent_sends.push_back(now);
+    recent.push_back(now);
     Ok(())
 }
 
@@ -410,7 +414,8 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
     }
     if counted {
         injected(&mut w, chat)?;
-        throttle(&mut w)?;
+        let paid = values.get("allow_paid_broadcast").and_then(Value::as_bool) == Some(true);
+        throttle(&mut w, paid)?;
         chat_throttle(&mut w, chat)?;
     }
     let info = w.chats.get_mut(&chat).expect("checked above");
@@ -550,7 +555,7 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
         _ => None,
     };
     let mut w = lock(inner);
-    throttle(&mut w)?;
+    throttle(&mut w, false)?;
     let chat_json = w
         .chats
         .get(&chat)

@@ -174,6 +174,9 @@ struct Faults {
     /// Sends allowed per second across all chats before 429s.
     rate_limit: Option<u32>,
     recent_sends: VecDeque<Instant>,
+    /// Paid broadcasts (`allow_paid_broadcast`) have a limit of their own (up to 1,000/s).
+    paid_rate_limit: Option<u32>,
+    recent_paid: VecDeque<Instant>,
     fail_get_updates: u32,
     /// Telegram's per-chat limits, when switched on: messages a second into a private chat,
     /// and a minute into a group.
@@ -707,6 +710,11 @@ impl Emulator {
             .get(&method.to_ascii_lowercase())
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Answers 429 past `per_second` paid-broadcast sends (None: no limit).
+    pub fn set_paid_rate_limit(&self, per_second: Option<u32>) {
+        self.world().faults.paid_rate_limit = per_second;
     }
 
     /// Answers 429 past `per_second` sends (None: no limit).
