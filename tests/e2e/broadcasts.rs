@@ -378,3 +378,104 @@ async fn bad_broadcasts_get_clear_answers_and_nobody_gets_anything_twice() {
     assert_eq!(stale["text"], over);
     assert_eq!(got(&app, r, "Free tea"), 1);
 }
+
+#[tokio::test]
+async fn a_broadcast_waits_out_429s_counts_a_blocked_rider_and_stops_when_asked() {
+    let app = app().await;
+    let mut riders = Vec::new();
+    for id in 8401..8413 {
+        riders.push(rider(&app, id).await);
+    }
+    // Telegram allows 5 a second here: the sender meets 429s and waits them out.
+    app.emu.set_rate_limit(Some(5));
+    app.emu.block_quietly(riders[0]);
+    let summary = compose(&app, "Water at every station today", "broadcast-to-all").await;
+    let done = send_and_finish(&app, &summary).await;
+    assert!(done.text.contains("11 / 12"), "{}", done.text);
+    assert!(done.text.contains("无法送达 1"), "{}", done.text);
+    assert!(app.emu.too_many_count() > 0, "the limit was met");
+    for r in &riders[1..] {
+        assert_eq!(got(&app, *r, "Water at every station"), 1, "rider {r}");
+    }
+    assert!(app.user_field(riders[0], "blocked_at").await.is_some());
+
+    // Stopped while it runs: eight riders' sends meet a 502 (and wait to be tried again), the
+    // others get it; Stop then keeps the eight from ever getting it.
+    app.emu.set_rate_limit(None);
+    for r in &riders[4..] {
+        app.emu.fail_sends(*r, 1);
+    }
+    let summary = compose(&app, "Second notice", "broadcast-to-all").await;
+    app.emu
+        .press(COORDINATOR, &summary, &zh("broadcast-btn-send"));
+    app.expect_text(COORDINATOR, "📤").await;
+    let progress = app.expect_text(COORDINATOR, "📣").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while riders[1..4]
+        .iter()
+        .any(|r| got(&app, *r, "Second notice") == 0)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the healthy riders did not get it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.emu
+        .press(COORDINATOR, &progress, &zh("broadcast-btn-stop"));
+    app.settle_outbox().await;
+    let stopped = app.edited(COORDINATOR, progress.message_id, 0).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut text = stopped.text;
+    while !text.starts_with("⛔") {
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        text = app
+            .emu
+            .message(COORDINATOR, progress.message_id)
+            .unwrap()
+            .text;
+    }
+    let reached: usize = riders.iter().map(|r| got(&app, *r, "Second notice")).sum();
+    assert_eq!(reached, 3, "only the riders whose sends went through");
+    let f = {
+        let mut conn = app.pool.acquire().await.unwrap();
+        rider_bot::broadcasts::store::figures(&mut conn, 2)
+            .await
+            .unwrap()
+    };
+    assert_eq!(f.sent as usize, reached, "{f:?}");
+    assert_eq!(f.sent + f.unreachable + f.dropped, 12, "{f:?}");
+    assert_eq!(f.dropped, 8, "{f:?}");
+
+    // Sent later: nothing goes now; stopped before its time, nothing ever goes.
+    app.emu.set_rate_limit(None);
+    let summary = compose(&app, "Haircuts on Saturday", "broadcast-to-all").await;
+    app.emu
+        .press(COORDINATOR, &summary, &zh("broadcast-btn-later"));
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "broadcast-ask-when"))
+        .await;
+    app.emu.send_text(COORDINATOR, "18:30");
+    app.expect_text(COORDINATOR, "12-04 18:30").await;
+    let progress = app.expect_text(COORDINATOR, "🕒").await;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE broadcast_id = 3 AND status = 'pending' AND not_before > ?",
+    )
+    .bind(rider_bot::db::now() + chrono::Duration::hours(6))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        waiting, 12,
+        "due in six and a half hours (the blocked rider too: counted unreachable then)"
+    );
+    app.emu
+        .press(COORDINATOR, &progress, &zh("broadcast-btn-stop"));
+    app.settle_outbox().await;
+    assert!(riders.iter().all(|r| got(&app, *r, "Haircuts") == 0));
+    let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = 3")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+}

@@ -190,9 +190,10 @@ impl TestApp {
         }
     }
 
-    /// Waits until the outbox has nothing pending or being sent (what is due has gone).
+    /// Waits until the outbox has nothing pending or being sent (what is due has gone). Up to
+    /// 30 s: teloxide pauses 10 s after a 5xx before it reports it.
     pub async fn settle_outbox(&self) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let open: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
@@ -205,7 +206,7 @@ impl TestApp {
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "{open} outbox rows still pending after 10 s"
+                "{open} outbox rows still pending after 30 s"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
