@@ -354,3 +354,15 @@ pub async fn remember_area(
     .await?;
     Ok(())
 }
+
+/// Forgets kept areas shared before `before` (they no longer place anyone near anything).
+pub async fn forget_areas(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
+         WHERE last_at IS NOT NULL AND last_at < ?",
+    )
+    .bind(before)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -147,6 +147,17 @@ pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result
     .rows_affected())
 }
 
+/// Forgets rows that ended before `before`, except a broadcast's (they are its figures).
+pub async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ? AND broadcast_id IS NULL",
+    )
+    .bind(before)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// How many rows stand in each status (for the doctor and tests).
 pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")

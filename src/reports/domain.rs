@@ -585,6 +585,7 @@ mod tests {
             lang: crate::i18n::Lang::En,
             name: Some("n".into()),
             username: None,
+            blocked: false,
         }
     }
 

@@ -18,6 +18,8 @@ pub fn capability<T: Send + Sync + 'static>() -> Capability<T> {
     Capability::new("roles")
         .notices(vec![NoticeKind {
             kind: domain::ROLE_CHANGED,
+
+            messages: 1,
             send: |env, row| Box::pin(tell(env, row)),
         }])
         .command(Command {

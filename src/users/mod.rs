@@ -90,6 +90,8 @@ pub struct User {
     pub name: Option<String>,
     /// Lower-case @username, kept for registered users so coordinators can name them.
     pub username: Option<String>,
+    /// The bot was told (or found) they blocked it; cleared when they write again.
+    pub blocked: bool,
 }
 
 impl User {

@@ -15,10 +15,12 @@ pub(crate) struct UserRow {
     lang: String,
     name: Option<String>,
     username: Option<String>,
+    blocked: bool,
 }
 
 /// The columns [`UserRow`] reads, qualified with the alias `u`.
-pub(crate) const USER_COLUMNS: &str = "u.id, u.status, u.role, u.lang, u.name, u.username";
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.status, u.role, u.lang, u.name, u.username, u.blocked_at IS NOT NULL AS blocked";
 
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
@@ -30,6 +32,7 @@ impl From<UserRow> for User {
             lang: Lang::from_code(&r.lang).unwrap_or_default(),
             name: r.name,
             username: r.username,
+            blocked: r.blocked,
         }
     }
 }

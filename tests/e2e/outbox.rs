@@ -223,12 +223,16 @@ async fn a_card_whose_photo_telegram_would_refuse_reaches_the_group_and_so_does_
     let summary = app.expect_text(r, "Your report").await;
     app.emu.press(r, &summary, &en("report-btn-confirm"));
     app.expect_text(r, "Your report number is").await;
+    // The card is the file's caption, with its buttons.
     let first = card(&app, "R-000001").await;
-    assert_eq!(first.kind, "text", "the card replies to the file");
-    let group = app.emu.chat_messages(GROUP);
-    let file = group.iter().find(|m| m.kind == "document").unwrap();
-    assert!(file.text.contains("R-000001"));
-    assert_eq!(file.file.as_deref(), Some(&too_wide_png()[..]));
+    assert_eq!(first.kind, "document");
+    assert!(!first.inline_buttons().is_empty());
+    assert_eq!(first.file.as_deref(), Some(&too_wide_png()[..]));
+    assert_eq!(
+        app.emu.chat_messages(GROUP).len(),
+        1,
+        "one message for the card"
+    );
 
     let second = file_report(&app, r).await;
     let next = card(&app, &second).await;
@@ -305,4 +309,47 @@ async fn the_sender_keeps_one_message_a_second_into_a_chat_and_meets_no_429() {
     assert_eq!(app.emu.too_many_count(), 0);
     app.settle_outbox().await;
     assert!(statuses(&app).await.iter().all(|(_, s)| s == "sent"));
+}
+
+#[tokio::test]
+async fn a_card_with_photos_through_a_429_and_a_502_is_posted_once() {
+    let app = app_with(true, &[]).await;
+    let r = crate::reports::rider(&app, 9601).await;
+    trouble(&app, GROUP);
+    let number = file(
+        &app,
+        r,
+        "Exposed garbage",
+        &[photo(1), photo(2)],
+        CENTRE,
+        None,
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let photos = || {
+        app.emu
+            .chat_messages(GROUP)
+            .iter()
+            .filter(|m| m.kind == "photo")
+            .count()
+    };
+    while photos() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the photos never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.settle_outbox().await;
+    let group = app.emu.chat_messages(GROUP);
+    let cards = group
+        .iter()
+        .filter(|m| m.kind == "text" && m.text.contains(&number))
+        .count();
+    assert_eq!((cards, photos()), (1, 2), "one card, its two photos, once");
+    assert!(app.emu.too_many_count() >= 1);
+    assert_eq!(
+        statuses(&app).await,
+        [("reports.card".to_owned(), "sent".to_owned())]
+    );
 }

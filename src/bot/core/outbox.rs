@@ -8,11 +8,11 @@
 //!   `group_per_minute` (20) into one group. Replies to the person acting are not sent from
 //!   here, so they keep the rest of Telegram's budget whatever the outbox is doing.
 //! - **Order.** A rider's own news before broadcast bulk; within that, oldest first. A row
-//!   waiting out a 429 or a backoff holds up no other row.
+//!   waiting out a 429 or a backoff holds its chat and no other.
 //! - **Outcomes.** 429: the row waits `retry_after` and its chat with it; 403 (blocked,
 //!   deactivated, removed from the group): `unreachable`, as is every later row to that chat
-//!   until the person writes again; 400: `failed` (a kind falls back itself where it can, a
-//!   photo too big goes as a document); network errors and 5xx: retried with a doubling
+//!   until the person writes again; 400: `failed` (a kind falls back itself where it can: a
+//!   photo Telegram would not take goes as a file); network errors and 5xx: retried with a doubling
 //!   backoff, then `failed`.
 //! - **Crashes.** A row is marked `sending` (committed) before it leaves; at start, rows still
 //!   `sending` become `unknown` and are not sent again: Telegram may have delivered them and
@@ -49,6 +49,9 @@ pub type SendFn = for<'a> fn(&'a Env, &'a Row) -> BoxFuture<'a, Result<Delivered
 pub struct NoticeKind {
     /// The kind's name in the table: `capability.what`.
     pub kind: &'static str,
+    /// How many messages one notice of this kind may send into its chat (a report's card and
+    /// its photos: 2), counted against the chat's limits.
+    pub messages: u32,
     pub send: SendFn,
 }
 
@@ -247,9 +250,10 @@ impl Pacer {
         true
     }
 
-    fn sent(&mut self, chat: i64, now: Instant) {
+    fn sent(&mut self, chat: i64, now: Instant, messages: u32) {
         if chat < 0 {
-            self.groups.entry(chat).or_default().push_back(now);
+            let window = self.groups.entry(chat).or_default();
+            window.extend(std::iter::repeat_n(now, messages.max(1) as usize));
         } else {
             self.next.insert(chat, now + self.private_gap);
         }
@@ -296,17 +300,27 @@ pub async fn run(env: Env) -> HandlerResult {
         next: HashMap::new(),
         groups: HashMap::new(),
     };
-    let mut busy: HashSet<i64> = HashSet::new();
-    let mut tasks: JoinSet<(i64, Option<Duration>)> = JoinSet::new();
+    let mut busy = Busy::default();
+    let mut tasks: JoinSet<Option<Duration>> = JoinSet::new();
     let mut last_prune = Instant::now();
     loop {
-        while let Some(done) = tasks.try_join_next() {
+        while let Some(done) = tasks.try_join_next_with_id() {
             settle(&mut busy, &mut pacer, done);
         }
-        let dispatched = dispatch(
+        let dispatched = match dispatch(
             &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks,
         )
-        .await?;
+        .await
+        {
+            Ok(n) => n,
+            Err(e) => {
+                // The database is busy or gone for a moment: the sends in flight go on, and
+                // the next round tries again.
+                tracing::warn!(%e, "outbox: rows due not read; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                0
+            }
+        };
         if last_prune.elapsed() > Duration::from_secs(60) {
             pacer.prune(Instant::now());
             last_prune = Instant::now();
@@ -314,30 +328,40 @@ pub async fn run(env: Env) -> HandlerResult {
         if dispatched == 0 {
             // Nothing could go now: wait for a send to finish or for new rows.
             tokio::select! {
-                Some(done) = tasks.join_next() => settle(&mut busy, &mut pacer, done),
+                Some(done) = tasks.join_next_with_id() => settle(&mut busy, &mut pacer, done),
                 () = tokio::time::sleep(IDLE) => {}
             }
         }
     }
 }
 
-/// A finished send frees its chat; a 429 holds the chat for `retry_after`.
+/// The chats with a send in flight, and which task sends to which.
+#[derive(Default)]
+struct Busy {
+    chats: HashSet<i64>,
+    tasks: HashMap<tokio::task::Id, i64>,
+}
+
+/// A finished send frees its chat; a 429 or a backoff holds the chat until its row may go
+/// again, so the chat's later messages keep their order.
 fn settle(
-    busy: &mut HashSet<i64>,
+    busy: &mut Busy,
     pacer: &mut Pacer,
-    done: Result<(i64, Option<Duration>), tokio::task::JoinError>,
+    done: Result<(tokio::task::Id, Option<Duration>), tokio::task::JoinError>,
 ) {
-    match done {
-        Ok((chat, hold)) => {
-            busy.remove(&chat);
-            if let Some(wait) = hold {
-                pacer.hold(chat, Instant::now() + wait);
-            }
-        }
+    let (id, hold) = match done {
+        Ok((id, hold)) => (id, hold),
         Err(e) => {
-            // The task panicked: its row stays `sending` and is counted unknown at the next
-            // start; its chat stays busy until then, so nothing is sent out of order.
+            // The send panicked: its row stays `sending` (counted unknown at the next start,
+            // never sent again); its chat is free for the rows after it.
             tracing::error!(%e, "an outbox send panicked");
+            (e.id(), None)
+        }
+    };
+    if let Some(chat) = busy.tasks.remove(&id) {
+        busy.chats.remove(&chat);
+        if let Some(wait) = hold {
+            pacer.hold(chat, Instant::now() + wait);
         }
     }
 }
@@ -348,8 +372,8 @@ async fn dispatch(
     settings: &OutboxSettings,
     limiters: &Limiters,
     pacer: &mut Pacer,
-    busy: &mut HashSet<i64>,
-    tasks: &mut JoinSet<(i64, Option<Duration>)>,
+    busy: &mut Busy,
+    tasks: &mut JoinSet<Option<Duration>>,
 ) -> HandlerResult<usize> {
     let rows = {
         let mut conn = env.pool.acquire().await?;
@@ -359,7 +383,7 @@ async fn dispatch(
     let mut started = 0;
     for row in rows {
         // Only the first due row of a chat may go: a chat's messages keep their order.
-        if !heads.insert(row.chat) || busy.contains(&row.chat) {
+        if !heads.insert(row.chat) || busy.chats.contains(&row.chat) {
             continue;
         }
         if !pacer.ready(row.chat, Instant::now()) {
@@ -374,15 +398,18 @@ async fn dispatch(
             continue;
         }
         drop(conn);
-        pacer.sent(row.chat, Instant::now());
-        busy.insert(row.chat);
+        let cost = env
+            .dep::<Kinds>()
+            .ok()
+            .and_then(|k| k.0.get(row.kind.as_str()).map(|k| k.messages))
+            .unwrap_or(1);
+        pacer.sent(row.chat, Instant::now(), cost);
+        busy.chats.insert(row.chat);
+        let chat = row.chat;
         let env = env.clone();
         let max_attempts = settings.max_attempts;
-        tasks.spawn(async move {
-            let chat = row.chat;
-            let hold = send_one(&env, row, max_attempts).await;
-            (chat, hold)
-        });
+        let task = tasks.spawn(async move { send_one(&env, row, max_attempts).await });
+        busy.tasks.insert(task.id(), chat);
         started += 1;
     }
     Ok(started)
@@ -391,14 +418,25 @@ async fn dispatch(
 /// Sends one taken row and records the outcome; returns how long its chat must wait (a 429).
 async fn send_one(env: &Env, row: Row, max_attempts: i64) -> Option<Duration> {
     let outcome = deliver(env, &row).await;
-    let recorded = record(env, &row, outcome, max_attempts).await;
-    match recorded {
-        Ok(hold) => hold,
-        Err(e) => {
-            tracing::error!(row = row.id, %e, "outbox outcome not recorded; counted unknown at the next start");
-            None
+    let mut wait = Duration::from_millis(200);
+    // The outcome is recorded whatever it takes (a busy database, a pool timeout): a row left
+    // `sending` would hold its broadcast open until the next start.
+    let (recorded, hold) = loop {
+        match record(env, &row, &outcome, max_attempts).await {
+            Ok(hold) => break (true, hold),
+            Err(e) if wait < Duration::from_secs(60) => {
+                tracing::warn!(row = row.id, %e, "outbox outcome not recorded yet; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                tracing::error!(row = row.id, %e, "outbox outcome not recorded; counted unknown at the next start");
+                break (false, None);
+            }
         }
-    }
+    };
+    let _ = recorded;
+    hold
 }
 
 async fn deliver(env: &Env, row: &Row) -> Result<Delivered, SendError> {
@@ -427,7 +465,7 @@ async fn blocked(env: &Env, chat: i64) -> sqlx::Result<bool> {
 async fn record(
     env: &Env,
     row: &Row,
-    outcome: Result<Delivered, SendError>,
+    outcome: &Result<Delivered, SendError>,
     max_attempts: i64,
 ) -> Result<Option<Duration>, sqlx::Error> {
     let mut conn = env.pool.acquire().await?;
@@ -443,7 +481,7 @@ async fn record(
         Err(err) => err,
     };
     let attempts = row.attempts + 1;
-    match classify(&err) {
+    match classify(err) {
         Class::RetryAfter(wait) => {
             let at = crate::db::now() + chrono::Duration::from_std(wait).unwrap_or_default();
             store::retry(&mut conn, row.id, at, false, "429").await?;
@@ -497,7 +535,8 @@ async fn record(
             let at = crate::db::now()
                 + chrono::Duration::from_std(backoff(attempts)).unwrap_or_default();
             store::retry(&mut conn, row.id, at, true, &why).await?;
-            Ok(None)
+            // The chat waits with it, so its later messages do not overtake it.
+            Ok(Some(backoff(attempts)))
         }
     }
 }
@@ -549,12 +588,12 @@ mod tests {
         };
         let t0 = Instant::now();
         assert!(p.ready(7, t0));
-        p.sent(7, t0);
+        p.sent(7, t0, 1);
         assert!(!p.ready(7, t0 + Duration::from_millis(900)));
         assert!(p.ready(7, t0 + Duration::from_millis(1000)));
         for i in 0..20 {
             assert!(p.ready(-5, t0 + Duration::from_secs(i)), "{i}");
-            p.sent(-5, t0 + Duration::from_secs(i));
+            p.sent(-5, t0 + Duration::from_secs(i), 1);
         }
         assert!(!p.ready(-5, t0 + Duration::from_secs(30)));
         assert!(p.ready(-5, t0 + Duration::from_secs(60)));

@@ -99,6 +99,7 @@ pub fn wire(config: &Config) -> Wiring {
     let mut kinds = Kinds::default();
     jobs.push(outbox_sender());
     jobs.push(dialogue_pruning());
+    jobs.push(outbox_pruning());
     deps.insert(OutboxSettings::from_config(config));
     let mut idle_later = Vec::new();
     router.add_commands(commands::first());
@@ -210,6 +211,27 @@ fn outbox_sender() -> Job {
         every: None,
         at_start: true,
         run: |env| Box::pin(crate::bot::core::outbox::run(env)),
+    }
+}
+
+/// Forgets outbox rows that ended more than 30 days ago (a broadcast's stay: they are its
+/// figures), daily.
+fn outbox_pruning() -> Job {
+    Job {
+        name: "outbox.prune",
+        every: Some(std::time::Duration::from_secs(24 * 60 * 60)),
+        at_start: true,
+        run: |env| {
+            Box::pin(async move {
+                let before = crate::db::now() - chrono::Duration::days(30);
+                let mut conn = env.pool.acquire().await?;
+                let n = crate::outbox::store::prune(&mut conn, before).await?;
+                if n > 0 {
+                    tracing::info!(pruned = n, "forgot old outbox rows");
+                }
+                Ok(())
+            })
+        },
     }
 }
 
@@ -325,6 +347,12 @@ async fn load(
         users::store::remember_username(&env.pool, &user, from.username.as_deref()).await
     {
         tracing::warn!(user_id = id.0, %err, "could not update username");
+    }
+    if user.blocked {
+        // They write again: messages reach them again (the outbox skipped them meanwhile).
+        if let Err(err) = users::store::set_blocked(&env.pool, id, false).await {
+            tracing::warn!(user_id = id.0, %err, "could not clear blocked");
+        }
     }
     let ctx = Ctx::new(update_id, &env, user, from.clone());
     if let Some(notice) = notice {

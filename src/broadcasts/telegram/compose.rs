@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::{send, BroadcastCallback, Step};
+use super::{send, BroadcastCallback, Choice, Step};
 use crate::bot::core::callback::button;
 use crate::bot::core::keyboards;
 use crate::bot::core::{Ctx, HandlerResult, Next, Outcome};
@@ -57,17 +57,17 @@ fn tr_key(lang: Lang, key: &'static str) -> String {
 }
 
 fn audience_kb(lang: Lang) -> InlineKeyboardMarkup {
-    let b = |key: &str, a: &'static str| button(t(lang, key), &BroadcastCallback::Audience(a));
+    let b = |key: &str, a: Choice| button(t(lang, key), &BroadcastCallback::Audience(a));
     InlineKeyboardMarkup::new(vec![
         vec![
-            b("broadcast-to-all", "all"),
-            b("broadcast-to-officers", "officers"),
+            b("broadcast-to-all", Choice::All),
+            b("broadcast-to-officers", Choice::Officers),
         ],
         vec![
-            b("broadcast-to-platform", "platform"),
-            b("broadcast-to-near", "near"),
+            b("broadcast-to-platform", Choice::Platform),
+            b("broadcast-to-near", Choice::Near),
         ],
-        vec![b("broadcast-to-session", "session")],
+        vec![b("broadcast-to-session", Choice::Session)],
     ])
 }
 
@@ -340,16 +340,16 @@ pub async fn on_callback(
         (BroadcastCallback::Audience(a), Some(Step::Audience { body })) => {
             ctx.answer(q, None).await?;
             match a {
-                "platform" => {
+                Choice::Platform => {
                     if let Some(id) = pressed {
                         ctx.set_buttons(id, platform_kb(lang)).await?;
                     }
                     Ok(Next::Stay)
                 }
-                "near" => Ok(Next::Go(Step::Near { body })),
-                "session" => Ok(Next::Go(Step::Session { body })),
-                "officers" => to_review(ctx, draft(body, Audience::GridOfficers)).await,
-                _ => to_review(ctx, draft(body, Audience::All)).await,
+                Choice::Near => Ok(Next::Go(Step::Near { body })),
+                Choice::Session => Ok(Next::Go(Step::Session { body })),
+                Choice::Officers => to_review(ctx, draft(body, Audience::GridOfficers)).await,
+                Choice::All => to_review(ctx, draft(body, Audience::All)).await,
             }
         }
         (BroadcastCallback::Platform(platform), Some(Step::Audience { body })) => {

@@ -80,6 +80,8 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
         })
         .notices(vec![NoticeKind {
             kind: KIND,
+
+            messages: 1,
             send: |env, row| Box::pin(send::deliver(env, row)),
         }])
         .job(Job {
@@ -87,6 +89,20 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
             every: Some(Duration::from_secs(3)),
             at_start: true,
             run: |env| Box::pin(async move { send::progress(&env).await }),
+        })
+        .job(Job {
+            name: "broadcasts.forget_areas",
+            every: Some(Duration::from_secs(60 * 60)),
+            at_start: true,
+            run: |env| {
+                Box::pin(async move {
+                    let before = env.settings.clock.now()
+                        - chrono::Duration::days(crate::broadcasts::LOCATION_DAYS);
+                    let mut conn = env.pool.acquire().await?;
+                    crate::broadcasts::store::forget_areas(&mut conn, before).await?;
+                    Ok(())
+                })
+            },
         })
         .provide(send::Shown::default())
         .personal(PersonalData {
@@ -114,8 +130,8 @@ pub use compose::on_message;
 /// A broadcasts button's data (`bc:` prefix; untrusted, parsed strictly).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BroadcastCallback {
-    /// An audience: `all`, `officers`, `platform` (then a platform), `near`, `session`.
-    Audience(&'static str),
+    /// An audience (a platform, a station or a session is asked next).
+    Audience(Choice),
     Platform(String),
     Urgent,
     AddButton,
@@ -128,12 +144,40 @@ pub enum BroadcastCallback {
     Toggle(char),
 }
 
-const AUDIENCES: [&str; 5] = ["all", "officers", "platform", "near", "session"];
+/// The audience buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    All,
+    Officers,
+    Platform,
+    Near,
+    Session,
+}
+
+impl Choice {
+    const ALL: [Choice; 5] = [
+        Choice::All,
+        Choice::Officers,
+        Choice::Platform,
+        Choice::Near,
+        Choice::Session,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Choice::All => "all",
+            Choice::Officers => "officers",
+            Choice::Platform => "platform",
+            Choice::Near => "near",
+            Choice::Session => "session",
+        }
+    }
+}
 
 impl CallbackData for BroadcastCallback {
     fn encode(&self) -> String {
         match self {
-            BroadcastCallback::Audience(a) => format!("bc:a:{a}"),
+            BroadcastCallback::Audience(a) => format!("bc:a:{}", a.code()),
             BroadcastCallback::Platform(p) => format!("bc:p:{p}"),
             BroadcastCallback::Urgent => "bc:u".into(),
             BroadcastCallback::AddButton => "bc:b".into(),
@@ -149,7 +193,9 @@ impl CallbackData for BroadcastCallback {
         let rest = body(data, "bc")?;
         let (head, arg) = rest.split_once(':').unwrap_or((rest, ""));
         Some(match (head, arg) {
-            ("a", a) => BroadcastCallback::Audience(AUDIENCES.into_iter().find(|x| *x == a)?),
+            ("a", a) => {
+                BroadcastCallback::Audience(Choice::ALL.into_iter().find(|x| x.code() == a)?)
+            }
             ("p", p) => BroadcastCallback::Platform(
                 crate::onboarding::domain::Platform::from_code(p)?
                     .code()
@@ -196,7 +242,7 @@ mod tests {
     #[test]
     fn button_data_round_trips_and_forgeries_are_refused() {
         for cb in [
-            BroadcastCallback::Audience("near"),
+            BroadcastCallback::Audience(Choice::Near),
             BroadcastCallback::Platform("meituan".into()),
             BroadcastCallback::Urgent,
             BroadcastCallback::SendNow,

@@ -110,10 +110,15 @@ pub async fn deliver(env: &Env, row: &Row) -> Result<Delivered, SendError> {
     let Some(b) = store::find(&mut conn, id).await? else {
         return Ok(Delivered::Nothing);
     };
-    drop(conn);
     if b.status == Status::Cancelled {
         return Ok(Delivered::Nothing);
     }
+    // Turned announcements off since it was sent (a later send, a long queue): not for them.
+    let (announcements, _) = store::settings(&mut conn, user.id).await?;
+    if !announcements && !b.draft.urgent {
+        return Ok(Delivered::Nothing);
+    }
+    drop(conn);
     let paid = env.dep::<OutboxSettings>()?.paid_broadcast;
     let m = render_to(env, ChatId(row.chat), user.lang, &b.draft, paid).await?;
     Ok(Delivered::Sent(Some(m.id)))

@@ -16,14 +16,20 @@ pub fn kinds() -> Vec<NoticeKind> {
     vec![
         NoticeKind {
             kind: notices::HANDED_OVER,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::HandedOver)),
         },
         NoticeKind {
             kind: notices::ADJUSTED,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::Adjusted)),
         },
         NoticeKind {
             kind: notices::EXPIRED,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::Expired)),
         },
     ]

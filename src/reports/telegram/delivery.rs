@@ -52,14 +52,20 @@ pub fn kinds() -> Vec<NoticeKind> {
     vec![
         NoticeKind {
             kind: notices::CARD,
+
+            messages: 2,
             send: |env, row| Box::pin(send_card(env, row)),
         },
         NoticeKind {
             kind: notices::FOLLOW_UP,
+
+            messages: 1,
             send: |env, row| Box::pin(send_follow_up(env, row)),
         },
         NoticeKind {
             kind: notices::STATUS,
+
+            messages: 1,
             send: |env, row| Box::pin(notify_reporter(env, row)),
         },
     ]
@@ -72,8 +78,10 @@ fn report_of(row: &Row) -> Option<ReportId> {
         .map(ReportId)
 }
 
-/// Posts a report's card (with its photos) to the group the row names, and records where.
-/// Nothing when the report is gone or its card is in the group already.
+/// Posts a report's card to the group the row names and records where, then its photos as
+/// replies to it. The card is one message (a photo with the card as its caption, or the card's
+/// text), so a retry after an error never posts part of it twice; the photos after it are
+/// best effort (logged), never a reason to post the card again.
 async fn send_card(env: &Env, row: &Row) -> Result<Delivered, SendError> {
     let Some(id) = report_of(row) else {
         return Ok(Delivered::Nothing);
@@ -85,89 +93,122 @@ async fn send_card(env: &Env, row: &Row) -> Result<Delivered, SendError> {
     if report.triage.is_some() {
         return Ok(Delivered::Nothing);
     }
+    let photos = store::photos(&mut conn, id).await?;
     drop(conn);
     let chat = ChatId(row.chat);
-    let posted = match post(env, chat, &report, false).await {
-        // A photo Telegram refuses after all: the card goes again with its photos as files.
-        Err(SendError::Telegram(RequestError::Api(e))) if e.to_string().contains("PHOTO_") => {
-            tracing::warn!(report = id.0, %e, "a photo was refused; sending the card with files");
-            post(env, chat, &report, true).await?
-        }
-        other => other?,
-    };
-    let (message, caption) = posted;
-    // Recorded and read back in one write transaction, which an action (also one) either
-    // precedes or follows: an action before it could not edit a card not yet recorded, so the
-    // card is brought up to date here; an action after it edits the card itself.
-    let mut tx = crate::db::begin_write(&env.pool).await?;
-    store::set_triage(&mut tx, id, chat.0, message.0, caption).await?;
-    let current = store::find(&mut tx, id).await?;
-    tx.commit().await?;
-    if let Some(now) =
-        current.filter(|r| (r.status, r.status_at) != (report.status, report.status_at))
-    {
-        if let Ok(text) = card_text(env, GROUP_LANG, &now).await {
-            edit_card(
-                &env.bot,
-                chat,
-                message,
-                caption,
-                text,
-                card_keyboard(GROUP_LANG, &now),
-            )
-            .await;
-        }
+    let (message, caption) = post_card(env, chat, &report, &photos).await?;
+    // Telegram has the card: from here on nothing sends it again (the row is `sent`).
+    if let Err(e) = record_card(env, chat, message, caption, &report).await {
+        tracing::error!(report = id.0, %e, "card posted but not recorded; /reports lists it");
+    }
+    if !caption {
+        post_photos(env, chat, &report, &photos, message).await;
     }
     tracing::info!(report = id.0, "report posted to coordinators");
     Ok(Delivered::Sent(Some(message)))
 }
 
-/// Sends report `r`'s photos and card to `chat`: one photo with the card as its caption, or
-/// the photos as an album with the card replying to it. Photos Telegram would not take as
-/// photos (or all, with `as_files`) go as documents. Returns the card's message and whether it
-/// is a caption.
-async fn post(
+/// Records where the card is, and brings it up to date if a coordinator acted meanwhile.
+/// Recorded and read back in one write transaction, which an action (also one) either
+/// precedes or follows: an action before it could not edit a card not yet recorded, so the
+/// card is brought up to date here; an action after it edits the card itself.
+async fn record_card(
+    env: &Env,
+    chat: ChatId,
+    message: MessageId,
+    caption: bool,
+    report: &crate::reports::Report,
+) -> Result<(), SendError> {
+    let mut tx = crate::db::begin_write(&env.pool).await?;
+    store::set_triage(&mut tx, report.id, chat.0, message.0, caption).await?;
+    let current = store::find(&mut tx, report.id).await?;
+    tx.commit().await?;
+    if let Some(now) =
+        current.filter(|r| (r.status, r.status_at) != (report.status, report.status_at))
+    {
+        if let Ok(text) = card_text(env, GROUP_LANG, &now).await {
+            let kb = card_keyboard(GROUP_LANG, &now);
+            edit_card(&env.bot, chat, message, caption, text, kb).await;
+        }
+    }
+    Ok(())
+}
+
+/// The card itself, as one message: the one photo (as a file if Telegram would not take it as
+/// a photo) with the card as its caption when it fits, else the card's text. Returns it and
+/// whether it is a caption.
+async fn post_card(
     env: &Env,
     chat: ChatId,
     report: &crate::reports::Report,
-    as_files: bool,
+    photos: &[Photo],
 ) -> Result<(MessageId, bool), SendError> {
     let settings = env.dep::<ReportSettings>()?;
-    let bot = &env.bot;
-    let mut conn = env.pool.acquire().await?;
-    let photos = store::photos(&mut conn, report.id).await?;
-    drop(conn);
-    let lang = GROUP_LANG;
-    let text = card_text(env, lang, report).await?;
-    let kb = card_keyboard(lang, report);
-    let (fit, files): (Vec<&Photo>, Vec<&Photo>) = photos
-        .iter()
-        .partition(|p| !as_files && fits_as_photo(settings, p));
-    let mut first = None;
-    for f in &files {
-        let file = InputFile::file(settings.media_dir.join(&f.path));
-        let m = bot
-            .send_document(chat, file)
-            .caption(report.id.to_string())
-            .await?;
-        first = first.or(Some(m.id));
-    }
-    match fit.as_slice() {
-        [one] if files.is_empty() && visible_len(&text) <= 1024 => {
-            let m = bot
+    let text = card_text(env, GROUP_LANG, report).await?;
+    let kb = card_keyboard(GROUP_LANG, report);
+    if let ([one], true) = (photos, visible_len(&text) <= 1024) {
+        let as_photo = if fits_as_photo(settings, one) {
+            env.bot
                 .send_photo(chat, input_file(settings, one))
-                .caption(text)
+                .caption(text.clone())
                 .parse_mode(ParseMode::Html)
-                .reply_markup(kb)
-                .await?;
-            return Ok((m.id, true));
+                .reply_markup(kb.clone())
+                .await
+        } else {
+            Err(RequestError::Api(teloxide::ApiError::Unknown(
+                "PHOTO_UNFIT".into(),
+            )))
+        };
+        match as_photo {
+            Ok(m) => return Ok((m.id, true)),
+            // Refused as a photo (nothing was sent): the same card as a file.
+            Err(RequestError::Api(e)) if e.to_string().contains("PHOTO_") => {
+                let file = InputFile::file(settings.media_dir.join(&one.path));
+                let m = env
+                    .bot
+                    .send_document(chat, file)
+                    .caption(text)
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(kb)
+                    .await?;
+                return Ok((m.id, true));
+            }
+            Err(e) => return Err(e.into()),
         }
-        [] => {}
-        [one] => {
-            first = first.or(Some(
-                bot.send_photo(chat, input_file(settings, one)).await?.id,
-            ))
-        }
+    }
+    let m = env
+        .bot
+        .send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(kb)
+        .await?;
+    Ok((m.id, false))
+}
+
+/// The photos of a card that is text, as replies to it: an album of those Telegram takes as
+/// photos, files for the rest. Failures are logged; the card stands without them.
+async fn post_photos(
+    env: &Env,
+    chat: ChatId,
+    report: &crate::reports::Report,
+    photos: &[Photo],
+    card: MessageId,
+) {
+    let Ok(settings) = env.dep::<ReportSettings>() else {
+        return;
+    };
+    let bot = &env.bot;
+    let reply = ReplyParameters::new(card).allow_sending_without_reply();
+    let (fit, mut files): (Vec<&Photo>, Vec<&Photo>) =
+        photos.iter().partition(|p| fits_as_photo(settings, p));
+    let sent = match fit.as_slice() {
+        [] => Ok(()),
+        [one] => bot
+            .send_photo(chat, input_file(settings, one))
+            .caption(report.id.to_string())
+            .reply_parameters(reply.clone())
+            .await
+            .map(drop),
         many => {
             let media: Vec<InputMedia> = many
                 .iter()
@@ -180,18 +221,29 @@ async fn post(
                     InputMedia::Photo(m)
                 })
                 .collect();
-            let album = bot.send_media_group(chat, media).await?;
-            first = first.or(album.first().map(|m| m.id));
+            bot.send_media_group(chat, media)
+                .reply_parameters(reply.clone())
+                .await
+                .map(drop)
+        }
+    };
+    match sent {
+        Ok(()) => {}
+        // Refused as photos after all: they go as files.
+        Err(RequestError::Api(e)) if e.to_string().contains("PHOTO_") => files.extend(fit),
+        Err(e) => tracing::warn!(report = report.id.0, %e, "a card's photos were not posted"),
+    }
+    for f in files {
+        let file = InputFile::file(settings.media_dir.join(&f.path));
+        let posted = bot
+            .send_document(chat, file)
+            .caption(report.id.to_string())
+            .reply_parameters(reply.clone())
+            .await;
+        if let Err(e) = posted {
+            tracing::warn!(report = report.id.0, %e, "a card's file was not posted");
         }
     }
-    let mut req = bot
-        .send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(kb);
-    if let Some(first) = first {
-        req = req.reply_parameters(ReplyParameters::new(first));
-    }
-    Ok((req.await?.id, false))
 }
 
 /// Raises a report again in the group: a reply to its card, with its buttons.

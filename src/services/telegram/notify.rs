@@ -26,18 +26,26 @@ pub fn kinds() -> Vec<NoticeKind> {
     vec![
         NoticeKind {
             kind: notices::PROMOTED,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::Promoted)),
         },
         NoticeKind {
             kind: notices::REMINDER,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::Reminder)),
         },
         NoticeKind {
             kind: notices::CALLED_OFF,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::CalledOff)),
         },
         NoticeKind {
             kind: notices::CHECKED_IN,
+
+            messages: 1,
             send: |env, row| Box::pin(send(env, row, Say::CheckedIn)),
         },
     ]
