@@ -560,3 +560,7 @@ notifications-btn-nearby-off = 📍 Turn nearby alerts off (forget my area)
 held-notification-settings = Your notification settings
 held-area = The area of your last shared location (nearby alerts)
 erased-notification-settings = Your notification settings and any kept area are deleted.
+station-visit-counted = 👋 Welcome to { $name }! Your visit is counted.
+station-visits = 👣 Visits (poster scans): { $today } today · { $week } in the last 7 days · { $total } in all
+held-visits = Station visits (poster scans)
+erased-visits-kept = { $n } station visits stay in the district's figures, without your name.

@@ -560,3 +560,7 @@ notifications-btn-nearby-off = 📍 关闭附近提醒（删除保存的区域�
 held-notification-settings = 您的通知设置
 held-area = 您最近分享位置所在的区域（附近提醒）
 erased-notification-settings = 您的通知设置和保存的区域已删除。
+station-visit-counted = 👋 欢迎来到{ $name }！本次到访已记录。
+station-visits = 👣 到访（扫码）：今天 { $today } · 近 7 天 { $week } · 累计 { $total }
+held-visits = 站点到访记录（扫码）
+erased-visits-kept = { $n } 次站点到访作为统计数字保留，不带姓名。

@@ -14,6 +14,7 @@ pub mod hours;
 pub mod index;
 pub mod store;
 pub mod telegram;
+pub mod visits;
 
 use chrono::{DateTime, Utc};
 

@@ -199,7 +199,8 @@ async fn a_deep_link_before_registration_is_kept_and_answered_after() {
         .await;
     app.emu.send_contact(rider, "+8613800002222", Some(rider));
     app.expect_text(rider, "Welcome").await;
-    // The link (a poster at the station) opens the station's card.
+    // The link (a poster at the station) counts the visit and opens the station's card.
+    app.expect_text(rider, "Your visit is counted").await;
     let card = app.expect_text(rider, "Hongfeng Community Centre").await;
     assert!(card.text.contains("🟢 Open 24 hours"), "{}", card.text);
     let kept = app.user_field(rider, "pending_payload").await;

@@ -688,3 +688,65 @@ async fn the_demo_district_at_night_offers_the_all_night_centre_first() {
     assert!(cards[0].contains("🌙 24h"), "{}", cards[0]);
     assert!(cards[1].contains("🔴 Closed"), "{}", answer.text);
 }
+
+#[tokio::test]
+async fn a_poster_scan_counts_one_visit_a_day_and_coordinators_see_the_figures() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5101, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.drain(rider).await;
+
+    app.emu.send_text(rider, "/start st-A");
+    app.expect_text(rider, "Welcome to Alpha Centre! Your visit is counted.")
+        .await;
+    app.expect_text(rider, "Alpha Centre").await;
+    // Again the same day: the card, no second visit.
+    app.emu.send_text(rider, "/start st-A");
+    let card = app.expect_text(rider, "Alpha Centre").await;
+    assert!(!card.text.contains("visit is counted"), "{}", card.text);
+    assert!(!card.text.contains("👣"), "riders do not see the figures");
+    app.drain(rider).await;
+    let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+        .bind(rider)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(counted, 1);
+
+    app.emu.send_text(COORDINATOR, "/station A");
+    let seen = app.expect_text(COORDINATOR, "👣").await;
+    assert!(
+        seen.text.contains("今天 1 · 近 7 天 1 · 累计 1"),
+        "{}",
+        seen.text
+    );
+
+    // /privacy counts it; erasure keeps it as an anonymous figure.
+    app.emu.send_text(rider, "/privacy");
+    let held = app.expect_text(rider, "What we hold").await;
+    assert!(
+        held.text.contains("Station visits (poster scans): 1"),
+        "{}",
+        held.text
+    );
+    let mut conn = app.pool.acquire().await.unwrap();
+    let holdings = rider_bot::bot::router::wire(&app.config)
+        .deps
+        .take::<rider_bot::bot::core::personal::Holdings>()
+        .unwrap();
+    let mut tx = rider_bot::db::begin_write(&app.pool).await.unwrap();
+    holdings
+        .erase_in(&mut tx, rider_bot::users::UserId(rider), chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("registered");
+    tx.commit().await.unwrap();
+    let (mine, total): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM station_visits WHERE rider_id = ?), (SELECT COUNT(*) FROM station_visits)",
+    )
+    .bind(rider)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!((mine, total), (0, 1));
+}

@@ -70,11 +70,20 @@ pub async fn station_command(ctx: &Ctx, args: &str) -> HandlerResult {
                 &StationCallback::Navigate(code.clone()),
             )]]);
             let state = availability_line(lang, &a, reach.local(now));
-            ctx.send_with(
-                card(lang, None, station, None, state, around_the_clock(station)),
-                keyboard,
-            )
-            .await?;
+            let mut text = card(lang, None, station, None, state, around_the_clock(station));
+            if ctx.user.is_coordinator() {
+                let mut conn = ctx.pool.acquire().await?;
+                let v = crate::stations::visits::of(&mut conn, &code, now, reach.tz).await?;
+                text.push_str("\n\n");
+                text.push_str(&tr!(
+                    lang,
+                    "station-visits",
+                    today = v.today,
+                    week = v.week,
+                    total = v.total
+                ));
+            }
+            ctx.send_with(text, keyboard).await?;
             return Ok(());
         }
         StationCommand::Open(code) => (code, None),
@@ -126,6 +135,26 @@ pub async fn station_command(ctx: &Ctx, args: &str) -> HandlerResult {
     };
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// A station's poster (`st-CODE`): the rider's visit is counted (once a day) and the
+/// station's card shown.
+pub async fn poster(ctx: &Ctx, code: &str) -> HandlerResult {
+    let Some(station) = crate::stations::StationCode::parse(code) else {
+        return station_command(ctx, code).await;
+    };
+    let tz = ctx.dep::<Reach>()?.tz;
+    let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
+    if let Some(s) = index.get(&station) {
+        let new = crate::stations::visits::record(&ctx.pool, ctx.user.id, &station, ctx.now(), tz)
+            .await?;
+        if new {
+            let name = html::escape(s.name(ctx.lang()));
+            ctx.send(tr!(ctx.lang(), "station-visit-counted", name = name))
+                .await?;
+        }
+    }
+    station_command(ctx, code).await
 }
 
 /// `/coverage [HH:MM]`: the share of the district within ten e-bike minutes of an open station,

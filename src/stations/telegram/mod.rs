@@ -83,7 +83,20 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
         .deep_link(DeepLink {
             prefix: "st-",
             parse: |rest| StationCode::parse(rest).map(|c| c.to_string()),
-            run: |ctx, code| Box::pin(stay(command::station_command(ctx, code))),
+            run: |ctx, code| Box::pin(stay(command::poster(ctx, code))),
+        })
+        .personal(crate::bot::core::personal::PersonalData {
+            section: "station_visits",
+            held: |conn, id| Box::pin(crate::stations::visits::held(conn, id)),
+            export: |conn, id| Box::pin(crate::stations::visits::export(conn, id)),
+            erase: |conn, e| {
+                Box::pin(async move {
+                    Ok(crate::bot::core::personal::Erased {
+                        done: crate::stations::visits::erase(conn, e).await?,
+                        after: Vec::new(),
+                    })
+                })
+            },
         })
         .job(Job {
             name: "stations.index",

@@ -1,0 +1,105 @@
+//! Station visits: a registered rider scanning a station's poster (`st-` link) is counted once
+//! per station and district day, the figure the district reports ("rider visits served").
+//! Coordinators see them on the station's card. Erasure keeps them as anonymous figures.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use serde_json::{json, Value};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::StationCode;
+use crate::users::personal::{Done, Erasure, Held};
+use crate::users::UserId;
+
+/// Counts `rider`'s visit to `station` today (district time); false when it was counted
+/// already today.
+pub async fn record(
+    pool: &SqlitePool,
+    rider: UserId,
+    station: &StationCode,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> sqlx::Result<bool> {
+    let day = now.with_timezone(&tz).date_naive().to_string();
+    let done = sqlx::query(
+        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES (?, ?, ?, ?, 'poster')
+         ON CONFLICT (station, rider_id, day) DO NOTHING",
+    )
+    .bind(station.as_str())
+    .bind(rider.0)
+    .bind(day)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A station's visits: today, the last seven days (today included), and in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visits {
+    pub today: i64,
+    pub week: i64,
+    pub total: i64,
+}
+
+pub async fn of(
+    conn: &mut SqliteConnection,
+    station: &StationCode,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> sqlx::Result<Visits> {
+    let today = now.with_timezone(&tz).date_naive();
+    let week_from = (today - Duration::days(6)).to_string();
+    let (today_n, week, total): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(day = ?2), 0), COALESCE(SUM(day >= ?3), 0), COUNT(*)
+         FROM station_visits WHERE station = ?1",
+    )
+    .bind(station.as_str())
+    .bind(today.to_string())
+    .bind(week_from)
+    .fetch_one(conn)
+    .await?;
+    Ok(Visits {
+        today: today_n,
+        week,
+        total,
+    })
+}
+
+pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+        .bind(rider.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(vec![Held {
+        kind: "held-visits",
+        count: n,
+    }])
+}
+
+pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT station, day FROM station_visits WHERE rider_id = ? ORDER BY day, station",
+    )
+    .bind(rider.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(json!(rows
+        .into_iter()
+        .map(|(station, day)| json!({ "station": station, "day": day }))
+        .collect::<Vec<_>>()))
+}
+
+/// Keeps the visits as anonymous figures: they move to the erasure's anonymous id.
+pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
+    let kept = sqlx::query("UPDATE station_visits SET rider_id = ? WHERE rider_id = ?")
+        .bind(e.anon.0)
+        .bind(e.rider.0)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(vec![Done {
+        key: "erased-visits-kept",
+        count: kept as i64,
+    }])
+}
