@@ -303,3 +303,24 @@ pub async fn remember_area(
     let mut conn = pool.acquire().await?;
     store::remember_area(&mut conn, user, round(at.lat()), round(at.lng()), now).await
 }
+
+/// One of a person's notification settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Announcements,
+    Nearby,
+}
+
+/// Flips one of `user`'s settings (turning nearby alerts off forgets their kept area);
+/// returns both as they are now: (announcements, nearby).
+pub async fn toggle(pool: &SqlitePool, user: UserId, which: Setting) -> sqlx::Result<(bool, bool)> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let (mut a, mut n) = store::settings(&mut tx, user).await?;
+    match which {
+        Setting::Announcements => a = !a,
+        Setting::Nearby => n = !n,
+    }
+    store::set_settings(&mut tx, user, a, n).await?;
+    tx.commit().await?;
+    Ok((a, n))
+}

@@ -139,43 +139,16 @@ pub async fn release_drafts_except(
             .bind(rider.0)
             .fetch_all(&mut *conn)
             .await?;
-    let mut unused = Vec::new();
+    let mut released = Vec::new();
     for path in stored.into_iter().filter(|p| !keep.contains(p)) {
         sqlx::query("DELETE FROM draft_photos WHERE rider_id = ? AND path = ?")
             .bind(rider.0)
             .bind(&path)
             .execute(&mut *conn)
             .await?;
-        let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
-             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
-        )
-        .bind(&path)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if held.is_none() {
-            unused.push(path);
-        }
+        released.push(path);
     }
-    Ok(unused)
-}
-
-/// Of `paths`, those no report (still keeping its photos) and no draft holds.
-pub async fn unheld(conn: &mut SqliteConnection, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for path in paths {
-        let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
-             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
-        )
-        .bind(&path)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if held.is_none() && !out.contains(&path) {
-            out.push(path);
-        }
-    }
-    Ok(out)
+    super::store::unheld(conn, released).await
 }
 
 /// Forgets every photo `rider`'s drafts stored; returns the files that can go.
@@ -263,9 +236,10 @@ mod tests {
             .unwrap();
         assert_eq!(left, ["aa/2.jpg", "aa/3.jpg"]);
         // A path another draft or a report holds is not "unheld".
-        let free = unheld(&mut conn, vec!["aa/2.jpg".into(), "aa/9.jpg".into()])
-            .await
-            .unwrap();
+        let free =
+            crate::reports::store::unheld(&mut conn, vec!["aa/2.jpg".into(), "aa/9.jpg".into()])
+                .await
+                .unwrap();
         assert_eq!(free, ["aa/9.jpg"]);
     }
 }

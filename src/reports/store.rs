@@ -602,7 +602,13 @@ pub async fn remove_closed_photos(
     .bind(before)
     .fetch_all(&mut *conn)
     .await?;
-    let mut unused = Vec::new();
+    unheld(conn, paths).await
+}
+
+/// Of `paths`, those no report (still keeping its photos) and no draft holds: the files that
+/// can go.
+pub async fn unheld(conn: &mut SqliteConnection, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
+    let mut out = Vec::new();
     for path in paths {
         let held: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
@@ -611,9 +617,9 @@ pub async fn remove_closed_photos(
         .bind(&path)
         .fetch_optional(&mut *conn)
         .await?;
-        if held.is_none() && !unused.contains(&path) {
-            unused.push(path);
+        if held.is_none() && !out.contains(&path) {
+            out.push(path);
         }
     }
-    Ok(unused)
+    Ok(out)
 }

@@ -156,6 +156,16 @@ pub async fn find_by_username(
     Ok(row.map(User::from))
 }
 
+/// Whether the user blocked the bot (and has not written or unblocked it since).
+pub async fn is_blocked(pool: &SqlitePool, id: UserId) -> Result<bool, sqlx::Error> {
+    let at: Option<Option<String>> =
+        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?;
+    Ok(at.flatten().is_some())
+}
+
 /// Records that the user blocked (`true`) or unblocked the bot, so later broadcasts skip them.
 pub async fn set_blocked(pool: &SqlitePool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
     let at = blocked.then(crate::db::now);

@@ -5,18 +5,13 @@
 //! does not exist, Send pressed twice, Stop on a finished broadcast, a coordinator who blocked
 //! the bot meanwhile.
 
-use chrono::{DateTime, TimeZone, Utc};
 use rider_bot::emulator::BotMessage;
 use rider_bot::i18n::{t, Lang};
 use rider_bot::services::SessionCode;
 use rider_bot::users::UserId;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
-
-/// Friday 4 December 2026, 12:00 in Shanghai.
-fn friday_noon() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
-}
+use crate::services::{app_with_plans, friday_noon, rider};
 
 const PLANS: &str =
     "code,kind,title_zh,title_en,station,schedule,start,end,capacity,points,active\n\
@@ -27,19 +22,7 @@ const NEAR_S01: (f64, f64) = (31.3230, 120.7210);
 const FAR: (f64, f64) = (31.41, 120.72);
 
 async fn app() -> TestApp {
-    let app = TestApp::spawn_at(friday_noon()).await;
-    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/stations.csv");
-    rider_bot::stations::domain::import(&app.pool, &std::fs::read(seeds).unwrap())
-        .await
-        .unwrap();
-    rider_bot::services::domain::import_plans(
-        &app.pool,
-        PLANS.as_bytes(),
-        Some((friday_noon(), chrono_tz::Asia::Shanghai)),
-    )
-    .await
-    .unwrap();
-    app
+    app_with_plans(PLANS).await
 }
 
 fn en(key: &str) -> String {
@@ -48,13 +31,6 @@ fn en(key: &str) -> String {
 
 fn zh(key: &str) -> String {
     t(Lang::Zh, key)
-}
-
-async fn rider(app: &TestApp, id: i64) -> i64 {
-    let rider = app.rider(id, Some("en"));
-    app.register(rider, Lang::En).await;
-    app.drain(rider).await;
-    rider
 }
 
 /// The coordinator composes `text` for the audience button `audience` and gets the preview

@@ -4,7 +4,7 @@
 //! one too), a crash while sending is counted and not repeated, and the sender keeps
 //! Telegram's per-chat limits.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use rider_bot::i18n::{t, Lang};
 use rider_bot::outbox::{store, Notice};
 use rider_bot::services::SessionCode;
@@ -13,11 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{first_words, TestApp, COORDINATOR};
 use crate::reports::{app_with, card, file, photo, CENTRE, GROUP};
-
-/// Friday 4 December 2026, 12:00 in Shanghai.
-fn friday_noon() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
-}
+use crate::services::{app_with_plans, friday_noon, rider};
 
 const ONE_SEAT: &str =
     "code,kind,title_zh,title_en,station,schedule,start,end,capacity,points,active\n\
@@ -25,29 +21,6 @@ const ONE_SEAT: &str =
 
 fn seat() -> SessionCode {
     SessionCode::parse("SEAT-20261205").unwrap()
-}
-
-async fn services_app() -> TestApp {
-    let app = TestApp::spawn_at(friday_noon()).await;
-    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/stations.csv");
-    rider_bot::stations::domain::import(&app.pool, &std::fs::read(seeds).unwrap())
-        .await
-        .unwrap();
-    rider_bot::services::domain::import_plans(
-        &app.pool,
-        ONE_SEAT.as_bytes(),
-        Some((friday_noon(), chrono_tz::Asia::Shanghai)),
-    )
-    .await
-    .unwrap();
-    app
-}
-
-async fn rider(app: &TestApp, id: i64) -> i64 {
-    let rider = app.rider(id, Some("en"));
-    app.register(rider, Lang::En).await;
-    app.drain(rider).await;
-    rider
 }
 
 /// How many messages `chat` has received that contain `needle`.
@@ -87,7 +60,7 @@ async fn statuses(app: &TestApp) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_promotion_a_reminder_and_a_call_off_arrive_once_through_a_429_and_a_5xx() {
-    let app = services_app().await;
+    let app = app_with_plans(ONE_SEAT).await;
     let a = rider(&app, 9101).await;
     let b = rider(&app, 9102).await;
     let now = friday_noon();
@@ -137,7 +110,7 @@ async fn a_promotion_a_reminder_and_a_call_off_arrive_once_through_a_429_and_a_5
 
 #[tokio::test]
 async fn a_rider_who_blocked_the_bot_is_marked_unreachable_and_skipped_until_they_return() {
-    let app = services_app().await;
+    let app = app_with_plans(ONE_SEAT).await;
     let a = rider(&app, 9201).await;
     let b = rider(&app, 9202).await;
     let now = friday_noon();
@@ -250,7 +223,7 @@ async fn file_report(app: &TestApp, r: i64) -> String {
 
 #[tokio::test]
 async fn a_send_interrupted_by_a_crash_is_counted_unknown_and_pending_ones_go_after_a_restart() {
-    let mut app = services_app().await;
+    let mut app = app_with_plans(ONE_SEAT).await;
     let a = rider(&app, 9401).await;
     let b = rider(&app, 9402).await;
     app.stop().await;
@@ -284,7 +257,7 @@ async fn a_send_interrupted_by_a_crash_is_counted_unknown_and_pending_ones_go_af
 
 #[tokio::test]
 async fn the_sender_keeps_one_message_a_second_into_a_chat_and_meets_no_429() {
-    let app = services_app().await;
+    let app = app_with_plans(ONE_SEAT).await;
     let r = rider(&app, 9501).await;
     app.emu.set_chat_limits(Some((1, 20)));
     let mut conn = app.pool.acquire().await.unwrap();

@@ -240,3 +240,50 @@ async fn every_report_state_survives_every_wrong_input() {
         .unwrap();
     assert_eq!(reports, 0, "nothing was filed by wrong input");
 }
+
+#[tokio::test]
+async fn every_broadcast_state_survives_every_wrong_input() {
+    let coordinators = ["3601", "3602", "3603", "3604", "3605"];
+    let app = TestApp::spawn_with(&[("COORDINATOR_IDS", &coordinators.join(","))]).await;
+    app.emu.add_group(GROUP, "Riders chat");
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    rider_bot::seeds::load_dir(&app.pool, &seeds).await.unwrap();
+    // Someone to reach, so "all riders" is not an empty audience.
+    let someone = app.rider(3650, Some("en"));
+    app.register(someone, Lang::En).await;
+    let en = |key: &str| rider_bot::i18n::t(Lang::En, key);
+    let steps = [
+        "broadcast_body",
+        "broadcast_audience",
+        "broadcast_near",
+        "broadcast_review",
+        "broadcast_when",
+    ];
+    for (i, step) in steps.into_iter().enumerate() {
+        let c: i64 = coordinators[i].parse().unwrap();
+        app.rider(c, Some("en"));
+        app.emu.send_text(c, "/broadcast");
+        app.expect_text(c, "Send the announcement").await;
+        if i >= 1 {
+            app.emu.send_text(c, "Stations open late tonight");
+            let ask = app.expect_text(c, &en("broadcast-ask-audience")).await;
+            match step {
+                "broadcast_near" => app.emu.press(c, &ask, &en("broadcast-to-near")),
+                "broadcast_audience" => String::new(),
+                _ => app.emu.press(c, &ask, &en("broadcast-to-all")),
+            };
+        }
+        if i >= 4 {
+            let summary = app.expect_text(c, "That is how riders").await;
+            app.emu.press(c, &summary, &en("broadcast-btn-later"));
+        }
+        app.drain(c).await;
+        assert_eq!(app.step(c).await, step);
+        survive_everything(&app, c, step, step).await;
+    }
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM broadcasts")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sent, 0, "nothing was sent by wrong input");
+}

@@ -9,7 +9,7 @@ use rider_bot::users::UserId;
 use crate::helpers::{first_words, TestApp, COORDINATOR};
 
 /// Friday 4 December 2026, 12:00 in Shanghai.
-fn friday_noon() -> DateTime<Utc> {
+pub(crate) fn friday_noon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap()
 }
 
@@ -20,6 +20,11 @@ const PLANS: &str =
     OLD,other,旧活动,Old one,LF-C01,Mo,09:00,10:00,5,5,false\n";
 
 async fn app() -> TestApp {
+    app_with_plans(PLANS).await
+}
+
+/// A bot at Friday noon with the demo stations and the service plans `plans`.
+pub(crate) async fn app_with_plans(plans: &str) -> TestApp {
     let app = TestApp::spawn_at(friday_noon()).await;
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/stations.csv");
     rider_bot::stations::domain::import(&app.pool, &std::fs::read(seeds).unwrap())
@@ -27,7 +32,7 @@ async fn app() -> TestApp {
         .unwrap();
     rider_bot::services::domain::import_plans(
         &app.pool,
-        PLANS.as_bytes(),
+        plans.as_bytes(),
         Some((friday_noon(), chrono_tz::Asia::Shanghai)),
     )
     .await
@@ -35,7 +40,8 @@ async fn app() -> TestApp {
     app
 }
 
-async fn rider(app: &TestApp, id: i64) -> i64 {
+/// A registered English-speaking rider.
+pub(crate) async fn rider(app: &TestApp, id: i64) -> i64 {
     let rider = app.rider(id, Some("en"));
     app.register(rider, Lang::En).await;
     app.drain(rider).await;

@@ -165,6 +165,17 @@ pub async fn end(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sqlx::
     remove(conn, chat).await
 }
 
+/// The state stored for `chat`'s dialogue (its JSON), if one is in progress.
+pub async fn stored(
+    conn: &mut SqliteConnection,
+    chat: ChatId,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+        .bind(chat.0)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Deletes dialogues idle longer than `idle`: a conversation abandoned keeps nothing the rider
 /// typed (a name mid-registration) past the time it would have been dropped anyway.
 pub async fn prune(pool: &sqlx::SqlitePool, idle: Duration) -> Result<u64, sqlx::Error> {

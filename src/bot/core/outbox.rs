@@ -440,7 +440,9 @@ async fn send_one(env: &Env, row: Row, max_attempts: i64) -> Option<Duration> {
 }
 
 async fn deliver(env: &Env, row: &Row) -> Result<Delivered, SendError> {
-    if row.chat > 0 && blocked(env, row.chat).await? {
+    if row.chat > 0
+        && crate::users::store::is_blocked(&env.pool, crate::users::UserId(row.chat)).await?
+    {
         return Err(SendError::Telegram(RequestError::Api(
             teloxide::ApiError::BotBlocked,
         )));
@@ -450,16 +452,6 @@ async fn deliver(env: &Env, row: &Row) -> Result<Delivered, SendError> {
         return Ok(Delivered::Nothing);
     };
     (kind.send)(env, row).await
-}
-
-/// Whether the user blocked the bot (and has not unblocked it since).
-async fn blocked(env: &Env, chat: i64) -> sqlx::Result<bool> {
-    let at: Option<Option<String>> =
-        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
-            .bind(chat)
-            .fetch_optional(&env.pool)
-            .await?;
-    Ok(at.flatten().is_some())
 }
 
 async fn record(

@@ -41,10 +41,7 @@ pub struct PersonalData {
 
 /// The dialogue in progress in `id`'s private chat, as stored.
 async fn dialogue_of(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Option<Value>> {
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?;
+    let state = dialogue::stored(conn, ChatId(id.0)).await?;
     Ok(state.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
 }
 

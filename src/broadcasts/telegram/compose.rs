@@ -33,7 +33,7 @@ pub async fn begin(ctx: &Ctx) -> Outcome<Step> {
 /// Asks what `step` waits for.
 pub async fn prompt(ctx: &Ctx, step: &Step) -> HandlerResult {
     let lang = ctx.lang();
-    let ask = |key: &'static str| tr_key(lang, key);
+    let ask = |key: &'static str| t(lang, key);
     match step {
         Step::Body => {
             ctx.send_with(ask("broadcast-ask-body"), keyboards::cancel_only(lang))
@@ -50,10 +50,6 @@ pub async fn prompt(ctx: &Ctx, step: &Step) -> HandlerResult {
         Step::When { .. } => ctx.send(ask("broadcast-ask-when")).await?,
     };
     Ok(())
-}
-
-fn tr_key(lang: Lang, key: &'static str) -> String {
-    t(lang, key)
 }
 
 fn audience_kb(lang: Lang) -> InlineKeyboardMarkup {

@@ -21,7 +21,7 @@ use crate::bot::core::registry::{
     resume, Audience, Callbacks, Capability, Command, IdleInput, Job,
 };
 use crate::bot::core::{Explain, HasStep, Next};
-use crate::broadcasts::domain::BroadcastError;
+use crate::broadcasts::domain::{BroadcastError, Setting};
 use crate::broadcasts::personal;
 use crate::i18n::Lang;
 use crate::tr;
@@ -140,8 +140,8 @@ pub enum BroadcastCallback {
     Discard,
     /// Cancel a running broadcast.
     Stop(i64),
-    /// Toggle announcements (`a`) or nearby alerts (`n`).
-    Toggle(char),
+    /// Toggle announcements or nearby alerts.
+    Toggle(Setting),
 }
 
 /// The audience buttons.
@@ -185,7 +185,8 @@ impl CallbackData for BroadcastCallback {
             BroadcastCallback::SendLater => "bc:l".into(),
             BroadcastCallback::Discard => "bc:x".into(),
             BroadcastCallback::Stop(id) => format!("bc:c:{id}"),
-            BroadcastCallback::Toggle(c) => format!("bc:n:{c}"),
+            BroadcastCallback::Toggle(Setting::Announcements) => "bc:n:a".into(),
+            BroadcastCallback::Toggle(Setting::Nearby) => "bc:n:n".into(),
         }
     }
 
@@ -207,8 +208,8 @@ impl CallbackData for BroadcastCallback {
             ("l", "") => BroadcastCallback::SendLater,
             ("x", "") => BroadcastCallback::Discard,
             ("c", id) => BroadcastCallback::Stop(id.parse().ok().filter(|n| *n > 0)?),
-            ("n", "a") => BroadcastCallback::Toggle('a'),
-            ("n", "n") => BroadcastCallback::Toggle('n'),
+            ("n", "a") => BroadcastCallback::Toggle(Setting::Announcements),
+            ("n", "n") => BroadcastCallback::Toggle(Setting::Nearby),
             _ => return None,
         })
     }
@@ -247,7 +248,7 @@ mod tests {
             BroadcastCallback::Urgent,
             BroadcastCallback::SendNow,
             BroadcastCallback::Stop(12),
-            BroadcastCallback::Toggle('n'),
+            BroadcastCallback::Toggle(Setting::Nearby),
         ] {
             assert_eq!(BroadcastCallback::parse(&cb.encode()), Some(cb));
         }

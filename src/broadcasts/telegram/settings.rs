@@ -8,7 +8,8 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::BroadcastCallback;
 use crate::bot::core::callback::button;
 use crate::bot::core::{BotError, Ctx, HandlerResult};
-use crate::broadcasts::{domain, store};
+use crate::broadcasts::domain::{self, Setting};
+use crate::broadcasts::store;
 use crate::geo::Position;
 use crate::i18n::Lang;
 use crate::tr;
@@ -35,7 +36,7 @@ fn view(lang: Lang, announcements: bool, nearby: bool) -> (String, InlineKeyboar
             } else {
                 tr!(lang, "notifications-btn-announcements-on")
             },
-            &BroadcastCallback::Toggle('a'),
+            &BroadcastCallback::Toggle(Setting::Announcements),
         )],
         vec![button(
             if nearby {
@@ -43,7 +44,7 @@ fn view(lang: Lang, announcements: bool, nearby: bool) -> (String, InlineKeyboar
             } else {
                 tr!(lang, "notifications-btn-nearby-on")
             },
-            &BroadcastCallback::Toggle('n'),
+            &BroadcastCallback::Toggle(Setting::Nearby),
         )],
     ]);
     (text, kb)
@@ -60,19 +61,12 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
 }
 
 /// A settings button: flips one setting and shows the result in place.
-pub async fn toggle(ctx: &Ctx, q: &CallbackQuery, which: char) -> HandlerResult {
+pub async fn toggle(ctx: &Ctx, q: &CallbackQuery, which: Setting) -> HandlerResult {
     if !ctx.user.is_registered() {
         ctx.expired(q).await?;
         return Ok(());
     }
-    let mut tx = crate::db::begin_write(&ctx.pool).await?;
-    let (mut a, mut n) = store::settings(&mut tx, ctx.user.id).await?;
-    match which {
-        'a' => a = !a,
-        _ => n = !n,
-    }
-    store::set_settings(&mut tx, ctx.user.id, a, n).await?;
-    tx.commit().await?;
+    let (a, n) = domain::toggle(&ctx.pool, ctx.user.id, which).await?;
     let lang = ctx.lang();
     ctx.answer(q, None).await?;
     let (text, kb) = view(lang, a, n);

@@ -48,7 +48,7 @@ pub async fn remove_unheld(env: &Env, paths: Vec<String>) {
 /// [`remove_unheld`] for a caller that holds the media lock.
 async fn remove_unheld_locked(env: &Env, paths: Vec<String>) {
     let unheld = match env.pool.acquire().await {
-        Ok(mut conn) => personal::unheld(&mut conn, paths).await,
+        Ok(mut conn) => store::unheld(&mut conn, paths).await,
         Err(e) => Err(e),
     };
     match (unheld, env.dep::<ReportSettings>()) {
