@@ -76,7 +76,9 @@ async fn awards(dir: &tempfile::TempDir, name: &str, grouped: bool) -> f64 {
                     if grouped {
                         writer.award(rider, rule, &source).await.unwrap();
                     } else {
-                        domain::award(&pool, rider, &rule, &source).await.unwrap();
+                        domain::award(&pool, rider, &rule, &source, chrono::Utc::now())
+                            .await
+                            .unwrap();
                     }
                 }
             })

@@ -100,6 +100,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::cloc
                     category: "garbage".into(),
                 },
                 &format!("R-{source:06}"),
+                clock.now(),
             )
             .await
             .map(drop),
@@ -156,6 +157,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::cloc
                     amount,
                     "property test",
                     &format!("t{task}:{request}"),
+                    clock.now(),
                 )
                 .await
                 .map(drop)
@@ -274,6 +276,7 @@ async fn the_last_item_redeemed_by_two_riders_at_the_same_instant_goes_to_one() 
             100,
             "welcome",
             &format!("w{rider}"),
+            Utc::now(),
         )
         .await
         .unwrap();
@@ -303,6 +306,7 @@ async fn one_rider_redeeming_from_two_devices_cannot_spend_twice() {
         15,
         "enough for one",
         "w",
+        Utc::now(),
     )
     .await
     .unwrap();
@@ -344,16 +348,16 @@ async fn the_same_cause_pays_once_and_a_conflicting_key_is_refused() {
     let rule = EarnRule::ReportAccepted {
         category: "garbage".into(),
     };
-    let first = domain::award(&pool, UserId(1), &rule, "R-000123")
+    let first = domain::award(&pool, UserId(1), &rule, "R-000123", Utc::now())
         .await
         .unwrap();
-    let again = domain::award(&pool, UserId(1), &rule, "R-000123")
+    let again = domain::award(&pool, UserId(1), &rule, "R-000123", Utc::now())
         .await
         .unwrap();
     assert_eq!(first.entry(), again.entry());
     assert!(matches!(again, store::Posted::Existing(_)));
     // The same key for another rider is a conflict, not a second payment.
-    let other = domain::award(&pool, UserId(2), &rule, "R-000123").await;
+    let other = domain::award(&pool, UserId(2), &rule, "R-000123", Utc::now()).await;
     assert!(matches!(other, Err(PointsError::KeyConflict(_))));
     // A category's own rule overrides the default.
     let mut conn = pool.acquire().await.unwrap();
@@ -368,6 +372,7 @@ async fn the_same_cause_pays_once_and_a_conflicting_key_is_refused() {
             category: "fire_lane".into(),
         },
         "R-000124",
+        Utc::now(),
     )
     .await
     .unwrap();
@@ -443,6 +448,7 @@ async fn only_registered_riders_redeem_whatever_button_reached_them() {
         100,
         "welcome",
         "w1",
+        Utc::now(),
     )
     .await
     .unwrap();

@@ -186,6 +186,7 @@ async fn apply(w: &World, op: Op) {
                 40,
                 "welcome",
                 &format!("a{n}"),
+                now(),
             )
             .await
             {

@@ -1,6 +1,7 @@
 //! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
 //! the profile `/privacy` shows. Erasure is `users::personal` with every capability's part.
 
+use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::domain::{Phone, Platform, RiderName, PRIVACY_VERSION};
@@ -40,8 +41,8 @@ pub async fn register(
     platform: &Platform,
     phone: &Phone,
     username: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<(), RegisterError> {
-    let now = crate::db::now();
     let done = sqlx::query(
         "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?,
                 registered_at = COALESCE(registered_at, ?), updated_at = ?

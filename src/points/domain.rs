@@ -104,26 +104,28 @@ impl From<PostError> for PointsError {
 
 /// Awards `rule`'s points to `rider` for `source_ref` (a report number, a session code) in the
 /// caller's write transaction. The same rule and source pay once: again, it returns the
-/// original entry.
+/// original entry. `at` is when it happened (the application's clock).
 pub async fn award_in(
     conn: &mut SqliteConnection,
     rider: UserId,
     rule: &EarnRule,
     source_ref: &str,
+    at: DateTime<Utc>,
 ) -> Result<Posted, PointsError> {
     let (specific, default) = rule.keys();
     let key = rule.idempotency_key(rider, source_ref);
-    store::post_award(
-        conn,
+    let award = store::Award {
         rider,
-        rule.kind(),
-        &specific,
+        kind: rule.kind(),
+        rule: &specific,
         default,
         source_ref,
-        &key,
-    )
-    .await?
-    .ok_or(PointsError::NoRule(specific))
+        key: &key,
+        at,
+    };
+    store::post_award(conn, &award)
+        .await?
+        .ok_or(PointsError::NoRule(specific))
 }
 
 /// [`award_in`] on its own: one statement, atomic without a transaction around it.
@@ -132,9 +134,10 @@ pub async fn award(
     rider: UserId,
     rule: &EarnRule,
     source_ref: &str,
+    at: DateTime<Utc>,
 ) -> Result<Posted, PointsError> {
     let mut conn = pool.acquire().await?;
-    award_in(&mut conn, rider, rule, source_ref).await
+    award_in(&mut conn, rider, rule, source_ref, at).await
 }
 
 async fn find_rider(conn: &mut SqliteConnection, target: &TargetRef) -> Result<User, PointsError> {
@@ -169,6 +172,7 @@ pub async fn adjust(
     amount: i64,
     reason: &str,
     request_key: &str,
+    now: DateTime<Utc>,
 ) -> Result<Adjusted, PointsError> {
     let reason = reason.trim();
     let mut tx = crate::db::begin_write(pool).await?;
@@ -193,6 +197,7 @@ pub async fn adjust(
             actor: Some(actor),
             reason: Some(reason.to_owned()),
             key: format!("adjust:{request_key}"),
+            at: now,
         },
     )
     .await?;
@@ -308,6 +313,7 @@ pub async fn redeem(
             actor: None,
             reason: None,
             key: format!("hold:{code}"),
+            at: now,
         },
     )
     .await?;
@@ -415,7 +421,7 @@ pub async fn expire_due(
     };
     let mut expired = Vec::with_capacity(due.len());
     for r in due {
-        match expire_one(pool, &r).await {
+        match expire_one(pool, &r, now).await {
             Ok(true) => expired.push(r),
             Ok(false) => {}
             Err(err) => {
@@ -427,9 +433,13 @@ pub async fn expire_due(
 }
 
 /// Expires `r` unless it was closed meanwhile (confirmed a moment ago, say).
-async fn expire_one(pool: &SqlitePool, r: &Redemption) -> Result<bool, PointsError> {
+async fn expire_one(
+    pool: &SqlitePool,
+    r: &Redemption,
+    now: DateTime<Utc>,
+) -> Result<bool, PointsError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    if !expire_in(&mut tx, r).await? {
+    if !expire_in(&mut tx, r, now).await? {
         return Ok(false);
     }
     tx.commit().await?;
@@ -438,7 +448,11 @@ async fn expire_one(pool: &SqlitePool, r: &Redemption) -> Result<bool, PointsErr
 
 /// Expires `r` inside the caller's write transaction, if it is still open: the status, the
 /// refund and the restock together. False when it was closed already.
-pub async fn expire_in(conn: &mut SqliteConnection, r: &Redemption) -> Result<bool, PointsError> {
+pub async fn expire_in(
+    conn: &mut SqliteConnection,
+    r: &Redemption,
+    now: DateTime<Utc>,
+) -> Result<bool, PointsError> {
     if !store::close_redemption(conn, &r.code, RedemptionStatus::Expired, None).await? {
         return Ok(false);
     }
@@ -452,6 +466,7 @@ pub async fn expire_in(conn: &mut SqliteConnection, r: &Redemption) -> Result<bo
             actor: None,
             reason: None,
             key: format!("refund:{}", r.code),
+            at: now,
         },
     )
     .await?;

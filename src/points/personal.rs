@@ -106,7 +106,7 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
                 sqlx::Error::Decode(format!("redemption {code} does not decode").into()).into(),
             );
         };
-        if domain::expire_in(conn, &r).await? {
+        if domain::expire_in(conn, &r, e.now).await? {
             expired += 1;
         }
     }

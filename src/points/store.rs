@@ -17,6 +17,8 @@ pub struct NewEntry {
     pub actor: Option<UserId>,
     pub reason: Option<String>,
     pub key: String,
+    /// When it happened (the application's clock).
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +97,7 @@ pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, P
     .bind(e.actor.map(|a| a.0))
     .bind(&e.reason)
     .bind(&e.key)
-    .bind(crate::db::now())
+    .bind(e.at)
     .fetch_optional(&mut *conn)
     .await;
     match inserted {
@@ -114,18 +116,35 @@ pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, P
     }
 }
 
+/// An award to post: the rule to look its points up by (`rule`, else `default`), what it is
+/// for, its idempotency key and when it happened (the application's clock).
+#[derive(Debug, Clone, Copy)]
+pub struct Award<'a> {
+    pub rider: UserId,
+    pub kind: EntryKind,
+    pub rule: &'a str,
+    pub default: &'a str,
+    pub source_ref: &'a str,
+    pub key: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 /// An award: the points come from `earning_rules` (`rule`, else `default`) inside the same
 /// single statement. `None` when no rule applies. The same key again returns the original
 /// entry (even if the rule's points changed since); for another rider it is a conflict.
 pub async fn post_award(
     conn: &mut SqliteConnection,
-    rider: UserId,
-    kind: EntryKind,
-    rule: &str,
-    default: &str,
-    source_ref: &str,
-    key: &str,
+    a: &Award<'_>,
 ) -> Result<Option<Posted>, PostError> {
+    let Award {
+        rider,
+        kind,
+        rule,
+        default,
+        source_ref,
+        key,
+        at,
+    } = *a;
     let inserted: Option<EntryRow> = sqlx::query_as(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
          SELECT ?1, points, ?2, ?3, ?4, ?5 FROM \
@@ -137,7 +156,7 @@ pub async fn post_award(
     .bind(kind.as_str())
     .bind(source_ref)
     .bind(key)
-    .bind(crate::db::now())
+    .bind(at)
     .bind(rule)
     .bind(default)
     .fetch_optional(&mut *conn)

@@ -329,9 +329,14 @@ pub async fn act(
             let rule = EarnRule::ReportAccepted {
                 category: report.category.to_string(),
             };
-            let posted =
-                crate::points::domain::award_in(&mut tx, report.reporter, &rule, &id.to_string())
-                    .await;
+            let posted = crate::points::domain::award_in(
+                &mut tx,
+                report.reporter,
+                &rule,
+                &id.to_string(),
+                now,
+            )
+            .await;
             awarded = match posted {
                 Ok(Posted::New(e)) => Some(e.amount),
                 Ok(Posted::Existing(_)) => None,

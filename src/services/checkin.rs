@@ -226,11 +226,12 @@ async fn attend(
         let rule = EarnRule::Attendance {
             session: code.plan().to_string(),
         };
-        points = match crate::points::domain::award_in(tx, rider, &rule, &code.to_string()).await {
-            Ok(Posted::New(e)) => Some(e.amount),
-            Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        points =
+            match crate::points::domain::award_in(tx, rider, &rule, &code.to_string(), now).await {
+                Ok(Posted::New(e)) => Some(e.amount),
+                Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
         if let By::Coordinator(actor) = by {
             super::notices::checked_in(tx, rider, code, points).await?;
             audit::record(

@@ -53,6 +53,7 @@ async fn points_show_balance_and_latest_and_history_pages_in_place() {
                 category: "garbage".into(),
             },
             &format!("R-{n:06}"),
+            app.config.clock.now(),
         )
         .await
         .unwrap();
@@ -348,9 +349,15 @@ async fn the_leaderboard_names_only_riders_who_opt_in() {
     };
     for (rider, reports) in [(shy, 3), (proud, 2)] {
         for n in 0..reports {
-            domain::award(&app.pool, UserId(rider), &rule, &format!("R-{rider}{n}"))
-                .await
-                .unwrap();
+            domain::award(
+                &app.pool,
+                UserId(rider),
+                &rule,
+                &format!("R-{rider}{n}"),
+                app.config.clock.now(),
+            )
+            .await
+            .unwrap();
         }
     }
     app.emu.send_text(proud, "/points");

@@ -160,9 +160,17 @@ async fn complete_registration(
 
     // Registration, the dialogue's end and the pending deep link are one transaction.
     let mut tx = crate::db::begin_write(&ctx.pool).await?;
-    store::register(&mut tx, ctx.user.id, &name, &platform, &phone, username)
-        .await
-        .map_err(BotError::domain)?;
+    store::register(
+        &mut tx,
+        ctx.user.id,
+        &name,
+        &platform,
+        &phone,
+        username,
+        ctx.now(),
+    )
+    .await
+    .map_err(BotError::domain)?;
     dialogue::end(&mut tx, ctx.chat()).await?;
     let pending = store::take_pending_payload(&mut tx, ctx.user.id).await?;
     tx.commit().await?;

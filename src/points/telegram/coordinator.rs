@@ -117,6 +117,7 @@ pub async fn adjust_command(ctx: &Ctx, msg: &Message, args: &str) -> HandlerResu
         amount,
         reason,
         &request_key,
+        ctx.now(),
     )
     .await;
     let reply = match result {
