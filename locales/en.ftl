@@ -564,3 +564,41 @@ station-visit-counted = 👋 Welcome to { $name }! Your visit is counted.
 station-visits = 👣 Visits (poster scans): { $today } today · { $week } in the last 7 days · { $total } in all
 held-visits = Station visits (poster scans)
 erased-visits-kept = { $n } station visits stay in the district's figures, without your name.
+# stats
+cmd-stats = Figures: riders, visits, services, reports, points, feedback
+stats-usage = Use: <code>/stats [week|month|year|all|2026-11] [STATION|PLATFORM]</code>, e.g. <code>/stats month</code>, <code>/stats all LF-S01</code>, <code>/stats week meituan</code>.
+stats-no-such-scope = “{ $word }” is not a period, a station code or a platform.
+stats-not-begun = That month has not begun yet.
+stats-span-button = { $span ->
+    [week] This week
+    [month] This month
+    [year] This year
+   *[all] All time
+}
+stats-charts-button = 📈 Charts
+stats-title = 📊 <b>{ $span }</b> · { $scope }
+    { $range }
+stats-range = { $first } – { $last }
+stats-range-all = Everything so far
+stats-scope-district = the whole district
+stats-riders = 👥 Riders registered: { $total } ({ $new } new)
+stats-riders-active = 🙋 Active: { $active } · reached (attended, visited or reported): { $reached }
+stats-visits = 👣 Station visits: { $n }
+stats-activities = 🗓 Activities held: { $held } · sign-ups { $signed } · attended { $attended } · no-shows { $noshows } · waiting { $waiting }
+stats-reports = 📝 Reports filed: { $n }
+stats-reports-timing = ⏱ Median to accept: { $accept } ({ $accepted } accepted) · to resolve: { $resolve } ({ $resolved } resolved)
+stats-points = ⭐ Points issued: { $issued } · redeemed: { $redeemed } ({ $n } rewards handed over)
+stats-broadcasts = 📣 Announcements: { $n }, reaching { $reach } people
+stats-feedback = 💬 Feedback: { $n } received · { $answered } answered (median { $median })
+stats-feedback-rating = ⭐ Answers rated { $rating } / 5 ({ $n } ratings)
+stats-station-note = Reports counted within 1 km of the station. Registrations, points, announcements and feedback belong to no station.
+stats-duration-days = { $d } d { $h } h
+stats-duration-hours = { $h } h { $m } min
+stats-duration-minutes = { $m } min
+stats-topic-charging = charging
+stats-topic-rest = a place to rest
+stats-topic-food = food and water
+stats-topic-health = health
+stats-topic-legal = legal help
+stats-topic-app = the app
+stats-topic-other = other

@@ -564,3 +564,41 @@ station-visit-counted = 👋 欢迎来到{ $name }！本次到访已记录。
 station-visits = 👣 到访（扫码）：今天 { $today } · 近 7 天 { $week } · 累计 { $total }
 held-visits = 站点到访记录（扫码）
 erased-visits-kept = { $n } 次站点到访作为统计数字保留，不带姓名。
+# stats
+cmd-stats = 数据统计：骑手、到站、服务、上报、积分、反馈
+stats-usage = 用法：<code>/stats [week|month|year|all|2026-11] [站点代码|平台]</code>，例如 <code>/stats month</code>、<code>/stats all LF-S01</code>、<code>/stats week meituan</code>。
+stats-no-such-scope = “{ $word }”不是时间段、站点代码或平台。
+stats-not-begun = 这个月还没开始。
+stats-span-button = { $span ->
+    [week] 本周
+    [month] 本月
+    [year] 今年
+   *[all] 全部
+}
+stats-charts-button = 📈 图表
+stats-title = 📊 <b>{ $span }</b> · { $scope }
+    { $range }
+stats-range = { $first } 至 { $last }
+stats-range-all = 至今全部
+stats-scope-district = 全街道
+stats-riders = 👥 已注册骑手：{ $total }（新增 { $new }）
+stats-riders-active = 🙋 活跃：{ $active } · 服务覆盖（参加活动、到站或上报）：{ $reached }
+stats-visits = 👣 到站人次：{ $n }
+stats-activities = 🗓 开展活动：{ $held } 场 · 报名 { $signed } · 到场 { $attended } · 未到 { $noshows } · 候补 { $waiting }
+stats-reports = 📝 上报问题：{ $n }
+stats-reports-timing = ⏱ 受理中位用时：{ $accept }（已受理 { $accepted }）· 办结中位用时：{ $resolve }（已办结 { $resolved }）
+stats-points = ⭐ 发放积分：{ $issued } · 兑换积分：{ $redeemed }（兑换 { $n } 次）
+stats-broadcasts = 📣 通知：{ $n } 条，送达 { $reach } 人
+stats-feedback = 💬 意见反馈：收到 { $n } · 已回复 { $answered }（中位用时 { $median }）
+stats-feedback-rating = ⭐ 回复评分 { $rating } / 5（{ $n } 条评分）
+stats-station-note = 上报按站点 1 公里内统计。注册、积分、通知和反馈不属于某个站点。
+stats-duration-days = { $d }天{ $h }小时
+stats-duration-hours = { $h }小时{ $m }分
+stats-duration-minutes = { $m }分钟
+stats-topic-charging = 充电
+stats-topic-rest = 休息场所
+stats-topic-food = 饮食饮水
+stats-topic-health = 健康
+stats-topic-legal = 法律援助
+stats-topic-app = 应用使用
+stats-topic-other = 其他

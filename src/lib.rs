@@ -30,5 +30,6 @@ pub mod seeds;
 pub mod services;
 pub mod startup;
 pub mod stations;
+pub mod stats;
 pub mod telemetry;
 pub mod users;

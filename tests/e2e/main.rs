@@ -17,3 +17,4 @@ mod robustness;
 mod roles;
 mod services;
 mod stations;
+mod stats;

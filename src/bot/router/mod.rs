@@ -47,7 +47,7 @@ use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
-use crate::{broadcasts, onboarding, points, reports, roles, services, stations, tr};
+use crate::{broadcasts, onboarding, points, reports, roles, services, stations, stats, tr};
 
 /// Every capability's registrations, merged: what the handler tree consults.
 pub struct Router {
@@ -77,6 +77,7 @@ pub fn wire(config: &Config) -> Wiring {
         stations::telegram::capability(config),
         services::telegram::capability(config),
         broadcasts::telegram::capability(),
+        stats::telegram::capability(),
         reports::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),

@@ -1,0 +1,296 @@
+//! What `/stats` asks and the rules of answering it: the period (this week, month or year so
+//! far, everything, or a past month), the scope (the district, one station or one platform),
+//! coordinators only (checked in the read transaction that takes the figures, so all of them
+//! come from one snapshot), and an audit line for every look.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::SqlitePool;
+
+use super::store;
+use super::Figures;
+use crate::audit::{self, Actor};
+use crate::geo::Position;
+use crate::onboarding::domain::Platform;
+use crate::stations::StationCode;
+use crate::users::refusal::require_coordinator;
+use crate::users::{Refusal, UserId};
+
+/// How far around a station its reports are counted (a square of twice this side).
+pub const REPORTS_NEAR_STATION_M: f64 = 1000.0;
+/// How many stations the "top stations" line names.
+pub const TOP_STATIONS: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("no station {0}")]
+    NoSuchStation(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The span a coordinator asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// Monday of this week to today.
+    Week,
+    /// The 1st of this month to today.
+    Month,
+    /// 1 January to today.
+    Year,
+    /// Everything the bot holds.
+    All,
+    /// A whole calendar month (given as `2026-11`), past or this one.
+    MonthOf(NaiveDate),
+}
+
+impl Span {
+    pub fn parse(raw: &str) -> Option<Span> {
+        Some(match raw.to_lowercase().as_str() {
+            "week" | "周" | "本周" => Span::Week,
+            "month" | "月" | "本月" => Span::Month,
+            "year" | "年" | "今年" => Span::Year,
+            "all" | "全部" => Span::All,
+            other => {
+                let first = NaiveDate::parse_from_str(&format!("{other}-01"), "%Y-%m-%d").ok()?;
+                Span::MonthOf(first)
+            }
+        })
+    }
+
+    /// The word in callback data.
+    pub fn code(self) -> String {
+        match self {
+            Span::Week => "week".into(),
+            Span::Month => "month".into(),
+            Span::Year => "year".into(),
+            Span::All => "all".into(),
+            Span::MonthOf(first) => first.format("%Y-%m").to_string(),
+        }
+    }
+}
+
+/// Whose figures: the whole district, one station, or the riders of one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    District,
+    Station(StationCode),
+    Platform(Platform),
+}
+
+impl Scope {
+    /// A known platform's code or name, else a station code.
+    pub fn parse(raw: &str) -> Option<Scope> {
+        let known = Platform::from_text(raw)
+            .ok()
+            .filter(|p| p.label_key().is_some());
+        match known {
+            Some(p) => Some(Scope::Platform(p)),
+            None => StationCode::parse(raw).map(Scope::Station),
+        }
+    }
+
+    /// The word in callback data (empty for the district).
+    pub fn code(&self) -> String {
+        match self {
+            Scope::District => String::new(),
+            Scope::Station(code) => code.to_string(),
+            Scope::Platform(p) => p.code().to_string(),
+        }
+    }
+}
+
+/// `/stats [SPAN] [STATION|PLATFORM]`, in either order; nothing means this month, district-wide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsQuery {
+    pub span: Span,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// More than a span and a scope.
+    Usage,
+    /// A word that is neither a span, a station code nor a platform.
+    Unknown(String),
+}
+
+impl StatsQuery {
+    pub fn parse(args: &str) -> Result<StatsQuery, QueryError> {
+        let mut query = StatsQuery {
+            span: Span::Month,
+            scope: Scope::District,
+        };
+        let (mut span_seen, mut scope_seen) = (false, false);
+        for word in args.split_whitespace() {
+            if let (false, Some(span)) = (span_seen, Span::parse(word)) {
+                query.span = span;
+                span_seen = true;
+            } else if scope_seen {
+                return Err(QueryError::Usage);
+            } else {
+                query.scope = Scope::parse(word).ok_or_else(|| QueryError::Unknown(word.into()))?;
+                scope_seen = true;
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// A period in district days, `to` excluded, and the same bounds as instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub span: Span,
+    /// The first day; `None` for everything.
+    pub first: Option<NaiveDate>,
+    /// The day after the last.
+    pub end: NaiveDate,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// The answer to a span asked for now: `None` for a month that has not begun.
+pub fn period(span: Span, now: DateTime<Utc>, tz: Tz) -> Option<Period> {
+    let today = now.with_timezone(&tz).date_naive();
+    let tomorrow = today + Duration::days(1);
+    let (first, end) = match span {
+        Span::Week => (
+            Some(today - Duration::days(today.weekday().num_days_from_monday().into())),
+            tomorrow,
+        ),
+        Span::Month => (today.with_day(1), tomorrow),
+        Span::Year => (today.with_ordinal(1), tomorrow),
+        Span::All => (None, tomorrow),
+        Span::MonthOf(first) => {
+            if first > today {
+                return None;
+            }
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            (Some(first), next.min(tomorrow))
+        }
+    };
+    let start = |day: NaiveDate| {
+        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Some(Period {
+        span,
+        first,
+        end,
+        from: match first {
+            Some(day) => start(day)?,
+            None => DateTime::<Utc>::UNIX_EPOCH,
+        },
+        to: start(end)?,
+    })
+}
+
+/// The square around a station its reports are counted in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Area {
+    pub south: f64,
+    pub north: f64,
+    pub west: f64,
+    pub east: f64,
+}
+
+impl Area {
+    pub fn around(at: Position, half_side_m: f64) -> Area {
+        let sw = at.offset(-half_side_m, -half_side_m);
+        let ne = at.offset(half_side_m, half_side_m);
+        Area {
+            south: sw.lat(),
+            north: ne.lat(),
+            west: sw.lng(),
+            east: ne.lng(),
+        }
+    }
+
+    pub const EVERYWHERE: Area = Area {
+        south: -90.0,
+        north: 90.0,
+        west: -180.0,
+        east: 180.0,
+    };
+}
+
+/// What the store filters by: the period, and a station (its code and its reports' area) or a
+/// platform.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub period: Period,
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    pub station: Option<String>,
+    pub platform: Option<String>,
+    pub area: Area,
+}
+
+/// The figures `query` asks for, as of `now`. `station_at` places a station (from the index);
+/// `None` for a code that is not a station.
+pub async fn figures(
+    pool: &SqlitePool,
+    viewer: UserId,
+    query: &StatsQuery,
+    period: Period,
+    now: DateTime<Utc>,
+    tz: Tz,
+    station_at: impl Fn(&StationCode) -> Option<Position>,
+) -> Result<Figures, StatsError> {
+    let (station, platform, area) = match &query.scope {
+        Scope::District => (None, None, Area::EVERYWHERE),
+        Scope::Station(code) => {
+            let at = station_at(code).ok_or_else(|| StatsError::NoSuchStation(code.to_string()))?;
+            (
+                Some(code.to_string()),
+                None,
+                Area::around(at, REPORTS_NEAR_STATION_M),
+            )
+        }
+        Scope::Platform(p) => (None, Some(p.code().to_string()), Area::EVERYWHERE),
+    };
+    let filter = Filter {
+        period,
+        now,
+        tz,
+        station,
+        platform,
+        area,
+    };
+    // One read transaction: the role check and every figure see the same snapshot.
+    let mut tx = pool.begin().await?;
+    require_coordinator::<StatsError>(&mut tx, viewer).await?;
+    let figures = store::figures(&mut tx, &filter).await?;
+    tx.commit().await?;
+    let detail = format!(
+        "span={} scope={} from={} to={}",
+        query.span.code(),
+        query.scope.code(),
+        period.first.map(|d| d.to_string()).unwrap_or_default(),
+        period.end
+    );
+    let mut tx = crate::db::begin_write(pool).await?;
+    audit::record(
+        &mut tx,
+        Actor::User(viewer),
+        "stats_viewed",
+        None,
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+/// The middle of `sorted` (the mean of the two middles for an even count).
+pub fn median(sorted: &[i64]) -> Option<i64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
