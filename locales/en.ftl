@@ -561,8 +561,8 @@ held-notification-settings = Your notification settings
 held-area = The area of your last shared location (nearby alerts)
 erased-notification-settings = Your notification settings and any kept area are deleted.
 station-visit-counted = 👋 Welcome to { $name }! Your visit is counted.
-station-visits = 👣 Visits (poster scans): { $today } today · { $week } in the last 7 days · { $total } in all
-held-visits = Station visits (poster scans)
+station-visits = 👣 Visits (poster scans and “I'm here”): { $today } today · { $week } in the last 7 days · { $total } in all
+held-visits = Station visits (poster scans and “I'm here”)
 erased-visits-kept = { $n } station visits stay in the district's figures, without your name.
 # stats
 cmd-stats = Figures: riders, visits, services, reports, points, feedback
@@ -602,3 +602,6 @@ stats-topic-health = health
 stats-topic-legal = legal help
 stats-topic-app = the app
 stats-topic-other = other
+btn-here = 📍 I'm at { $name }: count my visit
+here-stale = That location is more than { $minutes } minutes old. Share your location again at the station.
+here-already = Your visit to { $name } is already counted today. See you tomorrow!

@@ -561,8 +561,8 @@ held-notification-settings = 您的通知设置
 held-area = 您最近分享位置所在的区域（附近提醒）
 erased-notification-settings = 您的通知设置和保存的区域已删除。
 station-visit-counted = 👋 欢迎来到{ $name }！本次到访已记录。
-station-visits = 👣 到访（扫码）：今天 { $today } · 近 7 天 { $week } · 累计 { $total }
-held-visits = 站点到访记录（扫码）
+station-visits = 👣 到访（扫码及“我在这里”）：今天 { $today } · 近 7 天 { $week } · 累计 { $total }
+held-visits = 站点到访记录（扫码及“我在这里”）
 erased-visits-kept = { $n } 次站点到访作为统计数字保留，不带姓名。
 # stats
 cmd-stats = 数据统计：骑手、到站、服务、上报、积分、反馈
@@ -602,3 +602,6 @@ stats-topic-health = 健康
 stats-topic-legal = 法律援助
 stats-topic-app = 应用使用
 stats-topic-other = 其他
+btn-here = 📍 我在{ $name }：记录到站
+here-stale = 这个位置已超过 { $minutes } 分钟。请在站点重新发送位置。
+here-already = 今天已记录您到访{ $name }，明天见！

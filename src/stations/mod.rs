@@ -12,6 +12,7 @@ pub mod csv;
 pub mod domain;
 pub mod hours;
 pub mod index;
+pub mod presence;
 pub mod store;
 pub mod telegram;
 pub mod visits;

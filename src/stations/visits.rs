@@ -1,5 +1,6 @@
-//! Station visits: a registered rider scanning a station's poster (`st-` link) is counted once
-//! per station and district day, the figure the district reports ("rider visits served").
+//! Station visits: a registered rider scanning a station's poster (`st-` link), or pressing
+//! "I'm here" under the answer to a location shared near it, is counted once per station and
+//! district day, the figure the district reports ("rider visits served").
 //! Coordinators see them on the station's card. Erasure keeps them as anonymous figures.
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,24 +12,43 @@ use super::StationCode;
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
+/// How a visit was shown: the station's poster scanned, or "I'm here" pressed with a shared
+/// location near the station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Poster,
+    Here,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Via::Poster => "poster",
+            Via::Here => "here",
+        }
+    }
+}
+
 /// Counts `rider`'s visit to `station` today (district time); false when it was counted
 /// already today.
 pub async fn record(
     pool: &SqlitePool,
     rider: UserId,
     station: &StationCode,
+    via: Via,
     now: DateTime<Utc>,
     tz: Tz,
 ) -> sqlx::Result<bool> {
     let day = now.with_timezone(&tz).date_naive().to_string();
     let done = sqlx::query(
-        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES (?, ?, ?, ?, 'poster')
+        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (station, rider_id, day) DO NOTHING",
     )
     .bind(station.as_str())
     .bind(rider.0)
     .bind(day)
     .bind(now)
+    .bind(via.as_str())
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)

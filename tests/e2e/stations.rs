@@ -725,7 +725,8 @@ async fn a_poster_scan_counts_one_visit_a_day_and_coordinators_see_the_figures()
     app.emu.send_text(rider, "/privacy");
     let held = app.expect_text(rider, "What we hold").await;
     assert!(
-        held.text.contains("Station visits (poster scans): 1"),
+        held.text
+            .contains("Station visits (poster scans and “I'm here”): 1"),
         "{}",
         held.text
     );
@@ -749,4 +750,88 @@ async fn a_poster_scan_counts_one_visit_a_day_and_coordinators_see_the_figures()
     .await
     .unwrap();
     assert_eq!((mine, total), (0, 1));
+}
+
+#[tokio::test]
+async fn im_here_counts_a_visit_near_the_station_once_a_day_and_refuses_far_stale_or_forged() {
+    let app = app_with_stations().await;
+    let rider = app.rider(5102, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.drain(rider).await;
+    let here_label = "📍 I'm at Alpha Centre: count my visit";
+
+    // From 3 km away no station is near enough: no "I'm here".
+    let far = here().offset(-3000.0, 0.0);
+    app.emu.send_location(rider, far.lat(), far.lng());
+    let answer = app.next(rider).await;
+    assert!(
+        !answer
+            .inline_buttons()
+            .iter()
+            .any(|b| b.0.contains("I'm at")),
+        "{:?}",
+        answer.inline_buttons()
+    );
+
+    // 100 m from Alpha (it is 300 m north): the button, first.
+    let near = here().offset(200.0, 0.0);
+    app.emu.send_location(rider, near.lat(), near.lng());
+    let answer = app.expect_text(rider, "Alpha Centre").await;
+    let buttons = answer.inline_buttons();
+    assert_eq!(buttons[0].0, here_label, "{buttons:?}");
+    let data = buttons[0].1.clone();
+    assert!(data.len() <= 64, "{data}");
+    app.emu.press(rider, &answer, here_label);
+    app.expect_text(rider, "Welcome to Alpha Centre! Your visit is counted.")
+        .await;
+
+    // Again the same day: told, not counted twice.
+    let q = app.emu.press_data(rider, rider, answer.message_id, &data);
+    let told = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(told["show_alert"], true);
+    assert!(told["text"]
+        .as_str()
+        .unwrap()
+        .contains("already counted today"));
+
+    // Someone else's button, another station in it, or a made-up tag: refused as expired.
+    let other = app.rider(5103, Some("en"));
+    app.register(other, Lang::En).await;
+    app.drain(other).await;
+    let forged_station = data.replacen("st:h:A:", "st:h:B:", 1);
+    let forged_tag = format!("{}AAAAAAAAAAAA", &data[..data.len() - 12]);
+    for (who, forged) in [
+        (other, data.as_str()),
+        (rider, &forged_station),
+        (rider, &forged_tag),
+    ] {
+        let q = app.emu.press_data(who, who, answer.message_id, forged);
+        let refused = app.emu.wait_callback_answer(&q).await.unwrap();
+        assert_eq!(refused["text"], t(Lang::En, "button-expired"), "{forged}");
+    }
+
+    // Tomorrow, the old button is too old to prove anything.
+    app.config.clock.advance(chrono::Duration::days(1));
+    let q = app.emu.press_data(rider, rider, answer.message_id, &data);
+    let stale = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert!(
+        stale["text"]
+            .as_str()
+            .unwrap()
+            .contains("more than 30 minutes old"),
+        "{stale}"
+    );
+    let (visits, via): (i64, String) =
+        sqlx::query_as("SELECT COUNT(*), MIN(via) FROM station_visits WHERE rider_id = ?")
+            .bind(rider)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((visits, via.as_str()), (1, "here"));
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+        .bind(other)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(others, 0);
 }

@@ -146,8 +146,15 @@ pub async fn poster(ctx: &Ctx, code: &str) -> HandlerResult {
     let tz = ctx.dep::<Reach>()?.tz;
     let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
     if let Some(s) = index.get(&station) {
-        let new = crate::stations::visits::record(&ctx.pool, ctx.user.id, &station, ctx.now(), tz)
-            .await?;
+        let new = crate::stations::visits::record(
+            &ctx.pool,
+            ctx.user.id,
+            &station,
+            crate::stations::visits::Via::Poster,
+            ctx.now(),
+            tz,
+        )
+        .await?;
         if new {
             let name = html::escape(s.name(ctx.lang()));
             ctx.send(tr!(ctx.lang(), "station-visit-counted", name = name))

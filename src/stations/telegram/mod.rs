@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::geo::Position;
 use crate::stations::domain::{Reach, MAX_PAGE};
 use crate::stations::index::Directory;
+use crate::stations::presence::{Presence, PresenceKey};
 use crate::stations::{Service, StationCode};
 
 /// The heads the router sends to stations.
@@ -32,6 +33,8 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             margin: chrono::Duration::minutes(config.station_closing_margin_minutes),
         })
         .provide(Directory::default())
+        .provide(nearest::HereRadius(config.checkin_radius_m))
+        .provide(PresenceKey::default())
         .command(Command {
             name: "station",
             description: "cmd-station",
@@ -117,6 +120,8 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
 pub enum StationCallback {
     /// Send the station as a venue.
     Navigate(StationCode),
+    /// "I'm here": count a visit to the station the signed presence names.
+    Here(Presence),
     /// Show a page of the answer for a position and a need, or only stations open on arrival.
     Page {
         from: Position,
@@ -130,6 +135,7 @@ impl CallbackData for StationCallback {
     fn encode(&self) -> String {
         match self {
             StationCallback::Navigate(code) => format!("st:n:{code}"),
+            StationCallback::Here(p) => format!("st:h:{}:{}:{}", p.station, p.minute, p.tag()),
             StationCallback::Page {
                 from,
                 need,
@@ -150,6 +156,9 @@ impl CallbackData for StationCallback {
         let mut parts = body(data, "st")?.split(':');
         let cb = match (parts.next()?, parts.next()) {
             ("n", Some(code)) => StationCallback::Navigate(StationCode::parse(code)?),
+            ("h", Some(code)) => {
+                StationCallback::Here(Presence::parse(code, parts.next()?, parts.next()?)?)
+            }
             ("p", Some(at)) => {
                 let (lat, lng) = at.split_once(',')?;
                 let from = Position::new(lat.parse().ok()?, lng.parse().ok()?).ok()?;
@@ -185,6 +194,10 @@ mod tests {
         let from = Position::new(-33.86882, 151.20929).unwrap();
         let all = [
             StationCallback::Navigate(StationCode::parse(&"X".repeat(24)).unwrap()),
+            // The longest code, a minute far in the future, a full tag.
+            StationCallback::Here(
+                Presence::parse(&"X".repeat(24), "99999999", "AZaz09-_AZaz").unwrap(),
+            ),
             StationCallback::Page {
                 from,
                 need: Some(Service::Counselling),

@@ -2,14 +2,23 @@
 //! three stations with buttons to navigate, filter by a need and page on.
 
 use teloxide::prelude::*;
+use teloxide::utils::html;
 
 use super::render::{distance, render};
 use super::StationCallback;
+use crate::bot::core::callback::button;
 use crate::bot::core::{Ctx, HandlerResult};
 use crate::geo::Position;
-use crate::stations::domain::{self, Query, Reach};
+use crate::stations::domain::{self, Answer, Query, Reach};
 use crate::stations::index::Directory;
+use crate::stations::presence::{Presence, PresenceKey, Refused, VALID_MINUTES};
+use crate::stations::visits::{self, Via};
 use crate::tr;
+
+/// How near a station a shared location must be for "I'm here" (`CHECKIN_RADIUS_M`, the
+/// distance that also counts as being at a service).
+#[derive(Debug, Clone, Copy)]
+pub struct HereRadius(pub f64);
 
 /// The position of a shared location, live location or venue. A position Telegram should
 /// never send (out of range) counts as none.
@@ -39,8 +48,73 @@ pub async fn on_location(ctx: &Ctx, from: Position) -> HandlerResult {
         outside = answer.outside_radius,
         "nearest stations"
     );
-    let (text, keyboard) = render(ctx.lang(), &answer, &query, reach, now);
+    let (text, mut keyboard) = render(ctx.lang(), &answer, &query, reach, now);
+    if let Some(row) = here_button(ctx, &answer).await? {
+        keyboard.inline_keyboard.insert(0, row);
+    }
     ctx.send_with(text, keyboard).await?;
+    Ok(())
+}
+
+/// "I'm here" for the nearest station within [`HereRadius`], for a registered rider.
+async fn here_button(
+    ctx: &Ctx,
+    answer: &Answer<'_>,
+) -> Result<Option<Vec<teloxide::types::InlineKeyboardButton>>, crate::bot::core::BotError> {
+    let radius = ctx.dep::<HereRadius>()?.0;
+    let near = answer
+        .hits
+        .iter()
+        .filter(|h| h.distance_m <= radius)
+        .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    let (Some(hit), true) = (near, ctx.user.is_registered()) else {
+        return Ok(None);
+    };
+    let key = ctx.dep::<PresenceKey>()?;
+    let presence = key
+        .sign(&ctx.pool, ctx.user.id, &hit.station.code, ctx.now())
+        .await?;
+    let name: String = hit.station.name(ctx.lang()).chars().take(24).collect();
+    Ok(Some(vec![button(
+        tr!(ctx.lang(), "btn-here", name = name),
+        &StationCallback::Here(presence),
+    )]))
+}
+
+/// "I'm here" pressed: counted once a day, if the presence is the bot's, for this rider, and
+/// fresh.
+async fn on_here(ctx: &Ctx, q: &CallbackQuery, p: Presence) -> HandlerResult {
+    let lang = ctx.lang();
+    let now = ctx.now();
+    let key = ctx.dep::<PresenceKey>()?;
+    match key.check(&ctx.pool, ctx.user.id, &p, now).await? {
+        Ok(()) => {}
+        Err(Refused::Forged) => {
+            ctx.expired(q).await?;
+            return Ok(());
+        }
+        Err(Refused::Stale) => {
+            let text = tr!(lang, "here-stale", minutes = VALID_MINUTES);
+            ctx.alert(q, text).await?;
+            return Ok(());
+        }
+    }
+    let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
+    let Some(station) = index.get(&p.station) else {
+        let text = tr!(lang, "station-not-found", code = p.station.to_string());
+        ctx.alert(q, text).await?;
+        return Ok(());
+    };
+    let tz = ctx.dep::<Reach>()?.tz;
+    let name = html::escape(station.name(lang));
+    if visits::record(&ctx.pool, ctx.user.id, &p.station, Via::Here, now, tz).await? {
+        ctx.answer(q, None).await?;
+        ctx.send(tr!(lang, "station-visit-counted", name = name))
+            .await?;
+    } else {
+        let text = tr!(lang, "here-already", name = station.name(lang).to_string());
+        ctx.alert(q, text).await?;
+    }
     Ok(())
 }
 
@@ -58,6 +132,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: StationCallback) ->
     let reach = *ctx.dep::<Reach>()?;
     let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
     match data {
+        StationCallback::Here(p) => on_here(ctx, q, p).await,
         StationCallback::Navigate(code) => {
             let Some(station) = index.get(&code) else {
                 ctx.alert(q, tr!(lang, "station-not-found", code = code.to_string()))
