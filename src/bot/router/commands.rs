@@ -125,6 +125,7 @@ const MENU_ORDER: &[&str] = &[
     "services",
     "report",
     "myreports",
+    "feedback",
     "points",
     "leaderboard",
     "help",

@@ -3,7 +3,8 @@
 //! [`schema`] is the handler tree. In order, an update is
 //! 1. claimed by its `update_id` (a re-delivered update stops here),
 //! 2. routed by kind and chat: private messages and callback queries go to the dialogue path,
-//!    button presses in groups to the capability owning the data's head, `my_chat_member`
+//!    button presses in groups to the capability owning the data's head, group messages that
+//!    reply to another to the capabilities' group-reply handlers in turn, `my_chat_member`
 //!    records blocks, everything else is ignored without logging its content,
 //! 3. given a [`Ctx`] and the dialogue [`State`]: the user (created on first contact), their
 //!    language and dialogue, with the idle/reset notices sent first,
@@ -40,14 +41,14 @@ use crate::bot::core::keyboards::MainMenu;
 use crate::bot::core::outbox::{Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
-    Callbacks, Capability, Command, DeepLink, GroupCallbacks, IdleInput, Job, MenuEntry,
+    Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, MenuEntry,
 };
 use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
-use crate::{broadcasts, onboarding, points, reports, roles, services, stations, tr};
+use crate::{broadcasts, feedback, onboarding, points, reports, roles, services, stations, tr};
 
 /// Every capability's registrations, merged: what the handler tree consults.
 pub struct Router {
@@ -59,6 +60,7 @@ pub struct Router {
     callback_index: HashMap<&'static str, usize>,
     group_callbacks: Vec<GroupCallbacks>,
     group_index: HashMap<&'static str, usize>,
+    group_replies: Vec<GroupReply>,
     links: Vec<DeepLink<State>>,
 }
 
@@ -78,6 +80,7 @@ pub fn wire(config: &Config) -> Wiring {
         services::telegram::capability(config),
         broadcasts::telegram::capability(),
         reports::telegram::capability(config),
+        feedback::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),
         onboarding::telegram::capability(config),
@@ -91,6 +94,7 @@ pub fn wire(config: &Config) -> Wiring {
         callback_index: HashMap::new(),
         group_callbacks: Vec::new(),
         group_index: HashMap::new(),
+        group_replies: Vec::new(),
         links: Vec::new(),
     };
     let mut deps = Deps::default();
@@ -127,6 +131,7 @@ pub fn wire(config: &Config) -> Wiring {
             );
             router.group_callbacks.push(cb);
         }
+        router.group_replies.extend(cap.group_replies);
         router.links.extend(cap.deep_links);
         jobs.extend(cap.jobs);
         holdings.0.extend(cap.personal);
@@ -300,6 +305,11 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .endpoint(on_callback),
         )
         .branch(Update::filter_callback_query().endpoint(on_group_callback))
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| !m.chat.is_private() && m.reply_to_message().is_some())
+                .endpoint(on_group_reply),
+        )
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
 
@@ -448,6 +458,9 @@ async fn on_message((ctx, state): Loaded, msg: Message, router: Arc<Router>) -> 
             State::Broadcast(step) => Ok(broadcasts::telegram::on_message(&ctx, step, &msg)
                 .await?
                 .map(State::Broadcast)),
+            State::Feedback(step) => Ok(feedback::telegram::on_message(&ctx, step, &msg)
+                .await?
+                .map(State::Feedback)),
         }
     };
     guard(&ctx, &router, state.clone(), work).await
@@ -492,6 +505,29 @@ async fn on_group_callback(env: Env, router: Arc<Router>, q: CallbackQuery) -> H
             Ok(())
         }
     }
+}
+
+/// A message in a group that replies to another: the capabilities' group-reply handlers are
+/// asked in turn; one nobody claims is ignored (its content never logged).
+async fn on_group_reply(env: Env, router: Arc<Router>, msg: Message) -> HandlerResult {
+    match ask_in_turn(&router.group_replies, &env, &msg).await {
+        Ok(true) => {}
+        Ok(false) => tracing::debug!(chat_id = msg.chat.id.0, "group reply not claimed"),
+        Err(err) => {
+            tracing::error!(chat_id = msg.chat.id.0, message_id = msg.id.0, error = %err, "group reply failed")
+        }
+    }
+    Ok(())
+}
+
+/// Asks each handler in turn until one claims `msg`; whether one did.
+async fn ask_in_turn(handlers: &[GroupReply], env: &Env, msg: &Message) -> HandlerResult<bool> {
+    for h in handlers {
+        if (h.run)(env.clone(), msg.clone()).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A rider blocked or unblocked the bot in their private chat.

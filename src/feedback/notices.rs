@@ -1,0 +1,31 @@
+//! What feedback tells others than the one acting, as outbox rows written in the same
+//! transaction as the change: a new item for the coordinators' group, and a coordinator's
+//! answer for the rider. `telegram::delivery` renders and sends them.
+
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use super::FeedbackId;
+use crate::outbox::{store, Notice};
+use crate::users::UserId;
+
+pub const ITEM: &str = "feedback.item";
+pub const ANSWER: &str = "feedback.answer";
+
+/// Item `id`, for `group` (once per item).
+pub async fn item(conn: &mut SqliteConnection, group: i64, id: FeedbackId) -> sqlx::Result<()> {
+    let n = Notice::new(group, ITEM, json!({ "feedback": id.0 })).once(format!("fb-item:{}", id.0));
+    store::enqueue(conn, &n).await.map(drop)
+}
+
+/// Reply `reply` to item `id`, for its rider (once per reply).
+pub async fn answer(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    id: FeedbackId,
+    reply: i64,
+) -> sqlx::Result<()> {
+    let n = Notice::new(rider.0, ANSWER, json!({ "feedback": id.0, "reply": reply }))
+        .once(format!("fb-answer:{reply}"));
+    store::enqueue(conn, &n).await.map(drop)
+}
