@@ -569,7 +569,7 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
         .ok_or_else(|| bad("message to edit not found"))?;
     match (method, msg.kind) {
         ("editMessageText", "text") | ("editMessageReplyMarkup", _) => {}
-        ("editMessageCaption", "photo" | "document") => {}
+        ("editMessageCaption", "photo" | "document" | "voice") => {}
         _ => return Err(bad("there is no text in the message to edit")),
     }
     // An inline keyboard is what stays on screen; a reply keyboard sent with it is not part of it.

@@ -585,9 +585,17 @@ impl Emulator {
                 .get(&chat)
                 .map(|c| c.json.clone())
                 .unwrap_or(json!({"id": chat, "type": "private"}));
-            let message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
+            let mut message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
                                  "from": {"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot"},
                                  "text": "…"});
+            // As Telegram does, the message carries the inline keyboard it shows now.
+            let shown = w
+                .find_message_mut(chat, message_id)
+                .and_then(|m| m.reply_markup.clone())
+                .filter(|m| m.get("inline_keyboard").is_some());
+            if let Some(kb) = shown {
+                message["reply_markup"] = kb;
+            }
             (query_id, message)
         };
         self.push_update(

@@ -251,6 +251,7 @@ mod tests {
                 "services",
                 "report",
                 "myreports",
+                "feedback",
                 "points",
                 "leaderboard",
                 "help",
@@ -263,7 +264,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            names(true)[13..],
+            names(true)[14..],
             [
                 "reports",
                 "broadcast",

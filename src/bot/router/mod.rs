@@ -594,5 +594,59 @@ mod tests {
             assert_eq!(jobs.iter().filter(|k| k == &j).count(), 1, "{j}");
         }
         assert!(!router.menu.is_empty() && !router.idle.is_empty());
+        assert!(!router.group_replies.is_empty());
+    }
+
+    /// Which handlers were asked, in order (one test uses it).
+    static ASKED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+    fn handler(name: &'static str, claims: bool) -> GroupReply {
+        let run: fn(Env, Message) -> futures::future::BoxFuture<'static, HandlerResult<bool>> =
+            match (name, claims) {
+                ("first", false) => |_, _| Box::pin(async { asked("first", false) }),
+                ("second", true) => |_, _| Box::pin(async { asked("second", true) }),
+                _ => |_, _| Box::pin(async { asked("third", true) }),
+            };
+        GroupReply { run }
+    }
+
+    fn asked(name: &'static str, claims: bool) -> HandlerResult<bool> {
+        ASKED.lock().unwrap().push(name);
+        Ok(claims)
+    }
+
+    #[tokio::test]
+    async fn a_group_reply_is_offered_in_turn_until_one_claims_it() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let env = Env {
+            bot: teloxide::Bot::new("1:test"),
+            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            settings: Arc::new(crate::bot::core::Settings::from_config(
+                &config,
+                Default::default(),
+            )),
+            deps: Arc::new(Deps::default()),
+        };
+        let msg: Message = serde_json::from_value(serde_json::json!({
+            "message_id": 5, "date": 0,
+            "chat": {"id": -100, "type": "supergroup", "title": "Coordinators"},
+            "from": {"id": 900, "is_bot": false, "first_name": "C"},
+            "text": "answer",
+            "reply_to_message": {"message_id": 4, "date": 0,
+                "chat": {"id": -100, "type": "supergroup", "title": "Coordinators"},
+                "from": {"id": 1, "is_bot": true, "first_name": "Bot"}, "text": "F-000001"}
+        }))
+        .unwrap();
+        let handlers = [
+            handler("first", false),
+            handler("second", true),
+            handler("third", true),
+        ];
+        assert!(ask_in_turn(&handlers, &env, &msg).await.unwrap());
+        assert_eq!(*ASKED.lock().unwrap(), ["first", "second"]);
+        ASKED.lock().unwrap().clear();
+        assert!(!ask_in_turn(&handlers[..1], &env, &msg).await.unwrap());
+        assert!(!ask_in_turn(&[], &env, &msg).await.unwrap());
+        assert_eq!(*ASKED.lock().unwrap(), ["first"]);
     }
 }

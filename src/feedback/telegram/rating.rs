@@ -38,10 +38,16 @@ pub async fn on_rate(ctx: &Ctx, q: &CallbackQuery, id: FeedbackId, stars: Stars)
     Ok(Next::Stay)
 }
 
+/// Takes the rating buttons off the pressed message, when it still shows some (a second
+/// press on a message already cleared would change nothing).
 async fn take_buttons_off(ctx: &Ctx, q: &CallbackQuery) {
-    if let Some(m) = &q.message {
-        let _ = ctx
-            .set_buttons(m.id(), InlineKeyboardMarkup::default())
-            .await;
+    let Some(m) = q.message.as_ref().and_then(|m| m.regular_message()) else {
+        return;
+    };
+    let shows = m
+        .reply_markup()
+        .is_some_and(|kb| kb.inline_keyboard.iter().any(|row| !row.is_empty()));
+    if shows {
+        let _ = ctx.set_buttons(m.id, InlineKeyboardMarkup::default()).await;
     }
 }
