@@ -517,3 +517,56 @@ async fn coordinators_list_open_items_oldest_first_and_close_them_riders_cannot(
         .await;
     assert!(list.text.contains("F-000003") && !list.text.contains("F-000001"));
 }
+
+#[tokio::test]
+async fn items_the_group_could_not_get_are_listed_and_posted_once_it_can() {
+    // COORDINATOR_CHAT_ID is set, but the bot is not in that group yet.
+    let app = app_with(false, &[]).await;
+    let r = rider(&app, 110).await;
+    to_body(&app, r, "feedback-topic-charging").await;
+    app.emu.send_text(r, "No charger at night");
+    let id = filed(&app, r).await;
+    app.settle_outbox().await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM feedback WHERE group_msg_id IS NULL"
+        )
+        .await,
+        1
+    );
+    app.emu.send_text(COORDINATOR, "/feedback");
+    let list = app.expect_text(COORDINATOR, &id).await;
+    assert!(list.text.contains("⏳"), "{}", list.text);
+
+    app.emu.add_group(GROUP, "Coordinators");
+    let env = rider_bot::startup::env_for(&app.config, app.pool.clone()).unwrap();
+    rider_bot::feedback::telegram::delivery::sweep(&env)
+        .await
+        .unwrap();
+    let item = posted(&app, &id).await;
+    assert!(item.text.contains("No charger at night"));
+    counts(
+        &app,
+        "SELECT COUNT(*) FROM feedback WHERE group_msg_id IS NOT NULL",
+        1,
+    )
+    .await;
+    // Posted: the next sweep sends nothing.
+    rider_bot::feedback::telegram::delivery::sweep(&env)
+        .await
+        .unwrap();
+    app.settle_outbox().await;
+    group_quiet(&app).await;
+    // The only requests refused were the post and the start-up check while the bot was not in
+    // the group (Telegram answers "chat not found").
+    let refused = app.emu.take_violations();
+    assert!(!refused.is_empty());
+    for v in refused {
+        assert!(v.description.contains("chat not found"), "{v:?}");
+        assert!(
+            ["sendMessage", "getChat"].contains(&v.method.as_str()),
+            "{v:?}"
+        );
+    }
+}

@@ -141,6 +141,9 @@ async fn list(ctx: &Ctx) -> HandlerResult {
             age(lang, item.created_at, now),
             first_words(lang, item)
         ));
+        if item.group.is_none() {
+            text.push_str(&tr!(lang, "feedback-not-posted"));
+        }
     }
     let rest = total - items.len() as i64;
     if rest > 0 {

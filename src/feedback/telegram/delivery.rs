@@ -161,6 +161,24 @@ async fn record(env: &Env, id: FeedbackId, chat: ChatId, msg: MessageId) -> sqlx
     tx.commit().await
 }
 
+/// Puts in the outbox the items the group has not received (it was unset or unreachable when
+/// they were filed, or Telegram refused them): every 10 minutes and at start.
+pub async fn sweep(env: &Env) -> crate::bot::core::HandlerResult {
+    let Some(group) = env.dep::<FeedbackSettings>()?.group else {
+        return Ok(());
+    };
+    let mut tx = crate::db::begin_write(&env.pool).await?;
+    let items = notices::missing_items(&mut tx, group.0).await?;
+    tx.commit().await?;
+    if items > 0 {
+        tracing::info!(
+            items,
+            "feedback the group has not received is on its way again"
+        );
+    }
+    Ok(())
+}
+
 /// The rating buttons under an answer.
 fn rating_keyboard(id: FeedbackId) -> InlineKeyboardMarkup {
     let row = (1..=5u8)

@@ -21,7 +21,7 @@ pub use self::step::Step;
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
-    Audience, Callbacks, Capability, Command, GroupCallbacks, GroupReply, MenuEntry,
+    Audience, Callbacks, Capability, Command, GroupCallbacks, GroupReply, Job, MenuEntry,
 };
 use crate::bot::core::{Ctx, Explain, HandlerResult, HasStep, Next};
 use crate::config::Config;
@@ -90,6 +90,12 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             run: |env, msg| Box::pin(group::on_reply(env, msg)),
         })
         .notices(delivery::kinds())
+        .job(Job {
+            name: "feedback.sweep",
+            every: Some(std::time::Duration::from_secs(10 * 60)),
+            at_start: true,
+            run: |env| Box::pin(async move { delivery::sweep(&env).await }),
+        })
         .personal(PersonalData {
             section: "feedback",
             held: |conn, id| Box::pin(personal::held(conn, id)),
