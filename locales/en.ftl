@@ -623,3 +623,5 @@ held-feedback-replies = Answers the team sent to your feedback
 erased-feedback = { $n } feedback items stay only as counts by topic; your words, photos and voice notes are deleted.
 erased-feedback-replies = { $n } answers to your feedback are deleted.
 feedback-not-posted = {" "}⏳ not in the group yet (is the bot in it?)
+feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
+    The rider has erased their data: what they sent is removed.

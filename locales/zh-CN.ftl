@@ -623,3 +623,5 @@ held-feedback-replies = 工作人员对您反馈的答复
 erased-feedback = { $n } 条反馈仅作为按主题的统计数字保留；您的文字、照片和语音已删除。
 erased-feedback-replies = { $n } 条对您反馈的答复已删除。
 feedback-not-posted = {" "}⏳ 尚未发到群里（机器人在群里吗？）
+feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
+    该骑手已删除个人数据，所发送的内容已移除。

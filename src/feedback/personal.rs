@@ -4,8 +4,10 @@
 //! by topic still add up; the rider's words and file id go, the request key that named their
 //! chat is rewritten, and the answers written to them are deleted.
 //!
-//! The copy of an item already posted in the coordinators' group stays in Telegram's history
-//! (as a report's card does); the bot no longer links it to anyone.
+//! The copy of an item posted in the coordinators' group is cleared once the erasure has
+//! committed (`telegram::group::redact`): a text is edited to say the rider erased their data;
+//! a photo or voice note is deleted (or, where Telegram no longer allows that, its caption is
+//! edited so).
 
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
@@ -95,6 +97,21 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
         }));
     }
     Ok(Value::Array(out))
+}
+
+/// The rider's items posted in the group: id, chat, message, kind (read before erasing, so
+/// the group's copies can be cleared once the erasure has committed).
+pub async fn posted(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
+    sqlx::query_as(
+        "SELECT id, group_chat_id, group_msg_id, kind FROM feedback
+         WHERE rider_id = ? AND group_msg_id IS NOT NULL ORDER BY id",
+    )
+    .bind(rider.0)
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {

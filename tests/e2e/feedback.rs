@@ -325,6 +325,12 @@ async fn a_reply_after_erasure_or_a_block_is_recorded_and_the_group_told_the_tru
     app.emu.send_text(a, "No water at night");
     let first = filed(&app, a).await;
     let item_a = posted(&app, &first).await;
+    to_body(&app, a, "feedback-topic-health").await;
+    let jpeg = rider_bot::reports::media::sample_jpeg_with_exif();
+    app.emu.send_photo(a, jpeg, Some("my knee"));
+    let photo_id = filed(&app, a).await;
+    let photo_a = posted(&app, &photo_id).await;
+    assert!(app.emu.message(GROUP, photo_a.message_id).is_some());
     to_body(&app, b, "feedback-topic-other").await;
     app.emu.send_text(b, "More benches please");
     let second = filed(&app, b).await;
@@ -334,7 +340,7 @@ async fn a_reply_after_erasure_or_a_block_is_recorded_and_the_group_told_the_tru
     app.emu.send_text(a, "/privacy");
     let held = app.expect_text(a, "What we hold").await;
     assert!(
-        held.text.contains(&format!("{}: 1", en("held-feedback"))),
+        held.text.contains(&format!("{}: 2", en("held-feedback"))),
         "{}",
         held.text
     );
@@ -360,7 +366,7 @@ async fn a_reply_after_erasure_or_a_block_is_recorded_and_the_group_told_the_tru
         .expect_text(a, &first_words(Lang::En, "delete-done-title"))
         .await;
     assert!(
-        done.text.contains("1 feedback items stay only as counts"),
+        done.text.contains("2 feedback items stay only as counts"),
         "{}",
         done.text
     );
@@ -375,6 +381,22 @@ async fn a_reply_after_erasure_or_a_block_is_recorded_and_the_group_told_the_tru
         1
     );
 
+    // The group's copy no longer holds their words.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app.emu.message(GROUP, photo_a.message_id).unwrap().deleted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the photo item stayed in the group"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cleared = app.edited(GROUP, item_a.message_id, 0).await;
+    assert!(
+        !cleared.text.contains("No water at night"),
+        "{}",
+        cleared.text
+    );
+    assert!(cleared.text.contains(&first) && cleared.text.contains(&zh("feedback-topic-food")));
     app.emu.group_reply(
         GROUP,
         COORDINATOR,

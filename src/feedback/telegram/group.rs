@@ -3,7 +3,10 @@
 //! says truthfully where it went; the item's Close button. Anyone in the group may write: who
 //! may answer or close is checked in the domain, and a refused member is told politely.
 
-use teloxide::payloads::{AnswerCallbackQuerySetters, SendMessageSetters};
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, EditMessageCaptionSetters, EditMessageTextSetters,
+    SendMessageSetters,
+};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, InlineKeyboardMarkup, ParseMode, ReplyParameters};
 
@@ -12,7 +15,7 @@ use crate::bot::core::callback::CallbackData;
 use crate::bot::core::ctx::edit_buttons;
 use crate::bot::core::{BotError, Env, Explain, HandlerResult};
 use crate::feedback::domain::{self, Delivery, FeedbackError, Replied};
-use crate::feedback::Item;
+use crate::feedback::{store, FeedbackId, Item};
 use crate::i18n::Lang;
 use crate::tr;
 use crate::users::UserId;
@@ -123,5 +126,50 @@ pub async fn clear_buttons(env: &Env, item: &Item) {
         if let Err(e) = gone {
             tracing::warn!(feedback = item.id.0, %e, "closed item's button not removed");
         }
+    }
+}
+
+/// Clears the group's copy of an erased rider's item (after the erasure committed): a text is
+/// edited to the number, topic and a line saying the rider erased their data; a photo or a
+/// voice note is deleted, or its caption edited so when Telegram will not delete it. Best
+/// effort: a failure is logged.
+pub async fn redact(env: Env, id: FeedbackId, (chat, msg): (i64, i32), kind: String) {
+    let item = match env.pool.acquire().await {
+        Ok(mut conn) => store::find(&mut conn, id).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let Some(item) = item else {
+        return;
+    };
+    let text = tr!(
+        GROUP_LANG,
+        "feedback-group-erased",
+        id = id.to_string(),
+        topic = crate::i18n::t(GROUP_LANG, item.topic.label_key())
+    );
+    let kb = super::delivery::item_keyboard(GROUP_LANG, &item);
+    let (chat, msg) = (ChatId(chat), teloxide::types::MessageId(msg));
+    let done = match kind.as_str() {
+        "text" => env
+            .bot
+            .edit_message_text(chat, msg, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(kb)
+            .await
+            .map(drop),
+        _ => match env.bot.delete_message(chat, msg).await {
+            Ok(_) => Ok(()),
+            Err(_) => env
+                .bot
+                .edit_message_caption(chat, msg)
+                .caption(text)
+                .parse_mode(ParseMode::Html)
+                .reply_markup(kb)
+                .await
+                .map(drop),
+        },
+    };
+    if let Err(e) = done {
+        tracing::warn!(feedback = id.0, %e, "an erased rider's item not cleared in the group");
     }
 }

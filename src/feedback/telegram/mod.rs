@@ -19,7 +19,7 @@ use teloxide::types::ChatId;
 
 pub use self::step::Step;
 use crate::bot::core::callback::{body, CallbackData};
-use crate::bot::core::personal::{Erased, PersonalData};
+use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
     Audience, Callbacks, Capability, Command, GroupCallbacks, GroupReply, Job, MenuEntry,
 };
@@ -102,10 +102,17 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             export: |conn, id| Box::pin(personal::export(conn, id)),
             erase: |conn, e| {
                 Box::pin(async move {
-                    Ok(Erased {
-                        done: personal::erase(conn, e).await?,
-                        after: Vec::new(),
-                    })
+                    let posted = personal::posted(conn, e.rider).await?;
+                    let done = personal::erase(conn, e).await?;
+                    let after = posted
+                        .into_iter()
+                        .map(|(id, chat, msg, kind)| -> AfterCommit {
+                            Box::new(move |env| {
+                                Box::pin(group::redact(env, FeedbackId(id), (chat, msg), kind))
+                            })
+                        })
+                        .collect();
+                    Ok(Erased { done, after })
                 })
             },
         })
