@@ -202,6 +202,18 @@ async fn photo_and_voice_items_reach_the_group_as_one_message_each() {
     assert!(photo.text.contains("No shade at the <corner> stop"));
     assert!(photo.params["photo"].is_string(), "sent by file id");
 
+    // At the limits (a caption of 800, a text of 2,000), the group's copy still fits
+    // Telegram's 1,024-character caption and 4,096-character message (the emulator checks).
+    to_body(&app, r, "feedback-topic-legal").await;
+    let jpeg = rider_bot::reports::media::sample_jpeg_with_exif();
+    app.emu.send_photo(r, jpeg, Some(&"字".repeat(800)));
+    let id = filed(&app, r).await;
+    assert_eq!(posted(&app, &id).await.kind, "photo");
+    to_body(&app, r, "feedback-topic-legal").await;
+    app.emu.send_text(r, &"<&>".repeat(666));
+    let id = filed(&app, r).await;
+    assert!(posted(&app, &id).await.text.contains(&"<&>".repeat(666)));
+
     to_body(&app, r, "feedback-topic-health").await;
     app.emu.send_voice_note(r, 45, None);
     let id = filed(&app, r).await;
