@@ -36,16 +36,9 @@ pub async fn on_reply(env: Env, msg: Message) -> Result<bool, BotError> {
     let key = format!("fbr:{}:{}", msg.chat.id.0, msg.id.0);
     let at = (msg.chat.id.0, original.id.0);
     let now = env.settings.clock.now();
-    let text = match msg.text() {
-        Some(t) => Some(t),
-        None => msg.caption(),
-    };
-    // A photo with a caption is not an answer either: only text reaches the rider.
-    let text = if msg.photo().is_some() || msg.voice().is_some() {
-        None
-    } else {
-        text
-    };
+    // Only text reaches the rider: a photo, a sticker or a file (with a caption or not) is
+    // answered "reply with text".
+    let text = msg.text();
     let answer = match domain::reply(&env.pool, actor, at, text, &key, now).await {
         Ok(None) => return Ok(false),
         Ok(Some(Replied {
