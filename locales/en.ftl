@@ -37,6 +37,7 @@ help =
     /services: free services: sign up, cancel, navigate
     /report: report a street problem with a photo
     /myreports: your reports and where they stand
+    /feedback: tell the district team what you need (text, photo or voice)
     /points: your points, history and rewards
     /leaderboard: this month's top contributors
     /station &lt;code&gt;: a station's details and a navigate button
@@ -53,6 +54,7 @@ help-coordinator =
     /coverage [22:00]: share of the district within 10 e-bike minutes of an open station, now and at a time
     /broadcast: send an announcement (text or photo) to all riders, a platform, riders near a station, a session's sign-ups or grid officers; /broadcasts: recent ones and their figures
     /reports: open reports, oldest first
+    /feedback: open feedback from riders, oldest first (answer by replying to the item in the group); /feedback F-000123 close
     /report R-000123 [accept | reject REASON | route DEPARTMENT | resolve | duplicate R-000100]: act on a report without the group
     /session CODE: a session's sign-ups and the check-in QR code to print; /session CODE cancel REASON calls it off and tells everyone
     /checkin SESSION RIDER: check a rider (or a walk-in) in
@@ -595,13 +597,65 @@ stats-station-note = Reports counted within 1 km of the station. Registrations, 
 stats-duration-days = { $d } d { $h } h
 stats-duration-hours = { $h } h { $m } min
 stats-duration-minutes = { $m } min
-stats-topic-charging = charging
-stats-topic-rest = a place to rest
-stats-topic-food = food and water
-stats-topic-health = health
-stats-topic-legal = legal help
-stats-topic-app = the app
-stats-topic-other = other
 btn-here = 📍 I'm at { $name }: count my visit
 here-stale = That location is more than { $minutes } minutes old. Share your location again at the station.
 here-already = Your visit to { $name } is already counted today. See you tomorrow!
+
+## feedback (listening to riders)
+cmd-feedback = Tell the district team what you need (coordinators: open feedback)
+menu-feedback = 💬 Tell us
+feedback-topic-charging = 🔌 Charging
+feedback-topic-rest = 🛋 A place to rest
+feedback-topic-food = 🍱 Food and water
+feedback-topic-health = 🩺 Health
+feedback-topic-legal = ⚖️ Legal help
+feedback-topic-app = 📱 This app
+feedback-topic-other = 💡 Something else
+feedback-ask-topic = 💬 <b>Tell the district team</b>
+    What is it about? Tap a topic.
+feedback-topic-chosen = 💬 Topic: { $topic }
+feedback-ask-body = { $topic }: now send your message: text (up to { $max } characters), a photo (you can add a caption), or a voice note (up to { $minutes } minutes). Cancel stops here.
+feedback-use-buttons = Please tap one of the topic buttons, or Cancel.
+feedback-body-kinds = That can't be sent as feedback. Please send text, a photo or a voice note — or tap Cancel.
+feedback-text-too-long = Your text has { $len } characters; the limit is { $max }. Please shorten it and send it again, or split it and send the most important part first.
+feedback-caption-too-long = The photo's caption has { $len } characters; the limit is { $max }. Send the photo again with a shorter caption, or send the words as text.
+feedback-voice-too-long = Your voice note is { $minutes }:{ $seconds } long; the limit is { $max } minutes. Please record a shorter one, or write it as text.
+feedback-filed = ✅ Thank you! Your feedback <b>{ $id }</b> ({ $topic }) has reached the district team.
+    When a coordinator answers, the answer comes here and you can rate it. Everything riders send is also counted, so the most common needs can become services.
+feedback-unknown = There is no feedback { $id }.
+feedback-rated-already = You rated the answer to { $id } already: { $stars } ⭐. Thank you!
+feedback-closed-already = Feedback { $id } is closed already.
+feedback-reply-not-text = Only a text reply reaches the rider. Please reply to the item with text.
+feedback-reply-too-long = This reply has { $len } characters; at most { $max } reach the rider. Please reply with a shorter text.
+feedback-btn-close = ✔️ Close
+feedback-from-rider = a rider
+feedback-from-grid-officer = a grid officer
+feedback-group-item = 💬 <b>{ $id }</b> · { $topic }
+    From { $who } · { $at }
+feedback-group-voice = 🎙 Voice note, { $minutes }:{ $seconds }
+feedback-group-reply-hint = ↩️ Reply to this message to answer the rider.
+feedback-answer = 💬 <b>Answer to your feedback { $id }</b> ({ $topic }):
+feedback-rate-ask = How helpful was this answer? Tap 1 (not at all) to 5 (very).
+feedback-rated = Thank you: { $stars } ⭐
+feedback-rated-thanks = ⭐ You rated the answer to { $id }: { $stars } out of 5. Thank you — it helps the team.
+feedback-ack-sent = ✅ { $id }: your answer is on its way to the rider.
+feedback-ack-erased = 📝 { $id }: your answer is recorded, but it will not reach anyone: the rider has erased their data.
+feedback-ack-blocked = 📝 { $id }: your answer is recorded, but it was not sent: the rider has blocked the bot. It is not sent later either; it stays with the item.
+feedback-closed = ✔️ Feedback { $id } is closed.
+feedback-usage = Use /feedback to list open feedback, or /feedback F-000123 close to close one. Answer an item by replying to it in the coordinators' group.
+feedback-age-minutes = { $n } min
+feedback-age-hours = { $n } h
+feedback-age-days = { $n } d
+feedback-kind-voice = 🎙 voice note
+feedback-kind-photo = 📷 photo
+feedback-list-empty = No open feedback. 🎉
+feedback-list-head = 💬 <b>Open feedback: { $n }</b> (oldest first)
+feedback-list-more = …and { $n } more.
+feedback-list-hint = Answer by replying to the item in the coordinators' group; close with /feedback F-000123 close.
+held-feedback = Feedback you sent
+held-feedback-replies = Answers the team sent to your feedback
+erased-feedback = { $n } feedback items stay only as counts by topic; your words, photos and voice notes are deleted.
+erased-feedback-replies = { $n } answers to your feedback are deleted.
+feedback-not-posted = {" "}⏳ not in the group yet (is the bot in it?)
+feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
+    The rider has erased their data: what they sent is removed.

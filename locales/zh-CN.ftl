@@ -37,6 +37,7 @@ help =
     /services：免费服务：报名、取消、导航
     /report：拍照上报街面问题
     /myreports：我的上报及进度
+    /feedback：向街道反映需求（文字、照片或语音）
     /points：我的积分、记录和兑换
     /leaderboard：本月贡献榜
     /station &lt;编号&gt;：查看驿站详情并导航
@@ -52,6 +53,7 @@ help-coordinator =
     /station &lt;站点编号&gt; open：重新开放
     /coverage [22:00]：辖区内 10 分钟电动车程内有开放站点的比例（现在及指定时间）
     /broadcast：向全部骑手、某平台、某站点附近、某场活动的报名者或网格员发送通知（文字或照片）；/broadcasts：最近的通知及送达情况
+    /feedback：骑手的待处理反馈（在群里回复该条即可答复）；/feedback F-000123 close 关闭
     /reports：待处理的上报
     /report R-000123 [accept | reject 原因 | route 部门 | resolve | duplicate R-000100]：不在群里也能处理上报
     /session 场次编号：查看报名名单和可打印的签到二维码；/session 场次编号 cancel 原因：取消场次并通知报名者
@@ -595,13 +597,65 @@ stats-station-note = 上报按站点 1 公里内统计。注册、积分、通�
 stats-duration-days = { $d }天{ $h }小时
 stats-duration-hours = { $h }小时{ $m }分
 stats-duration-minutes = { $m }分钟
-stats-topic-charging = 充电
-stats-topic-rest = 休息场所
-stats-topic-food = 饮食饮水
-stats-topic-health = 健康
-stats-topic-legal = 法律援助
-stats-topic-app = 应用使用
-stats-topic-other = 其他
 btn-here = 📍 我在{ $name }：记录到站
 here-stale = 这个位置已超过 { $minutes } 分钟。请在站点重新发送位置。
 here-already = 今天已记录您到访{ $name }，明天见！
+
+## feedback (listening to riders)
+cmd-feedback = 向街道反映需求（协调员：查看待处理反馈）
+menu-feedback = 💬 我要反映
+feedback-topic-charging = 🔌 充电
+feedback-topic-rest = 🛋 休息场所
+feedback-topic-food = 🍱 饮水就餐
+feedback-topic-health = 🩺 健康
+feedback-topic-legal = ⚖️ 法律帮助
+feedback-topic-app = 📱 本应用
+feedback-topic-other = 💡 其他
+feedback-ask-topic = 💬 <b>向街道反映</b>
+    是关于什么的？请点选一个主题。
+feedback-topic-chosen = 💬 主题：{ $topic }
+feedback-ask-body = { $topic }：请发送您的内容：文字（最多 { $max } 字）、照片（可附说明）或语音（最长 { $minutes } 分钟）。点“取消”可退出。
+feedback-use-buttons = 请点选一个主题按钮，或点“取消”。
+feedback-body-kinds = 这个无法作为反馈发送。请发送文字、照片或语音，或点“取消”。
+feedback-text-too-long = 您的文字有 { $len } 字，上限是 { $max } 字。请精简后重新发送，或先发送最重要的部分。
+feedback-caption-too-long = 照片说明有 { $len } 字，上限是 { $max } 字。请附上更短的说明重新发送照片，或把内容作为文字发送。
+feedback-voice-too-long = 您的语音长 { $minutes }:{ $seconds }，上限是 { $max } 分钟。请录一段更短的，或改用文字。
+feedback-filed = ✅ 谢谢！您的反馈 <b>{ $id }</b>（{ $topic }）已送达街道工作人员。
+    协调员回复后，答复会发到这里，您可以为答复打分。骑手的反馈都会被统计，最常见的需求可以变成服务。
+feedback-unknown = 没有编号为 { $id } 的反馈。
+feedback-rated-already = 您已为 { $id } 的答复打过分：{ $stars } ⭐。谢谢！
+feedback-closed-already = 反馈 { $id } 已经关闭。
+feedback-reply-not-text = 只有文字回复能送达骑手。请用文字回复该条反馈。
+feedback-reply-too-long = 这条回复有 { $len } 字，最多 { $max } 字能送达骑手。请用更短的文字回复。
+feedback-btn-close = ✔️ 关闭
+feedback-from-rider = 一位骑手
+feedback-from-grid-officer = 一位网格员
+feedback-group-item = 💬 <b>{ $id }</b> · { $topic }
+    来自{ $who } · { $at }
+feedback-group-voice = 🎙 语音，{ $minutes }:{ $seconds }
+feedback-group-reply-hint = ↩️ 回复本条消息即可答复骑手。
+feedback-answer = 💬 <b>对您的反馈 { $id } 的答复</b>（{ $topic }）：
+feedback-rate-ask = 这个答复对您有帮助吗？请点 1（没有帮助）到 5（很有帮助）。
+feedback-rated = 谢谢：{ $stars } ⭐
+feedback-rated-thanks = ⭐ 您给 { $id } 的答复打了 { $stars } 分（满分 5 分）。谢谢，这能帮助我们改进。
+feedback-ack-sent = ✅ { $id }：您的答复正在发送给骑手。
+feedback-ack-erased = 📝 { $id }：答复已记录，但不会送达任何人：该骑手已删除个人数据。
+feedback-ack-blocked = 📝 { $id }：答复已记录，但未发送：该骑手已屏蔽机器人，之后也不会补发；答复保留在该条反馈中。
+feedback-closed = ✔️ 反馈 { $id } 已关闭。
+feedback-usage = 发送 /feedback 查看待处理反馈，或 /feedback F-000123 close 关闭一条。在协调员群里回复该条反馈即可答复骑手。
+feedback-age-minutes = { $n } 分钟
+feedback-age-hours = { $n } 小时
+feedback-age-days = { $n } 天
+feedback-kind-voice = 🎙 语音
+feedback-kind-photo = 📷 照片
+feedback-list-empty = 没有待处理的反馈。🎉
+feedback-list-head = 💬 <b>待处理反馈：{ $n } 条</b>（最早的在前）
+feedback-list-more = ……还有 { $n } 条。
+feedback-list-hint = 在协调员群里回复该条反馈即可答复；用 /feedback F-000123 close 关闭。
+held-feedback = 您发送的反馈
+held-feedback-replies = 工作人员对您反馈的答复
+erased-feedback = { $n } 条反馈仅作为按主题的统计数字保留；您的文字、照片和语音已删除。
+erased-feedback-replies = { $n } 条对您反馈的答复已删除。
+feedback-not-posted = {" "}⏳ 尚未发到群里（机器人在群里吗？）
+feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
+    该骑手已删除个人数据，所发送的内容已移除。

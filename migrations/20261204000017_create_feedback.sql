@@ -18,8 +18,12 @@ CREATE TABLE feedback (
     answered_at   TEXT,                                   -- the first reply
     closed_at     TEXT,
     rated_at      TEXT,
-    CHECK (kind = 'text' OR file_id IS NOT NULL),
-    CHECK (kind <> 'text' OR body IS NOT NULL)
+    -- A rider's item holds what they sent. An erased rider's item (moved to their anonymous,
+    -- negative id) keeps only the figure: topic, kind, times, status and rating; their words
+    -- and file are gone, so body and file_id may then be NULL.
+    CHECK (rider_id < 0 OR kind = 'text' OR file_id IS NOT NULL),
+    CHECK (rider_id < 0 OR kind <> 'text' OR body IS NOT NULL),
+    CHECK (duration_s IS NULL OR duration_s >= 0)
 );
 CREATE INDEX feedback_status ON feedback (status, id);
 CREATE INDEX feedback_rider ON feedback (rider_id);

@@ -20,7 +20,7 @@ pub fn render(msg: &BotMessage, edited: bool, file_path: Option<&str>) -> String
     let mut out = String::new();
     let head = if edited { "bot (edited)" } else { "bot" };
     match msg.kind {
-        "photo" | "document" => {
+        "photo" | "document" | "voice" => {
             let size = msg.file.as_ref().map_or(0, Vec::len);
             out.push_str(&format!(
                 "{head}: [{} {:.1} KB{}]\n",

@@ -62,9 +62,8 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
         }
         "answerCallbackQuery" => answer_callback(inner, params.values),
         "getFile" => get_file(inner, &params.values),
-        "sendMessage" | "sendPhoto" | "sendDocument" | "sendVenue" | "sendLocation" => {
-            send(inner, method, params)
-        }
+        "sendMessage" | "sendPhoto" | "sendDocument" | "sendVoice" | "sendVenue"
+        | "sendLocation" => send(inner, method, params),
         "sendMediaGroup" => send_media_group(inner, params),
         "getChatMember" => {
             let chat = chat_id(&params.values)?;
@@ -318,17 +317,17 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
                 limits::check_text("message text", text, mode, MAX_TEXT, 1).map_err(bad)?;
             ("text", text.to_owned(), visible, None)
         }
-        "sendPhoto" | "sendDocument" => {
+        "sendPhoto" | "sendDocument" | "sendVoice" => {
             let caption = values
                 .get("caption")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let visible =
                 limits::check_text("caption", caption, mode, MAX_CAPTION, 0).map_err(bad)?;
-            let field = if method == "sendPhoto" {
-                "photo"
-            } else {
-                "document"
+            let field = match method {
+                "sendPhoto" => "photo",
+                "sendVoice" => "voice",
+                _ => "document",
             };
             // teloxide sends `photo=attach://<part>` with the bytes in that part.
             let attached = values
@@ -357,10 +356,10 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
                 limits::check_photo(&bytes).map_err(bad)?;
             }
             (
-                if method == "sendPhoto" {
-                    "photo"
-                } else {
-                    "document"
+                match method {
+                    "sendPhoto" => "photo",
+                    "sendVoice" => "voice",
+                    _ => "document",
                 },
                 caption.to_owned(),
                 visible,
@@ -426,7 +425,7 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
         json!({"message_id": message_id, "from": bot_user(), "chat": chat_json, "date": now()});
     match kind {
         "text" => result["text"] = json!(visible),
-        "photo" | "document" => {
+        "photo" | "document" | "voice" => {
             let file_id = format!("bot-file-{}-{}", chat, message_id);
             let size = file.as_ref().map_or(0, Vec::len);
             w.files.insert(
@@ -436,6 +435,10 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
             if kind == "photo" {
                 result["photo"] = json!([{"file_id": file_id, "file_unique_id": format!("u{file_id}"),
                                            "width": 800, "height": 800, "file_size": size}]);
+            } else if kind == "voice" {
+                let duration = values.get("duration").and_then(Value::as_i64).unwrap_or(1);
+                result["voice"] = json!({"file_id": file_id, "file_unique_id": format!("u{file_id}"),
+                                         "duration": duration, "file_size": size});
             } else {
                 result["document"] = json!({"file_id": file_id, "file_unique_id": format!("u{file_id}"),
                                             "file_size": size});
@@ -566,7 +569,7 @@ fn edit(inner: &Arc<Inner>, method: &str, values: Map<String, Value>) -> Outcome
         .ok_or_else(|| bad("message to edit not found"))?;
     match (method, msg.kind) {
         ("editMessageText", "text") | ("editMessageReplyMarkup", _) => {}
-        ("editMessageCaption", "photo" | "document") => {}
+        ("editMessageCaption", "photo" | "document" | "voice") => {}
         _ => return Err(bad("there is no text in the message to edit")),
     }
     // An inline keyboard is what stays on screen; a reply keyboard sent with it is not part of it.

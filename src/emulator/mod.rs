@@ -85,7 +85,7 @@ pub struct Violation {
 pub struct BotMessage {
     pub chat_id: i64,
     pub message_id: i64,
-    /// "text", "photo", "document", "venue" or "location".
+    /// "text", "photo", "document", "voice", "venue" or "location".
     pub kind: &'static str,
     /// Text or caption as sent (with markup).
     pub raw: String,
@@ -420,6 +420,21 @@ impl Emulator {
         )
     }
 
+    /// A voice note of `seconds` from `user` (an OGG file the bot can fetch or send on by its
+    /// id), with an optional caption.
+    pub fn send_voice_note(&self, user: i64, seconds: u32, caption: Option<&str>) -> i64 {
+        let bytes = b"OggS\0voice".to_vec();
+        let size = bytes.len();
+        let id = self.upload(bytes, "voice/file.oga");
+        let mut fields = json!({"voice": {"file_id": id, "file_unique_id": format!("u{id}"),
+                                          "duration": seconds, "mime_type": "audio/ogg",
+                                          "file_size": size}});
+        if let Some(c) = caption {
+            fields["caption"] = json!(c);
+        }
+        self.send_message_fields(user, fields)
+    }
+
     /// Stores `bytes` as a file the bot can fetch with getFile. Returns its file_id.
     pub fn upload(&self, bytes: Vec<u8>, path: &str) -> String {
         let mut w = self.world();
@@ -470,6 +485,33 @@ impl Emulator {
             "message",
             json!({"message_id": id, "from": u.json(), "chat": chat, "date": now(), "text": text}),
         )
+    }
+
+    /// `user` answers the bot's message `reply_to` in group `group` with `text` (or, with
+    /// `text` `None`, with a sticker).
+    pub fn group_reply(&self, group: i64, user: i64, reply_to: i64, text: Option<&str>) -> i64 {
+        let u = self.user(user);
+        let chat = self.world().chats[&group].json.clone();
+        let original = self
+            .message(group, reply_to)
+            .map(|m| m.text)
+            .unwrap_or_default();
+        let id = self.next_message_id(group);
+        let mut msg = json!({"message_id": id, "from": u.json(), "chat": chat, "date": now(),
+                             "reply_to_message": {"message_id": reply_to, "date": now(),
+                                                  "chat": chat, "from": {"id": BOT_ID, "is_bot": true,
+                                                           "first_name": "Rider Bot",
+                                                           "username": BOT_USERNAME},
+                                                  "text": original}});
+        match text {
+            Some(t) => msg["text"] = json!(t),
+            None => {
+                msg["sticker"] = json!({"file_id": "sticker-1", "file_unique_id": "s1",
+                                        "type": "regular", "width": 512, "height": 512,
+                                        "is_animated": false, "is_video": false})
+            }
+        }
+        self.push_update("message", msg)
     }
 
     /// A post in a channel the bot is in.
@@ -543,9 +585,17 @@ impl Emulator {
                 .get(&chat)
                 .map(|c| c.json.clone())
                 .unwrap_or(json!({"id": chat, "type": "private"}));
-            let message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
+            let mut message = json!({"message_id": message_id, "date": now(), "chat": chat_json,
                                  "from": {"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot"},
                                  "text": "…"});
+            // As Telegram does, the message carries the inline keyboard it shows now.
+            let shown = w
+                .find_message_mut(chat, message_id)
+                .and_then(|m| m.reply_markup.clone())
+                .filter(|m| m.get("inline_keyboard").is_some());
+            if let Some(kb) = shown {
+                message["reply_markup"] = kb;
+            }
             (query_id, message)
         };
         self.push_update(

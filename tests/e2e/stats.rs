@@ -260,8 +260,8 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
         &text,
         format!(
             "{} 1 · {} 1",
-            zh("stats-topic-charging"),
-            zh("stats-topic-rest")
+            zh("feedback-topic-charging"),
+            zh("feedback-topic-rest")
         ),
     );
 

@@ -75,6 +75,14 @@ pub struct GroupCallbacks {
     pub run: fn(Env, CallbackQuery) -> BoxFuture<'static, HandlerResult>,
 }
 
+/// Messages in groups that reply to another message (a coordinator answering something the
+/// bot posted in their group), by anyone: the router asks each capability's handler in turn,
+/// and the first that claims the message (returns `true`) ends the asking. The capability
+/// checks who wrote and what the message replies to.
+pub struct GroupReply {
+    pub run: fn(Env, Message) -> BoxFuture<'static, Result<bool, BotError>>,
+}
+
 /// A `/start` deep link (`st-CODE`, a QR code on a poster).
 pub struct DeepLink<T> {
     /// `st-`, `ci-`, …
@@ -110,6 +118,7 @@ pub struct Capability<T> {
     pub idle_first: Vec<IdleInput<T>>,
     pub callbacks: Option<Callbacks<T>>,
     pub group_callbacks: Option<GroupCallbacks>,
+    pub group_replies: Vec<GroupReply>,
     pub deep_links: Vec<DeepLink<T>>,
     pub jobs: Vec<Job>,
     /// The kinds of message it puts in the outbox, and how each is sent.
@@ -130,6 +139,7 @@ impl<T> Capability<T> {
             idle_first: Vec::new(),
             callbacks: None,
             group_callbacks: None,
+            group_replies: Vec::new(),
             deep_links: Vec::new(),
             jobs: Vec::new(),
             notices: Vec::new(),
@@ -167,6 +177,11 @@ impl<T> Capability<T> {
 
     pub fn group_callbacks(mut self, callbacks: GroupCallbacks) -> Self {
         self.group_callbacks = Some(callbacks);
+        self
+    }
+
+    pub fn group_reply(mut self, reply: GroupReply) -> Self {
+        self.group_replies.push(reply);
         self
     }
 

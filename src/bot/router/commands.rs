@@ -125,6 +125,7 @@ const MENU_ORDER: &[&str] = &[
     "services",
     "report",
     "myreports",
+    "feedback",
     "points",
     "leaderboard",
     "help",
@@ -135,6 +136,7 @@ const MENU_ORDER: &[&str] = &[
     "deletemydata",
     "cancel",
     "reports",
+    "stats",
     "broadcast",
     "broadcasts",
     "session",
@@ -250,6 +252,7 @@ mod tests {
                 "services",
                 "report",
                 "myreports",
+                "feedback",
                 "points",
                 "leaderboard",
                 "help",
@@ -262,9 +265,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            names(true)[13..],
+            names(true)[14..],
             [
                 "reports",
+                "stats",
                 "broadcast",
                 "broadcasts",
                 "session",

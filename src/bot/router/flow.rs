@@ -7,7 +7,7 @@ use crate::bot::core::dialogue::{self, DialogueState};
 use crate::bot::core::keyboards;
 use crate::bot::core::{Ctx, HandlerResult, Next};
 use crate::tr;
-use crate::{broadcasts, onboarding, reports};
+use crate::{broadcasts, feedback, onboarding, reports};
 
 use super::state::State;
 use super::Router;
@@ -87,8 +87,10 @@ fn leaving(current: &State, next: &Next<State>) -> Option<Vec<String>> {
     let keep = match next {
         Next::Stay | Next::Resume | Next::Ask | Next::AskIn(_) | Next::Follow(_) => return None,
         Next::Go(State::Report(step)) | Next::Save(State::Report(step)) => step.photo_paths(),
-        Next::Go(State::Idle | State::Onboarding(_) | State::Broadcast(_))
-        | Next::Save(State::Idle | State::Onboarding(_) | State::Broadcast(_))
+        Next::Go(State::Idle | State::Onboarding(_) | State::Broadcast(_) | State::Feedback(_))
+        | Next::Save(
+            State::Idle | State::Onboarding(_) | State::Broadcast(_) | State::Feedback(_),
+        )
         | Next::Menu
         | Next::Idle
         | Next::Ended
@@ -151,6 +153,7 @@ pub async fn ask(ctx: &Ctx, state: &State) -> HandlerResult {
         State::Onboarding(step) => onboarding::telegram::prompt(ctx, step).await,
         State::Report(step) => reports::telegram::prompt(ctx, step).await,
         State::Broadcast(step) => broadcasts::telegram::prompt(ctx, step).await,
+        State::Feedback(step) => feedback::telegram::prompt(ctx, step).await,
     }
 }
 

@@ -3,7 +3,8 @@
 //! [`schema`] is the handler tree. In order, an update is
 //! 1. claimed by its `update_id` (a re-delivered update stops here),
 //! 2. routed by kind and chat: private messages and callback queries go to the dialogue path,
-//!    button presses in groups to the capability owning the data's head, `my_chat_member`
+//!    button presses in groups to the capability owning the data's head, group messages that
+//!    reply to another to the capabilities' group-reply handlers in turn, `my_chat_member`
 //!    records blocks, everything else is ignored without logging its content,
 //! 3. given a [`Ctx`] and the dialogue [`State`]: the user (created on first contact), their
 //!    language and dialogue, with the idle/reset notices sent first,
@@ -40,14 +41,16 @@ use crate::bot::core::keyboards::MainMenu;
 use crate::bot::core::outbox::{Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
-    Callbacks, Capability, Command, DeepLink, GroupCallbacks, IdleInput, Job, MenuEntry,
+    Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, MenuEntry,
 };
 use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
-use crate::{broadcasts, onboarding, points, reports, roles, services, stations, stats, tr};
+use crate::{
+    broadcasts, feedback, onboarding, points, reports, roles, services, stations, stats, tr,
+};
 
 /// Every capability's registrations, merged: what the handler tree consults.
 pub struct Router {
@@ -59,6 +62,7 @@ pub struct Router {
     callback_index: HashMap<&'static str, usize>,
     group_callbacks: Vec<GroupCallbacks>,
     group_index: HashMap<&'static str, usize>,
+    group_replies: Vec<GroupReply>,
     links: Vec<DeepLink<State>>,
 }
 
@@ -79,6 +83,7 @@ pub fn wire(config: &Config) -> Wiring {
         broadcasts::telegram::capability(),
         stats::telegram::capability(),
         reports::telegram::capability(config),
+        feedback::telegram::capability(config),
         points::telegram::capability(config),
         roles::telegram::capability(),
         onboarding::telegram::capability(config),
@@ -92,6 +97,7 @@ pub fn wire(config: &Config) -> Wiring {
         callback_index: HashMap::new(),
         group_callbacks: Vec::new(),
         group_index: HashMap::new(),
+        group_replies: Vec::new(),
         links: Vec::new(),
     };
     let mut deps = Deps::default();
@@ -128,6 +134,7 @@ pub fn wire(config: &Config) -> Wiring {
             );
             router.group_callbacks.push(cb);
         }
+        router.group_replies.extend(cap.group_replies);
         router.links.extend(cap.deep_links);
         jobs.extend(cap.jobs);
         holdings.0.extend(cap.personal);
@@ -301,6 +308,11 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .endpoint(on_callback),
         )
         .branch(Update::filter_callback_query().endpoint(on_group_callback))
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| !m.chat.is_private() && m.reply_to_message().is_some())
+                .endpoint(on_group_reply),
+        )
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
 
@@ -449,6 +461,9 @@ async fn on_message((ctx, state): Loaded, msg: Message, router: Arc<Router>) -> 
             State::Broadcast(step) => Ok(broadcasts::telegram::on_message(&ctx, step, &msg)
                 .await?
                 .map(State::Broadcast)),
+            State::Feedback(step) => Ok(feedback::telegram::on_message(&ctx, step, &msg)
+                .await?
+                .map(State::Feedback)),
         }
     };
     guard(&ctx, &router, state.clone(), work).await
@@ -493,6 +508,29 @@ async fn on_group_callback(env: Env, router: Arc<Router>, q: CallbackQuery) -> H
             Ok(())
         }
     }
+}
+
+/// A message in a group that replies to another: the capabilities' group-reply handlers are
+/// asked in turn; one nobody claims is ignored (its content never logged).
+async fn on_group_reply(env: Env, router: Arc<Router>, msg: Message) -> HandlerResult {
+    match ask_in_turn(&router.group_replies, &env, &msg).await {
+        Ok(true) => {}
+        Ok(false) => tracing::debug!(chat_id = msg.chat.id.0, "group reply not claimed"),
+        Err(err) => {
+            tracing::error!(chat_id = msg.chat.id.0, message_id = msg.id.0, error = %err, "group reply failed")
+        }
+    }
+    Ok(())
+}
+
+/// Asks each handler in turn until one claims `msg`; whether one did.
+async fn ask_in_turn(handlers: &[GroupReply], env: &Env, msg: &Message) -> HandlerResult<bool> {
+    for h in handlers {
+        if (h.run)(env.clone(), msg.clone()).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A rider blocked or unblocked the bot in their private chat.
@@ -559,5 +597,59 @@ mod tests {
             assert_eq!(jobs.iter().filter(|k| k == &j).count(), 1, "{j}");
         }
         assert!(!router.menu.is_empty() && !router.idle.is_empty());
+        assert!(!router.group_replies.is_empty());
+    }
+
+    /// Which handlers were asked, in order (one test uses it).
+    static ASKED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+    fn handler(name: &'static str, claims: bool) -> GroupReply {
+        let run: fn(Env, Message) -> futures::future::BoxFuture<'static, HandlerResult<bool>> =
+            match (name, claims) {
+                ("first", false) => |_, _| Box::pin(async { asked("first", false) }),
+                ("second", true) => |_, _| Box::pin(async { asked("second", true) }),
+                _ => |_, _| Box::pin(async { asked("third", true) }),
+            };
+        GroupReply { run }
+    }
+
+    fn asked(name: &'static str, claims: bool) -> HandlerResult<bool> {
+        ASKED.lock().unwrap().push(name);
+        Ok(claims)
+    }
+
+    #[tokio::test]
+    async fn a_group_reply_is_offered_in_turn_until_one_claims_it() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let env = Env {
+            bot: teloxide::Bot::new("1:test"),
+            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            settings: Arc::new(crate::bot::core::Settings::from_config(
+                &config,
+                Default::default(),
+            )),
+            deps: Arc::new(Deps::default()),
+        };
+        let msg: Message = serde_json::from_value(serde_json::json!({
+            "message_id": 5, "date": 0,
+            "chat": {"id": -100, "type": "supergroup", "title": "Coordinators"},
+            "from": {"id": 900, "is_bot": false, "first_name": "C"},
+            "text": "answer",
+            "reply_to_message": {"message_id": 4, "date": 0,
+                "chat": {"id": -100, "type": "supergroup", "title": "Coordinators"},
+                "from": {"id": 1, "is_bot": true, "first_name": "Bot"}, "text": "F-000001"}
+        }))
+        .unwrap();
+        let handlers = [
+            handler("first", false),
+            handler("second", true),
+            handler("third", true),
+        ];
+        assert!(ask_in_turn(&handlers, &env, &msg).await.unwrap());
+        assert_eq!(*ASKED.lock().unwrap(), ["first", "second"]);
+        ASKED.lock().unwrap().clear();
+        assert!(!ask_in_turn(&handlers[..1], &env, &msg).await.unwrap());
+        assert!(!ask_in_turn(&[], &env, &msg).await.unwrap());
+        assert_eq!(*ASKED.lock().unwrap(), ["first"]);
     }
 }

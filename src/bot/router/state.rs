@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bot::core::dialogue::DialogueState;
 use crate::bot::core::HasStep;
-use crate::{broadcasts, onboarding, reports};
+use crate::{broadcasts, feedback, onboarding, reports};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -21,6 +21,7 @@ pub enum State {
     Onboarding(onboarding::telegram::Step),
     Report(reports::telegram::Step),
     Broadcast(broadcasts::telegram::Step),
+    Feedback(feedback::telegram::Step),
 }
 
 impl DialogueState for State {
@@ -30,6 +31,7 @@ impl DialogueState for State {
             State::Onboarding(step) => step.label(),
             State::Report(step) => step.label(),
             State::Broadcast(step) => step.label(),
+            State::Feedback(step) => step.label(),
         }
     }
 }
@@ -44,7 +46,7 @@ impl HasStep<onboarding::telegram::Step> for State {
     fn step(&self) -> Option<&onboarding::telegram::Step> {
         match self {
             State::Onboarding(step) => Some(step),
-            State::Idle | State::Report(_) | State::Broadcast(_) => None,
+            State::Idle | State::Report(_) | State::Broadcast(_) | State::Feedback(_) => None,
         }
     }
 }
@@ -59,7 +61,7 @@ impl HasStep<reports::telegram::Step> for State {
     fn step(&self) -> Option<&reports::telegram::Step> {
         match self {
             State::Report(step) => Some(step),
-            State::Idle | State::Onboarding(_) | State::Broadcast(_) => None,
+            State::Idle | State::Onboarding(_) | State::Broadcast(_) | State::Feedback(_) => None,
         }
     }
 }
@@ -74,7 +76,22 @@ impl HasStep<broadcasts::telegram::Step> for State {
     fn step(&self) -> Option<&broadcasts::telegram::Step> {
         match self {
             State::Broadcast(step) => Some(step),
-            State::Idle | State::Onboarding(_) | State::Report(_) => None,
+            State::Idle | State::Onboarding(_) | State::Report(_) | State::Feedback(_) => None,
+        }
+    }
+}
+
+impl From<feedback::telegram::Step> for State {
+    fn from(step: feedback::telegram::Step) -> State {
+        State::Feedback(step)
+    }
+}
+
+impl HasStep<feedback::telegram::Step> for State {
+    fn step(&self) -> Option<&feedback::telegram::Step> {
+        match self {
+            State::Feedback(step) => Some(step),
+            State::Idle | State::Onboarding(_) | State::Report(_) | State::Broadcast(_) => None,
         }
     }
 }

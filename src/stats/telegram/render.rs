@@ -143,7 +143,7 @@ fn feedback(lang: Lang, fb: &FeedbackFigures) -> Vec<String> {
     }
     lines.push(format!(
         "   {}",
-        list(lang, &fb.by_topic, Name::Key("stats-topic-"))
+        list(lang, &fb.by_topic, Name::Key("feedback-topic-"))
     ));
     lines
 }

@@ -1,0 +1,60 @@
+//! What feedback tells others than the one acting, as outbox rows written in the same
+//! transaction as the change: a new item for the coordinators' group, and a coordinator's
+//! answer for the rider. `telegram::delivery` renders and sends them.
+
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use super::FeedbackId;
+use crate::outbox::{store, Notice};
+use crate::users::UserId;
+
+pub const ITEM: &str = "feedback.item";
+pub const ANSWER: &str = "feedback.answer";
+
+/// Item `id`, for `group` (once per item).
+pub async fn item(conn: &mut SqliteConnection, group: i64, id: FeedbackId) -> sqlx::Result<()> {
+    let n = Notice::new(group, ITEM, json!({ "feedback": id.0 })).once(format!("fb-item:{}", id.0));
+    store::enqueue(conn, &n).await.map(drop)
+}
+
+/// Reply `reply` to item `id`, for its rider (once per reply).
+pub async fn answer(
+    conn: &mut SqliteConnection,
+    rider: UserId,
+    id: FeedbackId,
+    reply: i64,
+) -> sqlx::Result<()> {
+    let n = Notice::new(rider.0, ANSWER, json!({ "feedback": id.0, "reply": reply }))
+        .once(format!("fb-answer:{reply}"));
+    store::enqueue(conn, &n).await.map(drop)
+}
+
+/// Items the group has not received (posted nowhere yet, not closed, their rider not erased)
+/// and no item row is on its way for (none pending or being sent, none whose sending was
+/// interrupted or that was sent; one Telegram refused at most once an hour, and none after 50
+/// tries): put in the outbox again for `group`, at most 50 a sweep. Returns how many.
+pub async fn missing_items(conn: &mut SqliteConnection, group: i64) -> sqlx::Result<u64> {
+    let now = crate::db::now();
+    let hour_ago = now - chrono::Duration::hours(1);
+    Ok(sqlx::query(
+        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
+         SELECT ?1, ?2, json_object('feedback', f.id), 0, ?3, ?3 FROM feedback f
+         WHERE f.group_msg_id IS NULL AND f.status <> 'closed' AND f.rider_id > 0
+           AND NOT EXISTS (
+             SELECT 1 FROM outbox o WHERE o.kind = ?2
+               AND json_extract(o.payload, '$.feedback') = f.id
+               AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
+                    OR (o.status = 'failed' AND o.created_at > ?4)))
+           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2
+                  AND json_extract(o.payload, '$.feedback') = f.id) < 50
+         ORDER BY f.id LIMIT 50",
+    )
+    .bind(group)
+    .bind(ITEM)
+    .bind(now)
+    .bind(hour_ago)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
