@@ -2,7 +2,8 @@
 """Remakes the two fonts the charts (src/charts) embed, subsets of Noto Sans CJK SC:
 
 - NotoSansSC-subset.otf (Regular): every text of a chart;
-- NotoSansSC-Bold-ascii.otf (Bold, ASCII only): the big figures of the summary card.
+- NotoSansSC-Bold-figures.otf (Bold, ASCII and the units of a duration): the big figures of
+  the summary card.
 
 Source: Noto Sans CJK SC (SIL Open Font License 1.1, see OFL.txt), face 2 of
 NotoSansCJK-Regular.ttc and NotoSansCJK-Bold.ttc in Debian's fonts-noto-cjk package
@@ -79,7 +80,9 @@ def main():
         chars.update(chr(c) for c in range(lo, hi + 1))
     chars.update(c for c in text_files() if c.isprintable())
     make(fonts, "Regular", chars, "NotoSansSC-subset.otf")
-    make(fonts, "Bold", {chr(c) for c in range(0x20, 0x7F)}, "NotoSansSC-Bold-ascii.otf")
+    # Bold draws the summary card's figures: counts, and durations with their units.
+    bold = {chr(c) for c in range(0x20, 0x7F)} | set("–分钟小时天")
+    make(fonts, "Bold", bold, "NotoSansSC-Bold-figures.otf")
 
 
 def make(fonts, weight, chars, name):

@@ -1,7 +1,8 @@
 //! The embedded fonts: subsets of Noto Sans CJK SC (SIL Open Font License 1.1; the licence,
 //! the source and the script that remakes them are in `assets/fonts`). Regular carries every
 //! text (ASCII, punctuation, the 6,763 hanzi of GB2312, every character of the locales); Bold
-//! carries ASCII only and is used for figures when they are all ASCII.
+//! carries ASCII and the units of a duration (分钟, 小时, 天) and draws the summary card's
+//! figures (a text it lacks a character of is drawn in Regular).
 //!
 //! Both are compiled into the binary and parsed once; nothing reads a system font.
 
@@ -10,7 +11,7 @@ use std::sync::LazyLock;
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
-const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-ascii.otf");
+const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-figures.otf");
 
 struct Faces {
     regular: FontRef<'static>,

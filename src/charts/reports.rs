@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::bars::{self, BarChart, Layout, Series};
-use super::buckets::Buckets;
+use super::buckets::{Buckets, Unit};
 use super::{palette, words, ChartError, Period, Png};
 use crate::i18n::Lang;
 use crate::tr;
@@ -98,7 +98,7 @@ pub fn reports_per_day(lang: Lang, input: &ReportsPerDay) -> Result<Png, ChartEr
             .map(|i| words::bar_label(lang, &buckets, i))
             .collect(),
         values,
-        note: None,
+        note: (buckets.unit == Unit::Week).then(|| tr!(lang, "charts-week-of")),
     };
     bars::draw(lang, &chart)
 }

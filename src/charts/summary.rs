@@ -81,7 +81,7 @@ impl Summary {
     }
 
     /// The tiles of the grid: (what it counts, the figure), in reading order.
-    fn tiles(&self, lang: Lang) -> Vec<(String, String)> {
+    pub(super) fn tiles(&self, lang: Lang) -> Vec<(String, String)> {
         vec![
             (
                 tr!(lang, "charts-riders-registered"),

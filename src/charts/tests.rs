@@ -384,6 +384,18 @@ fn chinese_labels_are_drawn_with_their_own_glyphs() {
 }
 
 #[test]
+fn figures_are_bold_in_both_languages() {
+    let summary = month_summary();
+    for lang in Lang::ALL {
+        for (_, figure) in summary.tiles(lang) {
+            assert!(font::bold_covers(&figure), "{lang:?}: {figure}");
+        }
+        let minutes = words::duration(lang, Some(TimeDelta::minutes(20)));
+        assert!(font::bold_covers(&minutes), "{lang:?}: {minutes}");
+    }
+}
+
+#[test]
 fn the_same_input_gives_the_same_bytes() {
     let a = reports_per_day(Lang::Zh, &november()).unwrap();
     let b = reports_per_day(Lang::Zh, &november()).unwrap();
@@ -443,8 +455,15 @@ fn samples() {
             })
             .collect(),
     };
+    let month = VisitsPerWeek {
+        title: "November 2026 · LF-S01".into(),
+        from: day(2026, 11, 1),
+        to: day(2026, 11, 30),
+        weeks: autumn_weeks().weeks[7..].to_vec(),
+    };
     for (lang, tag) in [(Lang::En, "en"), (Lang::Zh, "zh")] {
         let charts = [
+            ("visits-month", visits_per_week(lang, &month)),
             ("reports-month", reports_per_day(lang, &november())),
             ("reports-year", reports_per_day(lang, &a_year_of_reports())),
             ("reports-empty", reports_per_day(lang, &empty)),
@@ -464,6 +483,35 @@ fn samples() {
         ];
         for (name, png) in charts {
             std::fs::write(dir.join(format!("{name}-{tag}.png")), png.unwrap().bytes()).unwrap();
+        }
+    }
+}
+
+/// The module stays at the bottom of the crate: it names `i18n` (and its `tr!`) and nothing
+/// else of the crate, and neither Telegram nor SQL.
+#[test]
+fn charts_name_no_other_module() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/charts");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with("tests.rs") {
+            continue; // this test names what it looks for
+        }
+        let code = std::fs::read_to_string(&path).unwrap();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut rest = line;
+            while let Some(at) = rest.find("crate::") {
+                let name = &rest[at + "crate::".len()..];
+                assert!(
+                    name.starts_with("i18n") || name.starts_with("tr!") || name.starts_with("tr;"),
+                    "{}: {line}",
+                    path.display()
+                );
+                rest = name;
+            }
+            for outside in ["teloxide", "sqlx", "bot::"] {
+                assert!(!line.contains(outside), "{}: {line}", path.display());
+            }
         }
     }
 }
