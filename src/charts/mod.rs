@@ -9,7 +9,8 @@
 //! `tokio::task::spawn_blocking`. The same input always gives the same bytes.
 //!
 //! Text is drawn with an embedded subset of Noto Sans CJK SC (`assets/fonts`, SIL Open Font
-//! License), never a system font, so Chinese renders the same on every machine. Shapes are drawn
+//! License), never a system font, so Chinese renders the same on every machine; it is
+//! rasterised with `ab_glyph` (see [`canvas`] for why not through plotters). Shapes are drawn
 //! with plotters into an RGB buffer; the `png` crate encodes it.
 //!
 //! An empty period (no report, no visit, nothing to count) draws the chart's heading and a

@@ -219,7 +219,7 @@ fn needs(lang: Lang, area: &Area, needs: &[Need], top: i32) -> Result<(), ChartE
     )?;
     let mut needs: Vec<&Need> = needs.iter().filter(|n| n.count > 0).collect();
     // Largest first; equal counts keep the caller's order, so the card is the same each time.
-    needs.sort_by(|a, b| b.count.cmp(&a.count));
+    needs.sort_by_key(|n| std::cmp::Reverse(n.count));
     needs.truncate(NEEDS);
     let label = Style::new(28.0, palette::INK);
     if needs.is_empty() {

@@ -1,5 +1,6 @@
 //! Chart 2: station visits and service attendance per week, side by side, each week labelled
-//! by its Monday (per month or year when the period is longer than 62 weeks).
+//! by its Monday. A period longer than 62 weeks is drawn per month (or year), a week counting
+//! in the month of its Monday, so a month with five Mondays holds five weeks' figures.
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
