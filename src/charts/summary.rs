@@ -16,12 +16,14 @@ const MARGIN: i32 = 48;
 /// The needs listed at most.
 const NEEDS: usize = 5;
 
-/// A period's figures. Fill what is known; `Default` is zero and nothing measured.
+/// A period's figures. Fill what is known; `Default` is zero and nothing measured. The
+/// figures that mean nothing for a part of the district (a station's card has no riders
+/// registered, points, broadcasts or feedback) are `None` there and drawn as a dash.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// The card's heading as it is, e.g. "November 2026 · LF district".
     pub title: String,
-    pub riders_registered: u64,
+    pub riders_registered: Option<u64>,
     pub riders_active: u64,
     pub visits: u64,
     pub activities_held: u64,
@@ -32,18 +34,18 @@ pub struct Summary {
     /// None when no report was accepted (or resolved) in the period.
     pub median_to_accept: Option<TimeDelta>,
     pub median_to_resolve: Option<TimeDelta>,
-    pub points_issued: u64,
-    pub points_redeemed: u64,
+    pub points_issued: Option<u64>,
+    pub points_redeemed: Option<u64>,
     pub signups: u64,
     pub attended: u64,
     pub no_shows: u64,
-    pub broadcasts: u64,
+    pub broadcasts: Option<u64>,
     /// Riders the period's broadcasts reached.
-    pub broadcast_reach: u64,
-    pub feedback_received: u64,
-    pub feedback_answered: u64,
+    pub broadcast_reach: Option<u64>,
+    pub feedback_received: Option<u64>,
+    pub feedback_answered: Option<u64>,
     /// Feedback items per topic, the topic's name already in the reader's language; the
-    /// largest five are drawn, largest first.
+    /// largest five are drawn, largest first. Left out with `feedback_received` at `None`.
     pub top_needs: Vec<Need>,
 }
 
@@ -58,23 +60,23 @@ impl Summary {
     fn is_empty(&self) -> bool {
         let counts = [
             self.riders_registered,
-            self.riders_active,
-            self.visits,
-            self.activities_held,
-            self.riders_reached,
-            self.reports_filed,
-            self.reports_resolved,
+            Some(self.riders_active),
+            Some(self.visits),
+            Some(self.activities_held),
+            Some(self.riders_reached),
+            Some(self.reports_filed),
+            Some(self.reports_resolved),
             self.points_issued,
             self.points_redeemed,
-            self.signups,
-            self.attended,
-            self.no_shows,
+            Some(self.signups),
+            Some(self.attended),
+            Some(self.no_shows),
             self.broadcasts,
             self.broadcast_reach,
             self.feedback_received,
             self.feedback_answered,
         ];
-        counts.iter().all(|n| *n == 0)
+        counts.iter().all(|n| n.unwrap_or(0) == 0)
             && self.median_to_accept.is_none()
             && self.median_to_resolve.is_none()
             && self.top_needs.iter().all(|n| n.count == 0)
@@ -85,7 +87,7 @@ impl Summary {
         vec![
             (
                 tr!(lang, "charts-riders-registered"),
-                words::count(self.riders_registered),
+                words::some_counts(lang, &[self.riders_registered]),
             ),
             (
                 tr!(lang, "charts-riders-active"),
@@ -114,7 +116,7 @@ impl Summary {
             ),
             (
                 tr!(lang, "charts-points"),
-                words::counts(&[self.points_issued, self.points_redeemed]),
+                words::some_counts(lang, &[self.points_issued, self.points_redeemed]),
             ),
             (
                 tr!(lang, "charts-signups"),
@@ -122,11 +124,11 @@ impl Summary {
             ),
             (
                 tr!(lang, "charts-broadcasts"),
-                words::counts(&[self.broadcasts, self.broadcast_reach]),
+                words::some_counts(lang, &[self.broadcasts, self.broadcast_reach]),
             ),
             (
                 tr!(lang, "charts-feedback"),
-                words::counts(&[self.feedback_received, self.feedback_answered]),
+                words::some_counts(lang, &[self.feedback_received, self.feedback_answered]),
             ),
         ]
     }
@@ -159,6 +161,10 @@ pub fn summary_card(lang: Lang, summary: &Summary) -> Result<Png, ChartError> {
             return no_data(lang, area, 110);
         }
         let bottom = grid(area, &summary.tiles(lang), 124)?;
+        // Where feedback means nothing (a station's card), its needs are left out too.
+        if summary.feedback_received.is_none() && summary.top_needs.is_empty() {
+            return Ok(());
+        }
         needs(lang, area, &summary.top_needs, bottom + 24)
     })?;
     canvas.png()

@@ -137,7 +137,7 @@ fn autumn_weeks() -> VisitsPerWeek {
 fn month_summary() -> Summary {
     Summary {
         title: "2026年11月 · LF 街道".into(),
-        riders_registered: 2_134,
+        riders_registered: Some(2_134),
         riders_active: 1_569,
         visits: 2_047,
         activities_held: 131,
@@ -146,15 +146,15 @@ fn month_summary() -> Summary {
         reports_resolved: 187,
         median_to_accept: Some(TimeDelta::minutes(95)),
         median_to_resolve: Some(TimeDelta::hours(52)),
-        points_issued: 18_400,
-        points_redeemed: 12_950,
+        points_issued: Some(18_400),
+        points_redeemed: Some(12_950),
         signups: 640,
         attended: 581,
         no_shows: 59,
-        broadcasts: 12,
-        broadcast_reach: 9_870,
-        feedback_received: 86,
-        feedback_answered: 79,
+        broadcasts: Some(12),
+        broadcast_reach: Some(9_870),
+        feedback_received: Some(86),
+        feedback_answered: Some(79),
         top_needs: vec![
             Need {
                 topic: "充电".into(),
@@ -396,6 +396,33 @@ fn figures_are_bold_in_both_languages() {
 }
 
 #[test]
+fn a_stations_card_dashes_what_means_nothing_there() {
+    let station = Summary {
+        riders_registered: None,
+        points_issued: None,
+        broadcast_reach: None,
+        feedback_answered: None,
+        ..month_summary()
+    };
+    let tiles = station.tiles(Lang::En);
+    let dashed: Vec<&str> = tiles
+        .iter()
+        .filter(|(_, figure)| figure == "–")
+        .map(|(what, _)| what.as_str())
+        .collect();
+    assert_eq!(
+        dashed,
+        [
+            "Riders registered",
+            "Points issued / redeemed",
+            "Broadcasts / riders reached",
+            "Feedback received / answered"
+        ]
+    );
+    assert_drawn(&summary_card(Lang::Zh, &station).unwrap(), 1080, 1350);
+}
+
+#[test]
 fn the_same_input_gives_the_same_bytes() {
     let a = reports_per_day(Lang::Zh, &november()).unwrap();
     let b = reports_per_day(Lang::Zh, &november()).unwrap();
@@ -470,6 +497,24 @@ fn samples() {
             ("visits-autumn", visits_per_week(lang, &autumn_weeks())),
             ("visits-years", visits_per_week(lang, &long)),
             ("summary", summary_card(lang, &month_summary())),
+            (
+                "summary-station",
+                summary_card(
+                    lang,
+                    &Summary {
+                        title: "November 2026 · LF-S01".into(),
+                        riders_registered: None,
+                        points_issued: None,
+                        points_redeemed: None,
+                        broadcasts: None,
+                        broadcast_reach: None,
+                        feedback_received: None,
+                        feedback_answered: None,
+                        top_needs: vec![],
+                        ..month_summary()
+                    },
+                ),
+            ),
             (
                 "summary-empty",
                 summary_card(

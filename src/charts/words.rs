@@ -50,6 +50,14 @@ pub(super) fn counts(ns: &[u64]) -> String {
     ns.iter().map(|n| count(*n)).collect::<Vec<_>>().join(" / ")
 }
 
+/// Counts side by side, or a dash when any of them means nothing here (`None`).
+pub(super) fn some_counts(lang: Lang, ns: &[Option<u64>]) -> String {
+    match ns.iter().copied().collect::<Option<Vec<u64>>>() {
+        Some(ns) => counts(&ns),
+        None => tr!(lang, "charts-no-value"),
+    }
+}
+
 /// A duration as a reader weighs it: minutes under an hour, hours (to a tenth) under two
 /// days, else days (to a tenth). None (nothing to measure) is a dash.
 pub(super) fn duration(lang: Lang, d: Option<TimeDelta>) -> String {
@@ -83,6 +91,8 @@ mod tests {
         assert_eq!(count(1569), "1,569");
         assert_eq!(count(1_000_000), "1,000,000");
         assert_eq!(counts(&[42, 1200]), "42 / 1,200");
+        assert_eq!(some_counts(Lang::En, &[Some(3), Some(4)]), "3 / 4");
+        assert_eq!(some_counts(Lang::En, &[Some(3), None]), "–");
     }
 
     #[test]
