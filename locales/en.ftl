@@ -659,3 +659,86 @@ erased-feedback-replies = { $n } answers to your feedback are deleted.
 feedback-not-posted = {" "}⏳ not in the group yet (is the bot in it?)
 feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
     The rider has erased their data: what they sent is removed.
+
+# charts: the images /stats sends (src/charts)
+charts-no-data = No data in this period
+charts-date = { $day } { $month ->
+        [1] Jan
+        [2] Feb
+        [3] Mar
+        [4] Apr
+        [5] May
+        [6] Jun
+        [7] Jul
+        [8] Aug
+        [9] Sep
+        [10] Oct
+        [11] Nov
+       *[12] Dec
+    }
+charts-month = { $month ->
+        [1] Jan
+        [2] Feb
+        [3] Mar
+        [4] Apr
+        [5] May
+        [6] Jun
+        [7] Jul
+        [8] Aug
+        [9] Sep
+        [10] Oct
+        [11] Nov
+       *[12] Dec
+    } { $year }
+charts-month-short = { $month ->
+        [1] Jan
+        [2] Feb
+        [3] Mar
+        [4] Apr
+        [5] May
+        [6] Jun
+        [7] Jul
+        [8] Aug
+        [9] Sep
+        [10] Oct
+        [11] Nov
+       *[12] Dec
+    }
+charts-year = { $year }
+charts-reports-heading = { $unit ->
+        [day] Reports filed per day, by status now
+        [week] Reports filed per week, by status now
+        [month] Reports filed per month, by status now
+       *[year] Reports filed per year, by status now
+    }
+charts-status-submitted = Submitted
+charts-status-accepted = Accepted
+charts-status-routed = Routed
+charts-status-resolved = Resolved
+charts-status-closed = Rejected, duplicate, withdrawn
+charts-visits-heading = { $unit ->
+        [week] Station visits and attendance per week
+        [month] Station visits and attendance per month
+       *[year] Station visits and attendance per year
+    }
+charts-series-visits = Station visits
+charts-series-attended = Attended a service
+charts-week-of = weeks from Monday
+charts-riders-registered = Riders registered
+charts-riders-active = Active riders
+charts-visits = Station visits
+charts-activities = Activities held
+charts-riders-reached = Riders reached
+charts-reports = Reports filed / resolved
+charts-median-accept = Median time to accept
+charts-median-resolve = Median time to resolve
+charts-points = Points issued / redeemed
+charts-signups = Sign-ups / attended / no-shows
+charts-broadcasts = Broadcasts / riders reached
+charts-feedback = Feedback received / answered
+charts-top-needs = Top needs by topic
+charts-no-needs = No feedback in this period
+charts-minutes = { $n } min
+charts-hours = { $n } h
+charts-days = { $n } days
+charts-no-value = –

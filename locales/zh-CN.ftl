@@ -659,3 +659,47 @@ erased-feedback-replies = { $n } 条对您反馈的答复已删除。
 feedback-not-posted = {" "}⏳ 尚未发到群里（机器人在群里吗？）
 feedback-group-erased = 💬 <b>{ $id }</b> · { $topic }
     该骑手已删除个人数据，所发送的内容已移除。
+
+# charts: the images /stats sends (src/charts)
+charts-no-data = 本期没有数据
+charts-date = { $month }月{ $day }日
+charts-month = { $year }年{ $month }月
+charts-month-short = { $month }月
+charts-year = { $year }年
+charts-reports-heading = { $unit ->
+        [day] 每日上报（按当前状态）
+        [week] 每周上报（按当前状态）
+        [month] 每月上报（按当前状态）
+       *[year] 每年上报（按当前状态）
+    }
+charts-status-submitted = 已提交
+charts-status-accepted = 已受理
+charts-status-routed = 已派单
+charts-status-resolved = 已办结
+charts-status-closed = 未受理 / 重复 / 已撤回
+charts-visits-heading = { $unit ->
+        [week] 每周站点到访和活动签到
+        [month] 每月站点到访和活动签到
+       *[year] 每年站点到访和活动签到
+    }
+charts-series-visits = 站点到访
+charts-series-attended = 活动签到
+charts-week-of = 按周（周一起）
+charts-riders-registered = 注册骑手
+charts-riders-active = 活跃骑手
+charts-visits = 站点到访
+charts-activities = 举办活动
+charts-riders-reached = 服务骑手
+charts-reports = 上报：提交 / 办结
+charts-median-accept = 受理用时（中位数）
+charts-median-resolve = 办结用时（中位数）
+charts-points = 积分：发放 / 兑换
+charts-signups = 报名 / 签到 / 缺席
+charts-broadcasts = 通知 / 送达人数
+charts-feedback = 反馈：收到 / 已回复
+charts-top-needs = 骑手需求（按主题）
+charts-no-needs = 本期没有反馈
+charts-minutes = { $n } 分钟
+charts-hours = { $n } 小时
+charts-days = { $n } 天
+charts-no-value = –

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod bot;
 pub mod broadcasts;
+pub mod charts;
 pub mod chat;
 pub mod cli;
 pub mod clock;
