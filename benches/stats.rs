@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use rider_bot::stats::domain::{self, period, Scope, Span, StatsQuery};
+use rider_bot::stats::domain::{self, period, Asked, Scope, Span, StatsQuery};
 use rider_bot::users::UserId;
 use sqlx::SqlitePool;
 
@@ -65,14 +65,17 @@ async fn run() {
             scope: Scope::District,
         };
         let p = period(span, now(), tz).unwrap();
-        let (took, peak, real) = measure(|| async {
-            domain::figures(&pool, UserId(COORDINATOR), &query, p, now(), tz, |c| {
-                index.get(c).map(|s| s.position)
-            })
-            .await
-            .unwrap()
-        })
-        .await;
+        let station_at = |c: &_| index.get(c).map(|s| s.position);
+        let asked = Asked {
+            viewer: UserId(COORDINATOR),
+            query: &query,
+            period: p,
+            now: now(),
+            tz,
+            station_at: &station_at,
+        };
+        let (took, peak, real) =
+            measure(|| async { domain::figures(&pool, &asked).await.unwrap() }).await;
         let (naive_took, naive_peak, naive) = measure(|| naive::figures(&pool, p)).await;
         naive.assert_matches(&real);
         rows.push((span, took, peak, naive_took, naive_peak));
@@ -173,13 +176,13 @@ async fn fill(pool: &SqlitePool) {
     exec(pool, &format!(
         "{} INSERT INTO reports (reporter_id, reporter_role, category, lat, lng, status, department,
                                 request_key, status_at, created_at)
-         SELECT 100000 + i % {RIDERS} + 1, 'rider',
-                (SELECT code FROM categories ORDER BY code LIMIT 1 OFFSET i % (SELECT COUNT(*) FROM categories)),
+         SELECT 100000 + i % {RIDERS} + 1, 'rider', k.code,
                 31.3 + (i % 100) * 0.001, 120.7 + (i % 70) * 0.001,
                 CASE i % 4 WHEN 0 THEN 'submitted' WHEN 1 THEN 'accepted' ELSE 'resolved' END, NULL,
                 'k' || i, '2026-06-01',
                 strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01', '+' || (i % 337) || ' days', '+' || (i % 3600) || ' seconds')
-         FROM c",
+         FROM c JOIN (SELECT code, ROW_NUMBER() OVER (ORDER BY code) - 1 AS n FROM categories) k
+           ON k.n = i % (SELECT COUNT(*) FROM categories)",
         count(REPORTS)
     ))
     .await;
@@ -196,15 +199,18 @@ async fn fill(pool: &SqlitePool) {
          FROM reports WHERE status = 'resolved'",
     )
     .await;
-    exec(pool, &format!(
-        "{} INSERT INTO station_visits (station, rider_id, day, at, via)
-         SELECT (SELECT code FROM stations ORDER BY code LIMIT 1 OFFSET (i * 7) % (SELECT COUNT(*) FROM stations)),
-                100000 + i % {RIDERS} + 1,
+    exec(
+        pool,
+        &format!(
+            "{} INSERT INTO station_visits (station, rider_id, day, at, via)
+         SELECT st.code, 100000 + i % {RIDERS} + 1,
                 date('2026-01-01', '+' || ((i % 300) + (i / {RIDERS}) * 5) % 337 || ' days'),
                 '2026-01-01T00:00:00+00:00', 'poster'
-         FROM c WHERE i < {VISITS}",
-        count(VISITS)
-    ))
+         FROM c JOIN (SELECT code, ROW_NUMBER() OVER (ORDER BY code) - 1 AS n FROM stations) st
+           ON st.n = (i * 7) % (SELECT COUNT(*) FROM stations)",
+            count(VISITS)
+        ),
+    )
     .await;
     exec(pool, &format!(
         "{} INSERT INTO sessions (code, plan, starts_at, ends_at, capacity)

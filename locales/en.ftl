@@ -742,3 +742,4 @@ charts-minutes = { $n } min
 charts-hours = { $n } h
 charts-days = { $n } days
 charts-no-value = –
+stats-charts-drawing = Drawing the charts…

@@ -703,3 +703,4 @@ charts-minutes = { $n } 分钟
 charts-hours = { $n } 小时
 charts-days = { $n } 天
 charts-no-value = –
+stats-charts-drawing = 正在绘制图表…

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use sqlx::SqlitePool;
 
 use super::store;
-use super::Figures;
+use super::{DayStatus, Figures};
 use crate::audit::{self, Actor};
 use crate::geo::Position;
 use crate::onboarding::domain::Platform;
@@ -229,60 +229,115 @@ pub struct Filter {
     pub area: Area,
 }
 
-/// The figures `query` asks for, as of `now`. `station_at` places a station (from the index);
-/// `None` for a code that is not a station.
-pub async fn figures(
-    pool: &SqlitePool,
-    viewer: UserId,
-    query: &StatsQuery,
-    period: Period,
-    now: DateTime<Utc>,
-    tz: Tz,
-    station_at: impl Fn(&StationCode) -> Option<Position>,
-) -> Result<Figures, StatsError> {
-    let (station, platform, area) = match &query.scope {
-        Scope::District => (None, None, Area::EVERYWHERE),
-        Scope::Station(code) => {
-            let at = station_at(code).ok_or_else(|| StatsError::NoSuchStation(code.to_string()))?;
-            (
-                Some(code.to_string()),
-                None,
-                Area::around(at, REPORTS_NEAR_STATION_M),
-            )
-        }
-        Scope::Platform(p) => (None, Some(p.code().to_string()), Area::EVERYWHERE),
-    };
-    let filter = Filter {
-        period,
-        now,
-        tz,
-        station,
-        platform,
-        area,
-    };
-    // One read transaction: the role check and every figure see the same snapshot.
+/// Where and when: what a question needs besides its words. `station_at` places a station
+/// (from the index); `None` for a code that is not a station.
+pub struct Asked<'a> {
+    pub viewer: UserId,
+    pub query: &'a StatsQuery,
+    pub period: Period,
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    pub station_at: &'a (dyn Fn(&StationCode) -> Option<Position> + Sync),
+}
+
+impl Asked<'_> {
+    fn filter(&self) -> Result<Filter, StatsError> {
+        let (station, platform, area) = match &self.query.scope {
+            Scope::District => (None, None, Area::EVERYWHERE),
+            Scope::Station(code) => {
+                let at = (self.station_at)(code)
+                    .ok_or_else(|| StatsError::NoSuchStation(code.to_string()))?;
+                (
+                    Some(code.to_string()),
+                    None,
+                    Area::around(at, REPORTS_NEAR_STATION_M),
+                )
+            }
+            Scope::Platform(p) => (None, Some(p.code().to_string()), Area::EVERYWHERE),
+        };
+        Ok(Filter {
+            period: self.period,
+            now: self.now,
+            tz: self.tz,
+            station,
+            platform,
+            area,
+        })
+    }
+
+    fn detail(&self) -> String {
+        format!(
+            "span={} scope={} from={} to={}",
+            self.query.span.code(),
+            self.query.scope.code(),
+            self.period.first.map(|d| d.to_string()).unwrap_or_default(),
+            self.period.end
+        )
+    }
+}
+
+/// The figures asked for. Coordinators only, checked in the read transaction that takes
+/// every figure, so all come from one snapshot; the look is audited after.
+pub async fn figures(pool: &SqlitePool, asked: &Asked<'_>) -> Result<Figures, StatsError> {
+    let filter = asked.filter()?;
     let mut tx = pool.begin().await?;
-    require_coordinator::<StatsError>(&mut tx, viewer).await?;
+    require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
     let figures = store::figures(&mut tx, &filter).await?;
     tx.commit().await?;
-    let detail = format!(
-        "span={} scope={} from={} to={}",
-        query.span.code(),
-        query.scope.code(),
-        period.first.map(|d| d.to_string()).unwrap_or_default(),
-        period.end
-    );
-    let mut tx = crate::db::begin_write(pool).await?;
-    audit::record(
-        &mut tx,
-        Actor::User(viewer),
-        "stats_viewed",
-        None,
-        Some(&detail),
-    )
-    .await?;
-    tx.commit().await?;
+    audited(pool, asked.viewer, "stats_viewed", &asked.detail()).await?;
     Ok(figures)
+}
+
+/// What the charts draw: the figures, reports per day by status, visits and attendance per
+/// week, and the first day drawn (the period's, or for everything the first day with data).
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub figures: Figures,
+    pub per_day: Vec<DayStatus>,
+    pub weekly: Vec<(NaiveDate, i64, i64)>,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// [`figures`] and the series of the charts, from one snapshot; audited as charts drawn.
+pub async fn chart_data(pool: &SqlitePool, asked: &Asked<'_>) -> Result<ChartData, StatsError> {
+    let filter = asked.filter()?;
+    let mut tx = pool.begin().await?;
+    require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
+    let figures = store::figures(&mut tx, &filter).await?;
+    let per_day = store::reports_per_day(&mut tx, &filter).await?;
+    let weekly = store::weekly(&mut tx, &filter).await?;
+    tx.commit().await?;
+    let last = asked.period.end.pred_opt().unwrap_or(asked.period.end);
+    let first = match asked.period.first {
+        Some(first) => first,
+        None => per_day
+            .iter()
+            .map(|d| d.day)
+            .chain(weekly.iter().map(|w| w.0))
+            .min()
+            .unwrap_or(last)
+            .min(last),
+    };
+    audited(pool, asked.viewer, "stats_charts", &asked.detail()).await?;
+    Ok(ChartData {
+        figures,
+        per_day,
+        weekly,
+        first,
+        last,
+    })
+}
+
+async fn audited(
+    pool: &SqlitePool,
+    viewer: UserId,
+    action: &str,
+    detail: &str,
+) -> sqlx::Result<()> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    audit::record(&mut tx, Actor::User(viewer), action, None, Some(detail)).await?;
+    tx.commit().await
 }
 
 /// The middle of `sorted` (the mean of the two middles for an even count).

@@ -367,3 +367,65 @@ async fn riders_bad_words_and_forged_buttons_get_clear_answers() {
     assert!(all.text.contains(&zh("stats-range-all")), "{}", all.text);
     assert!(all.text.contains("LF-S01"), "{}", all.text);
 }
+
+/// The size of a PNG and the share of its pixels that are not the background (its corner).
+fn png_ink(bytes: &[u8]) -> (u32, u32, f64) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = info.color_type.samples();
+    let pixels = &buf[..info.buffer_size()];
+    let background = &pixels[..px];
+    let inked = pixels.chunks(px).filter(|p| *p != background).count();
+    (
+        info.width,
+        info.height,
+        inked as f64 / (pixels.len() / px) as f64,
+    )
+}
+
+#[tokio::test]
+async fn charts_come_as_three_pictures_and_an_empty_period_says_so() {
+    let app = app().await;
+    let a = rider_on(&app, 8301, "platform-meituan").await;
+    visit(&app, a, "LF-S01", true).await;
+    file(
+        &app,
+        a,
+        "Bikes parked chaotically",
+        &[photo(5)],
+        CENTRE,
+        None,
+    )
+    .await;
+    app.settle_outbox().await;
+
+    for (args, min_ink) in [("month", 0.02), ("2026-11", 0.01)] {
+        app.emu.send_text(COORDINATOR, &format!("/stats {args}"));
+        let shown = app.expect_text(COORDINATOR, "📊").await;
+        app.emu
+            .press(COORDINATOR, &shown, &zh("stats-charts-button"));
+        let mut sizes = Vec::new();
+        for _ in 0..3 {
+            let m = app.next(COORDINATOR).await;
+            assert_eq!(m.kind, "photo", "{m:?}");
+            let (w, h, ink) = png_ink(m.file.as_ref().unwrap());
+            assert!(ink > min_ink, "{args}: only {ink:.3} of the picture drawn");
+            sizes.push((w, h));
+        }
+        assert_eq!(sizes, [(1080, 1080), (1080, 1080), (1080, 1350)], "{args}");
+    }
+    let drawn: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'stats_charts'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(drawn, 2);
+
+    // A rider's forged charts button draws nothing.
+    let q = app.emu.press_data(a, a, 1, "sx:c:month:");
+    let answer = app.emu.wait_callback_answer(&q).await.unwrap();
+    assert_eq!(answer["text"], en("role-not-coordinator"));
+    app.assert_silent(a, Lang::En).await;
+}

@@ -11,7 +11,7 @@ use super::StatsCallback;
 use crate::bot::core::callback::button;
 use crate::bot::core::{Ctx, HandlerResult};
 use crate::stations::index::Directory;
-use crate::stats::domain::{self, period, Period, QueryError, Scope, Span, StatsQuery};
+use crate::stats::domain::{self, period, Asked, Period, QueryError, Scope, Span, StatsQuery};
 use crate::tr;
 
 pub async fn stats_command(ctx: &Ctx, args: &str) -> HandlerResult {
@@ -63,8 +63,8 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, cb: StatsCallback) -> Han
                 Err(err) => ctx.refuse_alert(q, err).await?,
             }
         }
-        StatsCallback::Charts(_, _) => {
-            ctx.expired(q).await?;
+        StatsCallback::Charts(span, scope) => {
+            super::charts::send(ctx, q, StatsQuery { span, scope }).await?;
         }
     }
     Ok(())
@@ -79,16 +79,16 @@ async fn answer(
     period: Period,
 ) -> Result<Answer, crate::bot::core::BotError> {
     let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
-    let got = domain::figures(
-        &ctx.pool,
-        ctx.user.id,
+    let station_at = |code: &_| index.get(code).map(|s| s.position);
+    let asked = Asked {
+        viewer: ctx.user.id,
         query,
         period,
-        ctx.now(),
-        ctx.settings.tz,
-        |code| index.get(code).map(|s| s.position),
-    )
-    .await;
+        now: ctx.now(),
+        tz: ctx.settings.tz,
+        station_at: &station_at,
+    };
+    let got = domain::figures(&ctx.pool, &asked).await;
     let figures = match got {
         Ok(f) => f,
         Err(err) => return Ok(Err(err)),
@@ -114,5 +114,11 @@ fn keyboard(ctx: &Ctx, query: &StatsQuery) -> InlineKeyboardMarkup {
             )
         })
         .collect::<Vec<InlineKeyboardButton>>();
-    InlineKeyboardMarkup::new(vec![spans])
+    InlineKeyboardMarkup::new(vec![
+        spans,
+        vec![button(
+            tr!(lang, "stats-charts-button"),
+            &StatsCallback::Charts(query.span, query.scope.clone()),
+        )],
+    ])
 }

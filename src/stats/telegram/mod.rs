@@ -1,8 +1,10 @@
 //! `/stats` over Telegram, a file per job:
 //!
 //! - [`command`]: `/stats [SPAN] [STATION|PLATFORM]` and its buttons (another span, the charts);
-//! - [`render`]: the figures as one message in the coordinator's language.
+//! - [`render`]: the figures as one message in the coordinator's language;
+//! - [`charts`]: the three charts, drawn off the async threads, sent as one album.
 
+pub mod charts;
 pub mod command;
 pub mod render;
 

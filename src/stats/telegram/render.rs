@@ -65,7 +65,13 @@ pub fn figures_text(
     lines.join("\n")
 }
 
-fn title(lang: Lang, query: &StatsQuery, period: &Period, station_name: Option<&str>) -> String {
+/// The span's words, the scope's (plain text) and the range's.
+fn title_parts(
+    lang: Lang,
+    query: &StatsQuery,
+    period: &Period,
+    station_name: Option<&str>,
+) -> (String, String, String) {
     let span = match query.span {
         Span::MonthOf(first) => first.format("%Y-%m").to_string(),
         other => tr!(lang, "stats-span-button", span = other.code()),
@@ -81,23 +87,35 @@ fn title(lang: Lang, query: &StatsQuery, period: &Period, station_name: Option<&
     };
     let scope = match &query.scope {
         Scope::District => tr!(lang, "stats-scope-district"),
-        Scope::Station(code) => format!(
-            "📍 {} {}",
-            html::escape(station_name.unwrap_or_default()),
-            code
-        ),
+        Scope::Station(code) => format!("📍 {} {code}", station_name.unwrap_or_default()),
         Scope::Platform(p) => p
             .label_key()
             .map(|key| t(lang, key))
-            .unwrap_or_else(|| html::escape(p.code())),
+            .unwrap_or_else(|| p.code().to_owned()),
     };
+    (span, scope, range)
+}
+
+fn title(lang: Lang, query: &StatsQuery, period: &Period, station_name: Option<&str>) -> String {
+    let (span, scope, range) = title_parts(lang, query, period, station_name);
     tr!(
         lang,
         "stats-title",
         span = span,
         range = range,
-        scope = scope
+        scope = html::escape(&scope)
     )
+}
+
+/// The title without markup, as a chart draws it: span · scope · range.
+pub fn plain_title(
+    lang: Lang,
+    query: &StatsQuery,
+    period: &Period,
+    station_name: Option<&str>,
+) -> String {
+    let (span, scope, range) = title_parts(lang, query, period, station_name);
+    format!("{span} · {scope} · {range}")
 }
 
 fn reports(lang: Lang, f: &Figures) -> Vec<String> {
