@@ -18,6 +18,7 @@ pub mod csvfile;
 pub mod db;
 pub mod doctor;
 pub mod emulator;
+pub mod exports;
 pub mod geo;
 pub mod i18n;
 pub mod onboarding;

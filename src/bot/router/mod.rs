@@ -47,7 +47,9 @@ use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
-use crate::{broadcasts, onboarding, points, reports, roles, services, stations, stats, tr};
+use crate::{
+    broadcasts, exports, onboarding, points, reports, roles, services, stations, stats, tr,
+};
 
 /// Every capability's registrations, merged: what the handler tree consults.
 pub struct Router {
@@ -82,6 +84,7 @@ pub fn wire(config: &Config) -> Wiring {
         points::telegram::capability(config),
         roles::telegram::capability(),
         onboarding::telegram::capability(config),
+        exports::telegram::capability(config),
     ];
     let mut router = Router {
         commands: Vec::new(),
