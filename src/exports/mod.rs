@@ -8,7 +8,7 @@
 //! - [`file`]: building the file off the async threads, zipping it past the document limit
 //!   ([`file::build`] is what a benchmark calls).
 //! - [`slots`]: one export at a time per coordinator, a few at once in all.
-//! - [`telegram`]: `/export`.
+//! - [`telegram`]: the `/export` command.
 
 pub mod columns;
 pub mod domain;

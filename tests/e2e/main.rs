@@ -7,6 +7,7 @@ mod helpers;
 mod broadcasts;
 mod dialogue;
 mod emulator;
+mod exports;
 mod flood;
 mod onboarding;
 mod outbox;
