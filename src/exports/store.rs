@@ -218,7 +218,8 @@ pub struct FeedbackRow {
     pub rated_at: Option<String>,
 }
 
-/// Feedback received in the period, by number, with how many replies it had.
+/// Feedback received in the period, in the order it came (the `feedback_created` index), with
+/// how many replies it had.
 pub fn feedback<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, FeedbackRow> {
     sqlx::query_as(
         "SELECT f.id, f.rider_id, f.topic, f.kind, f.status, f.body, f.duration_s, f.rating,
@@ -226,7 +227,7 @@ pub fn feedback<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, Feed
                 f.created_at, f.answered_at, f.closed_at, f.rated_at
          FROM feedback f
          WHERE f.created_at >= ?1 AND f.created_at < ?2
-         ORDER BY f.id",
+         ORDER BY f.created_at, f.id",
     )
     .bind(b.start.clone())
     .bind(b.end.clone())
