@@ -657,3 +657,78 @@ async fn a_file_past_the_document_limit_is_zipped_and_one_too_large_even_zipped_
     );
     no_files_left(&app);
 }
+
+#[tokio::test]
+async fn one_export_at_a_time_per_coordinator_and_two_in_all() {
+    let app = TestApp::spawn_configured(&[("COORDINATOR_IDS", "900,901,902")], |c| {
+        c.clock = rider_bot::clock::Clock::fixed(crate::services::friday_noon())
+    })
+    .await;
+    for id in [901, 902] {
+        app.emu.add_user(rider_bot::emulator::TgUser::new(
+            id,
+            "Coordinator",
+            Some("zh-hans"),
+        ));
+    }
+    let rider = crate::services::rider(&app, 7401).await;
+    // Enough entries that an export takes a while after its "preparing…".
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+         INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, at)
+         SELECT ?, 1, 'adjustment', 'bulk:' || i, 'bulk entry', '2026-12-04T03:00:00+00:00'
+         FROM n",
+    )
+    .bind(rider)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    app.emu.send_text(COORDINATOR, "/export ledger");
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "export-preparing"))
+        .await;
+    app.emu.send_text(COORDINATOR, "/export visits");
+    app.expect_text(COORDINATOR, &first_words(Lang::Zh, "export-busy-yours"))
+        .await;
+    app.emu.send_text(901, "/export ledger 2026-12-04");
+    app.expect_text(901, &first_words(Lang::Zh, "export-preparing"))
+        .await;
+    app.emu.send_text(902, "/export ledger");
+    let full = app
+        .expect_text(902, &first_words(Lang::Zh, "export-busy-full"))
+        .await;
+    assert!(full.text.contains('2'), "{}", full.text);
+
+    // Both running exports arrive, whole; then the slots are free again.
+    for chat in [COORDINATOR, 901] {
+        // A debug build on a busy machine takes a while over 40,000 rows.
+        let doc = loop {
+            let m = app
+                .emu
+                .next_message_within(chat, std::time::Duration::from_secs(120))
+                .await
+                .expect("the export arrives");
+            if m.kind == "document" {
+                break m;
+            }
+        };
+        let csv = Csv::parse(doc.file.as_deref().unwrap());
+        assert_eq!(csv.rows.len(), 40_000);
+    }
+    let asked = audit_details(&app, "export").await;
+    assert_eq!(
+        asked.len(),
+        2,
+        "refused requests are not recorded as exports"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let again = export_ending(&app, "visits").await;
+    assert!(
+        again
+            .text
+            .starts_with(&first_words(Lang::Zh, "export-empty")),
+        "{}",
+        again.text
+    );
+    no_files_left(&app);
+}
