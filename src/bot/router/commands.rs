@@ -275,7 +275,8 @@ mod tests {
                 "appoint",
                 "revoke",
                 "station",
-                "coverage"
+                "coverage",
+                "export"
             ]
         );
     }
