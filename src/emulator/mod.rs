@@ -837,11 +837,18 @@ async fn read_params(
     if content_type.starts_with("multipart/form-data") {
         let mut multipart = Multipart::from_request(req, &())
             .await
-            .map_err(|e| e.to_string())?;
-        while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
+            .map_err(|e| too_large_or(e.status(), e.to_string()))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| too_large_or(e.status(), e.to_string()))?
+        {
             let name = field.name().unwrap_or_default().to_owned();
             let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| too_large_or(e.status(), e.to_string()))?;
             if let Some(file_name) = file_name {
                 file_names.insert(name.clone(), file_name);
                 files.insert(name, bytes.to_vec());
@@ -875,6 +882,18 @@ async fn read_params(
         files,
         file_names,
     })
+}
+
+/// What Telegram answers (413) to a request larger than it reads.
+const TOO_LARGE: &str = "Request Entity Too Large";
+
+/// A multipart error as its description, or [`TOO_LARGE`] when the body was over the limit.
+fn too_large_or(status: StatusCode, description: String) -> String {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        TOO_LARGE.to_owned()
+    } else {
+        description
+    }
 }
 
 /// A form or multipart string as the value its field's type wants.
@@ -977,6 +996,10 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
     };
     let params = match read_params(req, Some(spec_method), spec).await {
         Ok(p) => p,
+        Err(why) if why == TOO_LARGE => {
+            record(inner, method, TOO_LARGE);
+            return error(413, TOO_LARGE, None);
+        }
         Err(why) => {
             record(inner, method, &format!("unreadable request: {why}"));
             return error(400, &format!("Bad Request: {why}"), None);
@@ -1007,9 +1030,8 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
         }
         Err(methods::Refusal::BadGateway) => error(502, "Bad Gateway", None),
         Err(methods::Refusal::TooLarge) => {
-            let description = "Request Entity Too Large";
-            record(inner, &spec_method.name, description);
-            error(413, description, None)
+            record(inner, &spec_method.name, TOO_LARGE);
+            error(413, TOO_LARGE, None)
         }
         Err(methods::Refusal::NotImplemented) => {
             let description = format!("the emulator does not implement {}", spec_method.name);

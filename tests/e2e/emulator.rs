@@ -259,6 +259,14 @@ async fn a_document_over_fifty_megabytes_is_refused_as_telegram_does() {
         .description
         .contains("Request Entity Too Large"));
 
+    // A body past what Telegram reads at all is answered the same way.
+    let err = bot
+        .send_document(ChatId(1), InputFile::memory(vec![b'a'; limit + (2 << 20)]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Too Large"), "{err}");
+    assert_eq!(emu.take_violations().len(), 1);
+
     // A test may lower the limit to cross it without 50 MB of data.
     emu.set_upload_limit(Some(1000));
     bot.send_document(ChatId(1), InputFile::memory(vec![b'a'; 1000]))

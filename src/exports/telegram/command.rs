@@ -127,7 +127,7 @@ pub async fn export_command(ctx: &Ctx, args: &str) -> HandlerResult {
 }
 
 /// Builds and sends the file, records how it ended, and edits "preparing…" to say so. The
-/// slot is held until the end; the file is removed however it ends.
+/// slot is held until the file is sent or given up; the file is removed however it ends.
 async fn run(
     ctx: &Ctx,
     slot: Slot,
@@ -135,15 +135,39 @@ async fn run(
     request: ExportRequest,
     preparing: MessageId,
 ) -> HandlerResult {
-    let lang = ctx.lang();
     let spec = Spec {
         request,
         tz: settings.tz,
         now: ctx.now(),
     };
     let built = file::build(&ctx.pool, &spec, &settings.dir, settings.max_document_bytes).await;
-    let limit_mb = settings.max_document_bytes / (1024 * 1024);
-    let (ending, text) = match built {
+    let (ending, text) = deliver(ctx, &spec, built, settings.max_document_bytes).await;
+    drop(slot);
+    if let Ending::Sent { rows, bytes, .. } = &ending {
+        tracing::info!(user_id = ctx.user.id.0, rows, bytes, "export sent");
+    }
+    // The coordinator is told even if the audit line cannot be written (that is then logged).
+    let audited = domain::record_ending(&ctx.pool, ctx.user.id, &request, &ending).await;
+    ctx.bot
+        .edit_message_text(ctx.chat(), preparing, text)
+        .parse_mode(ParseMode::Html)
+        .await?;
+    audited?;
+    Ok(())
+}
+
+/// Sends what was built, or says why there is nothing to send: how it ended, in the
+/// coordinator's words. The file is dropped (removed) here.
+async fn deliver(
+    ctx: &Ctx,
+    spec: &Spec,
+    built: Result<Built, BuildError>,
+    limit: u64,
+) -> (Ending, String) {
+    let lang = ctx.lang();
+    let request = spec.request;
+    let limit_mb = limit / (1024 * 1024);
+    match built {
         Ok(built) if built.rows == 0 => (
             Ending::Empty,
             tr!(
@@ -153,14 +177,9 @@ async fn run(
                 period = period_words(lang, &request.period)
             ),
         ),
-        Ok(built) => match send(ctx, &spec, &built).await {
-            Ok(()) => (
-                Ending::Sent {
-                    rows: built.rows,
-                    bytes: built.bytes,
-                    zipped: built.zipped,
-                },
-                if built.zipped {
+        Ok(built) => match send(ctx, spec, &built).await {
+            Ok(()) => {
+                let text = if built.zipped {
                     tr!(
                         lang,
                         "export-ready-zipped",
@@ -175,8 +194,14 @@ async fn run(
                         file = built.name.clone(),
                         rows = built.rows
                     )
-                },
-            ),
+                };
+                let ending = Ending::Sent {
+                    rows: built.rows,
+                    bytes: built.bytes,
+                    zipped: built.zipped,
+                };
+                (ending, text)
+            }
             Err(e) => {
                 tracing::error!(user_id = ctx.user.id.0, error = %e, "export not sent");
                 (Ending::Failed, tr!(lang, "export-failed"))
@@ -195,17 +220,7 @@ async fn run(
             tracing::error!(user_id = ctx.user.id.0, error = %e, "export not built");
             (Ending::Failed, tr!(lang, "export-failed"))
         }
-    };
-    drop(slot);
-    if let Ending::Sent { rows, bytes, .. } = &ending {
-        tracing::info!(user_id = ctx.user.id.0, rows, bytes, "export sent");
     }
-    domain::record_ending(&ctx.pool, ctx.user.id, &request, &ending).await?;
-    ctx.bot
-        .edit_message_text(ctx.chat(), preparing, text)
-        .parse_mode(ParseMode::Html)
-        .await?;
-    Ok(())
 }
 
 /// Sends the file as a document, streamed from disk, with what it holds in the caption.
