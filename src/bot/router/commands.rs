@@ -276,6 +276,7 @@ mod tests {
                 "revoke",
                 "station",
                 "coverage",
+                "stats",
                 "export"
             ]
         );
