@@ -254,14 +254,6 @@ async fn phones_are_masked_unless_asked_for_which_is_audited_and_riders_are_refu
     app.expect_text(a, &t(Lang::En, "role-not-coordinator"))
         .await;
     assert!(app.emu.all_messages().iter().all(|m| m.kind != "document"));
-    // Registration stamps the system clock, not the test's: Friday noon for both.
-    sqlx::query("UPDATE users SET registered_at = '2026-12-04T04:00:00+00:00' WHERE id IN (?, ?)")
-        .bind(a)
-        .bind(b)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-
     let doc = export(&app, "riders").await;
     assert_eq!(file_name(&doc), "riders-all-2026-12-04.csv");
     let csv = Csv::parse(doc.file.as_deref().unwrap());
@@ -481,7 +473,8 @@ async fn ledger_signups_visits_and_feedback_after_real_actions() {
     assert_eq!(welcome["amount"], "5");
     assert_eq!(welcome["rider"], a.to_string());
     assert_eq!(welcome["by"], COORDINATOR.to_string());
-    // The passbook stamps the system clock: the row's time is the stored one, in Shanghai.
+    // Friday 12:00 in Shanghai, the stored time in the district's zone.
+    assert_eq!(welcome["at"], "2026-12-04 12:00:00");
     let (id, at): (i64, String) =
         sqlx::query_as("SELECT id, at FROM ledger WHERE reason = 'welcome'")
             .fetch_one(&app.pool)
@@ -495,6 +488,7 @@ async fn ledger_signups_visits_and_feedback_after_real_actions() {
         .to_string();
     assert_eq!(welcome["at"], local);
     let attended = csv.row("kind", "attendance");
+    assert_eq!(attended["at"], "2026-12-05 09:30:00");
     assert_eq!(attended["amount"], "20");
     assert_eq!(attended["rider"], a.to_string());
     let november = export(&app, "ledger 2026-11-10 2026-11-20").await;
