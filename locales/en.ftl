@@ -743,3 +743,29 @@ charts-hours = { $n } h
 charts-days = { $n } days
 charts-no-value = –
 stats-charts-drawing = Drawing the charts…
+## exports
+cmd-export = export a CSV file (reports, riders, ledger, sign-ups, visits, feedback)
+export-usage = 📄 <b>/export TABLE [FROM] [TO] [phones]</b>
+    Tables: { $tables }
+    Dates are district days written YYYY-MM-DD, both included: /export reports 2026-11-01 2026-11-30
+    No date: everything. One date: from that day to today.
+    Phone numbers are masked (138****5678); /export riders phones gives full numbers and is recorded.
+export-unknown-table = There is no table “{ $word }”. Tables: { $tables }
+    Example: /export reports 2026-11-01 2026-11-30
+export-bad-date = “{ $word }” is not a date. Write dates as YYYY-MM-DD, for example: /export ledger 2026-11-01 2026-11-30
+export-too-many-dates = At most two dates, the first day and the last. For example: /export ledger 2026-11-01 2026-11-30
+export-reversed = { $from } is after { $to }. Put the earlier day first: /export ledger { $to } { $from }
+export-future = { $day } has not come yet (today is { $today }). For example: /export ledger 2026-11-01 { $today }
+export-phones-riders-only = Phone numbers are only in the riders file: /export riders phones
+export-busy-yours = ⏳ Your last export is still being prepared; it will arrive in this chat. Ask for the next one when it has.
+export-busy-full = ⏳ { $n } exports are being prepared right now. Please try again in a minute.
+export-period = { $from } to { $to }
+export-period-all = everything up to { $to }
+export-preparing = ⏳ Preparing { $file } ({ $period })…
+export-ready = ✅ { $file }: { $rows } rows, sent below.
+export-ready-zipped = ✅ { $file }: { $rows } rows, sent below as a zip (the CSV was larger than the { $limit } MB Telegram lets a bot send).
+export-empty = Nothing in this period: no { $table } rows for { $period }. No file was made.
+export-too-large = The file is too large to send even zipped ({ $size } MB; a bot may send { $limit } MB). Please ask for a shorter period, for example one month.
+export-failed = The export could not be made; nothing was sent. Please try again.
+export-caption = 📄 { $table } · { $period } · { $rows } rows · times in { $tz }
+export-caption-phones = 🔒 Full phone numbers: keep this file safe and delete it when done. This export is recorded.

@@ -704,3 +704,29 @@ charts-hours = { $n } 小时
 charts-days = { $n } 天
 charts-no-value = –
 stats-charts-drawing = 正在绘制图表…
+## exports
+cmd-export = 导出 CSV 文件（上报、骑手、积分流水、报名、到站、反馈）
+export-usage = 📄 <b>/export 表名 [开始日期] [结束日期] [phones]</b>
+    表名：{ $tables }
+    日期为本区日期，格式 YYYY-MM-DD，首尾两天都包含：/export reports 2026-11-01 2026-11-30
+    不写日期：全部。只写一个日期：从那天到今天。
+    手机号默认打码（138****5678）；/export riders phones 导出完整号码，并记入操作日志。
+export-unknown-table = 没有名为“{ $word }”的表。可导出：{ $tables }
+    例如：/export reports 2026-11-01 2026-11-30
+export-bad-date = “{ $word }”不是日期。请按 YYYY-MM-DD 书写，例如：/export ledger 2026-11-01 2026-11-30
+export-too-many-dates = 最多两个日期：第一天和最后一天。例如：/export ledger 2026-11-01 2026-11-30
+export-reversed = { $from } 晚于 { $to }。请把较早的日期写在前面：/export ledger { $to } { $from }
+export-future = { $day } 还没有到（今天是 { $today }）。例如：/export ledger 2026-11-01 { $today }
+export-phones-riders-only = 只有骑手表含手机号：/export riders phones
+export-busy-yours = ⏳ 您上一次的导出还在准备中，完成后会发到这里。请等它到了再导出下一个。
+export-busy-full = ⏳ 目前有 { $n } 个导出正在准备，请一分钟后再试。
+export-period = { $from } 至 { $to }
+export-period-all = 截至 { $to } 的全部
+export-preparing = ⏳ 正在准备 { $file }（{ $period }）…
+export-ready = ✅ { $file }：{ $rows } 行，文件见下方。
+export-ready-zipped = ✅ { $file }：{ $rows } 行，已压缩为 zip 发送（CSV 超过了 Telegram 允许机器人发送的 { $limit } MB）。
+export-empty = 这段时间没有数据：{ $period } 没有 { $table } 记录，未生成文件。
+export-too-large = 文件压缩后仍然太大（{ $size } MB；机器人最多可发送 { $limit } MB）。请缩短时间段，例如一个月。
+export-failed = 导出失败，未发送任何文件。请重试。
+export-caption = 📄 { $table } · { $period } · { $rows } 行 · 时间为 { $tz } 时间
+export-caption-phones = 🔒 含完整手机号：请妥善保管，用完删除。本次导出已记录。

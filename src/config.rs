@@ -58,6 +58,9 @@ pub const DEFAULT_REPORT_FOLLOW_UP_HOURS: f64 = 72.0;
 pub const DEFAULT_CHECKIN_RADIUS_M: f64 = 200.0;
 /// The shortest `CHECKIN_SECRET` accepted, in characters.
 pub const CHECKIN_SECRET_MIN_CHARS: usize = 16;
+/// The largest file the bot may send as a document (Telegram's Bot API: 50 MB; a local Bot
+/// API server takes up to 2,000 MB).
+pub const DEFAULT_DOCUMENT_UPLOAD_LIMIT_MB: f64 = 50.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -181,6 +184,8 @@ pub struct Config {
     pub checkin_secret: Option<CheckInSecret>,
     /// `CHECKIN_RADIUS_M`: a live location this near a session's station checks its rider in.
     pub checkin_radius_m: f64,
+    /// `DOCUMENT_UPLOAD_LIMIT_MB` in bytes: an export larger than this is zipped.
+    pub document_upload_limit: u64,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -355,6 +360,13 @@ impl Config {
         )?;
         let checkin_radius_m =
             whole("CHECKIN_RADIUS_M", DEFAULT_CHECKIN_RADIUS_M, 10.0..=5000.0)? as f64;
+        let document_upload_limit = whole(
+            "DOCUMENT_UPLOAD_LIMIT_MB",
+            DEFAULT_DOCUMENT_UPLOAD_LIMIT_MB,
+            1.0..=2000.0,
+        )? as u64
+            * 1024
+            * 1024;
         let checkin_secret = non_empty("CHECKIN_SECRET")
             .map(|raw| {
                 CheckInSecret::parse(&raw).map_err(|why| ConfigError::Malformed {
@@ -415,6 +427,7 @@ impl Config {
             media_base_url,
             checkin_secret,
             checkin_radius_m,
+            document_upload_limit,
             clock: crate::clock::Clock::System,
         })
     }

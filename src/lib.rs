@@ -19,6 +19,7 @@ pub mod csvfile;
 pub mod db;
 pub mod doctor;
 pub mod emulator;
+pub mod exports;
 pub mod feedback;
 pub mod geo;
 pub mod i18n;

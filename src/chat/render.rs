@@ -144,6 +144,7 @@ mod tests {
             reply_markup: params.get("reply_markup").cloned(),
             params: params.as_object().cloned().unwrap_or_default(),
             file: (kind == "photo").then(|| vec![0; 2048]),
+            file_name: None,
             edits: 0,
             deleted: false,
             sent_at: std::time::Instant::now(),

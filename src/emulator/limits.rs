@@ -307,6 +307,9 @@ pub fn check_commands(commands: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest file a bot may upload (`sendDocument`): 50 MB.
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+
 /// The largest photo `sendPhoto` takes.
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 

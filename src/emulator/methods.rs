@@ -15,6 +15,8 @@ pub(super) enum Refusal {
     TooMany(u64),
     BadGateway,
     NotImplemented,
+    /// A file larger than Telegram takes from a bot (413 Request Entity Too Large).
+    TooLarge,
 }
 
 type Outcome = Result<Value, Refusal>;
@@ -307,6 +309,7 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
     check_markup(&values)?;
     let mode = parse_mode(&values);
     // What was sent, what the user sees, and the file sent with it.
+    let mut file_name = None;
     let (kind, raw, visible, file): (&'static str, String, String, Option<Vec<u8>>) = match method {
         "sendMessage" => {
             let text = values
@@ -335,6 +338,12 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
                 .and_then(Value::as_str)
                 .and_then(|v| v.strip_prefix("attach://"))
                 .and_then(|part| params.files.get(part));
+            let part = values
+                .get(field)
+                .and_then(Value::as_str)
+                .and_then(|v| v.strip_prefix("attach://"))
+                .unwrap_or(field);
+            file_name = params.file_names.get(part).cloned();
             let bytes = match (
                 params.files.get(field).or(attached),
                 values.get(field).and_then(Value::as_str),
@@ -354,6 +363,14 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
             }
             if method == "sendPhoto" {
                 limits::check_photo(&bytes).map_err(bad)?;
+            } else if params.files.contains_key(field) || attached.is_some() {
+                let limit = lock(inner)
+                    .faults
+                    .upload_limit
+                    .unwrap_or(limits::MAX_UPLOAD_BYTES);
+                if bytes.len() > limit {
+                    return Err(Refusal::TooLarge);
+                }
             }
             (
                 match method {
@@ -442,6 +459,9 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
             } else {
                 result["document"] = json!({"file_id": file_id, "file_unique_id": format!("u{file_id}"),
                                             "file_size": size});
+                if let Some(name) = &file_name {
+                    result["document"]["file_name"] = json!(name);
+                }
             }
             if !visible.is_empty() {
                 result["caption"] = json!(visible);
@@ -473,6 +493,7 @@ fn send_counted(inner: &Arc<Inner>, method: &str, params: Params, counted: bool)
         reply_markup: markup,
         params: values,
         file,
+        file_name: file_name.clone(),
         edits: 0,
         deleted: false,
         sent_at: Instant::now(),
@@ -518,6 +539,7 @@ fn send_media_group(inner: &Arc<Inner>, params: Params) -> Outcome {
         let one = Params {
             values,
             files: params.files.clone(),
+            file_names: params.file_names.clone(),
         };
         sent.push(send_counted(inner, "sendPhoto", one, i == 0)?);
     }

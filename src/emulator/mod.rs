@@ -95,6 +95,8 @@ pub struct BotMessage {
     /// The request's parameters (latest edit merged in).
     pub params: Map<String, Value>,
     pub file: Option<Vec<u8>>,
+    /// The name an uploaded file was sent under (a document's name as the user sees it).
+    pub file_name: Option<String>,
     pub edits: u32,
     pub deleted: bool,
     /// When the emulator received it.
@@ -187,6 +189,8 @@ struct Faults {
     too_many: HashMap<i64, u64>,
     /// 429s answered so far.
     too_many_sent: u64,
+    /// The largest upload `sendDocument` takes, when a test lowers it (else 50 MB).
+    upload_limit: Option<usize>,
     /// How long each file download takes (a slow network).
     download_delay: Option<Duration>,
     /// Downloads being served now, and the most at once so far.
@@ -278,7 +282,14 @@ impl Emulator {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = Router::new().fallback(serve).with_state(inner.clone());
+        // Uploads up to Telegram's limits are read (a photo of 10 MB, a document of 50 MB);
+        // the limit itself is checked per method, answered as Telegram does.
+        let app = Router::new()
+            .fallback(serve)
+            .layer(axum::extract::DefaultBodyLimit::max(
+                limits::MAX_UPLOAD_BYTES + (1 << 20),
+            ))
+            .with_state(inner.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -798,6 +809,12 @@ impl Emulator {
         self.world().faults.too_many.insert(chat, retry_after);
     }
 
+    /// Lowers (or, with `None`, restores) the 50 MB limit on files uploaded with
+    /// `sendDocument`, so a test can cross it without 50 MB of data.
+    pub fn set_upload_limit(&self, bytes: Option<usize>) {
+        self.world().faults.upload_limit = bytes;
+    }
+
     /// Makes every file download take `delay`.
     pub fn set_download_delay(&self, delay: Option<Duration>) {
         self.world().faults.download_delay = delay;
@@ -848,6 +865,8 @@ fn error(code: u16, description: &str, parameters: Option<Value>) -> Response {
 struct Params {
     values: Map<String, Value>,
     files: HashMap<String, Vec<u8>>,
+    /// The file name each file part was uploaded under.
+    file_names: HashMap<String, String>,
 }
 
 async fn read_params(
@@ -864,15 +883,24 @@ async fn read_params(
     let query = req.uri().query().map(str::to_owned);
     let mut values = Map::new();
     let mut files = HashMap::new();
+    let mut file_names = HashMap::new();
     if content_type.starts_with("multipart/form-data") {
         let mut multipart = Multipart::from_request(req, &())
             .await
-            .map_err(|e| e.to_string())?;
-        while let Some(field) = multipart.next_field().await.map_err(|e| e.to_string())? {
+            .map_err(|e| too_large_or(e.status(), e.to_string()))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| too_large_or(e.status(), e.to_string()))?
+        {
             let name = field.name().unwrap_or_default().to_owned();
-            let is_file = field.file_name().is_some();
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            if is_file {
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| too_large_or(e.status(), e.to_string()))?;
+            if let Some(file_name) = file_name {
+                file_names.insert(name.clone(), file_name);
                 files.insert(name, bytes.to_vec());
             } else {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -899,7 +927,23 @@ async fn read_params(
             values.insert(k.to_string(), typed(spec_method, spec, &k, v.into_owned()));
         }
     }
-    Ok(Params { values, files })
+    Ok(Params {
+        values,
+        files,
+        file_names,
+    })
+}
+
+/// What Telegram answers (413) to a request larger than it reads.
+const TOO_LARGE: &str = "Request Entity Too Large";
+
+/// A multipart error as its description, or [`TOO_LARGE`] when the body was over the limit.
+fn too_large_or(status: StatusCode, description: String) -> String {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        TOO_LARGE.to_owned()
+    } else {
+        description
+    }
 }
 
 /// A form or multipart string as the value its field's type wants.
@@ -1002,6 +1046,10 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
     };
     let params = match read_params(req, Some(spec_method), spec).await {
         Ok(p) => p,
+        Err(why) if why == TOO_LARGE => {
+            record(inner, method, TOO_LARGE);
+            return error(413, TOO_LARGE, None);
+        }
         Err(why) => {
             record(inner, method, &format!("unreadable request: {why}"));
             return error(400, &format!("Bad Request: {why}"), None);
@@ -1031,6 +1079,10 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
             )
         }
         Err(methods::Refusal::BadGateway) => error(502, "Bad Gateway", None),
+        Err(methods::Refusal::TooLarge) => {
+            record(inner, &spec_method.name, TOO_LARGE);
+            error(413, TOO_LARGE, None)
+        }
         Err(methods::Refusal::NotImplemented) => {
             let description = format!("the emulator does not implement {}", spec_method.name);
             record(inner, &spec_method.name, &description);

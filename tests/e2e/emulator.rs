@@ -222,3 +222,59 @@ async fn a_reply_that_hits_flood_control_is_retried_and_arrives() {
         "some sends met a 429 and were sent again"
     );
 }
+
+#[tokio::test]
+async fn a_document_over_fifty_megabytes_is_refused_as_telegram_does() {
+    use teloxide::types::InputFile;
+
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(1, "A", None));
+    let bot = bot_for(&emu).await;
+    let limit = rider_bot::emulator::limits::MAX_UPLOAD_BYTES;
+    assert_eq!(limit, 50 * 1024 * 1024);
+
+    // Exactly 50 MB is taken, with its name; one byte more is 413 and a violation.
+    let sent = bot
+        .send_document(
+            ChatId(1),
+            InputFile::memory(vec![b'a'; limit]).file_name("big.csv"),
+        )
+        .await
+        .unwrap();
+    let stored = emu.message(1, sent.id.0 as i64).unwrap();
+    assert_eq!(stored.file.as_ref().map(Vec::len), Some(limit));
+    assert_eq!(stored.file_name.as_deref(), Some("big.csv"));
+    assert_eq!(
+        sent.document().unwrap().file_name.as_deref(),
+        Some("big.csv")
+    );
+    let err = bot
+        .send_document(ChatId(1), InputFile::memory(vec![b'a'; limit + 1]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Too Large"), "{err}");
+    let violations = emu.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0]
+        .description
+        .contains("Request Entity Too Large"));
+
+    // A body past what Telegram reads at all is answered the same way.
+    let err = bot
+        .send_document(ChatId(1), InputFile::memory(vec![b'a'; limit + (2 << 20)]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Too Large"), "{err}");
+    assert_eq!(emu.take_violations().len(), 1);
+
+    // A test may lower the limit to cross it without 50 MB of data.
+    emu.set_upload_limit(Some(1000));
+    bot.send_document(ChatId(1), InputFile::memory(vec![b'a'; 1000]))
+        .await
+        .unwrap();
+    assert!(bot
+        .send_document(ChatId(1), InputFile::memory(vec![b'a'; 1001]))
+        .await
+        .is_err());
+    assert_eq!(emu.take_violations().len(), 1);
+}

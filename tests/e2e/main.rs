@@ -7,6 +7,7 @@ mod helpers;
 mod broadcasts;
 mod dialogue;
 mod emulator;
+mod exports;
 mod feedback;
 mod flood;
 mod onboarding;

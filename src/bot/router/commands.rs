@@ -137,6 +137,7 @@ const MENU_ORDER: &[&str] = &[
     "cancel",
     "reports",
     "stats",
+    "export",
     "broadcast",
     "broadcasts",
     "session",
@@ -269,6 +270,7 @@ mod tests {
             [
                 "reports",
                 "stats",
+                "export",
                 "broadcast",
                 "broadcasts",
                 "session",

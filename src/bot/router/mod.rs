@@ -49,7 +49,8 @@ use crate::config::Config;
 use crate::i18n::Lang;
 use crate::users::{self, UserId};
 use crate::{
-    broadcasts, feedback, onboarding, points, reports, roles, services, stations, stats, tr,
+    broadcasts, exports, feedback, onboarding, points, reports, roles, services, stations, stats,
+    tr,
 };
 
 /// Every capability's registrations, merged: what the handler tree consults.
@@ -87,6 +88,7 @@ pub fn wire(config: &Config) -> Wiring {
         points::telegram::capability(config),
         roles::telegram::capability(),
         onboarding::telegram::capability(config),
+        exports::telegram::capability(config),
     ];
     let mut router = Router {
         commands: Vec::new(),
