@@ -10,6 +10,8 @@
 //! - Naive: every row of the same tables read into memory and the same figures counted in Rust
 //!   (what a first version that "just loads the data" does). The bench checks both give the same
 //!   figures before it prints anything.
+//! - `/export ledger` of all 1,000,000 entries: `exports::file::build` (rows streamed from
+//!   SQLite to a blocking CSV writer), beside the whole ledger read into a vector and written.
 //!
 //! Peak memory is the process's high-water mark (`VmHWM`), reset before each measurement
 //! through `/proc/self/clear_refs` (Linux).
@@ -80,6 +82,7 @@ async fn run() {
         naive.assert_matches(&real);
         rows.push((span, took, peak, naive_took, naive_peak));
     }
+    let export = export_ledger(&pool, dir.path()).await;
     println!();
     println!(
         "| figures | stats (SQL aggregates) | peak RSS | naive (rows into memory) | peak RSS |"
@@ -95,6 +98,52 @@ async fn run() {
             mib(naive_peak)
         );
     }
+    let (took, peak, naive_took, naive_peak, rows, bytes) = export;
+    println!(
+        "| /export ledger ({rows} rows, {:.1} MB) | {} | {} | {} | {} |",
+        bytes as f64 / 1e6,
+        ms(took),
+        mib(peak),
+        ms(naive_took),
+        mib(naive_peak)
+    );
+}
+
+/// `/export ledger` (everything) through the exports capability's builder, beside the naive
+/// way: every entry read into a vector, then written. Both files must hold the same rows.
+async fn export_ledger(
+    pool: &SqlitePool,
+    dir: &std::path::Path,
+) -> (Duration, u64, Duration, u64, u64, u64) {
+    use rider_bot::exports::domain::ExportRequest;
+    use rider_bot::exports::file::{build, Spec};
+    let today = now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let spec = Spec {
+        request: ExportRequest::parse("ledger", today).unwrap(),
+        tz: chrono_tz::Asia::Shanghai,
+        now: now(),
+    };
+    let out = dir.join("exports");
+    // Twice each (a full export takes seconds): the second run is measured.
+    let mut result = None;
+    reset_peak();
+    for _ in 0..2 {
+        let t = Instant::now();
+        let built = build(pool, &spec, &out, u64::MAX).await.unwrap();
+        result = Some((t.elapsed(), built.rows, built.bytes));
+    }
+    let peak = peak_rss();
+    let (took, rows, bytes) = result.unwrap();
+    reset_peak();
+    let mut naive = (Duration::ZERO, 0u64);
+    for _ in 0..2 {
+        let t = Instant::now();
+        let n = naive::export_ledger(pool, &out.join("naive.csv")).await;
+        naive = (t.elapsed(), n);
+    }
+    let naive_peak = peak_rss();
+    assert_eq!(naive.1, rows, "the naive export wrote other rows");
+    (took, peak, naive.0, naive_peak, rows, bytes)
 }
 
 /// The median time of [`RUNS`] runs of `work`, the process's peak memory over them, and the
@@ -204,7 +253,7 @@ async fn fill(pool: &SqlitePool) {
         &format!(
             "{} INSERT INTO station_visits (station, rider_id, day, at, via)
          SELECT st.code, 100000 + i % {RIDERS} + 1,
-                date('2026-01-01', '+' || ((i % 300) + (i / {RIDERS}) * 5) % 337 || ' days'),
+                date('2026-01-01', '+' || (((i % 300) + (i / {RIDERS}) * 5) % 337) || ' days'),
                 '2026-01-01T00:00:00+00:00', 'poster'
          FROM c JOIN (SELECT code, ROW_NUMBER() OVER (ORDER BY code) - 1 AS n FROM stations) st
            ON st.n = (i * 7) % (SELECT COUNT(*) FROM stations)",
@@ -301,6 +350,47 @@ mod naive {
     }
 
     type Row5 = (i64, String, String, DateTime<Utc>, Option<String>);
+
+    type Entry = (
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        String,
+    );
+
+    /// The whole ledger into memory, then written as CSV: the rows written.
+    pub async fn export_ledger(pool: &SqlitePool, path: &std::path::Path) -> u64 {
+        let rows: Vec<Entry> = sqlx::query_as(
+            "SELECT id, rider_id, amount, kind, source_ref, actor_id, reason, at FROM ledger ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let mut w = csv::Writer::from_path(path).unwrap();
+        w.write_record([
+            "id", "rider", "amount", "kind", "source", "actor", "reason", "at",
+        ])
+        .unwrap();
+        for (id, rider, amount, kind, source, actor, reason, at) in &rows {
+            w.write_record([
+                id.to_string(),
+                rider.to_string(),
+                amount.to_string(),
+                kind.clone(),
+                source.clone().unwrap_or_default(),
+                actor.map(|a| a.to_string()).unwrap_or_default(),
+                reason.clone().unwrap_or_default(),
+                at.clone(),
+            ])
+            .unwrap();
+        }
+        w.flush().unwrap();
+        rows.len() as u64
+    }
 
     pub async fn figures(pool: &SqlitePool, p: Period) -> Naive {
         let within = |t: DateTime<Utc>| t >= p.from && t < p.to;

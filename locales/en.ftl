@@ -769,3 +769,6 @@ export-too-large = The file is too large to send even zipped ({ $size } MB; a bo
 export-failed = The export could not be made; nothing was sent. Please try again.
 export-caption = 📄 { $table } · { $period } · { $rows } rows · times in { $tz }
 export-caption-phones = 🔒 Full phone numbers: keep this file safe and delete it when done. This export is recorded.
+station-visit-counted-points = 👋 Welcome to { $name }! Your visit is counted: +{ $points } points.
+station-visit-counted-capped = 👋 Welcome to { $name }! Your visit is counted (today's visit points are already earned).
+entry-visit = 👣 visited { $station }

@@ -730,3 +730,6 @@ export-too-large = 文件压缩后仍然太大（{ $size } MB；机器人最多�
 export-failed = 导出失败，未发送任何文件。请重试。
 export-caption = 📄 { $table } · { $period } · { $rows } 行 · 时间为 { $tz } 时间
 export-caption-phones = 🔒 含完整手机号：请妥善保管，用完删除。本次导出已记录。
+station-visit-counted-points = 👋 欢迎来到{ $name }！已记录您的到访：+{ $points } 积分。
+station-visit-counted-capped = 👋 欢迎来到{ $name }！已记录您的到访（今天的到站积分已领满）。
+entry-visit = 👣 到访 { $station }

@@ -186,6 +186,10 @@ pub struct Config {
     pub checkin_radius_m: f64,
     /// `DOCUMENT_UPLOAD_LIMIT_MB` in bytes: an export larger than this is zipped.
     pub document_upload_limit: u64,
+    /// `VISIT_POINTS`: points a station visit pays (0: none).
+    pub visit_points: i64,
+    /// `VISIT_POINTS_PER_DAY`: how many of a rider's visits a day pay.
+    pub visit_points_per_day: i64,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -360,6 +364,8 @@ impl Config {
         )?;
         let checkin_radius_m =
             whole("CHECKIN_RADIUS_M", DEFAULT_CHECKIN_RADIUS_M, 10.0..=5000.0)? as f64;
+        let visit_points = whole("VISIT_POINTS", 0.0, 0.0..=1000.0)?;
+        let visit_points_per_day = whole("VISIT_POINTS_PER_DAY", 1.0, 1.0..=50.0)?;
         let document_upload_limit = whole(
             "DOCUMENT_UPLOAD_LIMIT_MB",
             DEFAULT_DOCUMENT_UPLOAD_LIMIT_MB,
@@ -428,6 +434,8 @@ impl Config {
             checkin_secret,
             checkin_radius_m,
             document_upload_limit,
+            visit_points,
+            visit_points_per_day,
             clock: crate::clock::Clock::System,
         })
     }

@@ -306,6 +306,89 @@ mod tests {
         MIGRATOR.run(&pool).await.unwrap();
     }
 
+    /// The rebuilds of `ledger` and `station_visits` (migrations 18 and 19) keep a previous
+    /// release's rows, ids and balances, and the ledger's triggers still hold.
+    #[tokio::test]
+    async fn table_rebuilds_keep_the_rows_and_the_ledger_its_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = connect(&url).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .iter()
+                    .filter(|m| m.version < 20261204000018)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        let exec = |sql: &'static str| {
+            let pool = pool.clone();
+            async move { sqlx::query(sql).execute(&pool).await }
+        };
+        exec("INSERT INTO users (id, created_at, updated_at) VALUES (7, 'x', 'x')")
+            .await
+            .unwrap();
+        exec(
+            "INSERT INTO ledger (id, rider_id, amount, kind, idem_key, at)
+              VALUES (41, 7, 30, 'attendance', 'a', 't'), (42, 7, -10, 'adjustment', 'b', 't')",
+        )
+        .await
+        .unwrap();
+        exec(
+            "INSERT INTO station_visits (station, rider_id, day, at, via)
+              VALUES ('LF-S01', 7, '2026-12-01', 't', 'poster')",
+        )
+        .await
+        .unwrap();
+        MIGRATOR.run(&pool).await.unwrap();
+
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM ledger ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(ids, [41, 42]);
+        let balance = || async {
+            sqlx::query_scalar::<_, i64>("SELECT balance FROM balances WHERE rider_id = 7")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        assert_eq!(balance().await, 20);
+        // A visit entry is allowed now, and the balance trigger adds it; the next id follows.
+        exec("INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (7, 2, 'visit', 'c', 't')")
+            .await
+            .unwrap();
+        assert_eq!(balance().await, 22);
+        let next: i64 = sqlx::query_scalar("SELECT MAX(id) FROM ledger")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(next, 43);
+        // Still append-only, still never below zero.
+        assert!(exec("UPDATE ledger SET amount = 99 WHERE id = 41")
+            .await
+            .is_err());
+        assert!(exec("DELETE FROM ledger WHERE id = 41").await.is_err());
+        assert!(exec("INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (7, -100, 'adjustment', 'd', 't')")
+            .await
+            .is_err());
+        // Visits kept, and "I'm here" allowed.
+        exec(
+            "INSERT INTO station_visits (station, rider_id, day, at, via)
+              VALUES ('LF-S01', 7, '2026-12-02', 't', 'here')",
+        )
+        .await
+        .unwrap();
+        let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(visits, 2);
+    }
+
     #[tokio::test]
     async fn analyze_samples_are_forgotten_at_start_and_stat1_kept() {
         let dir = tempfile::tempdir().unwrap();

@@ -30,6 +30,8 @@ pub enum StartupError {
     Db(#[from] db::DbError),
     #[error("cannot set up roles: {0}")]
     Roles(sqlx::Error),
+    #[error("cannot set the station visit points (VISIT_POINTS): {0}")]
+    VisitPoints(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
 }
@@ -71,6 +73,9 @@ impl Application {
             }
             Err(err) => tracing::warn!(%err, "could not load the default report categories"),
         }
+        crate::stations::visits::configure_points(&pool, config.visit_points)
+            .await
+            .map_err(StartupError::VisitPoints)?;
         let boot = roles::domain::bootstrap_coordinators(&pool, &config.coordinator_ids)
             .await
             .map_err(StartupError::Roles)?;

@@ -27,8 +27,16 @@ pub const MAX_REASON_CHARS: usize = 200;
 /// `attendance:<session>` when set, else `report` or `attendance`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EarnRule {
-    ReportAccepted { category: String },
-    Attendance { session: String },
+    ReportAccepted {
+        category: String,
+    },
+    Attendance {
+        session: String,
+    },
+    /// A station visit (the source is the station and the district day).
+    Visit {
+        station: String,
+    },
 }
 
 impl EarnRule {
@@ -36,6 +44,7 @@ impl EarnRule {
         match self {
             EarnRule::ReportAccepted { .. } => EntryKind::ReportAccepted,
             EarnRule::Attendance { .. } => EntryKind::Attendance,
+            EarnRule::Visit { .. } => EntryKind::Visit,
         }
     }
 
@@ -44,6 +53,7 @@ impl EarnRule {
         match self {
             EarnRule::ReportAccepted { category } => (format!("report:{category}"), "report"),
             EarnRule::Attendance { session } => (format!("attendance:{session}"), "attendance"),
+            EarnRule::Visit { station } => (format!("visit:{station}"), "visit"),
         }
     }
 
@@ -54,6 +64,7 @@ impl EarnRule {
         match self {
             EarnRule::ReportAccepted { .. } => format!("award:report_accepted:{source_ref}"),
             EarnRule::Attendance { .. } => format!("award:attendance:{source_ref}:{}", rider.0),
+            EarnRule::Visit { .. } => format!("award:visit:{source_ref}:{}", rider.0),
         }
     }
 }

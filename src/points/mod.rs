@@ -31,6 +31,7 @@ use crate::users::UserId;
 pub enum EntryKind {
     ReportAccepted,
     Attendance,
+    Visit,
     RedemptionHold,
     RedemptionRefund,
     Adjustment,
@@ -38,9 +39,10 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 6] = [
+    pub const ALL: [EntryKind; 7] = [
         EntryKind::ReportAccepted,
         EntryKind::Attendance,
+        EntryKind::Visit,
         EntryKind::RedemptionHold,
         EntryKind::RedemptionRefund,
         EntryKind::Adjustment,
@@ -51,6 +53,7 @@ impl EntryKind {
         match self {
             EntryKind::ReportAccepted => "report_accepted",
             EntryKind::Attendance => "attendance",
+            EntryKind::Visit => "visit",
             EntryKind::RedemptionHold => "redemption_hold",
             EntryKind::RedemptionRefund => "redemption_refund",
             EntryKind::Adjustment => "adjustment",
@@ -64,7 +67,10 @@ impl EntryKind {
 
     /// Kinds that count as "earned" for the leaderboard.
     pub fn is_earning(self) -> bool {
-        matches!(self, EntryKind::ReportAccepted | EntryKind::Attendance)
+        matches!(
+            self,
+            EntryKind::ReportAccepted | EntryKind::Attendance | EntryKind::Visit
+        )
     }
 }
 

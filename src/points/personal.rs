@@ -115,7 +115,7 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
     // An attendance award's key names the rider: it names the anonymous id from now on.
     let kept = sqlx::query(
         "UPDATE ledger SET rider_id = ?2,
-                idem_key = CASE WHEN kind = 'attendance' AND idem_key LIKE '%:' || ?3
+                idem_key = CASE WHEN kind IN ('attendance', 'visit') AND idem_key LIKE '%:' || ?3
                            THEN substr(idem_key, 1, length(idem_key) - length(?3)) || ?2
                            ELSE idem_key END
          WHERE rider_id = ?1",

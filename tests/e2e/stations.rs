@@ -835,3 +835,57 @@ async fn im_here_counts_a_visit_near_the_station_once_a_day_and_refuses_far_stal
         .unwrap();
     assert_eq!(others, 0);
 }
+
+#[tokio::test]
+async fn visits_pay_the_visit_rule_up_to_the_daily_cap() {
+    let app = TestApp::spawn_configured(
+        &[
+            ("COORDINATOR_IDS", "900"),
+            ("VISIT_POINTS", "2"),
+            ("VISIT_POINTS_PER_DAY", "2"),
+        ],
+        |c| c.clock = rider_bot::clock::Clock::fixed(saturday_morning()),
+    )
+    .await;
+    rider_bot::stations::domain::import(&app.pool, stations_csv().as_bytes())
+        .await
+        .unwrap();
+    let rider = app.rider(5104, Some("en"));
+    app.register(rider, Lang::En).await;
+    app.drain(rider).await;
+
+    let scan = |code: &'static str| {
+        let app = &app;
+        async move {
+            app.emu.send_text(rider, &format!("/start st-{code}"));
+            let told = app.expect_text(rider, "Your visit is counted").await;
+            app.drain(rider).await;
+            told.text
+        }
+    };
+    assert!(scan("A").await.contains("+2 points"));
+    assert!(scan("B").await.contains("+2 points"));
+    let third = scan("C").await;
+    assert!(third.contains("visit points are already earned"), "{third}");
+    assert_eq!(app.balance(rider).await, 4);
+    // The same station again today: no second visit, no points.
+    app.emu.send_text(rider, "/start st-A");
+    let card = app.expect_text(rider, "Alpha Centre").await;
+    assert!(!card.text.contains("counted"), "{}", card.text);
+    assert_eq!(app.balance(rider).await, 4);
+
+    // Tomorrow pays again; the passbook names the visits.
+    app.config.clock.advance(chrono::Duration::days(1));
+    assert!(scan("A").await.contains("+2 points"));
+    assert_eq!(app.balance(rider).await, 6);
+    app.emu.send_text(rider, "/points");
+    let passbook = app.expect_text(rider, "visited A").await;
+    assert!(passbook.text.contains("+2"), "{}", passbook.text);
+    let paid: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ? AND kind = 'visit'")
+            .bind(rider)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(paid, 3);
+}

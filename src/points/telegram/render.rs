@@ -50,6 +50,8 @@ pub fn entry_line(lang: Lang, e: &Entry, names: &Names, tz: chrono_tz::Tz) -> St
             let source = named.unwrap_or_else(|| source.to_owned());
             tr!(lang, "entry-attendance", source = html::escape(&source))
         }
+        // The source is the station and the day, `STATION:YYYY-MM-DD`.
+        EntryKind::Visit => tr!(lang, "entry-visit", station = html::escape(reward)),
         EntryKind::RedemptionHold => tr!(
             lang,
             "entry-hold",

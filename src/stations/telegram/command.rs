@@ -16,6 +16,7 @@ use crate::stations::domain::{
     self, Availability, CommandError, Reach, StationCommand, StationError,
 };
 use crate::stations::index::Directory;
+use crate::stations::visits;
 use crate::stations::Closure;
 use crate::tr;
 
@@ -146,22 +147,42 @@ pub async fn poster(ctx: &Ctx, code: &str) -> HandlerResult {
     let tz = ctx.dep::<Reach>()?.tz;
     let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
     if let Some(s) = index.get(&station) {
-        let new = crate::stations::visits::record(
+        let per_day = ctx.dep::<VisitsPaid>()?.0;
+        let counted = visits::record(
             &ctx.pool,
             ctx.user.id,
             &station,
-            crate::stations::visits::Via::Poster,
-            ctx.now(),
-            tz,
+            visits::Via::Poster,
+            (ctx.now(), tz),
+            per_day,
         )
-        .await?;
-        if new {
-            let name = html::escape(s.name(ctx.lang()));
-            ctx.send(tr!(ctx.lang(), "station-visit-counted", name = name))
+        .await
+        .map_err(BotError::domain)?;
+        if counted.new {
+            ctx.send(counted_text(ctx.lang(), s.name(ctx.lang()), counted))
                 .await?;
         }
     }
     station_command(ctx, code).await
+}
+
+/// How many of a rider's station visits a day pay points (`VISIT_POINTS_PER_DAY`).
+#[derive(Debug, Clone, Copy)]
+pub struct VisitsPaid(pub i64);
+
+/// What a rider is told when a visit is counted: with the points it paid, or why none.
+pub fn counted_text(lang: Lang, name: &str, counted: visits::Counted) -> String {
+    let name = html::escape(name);
+    match (counted.points, counted.capped) {
+        (Some(points), _) => tr!(
+            lang,
+            "station-visit-counted-points",
+            name = name,
+            points = points
+        ),
+        (None, true) => tr!(lang, "station-visit-counted-capped", name = name),
+        (None, false) => tr!(lang, "station-visit-counted", name = name),
+    }
 }
 
 /// `/coverage [HH:MM]`: the share of the district within ten e-bike minutes of an open station,

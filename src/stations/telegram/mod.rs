@@ -35,6 +35,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
         .provide(Directory::default())
         .provide(nearest::HereRadius(config.checkin_radius_m))
         .provide(PresenceKey::default())
+        .provide(command::VisitsPaid(config.visit_points_per_day))
         .command(Command {
             name: "station",
             description: "cmd-station",

@@ -2,12 +2,12 @@
 //! three stations with buttons to navigate, filter by a need and page on.
 
 use teloxide::prelude::*;
-use teloxide::utils::html;
 
+use super::command::{counted_text, VisitsPaid};
 use super::render::{distance, render};
 use super::StationCallback;
 use crate::bot::core::callback::button;
-use crate::bot::core::{Ctx, HandlerResult};
+use crate::bot::core::{BotError, Ctx, HandlerResult};
 use crate::geo::Position;
 use crate::stations::domain::{self, Answer, Query, Reach};
 use crate::stations::index::Directory;
@@ -106,10 +106,20 @@ async fn on_here(ctx: &Ctx, q: &CallbackQuery, p: Presence) -> HandlerResult {
         return Ok(());
     };
     let tz = ctx.dep::<Reach>()?.tz;
-    let name = html::escape(station.name(lang));
-    if visits::record(&ctx.pool, ctx.user.id, &p.station, Via::Here, now, tz).await? {
+    let per_day = ctx.dep::<VisitsPaid>()?.0;
+    let counted = visits::record(
+        &ctx.pool,
+        ctx.user.id,
+        &p.station,
+        Via::Here,
+        (now, tz),
+        per_day,
+    )
+    .await
+    .map_err(BotError::domain)?;
+    if counted.new {
         ctx.answer(q, None).await?;
-        ctx.send(tr!(lang, "station-visit-counted", name = name))
+        ctx.send(counted_text(lang, station.name(lang), counted))
             .await?;
     } else {
         let text = tr!(lang, "here-already", name = station.name(lang).to_string());
