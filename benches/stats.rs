@@ -84,6 +84,24 @@ async fn run() {
         naive.assert_matches(&real);
         rows.push((span, took, peak, naive_took, naive_peak));
     }
+    // One platform's month: the same figures over a third of the riders (no naive twin).
+    let platform = StatsQuery {
+        span: Span::Month,
+        scope: Scope::parse("meituan").unwrap(),
+    };
+    let p = period(Span::Month, now(), tz).unwrap();
+    let station_at = |c: &_| index.get(c).map(|s| s.position);
+    let asked = Asked {
+        viewer: UserId(COORDINATOR),
+        query: &platform,
+        period: p,
+        now: now(),
+        tz,
+        station_at: &station_at,
+    };
+    let (platform_took, platform_peak, by_platform) =
+        measure(|| async { domain::figures(&pool, &asked).await.unwrap() }).await;
+    assert!(by_platform.riders_registered.unwrap() > 0);
     let export = export_ledger(&pool, dir.path()).await;
     println!();
     println!(
@@ -100,6 +118,11 @@ async fn run() {
             mib(naive_peak)
         );
     }
+    println!(
+        "| /stats month meituan | {} | {} | — | — |",
+        ms(platform_took),
+        mib(platform_peak)
+    );
     let (took, peak, naive_took, naive_peak, rows, bytes) = export;
     println!(
         "| /export ledger ({rows} rows, {:.1} MB) | {} | {} | {} | {} |",

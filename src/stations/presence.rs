@@ -2,8 +2,9 @@
 //! the location's answer shows, so the location itself is never stored.
 //!
 //! When a shared location is within the presence distance of a station, the answer offers
-//! "I'm here" with a [`Presence`]: the station, the minute the location was seen, and an
-//! HMAC-SHA256 of both and the rider's id under a key the bot keeps (the `secrets` table,
+//! "I'm here" with a [`Presence`]: the station, the minute the location was seen, whether it
+//! was a live location, and an HMAC-SHA256 of them and the rider's id under a key the bot
+//! keeps (the `secrets` table,
 //! made at first use), cut to 72 bits. Only the bot can make one, only for that rider, and it
 //! counts for [`VALID_MINUTES`] after the location was shared. The tag is compared in constant
 //! time. It fits Telegram's 64 bytes of callback data with the longest station code.
@@ -31,11 +32,14 @@ const TAG_CHARS: usize = 12;
 const DOMAIN: &[u8] = b"rider-bot presence v1\n";
 const SECRET_NAME: &str = "presence";
 
-/// A signed claim: `rider` was near `station` at `minute` (minutes since 1970, UTC).
+/// A signed claim: `rider` was near `station` at `minute` (minutes since 1970, UTC), shown by
+/// a live location (`live`: Telegram updates it as the rider moves, and it cannot be dropped
+/// anywhere on the map as a one-off pin can) or by a one-off one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presence {
     pub station: StationCode,
     pub minute: i64,
+    pub live: bool,
     tag: String,
 }
 
@@ -49,9 +53,14 @@ pub enum Refused {
 }
 
 impl Presence {
-    /// The shape only (`CODE:MINUTE:TAG`); trust comes from [`PresenceKey::check`].
-    pub fn parse(station: &str, minute: &str, tag: &str) -> Option<Presence> {
+    /// The shape only (`CODE:MINUTE:L|P:TAG`); trust comes from [`PresenceKey::check`].
+    pub fn parse(station: &str, minute: &str, how: &str, tag: &str) -> Option<Presence> {
         let minute: i64 = minute.parse().ok().filter(|m| *m > 0)?;
+        let live = match how {
+            "L" => true,
+            "P" => false,
+            _ => return None,
+        };
         let well_formed = tag.len() == TAG_CHARS
             && tag
                 .bytes()
@@ -62,12 +71,22 @@ impl Presence {
         Some(Presence {
             station: StationCode::parse(station)?,
             minute,
+            live,
             tag: tag.to_owned(),
         })
     }
 
     pub fn tag(&self) -> &str {
         &self.tag
+    }
+
+    /// `L` for a live location, `P` for a one-off pin.
+    pub fn how(&self) -> &'static str {
+        if self.live {
+            "L"
+        } else {
+            "P"
+        }
     }
 }
 
@@ -88,21 +107,24 @@ impl PresenceKey {
             .await
     }
 
-    /// `rider` is near `station` now.
+    /// `rider` is near `station` now, by a live location or not.
     pub async fn sign(
         &self,
         pool: &SqlitePool,
         rider: UserId,
-        station: &StationCode,
+        (station, live): (&StationCode, bool),
         now: DateTime<Utc>,
     ) -> sqlx::Result<Presence> {
         let minute = now.timestamp().div_euclid(60);
         let mac = self.mac(pool, now).await?;
-        Ok(Presence {
+        let mut p = Presence {
             station: station.clone(),
             minute,
-            tag: URL_SAFE_NO_PAD.encode(&tag(mac, rider, station, minute)[..TAG_BYTES]),
-        })
+            live,
+            tag: String::new(),
+        };
+        p.tag = URL_SAFE_NO_PAD.encode(&tag(mac, rider, &p)[..TAG_BYTES]);
+        Ok(p)
     }
 
     /// Whether `p` was made for `rider` and still counts at `now`.
@@ -118,7 +140,7 @@ impl PresenceKey {
             return Ok(Err(Refused::Forged));
         };
         let mut check = mac.clone();
-        check.update(&message(rider, &p.station, p.minute));
+        check.update(&message(rider, p));
         if check.verify_truncated_left(&given).is_err() || given.len() != TAG_BYTES {
             return Ok(Err(Refused::Forged));
         }
@@ -131,15 +153,16 @@ impl PresenceKey {
     }
 }
 
-fn message(rider: UserId, station: &StationCode, minute: i64) -> Vec<u8> {
+fn message(rider: UserId, p: &Presence) -> Vec<u8> {
     let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(format!("{}\n{}\n{}", rider.0, station, minute).as_bytes());
+    let line = format!("{}\n{}\n{}\n{}", rider.0, p.station, p.minute, p.how());
+    m.extend_from_slice(line.as_bytes());
     m
 }
 
-fn tag(mac: &HmacSha256, rider: UserId, station: &StationCode, minute: i64) -> Vec<u8> {
+fn tag(mac: &HmacSha256, rider: UserId, p: &Presence) -> Vec<u8> {
     let mut mac = mac.clone();
-    mac.update(&message(rider, station, minute));
+    mac.update(&message(rider, p));
     mac.finalize().into_bytes().to_vec()
 }
 
@@ -178,8 +201,11 @@ mod tests {
         let key = PresenceKey::default();
         let now = Utc.with_ymd_and_hms(2026, 12, 4, 4, 0, 0).unwrap();
         let station = StationCode::parse("LF-S01").unwrap();
-        let p = key.sign(&pool, UserId(7), &station, now).await.unwrap();
-        let reparsed = Presence::parse("LF-S01", &p.minute.to_string(), p.tag()).unwrap();
+        let p = key
+            .sign(&pool, UserId(7), (&station, true), now)
+            .await
+            .unwrap();
+        let reparsed = Presence::parse("LF-S01", &p.minute.to_string(), "L", p.tag()).unwrap();
         assert_eq!(reparsed, p);
         let check = |rider, p: Presence, at| {
             let key = &key;
@@ -197,9 +223,12 @@ mod tests {
         );
         // Another rider, another station or another minute: forged.
         assert_eq!(check(8, p.clone(), now).await, Err(Refused::Forged));
-        let moved = Presence::parse("LF-C01", &p.minute.to_string(), p.tag()).unwrap();
+        let moved = Presence::parse("LF-C01", &p.minute.to_string(), "L", p.tag()).unwrap();
         assert_eq!(check(7, moved, now).await, Err(Refused::Forged));
-        let later = Presence::parse("LF-S01", &(p.minute + 5).to_string(), p.tag()).unwrap();
+        // A pin's presence passed off as a live location's: forged.
+        let pin = Presence::parse("LF-S01", &p.minute.to_string(), "P", p.tag()).unwrap();
+        assert_eq!(check(7, pin, now).await, Err(Refused::Forged));
+        let later = Presence::parse("LF-S01", &(p.minute + 5).to_string(), "L", p.tag()).unwrap();
         assert_eq!(
             check(7, later, now + Duration::minutes(5)).await,
             Err(Refused::Forged)
@@ -214,10 +243,11 @@ mod tests {
 
     #[test]
     fn malformed_presence_is_not_parsed() {
-        assert!(Presence::parse("LF-S01", "0", "AAAAAAAAAAAA").is_none());
-        assert!(Presence::parse("LF-S01", "12", "short").is_none());
-        assert!(Presence::parse("LF-S01", "12", "AAAAAAAAAAA=").is_none());
-        assert!(Presence::parse("a b", "12", "AAAAAAAAAAAA").is_none());
-        assert!(Presence::parse("LF-S01", "x", "AAAAAAAAAAAA").is_none());
+        assert!(Presence::parse("LF-S01", "0", "L", "AAAAAAAAAAAA").is_none());
+        assert!(Presence::parse("LF-S01", "12", "L", "short").is_none());
+        assert!(Presence::parse("LF-S01", "12", "L", "AAAAAAAAAAA=").is_none());
+        assert!(Presence::parse("a b", "12", "L", "AAAAAAAAAAAA").is_none());
+        assert!(Presence::parse("LF-S01", "x", "L", "AAAAAAAAAAAA").is_none());
+        assert!(Presence::parse("LF-S01", "12", "X", "AAAAAAAAAAAA").is_none());
     }
 }

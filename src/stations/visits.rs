@@ -32,24 +32,33 @@ impl Via {
 }
 
 /// A visit counted: whether it is new today, and the points it paid (the `visit` earning rule,
-/// `VISIT_POINTS`; none once the rider's paid visits today reach the cap, or without a rule).
+/// `VISIT_POINTS`), or why a new visit paid none where visits pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counted {
     pub new: bool,
     pub points: Option<i64>,
-    /// New, but today's paid visits were used up.
-    pub capped: bool,
+    pub unpaid: Option<Unpaid>,
 }
 
-/// Counts `rider`'s visit to `station` today (district time), once a day, and pays the visit
-/// rule's points for at most `paid_per_day` visits a day, in one write transaction.
+/// Why a new visit paid nothing although visits pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpaid {
+    /// The rider's paid visits today reached `VISIT_POINTS_PER_DAY`.
+    Capped,
+    /// Not shown by a live location (a poster, a one-off pin): counted, not paid.
+    NotLive,
+}
+
+/// Counts `rider`'s visit to `station` today (district time), once a day, in one write
+/// transaction; with `paid_per_day` (a visit proven by a live location) it also pays the
+/// visit rule's points for at most that many visits a day.
 pub async fn record(
     pool: &SqlitePool,
     rider: UserId,
     station: &StationCode,
     via: Via,
     (now, tz): (DateTime<Utc>, Tz),
-    paid_per_day: i64,
+    paid_per_day: Option<i64>,
 ) -> Result<Counted, PointsError> {
     let day = now.with_timezone(&tz).date_naive().to_string();
     let mut tx = crate::db::begin_write(pool).await?;
@@ -68,34 +77,49 @@ pub async fn record(
         return Ok(Counted {
             new: false,
             points: None,
-            capped: false,
+            unpaid: None,
         });
     }
+    let (points, unpaid) = match paid_per_day {
+        None => (None, Some(Unpaid::NotLive)),
+        Some(per_day) => pay(&mut tx, rider, station, &day, now, per_day).await?,
+    };
+    tx.commit().await?;
+    let pays = has_rule(pool).await?;
+    Ok(Counted {
+        new: true,
+        points,
+        unpaid: unpaid.filter(|_| pays),
+    })
+}
+
+/// The visit rule's points, unless `rider`'s paid visits on `day` reached `per_day`.
+async fn pay(
+    tx: &mut sqlx::SqliteConnection,
+    rider: UserId,
+    station: &StationCode,
+    day: &str,
+    now: DateTime<Utc>,
+    per_day: i64,
+) -> Result<(Option<i64>, Option<Unpaid>), PointsError> {
     let paid_today: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM ledger WHERE rider_id = ? AND kind = 'visit' AND source_ref LIKE '%:' || ?",
     )
     .bind(rider.0)
-    .bind(&day)
+    .bind(day)
     .fetch_one(&mut *tx)
     .await?;
-    let capped = paid_today >= paid_per_day;
-    let mut points = None;
-    if !capped {
-        let rule = EarnRule::Visit {
-            station: station.to_string(),
-        };
-        let source = format!("{station}:{day}");
-        points = match award_in(&mut tx, rider, &rule, &source, now).await {
-            Ok(Posted::New(e)) => Some(e.amount),
-            Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => None,
-            Err(e) => return Err(e),
-        };
+    if paid_today >= per_day {
+        return Ok((None, Some(Unpaid::Capped)));
     }
-    tx.commit().await?;
-    Ok(Counted {
-        new: true,
-        points,
-        capped: capped && has_rule(pool).await?,
+    let rule = EarnRule::Visit {
+        station: station.to_string(),
+    };
+    let source = format!("{station}:{day}");
+    Ok(match award_in(tx, rider, &rule, &source, now).await {
+        Ok(Posted::New(e)) => (Some(e.amount), None),
+        Ok(Posted::Existing(_)) | Err(PointsError::NoRule(_)) => (None, None),
+        Err(e) => return Err(e),
     })
 }
 

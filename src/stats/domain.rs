@@ -125,7 +125,10 @@ impl StatsQuery {
         };
         let (mut span_seen, mut scope_seen) = (false, false);
         for word in args.split_whitespace() {
-            if let (false, Some(span)) = (span_seen, Span::parse(word)) {
+            if let Some(span) = Span::parse(word) {
+                if span_seen {
+                    return Err(QueryError::Usage);
+                }
                 query.span = span;
                 span_seen = true;
             } else if scope_seen {
@@ -279,9 +282,9 @@ impl Asked<'_> {
 /// The figures asked for. Coordinators only, checked in the read transaction that takes
 /// every figure, so all come from one snapshot; the look is audited after.
 pub async fn figures(pool: &SqlitePool, asked: &Asked<'_>) -> Result<Figures, StatsError> {
-    let filter = asked.filter()?;
     let mut tx = pool.begin().await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
+    let filter = asked.filter()?;
     let figures = store::figures(&mut tx, &filter).await?;
     tx.commit().await?;
     audited(pool, asked.viewer, "stats_viewed", &asked.detail()).await?;
@@ -301,9 +304,9 @@ pub struct ChartData {
 
 /// [`figures`] and the series of the charts, from one snapshot; audited as charts drawn.
 pub async fn chart_data(pool: &SqlitePool, asked: &Asked<'_>) -> Result<ChartData, StatsError> {
-    let filter = asked.filter()?;
     let mut tx = pool.begin().await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
+    let filter = asked.filter()?;
     let figures = store::figures(&mut tx, &filter).await?;
     let per_day = store::reports_per_day(&mut tx, &filter).await?;
     let weekly = store::weekly(&mut tx, &filter).await?;
@@ -347,5 +350,68 @@ pub fn median(sorted: &[i64]) -> Option<i64> {
         0 => None,
         _ if n % 2 == 1 => Some(sorted[n / 2]),
         _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_query_is_a_span_and_a_scope_in_either_order() {
+        let q = StatsQuery::parse("").unwrap();
+        assert_eq!((q.span, q.scope), (Span::Month, Scope::District));
+        let q = StatsQuery::parse("lf-s01 week").unwrap();
+        assert_eq!(q.span, Span::Week);
+        assert_eq!(
+            q.scope,
+            Scope::Station(StationCode::parse("LF-S01").unwrap())
+        );
+        let q = StatsQuery::parse("all 美团").unwrap();
+        assert_eq!(q.scope, Scope::Platform(Platform::Meituan));
+        let q = StatsQuery::parse("2026-11").unwrap();
+        let first = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert_eq!(q.span, Span::MonthOf(first));
+        assert_eq!(StatsQuery::parse("week month"), Err(QueryError::Usage));
+        assert_eq!(StatsQuery::parse("LF-S01 meituan"), Err(QueryError::Usage));
+        assert_eq!(
+            StatsQuery::parse("站点"),
+            Err(QueryError::Unknown("站点".into()))
+        );
+    }
+
+    #[test]
+    fn periods_are_district_days_up_to_today() {
+        let tz = chrono_tz::Asia::Shanghai;
+        // Thursday 3 December 2026, 09:00 in Shanghai.
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let week = period(Span::Week, now, tz).unwrap();
+        // The week began on Monday 30 November.
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!((week.first, week.end), (Some(monday), day(4)));
+        let month = period(Span::Month, now, tz).unwrap();
+        assert_eq!((month.first, month.end), (Some(day(1)), day(4)));
+        // Shanghai's midnight of 1 December is 16:00 UTC the day before.
+        assert_eq!(
+            month.from,
+            Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap()
+        );
+        let november = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let past = period(Span::MonthOf(november), now, tz).unwrap();
+        assert_eq!((past.first, past.end), (Some(november), day(1)));
+        let next = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert!(period(Span::MonthOf(next), now, tz).is_none());
+        let all = period(Span::All, now, tz).unwrap();
+        assert_eq!((all.first, all.end), (None, day(4)));
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[5]), Some(5));
+        assert_eq!(median(&[1800, 7200]), Some(4500));
+        assert_eq!(median(&[1, 2, 9]), Some(2));
     }
 }

@@ -16,9 +16,11 @@ use super::{Attendance, Count, DayStatus, FeedbackFigures, Figures, ReportFigure
 const F: &str = "WITH f(from_t, to_t, from_d, to_d, now_t, station, platform, s, n, w, e) AS \
                  (SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ";
 
-/// `rider` (a column) belongs to the filter's platform, when there is one.
-const OF_PLATFORM: &str =
-    "(f.platform IS NULL OR RIDER IN (SELECT id FROM users WHERE platform = f.platform))";
+/// `rider` (a column) belongs to the filter's platform, when there is one. The subquery reads
+/// `f` itself (as `fp`) rather than the outer query's `f`: a correlated subquery would be run
+/// again for every row checked; this one is run once into a list.
+const OF_PLATFORM: &str = "(f.platform IS NULL OR RIDER IN \
+     (SELECT u.id FROM users u, f fp WHERE u.platform = fp.platform))";
 
 fn args(f: &Filter) -> SqliteArguments<'static> {
     let mut a = SqliteArguments::default();

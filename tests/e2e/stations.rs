@@ -836,8 +836,29 @@ async fn im_here_counts_a_visit_near_the_station_once_a_day_and_refuses_far_stal
     assert_eq!(others, 0);
 }
 
+/// `rider` shares a live location (`live`) or a one-off pin at `at`; returns the answer.
+async fn share(app: &TestApp, rider: i64, at: Position, live: bool) -> BotMessage {
+    let mut location = serde_json::json!({"latitude": at.lat(), "longitude": at.lng()});
+    if live {
+        location["live_period"] = serde_json::json!(900);
+    }
+    app.emu
+        .send_message_fields(rider, serde_json::json!({ "location": location }));
+    app.next(rider).await
+}
+
+/// Presses "I'm here" on `answer` (its first button) and returns what the rider is told.
+async fn press_here(app: &TestApp, rider: i64, answer: &BotMessage) -> String {
+    let label = answer.inline_buttons()[0].0.clone();
+    assert!(label.starts_with("📍 I'm at"), "{label}");
+    app.emu.press(rider, answer, &label);
+    let told = app.expect_text(rider, "Your visit is counted").await;
+    app.drain(rider).await;
+    told.text
+}
+
 #[tokio::test]
-async fn visits_pay_the_visit_rule_up_to_the_daily_cap() {
+async fn live_visits_pay_the_visit_rule_up_to_the_daily_cap_and_posters_and_pins_do_not() {
     let app = TestApp::spawn_configured(
         &[
             ("COORDINATOR_IDS", "900"),
@@ -853,39 +874,47 @@ async fn visits_pay_the_visit_rule_up_to_the_daily_cap() {
     let rider = app.rider(5104, Some("en"));
     app.register(rider, Lang::En).await;
     app.drain(rider).await;
+    let near = |north: f64, east: f64| here().offset(north, east);
 
-    let scan = |code: &'static str| {
-        let app = &app;
-        async move {
-            app.emu.send_text(rider, &format!("/start st-{code}"));
-            let told = app.expect_text(rider, "Your visit is counted").await;
-            app.drain(rider).await;
-            told.text
-        }
-    };
-    assert!(scan("A").await.contains("+2 points"));
-    assert!(scan("B").await.contains("+2 points"));
-    let third = scan("C").await;
-    assert!(third.contains("visit points are already earned"), "{third}");
-    assert_eq!(app.balance(rider).await, 4);
-    // The same station again today: no second visit, no points.
-    app.emu.send_text(rider, "/start st-A");
-    let card = app.expect_text(rider, "Alpha Centre").await;
-    assert!(!card.text.contains("counted"), "{}", card.text);
+    // A live location at A, then at B: paid; at D: counted, today's visit points used up.
+    let at_a = share(&app, rider, near(250.0, 0.0), true).await;
+    assert!(press_here(&app, rider, &at_a).await.contains("+2 points"));
+    let at_b = share(&app, rider, near(0.0, 1150.0), true).await;
+    assert!(press_here(&app, rider, &at_b).await.contains("+2 points"));
+    let at_d = share(&app, rider, d_true().offset(50.0, 0.0), true).await;
+    let capped = press_here(&app, rider, &at_d).await;
+    assert!(
+        capped.contains("visit points are already earned"),
+        "{capped}"
+    );
     assert_eq!(app.balance(rider).await, 4);
 
-    // Tomorrow pays again; the passbook names the visits.
+    // Tomorrow: a one-off pin at A and A's poster count the visit but pay nothing, and say
+    // how to earn; a live location at B pays.
     app.config.clock.advance(chrono::Duration::days(1));
-    assert!(scan("A").await.contains("+2 points"));
+    let pin = share(&app, rider, near(250.0, 0.0), false).await;
+    let told = press_here(&app, rider, &pin).await;
+    assert!(told.contains("live"), "{told}");
+    app.emu.send_text(rider, "/start st-C");
+    let poster = app.expect_text(rider, "Your visit is counted").await;
+    assert!(poster.text.contains("live"), "{}", poster.text);
+    app.drain(rider).await;
+    assert_eq!(app.balance(rider).await, 4);
+    let at_b = share(&app, rider, near(0.0, 1150.0), true).await;
+    assert!(press_here(&app, rider, &at_b).await.contains("+2 points"));
     assert_eq!(app.balance(rider).await, 6);
+
+    // The passbook names the visits; the ledger holds three, the visits table five.
     app.emu.send_text(rider, "/points");
-    let passbook = app.expect_text(rider, "visited A").await;
+    let passbook = app.expect_text(rider, "visited B").await;
     assert!(passbook.text.contains("+2"), "{}", passbook.text);
-    let paid: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ? AND kind = 'visit'")
-            .bind(rider)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(paid, 3);
+    let (paid, visits): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1 AND kind = 'visit'),
+                (SELECT COUNT(*) FROM station_visits WHERE rider_id = ?1)",
+    )
+    .bind(rider)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((paid, visits), (3, 6));
 }

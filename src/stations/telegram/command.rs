@@ -147,14 +147,15 @@ pub async fn poster(ctx: &Ctx, code: &str) -> HandlerResult {
     let tz = ctx.dep::<Reach>()?.tz;
     let index = ctx.dep::<Directory>()?.current(&ctx.pool).await?;
     if let Some(s) = index.get(&station) {
-        let per_day = ctx.dep::<VisitsPaid>()?.0;
+        // A poster proves nothing about where the rider is (its link can be typed anywhere):
+        // counted, never paid.
         let counted = visits::record(
             &ctx.pool,
             ctx.user.id,
             &station,
             visits::Via::Poster,
             (ctx.now(), tz),
-            per_day,
+            None,
         )
         .await
         .map_err(BotError::domain)?;
@@ -173,15 +174,20 @@ pub struct VisitsPaid(pub i64);
 /// What a rider is told when a visit is counted: with the points it paid, or why none.
 pub fn counted_text(lang: Lang, name: &str, counted: visits::Counted) -> String {
     let name = html::escape(name);
-    match (counted.points, counted.capped) {
+    match (counted.points, counted.unpaid) {
         (Some(points), _) => tr!(
             lang,
             "station-visit-counted-points",
             name = name,
             points = points
         ),
-        (None, true) => tr!(lang, "station-visit-counted-capped", name = name),
-        (None, false) => tr!(lang, "station-visit-counted", name = name),
+        (None, Some(visits::Unpaid::Capped)) => {
+            tr!(lang, "station-visit-counted-capped", name = name)
+        }
+        (None, Some(visits::Unpaid::NotLive)) => {
+            tr!(lang, "station-visit-counted-not-live", name = name)
+        }
+        (None, None) => tr!(lang, "station-visit-counted", name = name),
     }
 }
 

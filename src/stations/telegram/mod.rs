@@ -63,7 +63,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
                     let Some(at) = nearest::shared_position(msg) else {
                         return Ok(None);
                     };
-                    nearest::on_location(ctx, at).await?;
+                    nearest::on_location(ctx, at, nearest::is_live(msg)).await?;
                     Ok(Some(Next::Stay))
                 })
             },
@@ -136,7 +136,9 @@ impl CallbackData for StationCallback {
     fn encode(&self) -> String {
         match self {
             StationCallback::Navigate(code) => format!("st:n:{code}"),
-            StationCallback::Here(p) => format!("st:h:{}:{}:{}", p.station, p.minute, p.tag()),
+            StationCallback::Here(p) => {
+                format!("st:h:{}:{}:{}:{}", p.station, p.minute, p.how(), p.tag())
+            }
             StationCallback::Page {
                 from,
                 need,
@@ -158,7 +160,8 @@ impl CallbackData for StationCallback {
         let cb = match (parts.next()?, parts.next()) {
             ("n", Some(code)) => StationCallback::Navigate(StationCode::parse(code)?),
             ("h", Some(code)) => {
-                StationCallback::Here(Presence::parse(code, parts.next()?, parts.next()?)?)
+                let (minute, how, tag) = (parts.next()?, parts.next()?, parts.next()?);
+                StationCallback::Here(Presence::parse(code, minute, how, tag)?)
             }
             ("p", Some(at)) => {
                 let (lat, lng) = at.split_once(',')?;
@@ -197,7 +200,7 @@ mod tests {
             StationCallback::Navigate(StationCode::parse(&"X".repeat(24)).unwrap()),
             // The longest code, a minute far in the future, a full tag.
             StationCallback::Here(
-                Presence::parse(&"X".repeat(24), "99999999", "AZaz09-_AZaz").unwrap(),
+                Presence::parse(&"X".repeat(24), "99999999", "L", "AZaz09-_AZaz").unwrap(),
             ),
             StationCallback::Page {
                 from,

@@ -29,8 +29,15 @@ pub fn shared_position(msg: &Message) -> Option<Position> {
     Position::new(loc.latitude, loc.longitude).ok()
 }
 
+/// A live location shared by the rider themselves (not forwarded): what proves presence
+/// enough to pay visit points. A one-off location can be dropped anywhere on the map.
+pub fn is_live(msg: &Message) -> bool {
+    let live = msg.location().is_some_and(|l| l.live_period.is_some());
+    live && msg.forward_origin().is_none()
+}
+
 /// A location shared from the main menu (or anywhere idle): the nearest stations.
-pub async fn on_location(ctx: &Ctx, from: Position) -> HandlerResult {
+pub async fn on_location(ctx: &Ctx, from: Position, live: bool) -> HandlerResult {
     let query = Query {
         from,
         need: None,
@@ -49,7 +56,7 @@ pub async fn on_location(ctx: &Ctx, from: Position) -> HandlerResult {
         "nearest stations"
     );
     let (text, mut keyboard) = render(ctx.lang(), &answer, &query, reach, now);
-    if let Some(row) = here_button(ctx, &answer).await? {
+    if let Some(row) = here_button(ctx, &answer, live).await? {
         keyboard.inline_keyboard.insert(0, row);
     }
     ctx.send_with(text, keyboard).await?;
@@ -60,6 +67,7 @@ pub async fn on_location(ctx: &Ctx, from: Position) -> HandlerResult {
 async fn here_button(
     ctx: &Ctx,
     answer: &Answer<'_>,
+    live: bool,
 ) -> Result<Option<Vec<teloxide::types::InlineKeyboardButton>>, crate::bot::core::BotError> {
     let radius = ctx.dep::<HereRadius>()?.0;
     let near = answer
@@ -72,7 +80,7 @@ async fn here_button(
     };
     let key = ctx.dep::<PresenceKey>()?;
     let presence = key
-        .sign(&ctx.pool, ctx.user.id, &hit.station.code, ctx.now())
+        .sign(&ctx.pool, ctx.user.id, (&hit.station.code, live), ctx.now())
         .await?;
     let name: String = hit.station.name(ctx.lang()).chars().take(24).collect();
     Ok(Some(vec![button(
@@ -106,14 +114,27 @@ async fn on_here(ctx: &Ctx, q: &CallbackQuery, p: Presence) -> HandlerResult {
         return Ok(());
     };
     let tz = ctx.dep::<Reach>()?.tz;
-    let per_day = ctx.dep::<VisitsPaid>()?.0;
+    // A presence counts on the district day it was signed, not another (23:50, pressed 00:10).
+    let signed_day = chrono::DateTime::from_timestamp(p.minute * 60, 0)
+        .map(|at| at.with_timezone(&tz).date_naive());
+    if signed_day != Some(now.with_timezone(&tz).date_naive()) {
+        let text = tr!(lang, "here-stale", minutes = VALID_MINUTES);
+        ctx.alert(q, text).await?;
+        return Ok(());
+    }
+    // Only a live location pays visit points.
+    let paid = if p.live {
+        Some(ctx.dep::<VisitsPaid>()?.0)
+    } else {
+        None
+    };
     let counted = visits::record(
         &ctx.pool,
         ctx.user.id,
         &p.station,
         Via::Here,
         (now, tz),
-        per_day,
+        paid,
     )
     .await
     .map_err(BotError::domain)?;
