@@ -401,7 +401,13 @@ pub async fn confirm(
         RedemptionStatus::Expired => return Err(PointsError::Expired(r)),
         RedemptionStatus::Open => {}
     }
-    store::close_redemption(&mut tx, code, RedemptionStatus::Confirmed, Some(actor)).await?;
+    store::close_redemption(
+        &mut tx,
+        code,
+        RedemptionStatus::Confirmed,
+        (Some(actor), now),
+    )
+    .await?;
     super::notices::handed_over(&mut tx, &r).await?;
     audit::record(
         &mut tx,
@@ -464,7 +470,7 @@ pub async fn expire_in(
     r: &Redemption,
     now: DateTime<Utc>,
 ) -> Result<bool, PointsError> {
-    if !store::close_redemption(conn, &r.code, RedemptionStatus::Expired, None).await? {
+    if !store::close_redemption(conn, &r.code, RedemptionStatus::Expired, (None, now)).await? {
         return Ok(false);
     }
     store::post(

@@ -641,14 +641,14 @@ pub async fn close_redemption(
     conn: &mut SqliteConnection,
     code: &RedemptionCode,
     to: RedemptionStatus,
-    by: Option<UserId>,
+    (by, at): (Option<UserId>, DateTime<Utc>),
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE redemptions SET status = ?, closed_at = ?, closed_by = ? \
          WHERE code = ? AND status = 'open'",
     )
     .bind(to.as_str())
-    .bind(crate::db::now())
+    .bind(at)
     .bind(by.map(|u| u.0))
     .bind(code.as_str())
     .execute(conn)

@@ -176,14 +176,15 @@ const ACTIVITIES: &str =
        AND (f.platform IS NULL OR EXISTS (SELECT 1 FROM signups g
               WHERE g.session = s.code AND g.status = 'attended' AND OF_PLATFORM))";
 
-/// Riders reached: attended, visited or filed in the period (`x.rider`).
+/// Riders reached: attended, visited or filed in the period (`x.rider`); coordinators' own
+/// actions are not riders reached.
 const REACHED: &str = "SELECT COUNT(*) FROM (
        SELECT g.rider_id AS rider FROM signups g
          JOIN (SESSIONS) s ON s.code = g.session WHERE g.status = 'attended'
        UNION SELECT v.rider_id FROM station_visits v, f
          WHERE v.day >= f.from_d AND v.day < f.to_d AND (f.station IS NULL OR v.station = f.station)
        UNION SELECT r.reporter_id FROM (FILED) r
-     ) x, f WHERE OF_PLATFORM";
+     ) x, f WHERE OF_PLATFORM AND x.rider NOT IN (SELECT id FROM users WHERE role = 'coordinator')";
 
 /// Riders active: reached, or signed up, gave feedback or redeemed in the period (`x.rider`).
 /// Feedback and redemptions belong to no station.
@@ -196,7 +197,7 @@ const ACTIVE: &str = "SELECT COUNT(*) FROM (
          WHERE f.station IS NULL AND b.created_at >= f.from_t AND b.created_at < f.to_t
        UNION SELECT d.rider_id FROM redemptions d, f
          WHERE f.station IS NULL AND d.created_at >= f.from_t AND d.created_at < f.to_t
-     ) x, f WHERE OF_PLATFORM";
+     ) x, f WHERE OF_PLATFORM AND x.rider NOT IN (SELECT id FROM users WHERE role = 'coordinator')";
 
 async fn registered(conn: &mut SqliteConnection, f: &Filter, new: bool) -> sqlx::Result<i64> {
     let body = if new {
