@@ -42,7 +42,7 @@ pub struct ReportFigures {
 }
 
 /// Sign-ups for the period's sessions: seats taken, attended, no-shows (signed up for a
-/// session that has ended and not checked in), still waiting.
+/// session that has ended and not checked in), still waiting for a seat in a session to come.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attendance {
     pub signed_up: i64,

@@ -214,7 +214,7 @@ async fn attendance(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Att
     let body = "SELECT COALESCE(SUM(g.status IN ('signed', 'attended')), 0),
               COALESCE(SUM(g.status = 'attended'), 0),
               COALESCE(SUM(g.status = 'signed' AND s.ends_at <= f.now_t), 0),
-              COALESCE(SUM(g.status = 'waitlisted'), 0)
+              COALESCE(SUM(g.status = 'waitlisted' AND s.ends_at > f.now_t), 0)
        FROM signups g JOIN (SESSIONS) s ON s.code = g.session, f WHERE OF_PLATFORM";
     let (signed_up, attended, no_shows, waitlisted): (i64, i64, i64, i64) =
         sqlx::query_as_with(&sql(body, "g.rider_id"), args(f))
