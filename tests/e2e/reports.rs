@@ -181,9 +181,18 @@ async fn a_report_with_two_photos_reaches_the_group_and_its_buttons_drive_the_li
     assert_eq!(number, "R-000001");
     assert_eq!(app.step(r).await, "idle");
 
-    // The group: an album of the two photos, then the card with its buttons.
+    // The group: the card with its buttons, then the two photos as replies to it (sent after
+    // the card, so they may arrive a moment later).
     let card = card(&app, &number).await;
-    let group = app.emu.chat_messages(GROUP);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let group = loop {
+        let group = app.emu.chat_messages(GROUP);
+        let arrived = group.iter().filter(|m| m.kind == "photo").count();
+        if arrived >= 2 || std::time::Instant::now() > deadline {
+            break group;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     let photos: Vec<_> = group.iter().filter(|m| m.kind == "photo").collect();
     assert_eq!(photos.len(), 2);
     assert_eq!(photos[0].file.as_deref(), Some(&photo(1)[..]));
