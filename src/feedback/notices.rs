@@ -35,26 +35,7 @@ pub async fn answer(
 /// interrupted or that was sent; one Telegram refused at most once an hour, and none after 50
 /// tries): put in the outbox again for `group`, at most 50 a sweep. Returns how many.
 pub async fn missing_items(conn: &mut SqliteConnection, group: i64) -> sqlx::Result<u64> {
-    let now = crate::db::now();
-    let hour_ago = now - chrono::Duration::hours(1);
-    Ok(sqlx::query(
-        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT ?1, ?2, json_object('feedback', f.id), 0, ?3, ?3 FROM feedback f
-         WHERE f.group_msg_id IS NULL AND f.status <> 'closed' AND f.rider_id > 0
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox o WHERE o.kind = ?2
-               AND json_extract(o.payload, '$.feedback') = f.id
-               AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
-                    OR (o.status = 'failed' AND o.created_at > ?4)))
-           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2
-                  AND json_extract(o.payload, '$.feedback') = f.id) < 50
-         ORDER BY f.id LIMIT 50",
-    )
-    .bind(group)
-    .bind(ITEM)
-    .bind(now)
-    .bind(hour_ago)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    let missing = "SELECT id FROM feedback \
+                   WHERE group_msg_id IS NULL AND status <> 'closed' AND rider_id > 0";
+    store::requeue_missing(conn, group, (ITEM, "feedback"), missing, crate::db::now()).await
 }

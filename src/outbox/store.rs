@@ -164,3 +164,37 @@ pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i6
         .fetch_all(conn)
         .await
 }
+
+/// Puts in the outbox again, for `chat`, the `kind` messages that never arrived: one per id
+/// `missing` selects (a constant query of the caller's table, e.g. the reports with no card in
+/// the group yet), each with the payload `{key: id}`, unless a row for it is on its way or
+/// done (pending, being sent, interrupted, sent), was refused within the hour, or was tried 50
+/// times; at most 50 a call, oldest first. Returns how many. The sweeps that re-post report
+/// cards and feedback items share it.
+pub async fn requeue_missing(
+    conn: &mut SqliteConnection,
+    chat: i64,
+    (kind, key): (&str, &str),
+    missing: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let of_id = format!("json_extract(o.payload, '$.{key}') = m.id");
+    let sql = format!(
+        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
+         SELECT ?1, ?2, json_object('{key}', m.id), 0, ?3, ?3 FROM ({missing}) m
+         WHERE NOT EXISTS (
+             SELECT 1 FROM outbox o WHERE o.kind = ?2 AND {of_id}
+               AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
+                    OR (o.status = 'failed' AND o.created_at > ?4)))
+           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2 AND {of_id}) < 50
+         ORDER BY m.id LIMIT 50"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(chat)
+        .bind(kind)
+        .bind(now)
+        .bind(now - chrono::Duration::hours(1))
+        .execute(conn)
+        .await?
+        .rows_affected())
+}

@@ -30,28 +30,9 @@ pub async fn card(conn: &mut SqliteConnection, group: i64, id: ReportId) -> sqlx
 /// the group could not get (the bot not in it yet) goes again at every sweep, one Telegram
 /// refused at most once an hour, and none after 50 tries; at most 50 a sweep. Returns how many.
 pub async fn missing_cards(conn: &mut SqliteConnection, group: i64) -> sqlx::Result<u64> {
-    let now = crate::db::now();
-    let hour_ago = now - chrono::Duration::hours(1);
-    Ok(sqlx::query(
-        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT ?1, ?2, json_object('report', r.id), 0, ?3, ?3 FROM reports r
-         WHERE r.triage_msg_id IS NULL AND r.status IN ('submitted', 'accepted', 'routed')
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox o WHERE o.kind = ?2
-               AND json_extract(o.payload, '$.report') = r.id
-               AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
-                    OR (o.status = 'failed' AND o.created_at > ?4)))
-           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2
-                  AND json_extract(o.payload, '$.report') = r.id) < 50
-         ORDER BY r.id LIMIT 50",
-    )
-    .bind(group)
-    .bind(CARD)
-    .bind(now)
-    .bind(hour_ago)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    let missing = "SELECT id FROM reports \
+                   WHERE triage_msg_id IS NULL AND status IN ('submitted', 'accepted', 'routed')";
+    store::requeue_missing(conn, group, (CARD, "report"), missing, crate::db::now()).await
 }
 
 /// Report `id` raised again in `group`, `days` after its last change.
