@@ -5,7 +5,7 @@
 
 use rider_bot::i18n::Lang;
 
-use crate::helpers::TestApp;
+use crate::helpers::{first_words, TestApp};
 
 const GROUP: i64 = -100_555;
 
@@ -286,4 +286,39 @@ async fn every_broadcast_state_survives_every_wrong_input() {
         .await
         .unwrap();
     assert_eq!(sent, 0, "nothing was sent by wrong input");
+}
+
+#[tokio::test]
+async fn every_feedback_state_survives_every_wrong_input() {
+    let app = TestApp::spawn().await;
+    app.emu.add_group(GROUP, "Riders chat");
+    let en = |key: &str| rider_bot::i18n::t(Lang::En, key);
+    for (i, step) in ["feedback_topic", "feedback_body"].into_iter().enumerate() {
+        let rider = app.rider(3700 + i as i64, Some("en"));
+        app.register(rider, Lang::En).await;
+        app.drain(rider).await;
+        app.emu.send_text(rider, "/feedback");
+        let topics = app
+            .expect_text(rider, &first_words(Lang::En, "feedback-ask-topic"))
+            .await;
+        if i >= 1 {
+            app.emu
+                .press(rider, &topics, &en("feedback-topic-charging"));
+            app.expect_text(rider, "now send your message").await;
+        }
+        app.drain(rider).await;
+        assert_eq!(app.step(rider).await, step);
+        // A voice note is feedback itself at the body step.
+        let valid: &[&str] = if step == "feedback_body" {
+            &["voice"]
+        } else {
+            &[]
+        };
+        survive_all_but(&app, rider, step, step, valid).await;
+    }
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feedback")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(items, 0, "nothing was filed by wrong input");
 }
