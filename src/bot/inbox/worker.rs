@@ -1,0 +1,175 @@
+//! The worker that handles what the inbox holds: it leases rows (at most [`MAX_IN_FLIGHT`] at
+//! once), runs each through the handler tree in a task of its own, marks it done, and leases
+//! again when something was recorded, a task ended (its chat's next update may be waiting), or
+//! a second passed (another instance's rows, expired leases). Leases are renewed while their
+//! updates are handled. Stopping stops the leasing, lets the updates in flight finish and
+//! releases what is still held.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::SqlitePool;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
+use teloxide::error_handlers::ErrorHandler;
+use teloxide::types::Update;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use super::store::{self, Leased, Outcome};
+use crate::bot::core::BotError;
+
+/// Updates handled at once (of different chats: a chat has one at a time).
+pub const MAX_IN_FLIGHT: usize = 32;
+/// How long a lease lasts unless renewed.
+pub const LEASE: Duration = Duration::from_secs(60);
+const RENEW_EVERY: Duration = Duration::from_secs(20);
+/// How often the table is looked at with nothing else to wake the worker.
+const POLL: Duration = Duration::from_secs(1);
+
+/// What handling an update needs: the handler tree with its dependencies (the bot and `Me`
+/// among them), and what the dispatcher would do with an update nobody took or an error.
+#[derive(Clone)]
+pub struct Dispatch {
+    pub handler: Arc<UpdateHandler<BotError>>,
+    pub deps: DependencyMap,
+    pub unhandled: fn(Arc<Update>) -> BoxFuture<'static, ()>,
+    pub errors: Arc<dyn ErrorHandler<BotError> + Send + Sync>,
+}
+
+impl Dispatch {
+    /// Runs `update` through the handler tree, as teloxide's dispatcher does.
+    pub async fn run(&self, update: Update) {
+        let mut deps = self.deps.clone();
+        deps.insert(update);
+        match self.handler.dispatch(deps).await {
+            ControlFlow::Break(Ok(())) => {}
+            ControlFlow::Break(Err(err)) => self.errors.clone().handle_error(err).await,
+            ControlFlow::Continue(deps) => (self.unhandled)(deps.get()).await,
+        }
+    }
+}
+
+pub struct Worker {
+    pub pool: SqlitePool,
+    pub dispatch: Dispatch,
+    /// This instance's name on its leases.
+    pub owner: String,
+    /// Notified when an update was recorded.
+    pub wake: Arc<Notify>,
+}
+
+/// A name for this instance's leases: host, process and a random part.
+pub fn owner_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+impl Worker {
+    /// Handles updates until `stop` turns true, then finishes those in flight and releases
+    /// its leases.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let mut tasks = JoinSet::new();
+        let mut renew = tokio::time::interval(RENEW_EVERY);
+        let mut failures = 0u32;
+        while !*stop.borrow() {
+            let mut pause = POLL;
+            let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
+            if room > 0 {
+                let now = crate::db::now();
+                match store::lease(&this.pool, &this.owner, now, now + LEASE, room).await {
+                    Ok(rows) => {
+                        failures = 0;
+                        for row in rows {
+                            tasks.spawn(this.clone().handle(row));
+                        }
+                    }
+                    Err(err) => {
+                        failures += 1;
+                        pause = Duration::from_secs(u64::from(failures.min(10)));
+                        tracing::warn!(%err, failures, "inbox: cannot lease updates; retrying");
+                    }
+                }
+            }
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = this.wake.notified(), if failures == 0 => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = renew.tick() => this.renew(tasks.len()).await,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        let in_flight = tasks.len();
+        while tasks.join_next().await.is_some() {}
+        match store::release(&this.pool, &this.owner).await {
+            Ok(n) => tracing::info!(in_flight, released = n, "inbox worker stopped"),
+            Err(err) => tracing::warn!(%err, "inbox: leases not released; they expire"),
+        }
+    }
+
+    async fn renew(&self, in_flight: usize) {
+        if in_flight == 0 {
+            return;
+        }
+        let until = crate::db::now() + LEASE;
+        if let Err(err) = store::renew(&self.pool, &self.owner, until).await {
+            tracing::warn!(%err, "inbox: leases not renewed");
+        }
+    }
+
+    async fn handle(self: Arc<Self>, row: Leased) {
+        let id = row.update_id;
+        if row.attempts > 1 {
+            match store::was_claimed(&self.pool, id).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    super::count_unknown();
+                    tracing::warn!(
+                        update_id = id,
+                        "inbox: an instance stopped while handling this update; its outcome \
+                         is unknown, so it is not handled again"
+                    );
+                    self.finish(id, Outcome::Unknown).await;
+                    return;
+                }
+                Err(err) => {
+                    // Left leased: it is tried again when the lease expires.
+                    tracing::warn!(update_id = id, %err, "inbox: cannot check the claim");
+                    return;
+                }
+            }
+        }
+        match serde_json::from_str::<Update>(&row.body) {
+            Ok(update) => {
+                let dispatch = self.dispatch.clone();
+                // A panic stays in its task: the update is done (its claim was made), the
+                // worker goes on.
+                let run = tokio::spawn(async move { dispatch.run(update).await });
+                if let Err(err) = run.await {
+                    tracing::error!(update_id = id, %err, "inbox: the handler panicked");
+                }
+            }
+            Err(err) => tracing::warn!(update_id = id, %err, "inbox: unreadable update skipped"),
+        }
+        self.finish(id, Outcome::Handled).await;
+    }
+
+    async fn finish(&self, id: i64, outcome: Outcome) {
+        for attempt in 1..=3u64 {
+            match store::finish(&self.pool, id, outcome, crate::db::now()).await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(update_id = id, %err, attempt, "inbox: cannot mark done");
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+            }
+        }
+    }
+}
