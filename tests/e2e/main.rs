@@ -20,3 +20,4 @@ mod roles;
 mod services;
 mod stations;
 mod stats;
+mod webhook;
