@@ -234,3 +234,34 @@ async fn updates_sent_while_the_bot_is_down_are_delivered_again_and_handled_afte
     app.start().await;
     app.expect_text(rider, &first_words(Lang::En, "help")).await;
 }
+
+#[tokio::test]
+async fn a_stop_mid_burst_finishes_what_is_in_hand_releases_its_leases_and_loses_nothing() {
+    let mut app = TestApp::spawn_webhook().await;
+    let codes: Vec<String> = (0..15).map(|i| format!("STOP{i:02}")).collect();
+    for code in &codes {
+        app.emu.send_text(COORDINATOR, &format!("/station {code}"));
+    }
+    let first = app.next(COORDINATOR).await;
+    assert!(first.text.contains(codes[0].as_str()), "{}", first.text);
+    app.stop().await;
+    // Nothing is left leased or half-done: each row is handled, or waiting with no lease.
+    let (leased, bodiless_waiting): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(lease_owner), COUNT(CASE WHEN handled_at IS NULL AND body IS NULL \
+         THEN 1 END) FROM update_inbox",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((leased, bodiless_waiting), (0, 0));
+    app.start().await;
+    for code in &codes[1..] {
+        let m = app.next(COORDINATOR).await;
+        assert!(
+            m.text.contains(code.as_str()),
+            "expected {code}, got {:?}",
+            m.text
+        );
+    }
+    app.assert_silent(COORDINATOR, Lang::Zh).await;
+}
