@@ -226,7 +226,7 @@ impl Application {
             owner: worker::owner_id(),
             wake,
         };
-        let inbox = tokio::spawn(inbox.run(stopped));
+        let inbox = tokio::spawn(inbox.supervise(stopped));
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::info!(path = server.path, "webhook: serving");
         // Updates come through the inbox; the dispatcher only waits for the shutdown token.

@@ -72,10 +72,26 @@ pub fn owner_id() -> String {
 }
 
 impl Worker {
+    /// Runs the worker until `stop` turns true, starting it again (after a second) should it
+    /// panic: the updates it held are taken again when their leases expire.
+    pub async fn supervise(self, stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            match tokio::spawn(this.clone().run(stop.clone())).await {
+                Ok(()) => return,
+                Err(err) => tracing::error!(%err, "inbox worker panicked; starting it again"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
     /// Handles updates until `stop` turns true, then finishes those in flight and releases
     /// its leases.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let this = Arc::new(self);
+    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let this = self;
         let mut tasks = JoinSet::new();
         let mut renew = tokio::time::interval(RENEW_EVERY);
         let mut failures = 0u32;
@@ -171,5 +187,83 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use teloxide::dptree;
+
+    use super::*;
+
+    fn update(id: i64, chat: i64) -> String {
+        serde_json::json!({"update_id": id, "message": {
+            "message_id": id, "date": 0, "text": "hi",
+            "chat": {"id": chat, "type": "private", "first_name": "A"},
+            "from": {"id": chat, "is_bot": false, "first_name": "A"}}})
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_update_is_done_with_and_the_rest_are_handled_in_chat_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let now = crate::db::now();
+        for (id, chat) in [(1, 10), (2, 10), (3, 20), (4, 10)] {
+            store::record(&pool, id, Some(chat), &update(id, chat), now)
+                .await
+                .unwrap();
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let handler = dptree::entry().endpoint(move |u: Update| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(u.id.0);
+                assert_ne!(u.id.0, 1, "a handler that panics");
+                Ok::<(), BotError>(())
+            }
+        });
+        struct Quiet;
+        impl ErrorHandler<BotError> for Quiet {
+            fn handle_error(self: Arc<Self>, _: BotError) -> BoxFuture<'static, ()> {
+                Box::pin(async {})
+            }
+        }
+        let worker = Worker {
+            pool: pool.clone(),
+            dispatch: Dispatch {
+                handler: Arc::new(handler),
+                deps: DependencyMap::new(),
+                unhandled: |_| Box::pin(async {}),
+                errors: Arc::new(Quiet),
+            },
+            owner: owner_id(),
+            wake: Arc::new(Notify::new()),
+        };
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while store::waiting(&pool).await.unwrap() > 0 {
+            assert!(std::time::Instant::now() < deadline, "not handled");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        running.await.unwrap();
+        let seen = seen.lock().unwrap().clone();
+        let chat_10: Vec<u32> = seen.iter().copied().filter(|id| *id != 3).collect();
+        assert_eq!(chat_10, [1, 2, 4]);
+        assert!(seen.contains(&3));
+        let handled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM update_inbox WHERE outcome = 'handled' AND body IS NULL \
+             AND lease_owner IS NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(handled, 4);
     }
 }
