@@ -221,7 +221,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     warn_if_set_elsewhere(app.bot(), &url).await;
                     app.run_webhook(server).await?;
                 }
-                _ => app.run_until_stopped().await?,
+                _ => {
+                    warn_if_webhook_set(app.bot()).await;
+                    app.run_until_stopped().await?
+                }
             }
             tracing::info!("stopped");
         }
@@ -444,6 +447,19 @@ async fn warn_if_set_elsewhere(bot: &teloxide::Bot, url: &url::Url) {
             "webhook: Telegram posts elsewhere; run `rider-bot webhook set URL`"
         ),
         Err(err) => tracing::warn!(%err, "webhook: getWebhookInfo failed"),
+    }
+}
+
+/// Telegram refuses getUpdates while a webhook is set: say so once at start, with the way out.
+async fn warn_if_webhook_set(bot: &teloxide::Bot) {
+    if let Ok(info) = webhook::admin::info(bot).await {
+        if let Some(url) = info.url {
+            tracing::warn!(
+                %url,
+                "a webhook is set, so Telegram refuses long polling: run \
+                 `rider-bot webhook delete`, or `rider-bot run --webhook URL`"
+            );
+        }
     }
 }
 

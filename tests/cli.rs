@@ -1096,3 +1096,45 @@ async fn run_webhook_answers_start_and_stops_cleanly_on_sigterm() {
     assert_eq!(emu.request_count("getUpdates"), 0);
     assert!(emu.violations().is_empty(), "{:?}", emu.violations());
 }
+
+/// Polling while a webhook is set is refused by Telegram: `run` says so at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_warns_when_a_webhook_keeps_it_from_polling() {
+    use rider_bot::emulator::Emulator;
+    use std::time::{Duration, Instant};
+
+    let emu = Emulator::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = "https://bot.example.org/telegram";
+    stdout_of(&webhook_cli(dir.path(), &emu, &["set", url], Some("a-Secret")).await);
+    let mut child = rider_bot(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.request_count("getUpdates") == 0 {
+        assert!(Instant::now() < deadline, "run never polled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    child.wait().unwrap();
+    assert!(stderr.contains("a webhook is set"), "{stderr}");
+    assert!(stderr.contains(url), "{stderr}");
+    // The refusals were Telegram's 409s, nothing else.
+    let violations = emu.take_violations();
+    assert!(!violations.is_empty());
+    assert!(
+        violations.iter().all(|v| v.method == "getUpdates"
+            && v.description.starts_with("Conflict: can't use getUpdates")),
+        "{violations:?}"
+    );
+}
