@@ -115,7 +115,11 @@ impl Worker {
                 }
             }
             tokio::select! {
-                _ = stop.changed() => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        break; // the application that started the worker is gone
+                    }
+                }
                 _ = this.wake.notified(), if failures == 0 => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 _ = renew.tick() => this.renew(tasks.len()).await,
@@ -123,7 +127,13 @@ impl Worker {
             }
         }
         let in_flight = tasks.len();
-        while tasks.join_next().await.is_some() {}
+        // The updates in hand are finished, their leases kept alive meanwhile.
+        while !tasks.is_empty() {
+            tokio::select! {
+                _ = tasks.join_next() => {}
+                _ = renew.tick() => this.renew(tasks.len()).await,
+            }
+        }
         match store::release(&this.pool, &this.owner).await {
             Ok(n) => tracing::info!(in_flight, released = n, "inbox worker stopped"),
             Err(err) => tracing::warn!(%err, "inbox: leases not released; they expire"),
