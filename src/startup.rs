@@ -32,6 +32,8 @@ pub enum StartupError {
     Roles(sqlx::Error),
     #[error("cannot set the station visit points (VISIT_POINTS): {0}")]
     VisitPoints(sqlx::Error),
+    #[error("cannot register this instance in the database: {0}")]
+    Instance(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
 }
@@ -137,6 +139,17 @@ impl Application {
             .build();
         // One person's flood is dropped here, before it can fill a chat's queue.
         let listener = flood::Gate::new(polling, self.flood, self.env.bot.clone());
+        // Known to the other instances before any job looks at who is alive.
+        let me = self.env.settings.instance.clone();
+        crate::instances::store::beat(
+            &self.env.pool,
+            &me,
+            db::now(),
+            self.env.settings.liveness.dead_after,
+        )
+        .await
+        .map_err(StartupError::Instance)?;
+        tracing::info!(instance = %me, "instance registered");
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");
@@ -149,6 +162,10 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         jobs.stop();
+        // A clean stop hands this instance's jobs on at once instead of after its lease.
+        if let Err(err) = crate::instances::store::leave(&self.env.pool, &me).await {
+            tracing::warn!(%err, "could not remove this instance's row; it expires by itself");
+        }
         self.env.pool.close().await;
         result
     }

@@ -64,14 +64,34 @@ pub async fn due(
         .collect())
 }
 
-/// Takes a pending row for sending (false when another sender took it first). Committed before
-/// the message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
-pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+/// Who takes a row, and the private-chat gap to keep: no two messages into one private chat
+/// taken within `gap` of each other, by whichever instance.
+pub struct Taker<'a> {
+    pub instance: &'a str,
+    pub now: DateTime<Utc>,
+    pub gap: std::time::Duration,
+}
+
+/// Takes a pending row for sending (false when it may not go now). Committed before the
+/// message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
+///
+/// Several instances may send from one outbox: a row is taken by one of them only (the
+/// status changes once), only while no other row of its chat is being sent (a chat's messages
+/// keep their order), and, in a private chat, not within `gap` of the chat's last take.
+pub async fn take(conn: &mut SqliteConnection, row: &Row, by: &Taker<'_>) -> sqlx::Result<bool> {
+    let gap = chrono::Duration::from_std(by.gap).unwrap_or(chrono::Duration::zero());
     let done = sqlx::query(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-         WHERE id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, taken_by = $1, taken_at = $2
+         WHERE id = $3 AND status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = $4 AND o.status = 'sending')
+           AND ($4 < 0 OR NOT EXISTS (SELECT 1 FROM outbox o
+                                      WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
     )
-    .bind(id)
+    .bind(by.instance)
+    .bind(by.now)
+    .bind(row.id)
+    .bind(row.chat)
+    .bind(by.now - gap)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -121,14 +141,23 @@ pub async fn retry(
     Ok(())
 }
 
-/// After a crash: rows left `sending` had left for Telegram with no answer recorded. They are
-/// not sent again (Telegram has no idempotency key); they are counted as `unknown`.
-pub async fn recover(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+/// After a crash: rows left `sending` by an instance no longer alive (not heard from since
+/// `alive_since`, or gone) had left for Telegram with no answer recorded. They are not sent
+/// again (Telegram has no idempotency key); they are counted as `unknown`. Rows a live
+/// instance is sending are left to it.
+pub async fn recover(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    alive_since: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'unknown', done_at = ?, error = 'interrupted while sending'
-         WHERE status = 'sending'",
+        "UPDATE outbox SET status = 'unknown', done_at = $1, error = 'interrupted while sending'
+         WHERE status = 'sending'
+           AND (taken_by IS NULL
+                OR taken_by NOT IN (SELECT id FROM instances WHERE seen_at >= $2))",
     )
-    .bind(crate::db::now())
+    .bind(now)
+    .bind(alive_since)
     .execute(conn)
     .await?
     .rows_affected())

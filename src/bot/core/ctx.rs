@@ -39,6 +39,9 @@ pub struct Settings {
     pub bot_username: Option<String>,
     /// The main menu keyboard, built by the router from the capabilities' entries.
     pub menu: MainMenu,
+    /// This process among the instances sharing the database (made at start).
+    pub instance: crate::instances::InstanceId,
+    pub liveness: crate::instances::Liveness,
 }
 
 impl Settings {
@@ -49,6 +52,8 @@ impl Settings {
             tz: config.timezone,
             bot_username: None,
             menu,
+            instance: crate::instances::InstanceId::random(),
+            liveness: config.liveness,
         }
     }
 }
