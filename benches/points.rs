@@ -16,10 +16,10 @@
 
 use std::time::{Duration, Instant};
 
+use rider_bot::db::Pool;
 use rider_bot::points::domain::{self, EarnRule};
 use rider_bot::points::writer::Awards;
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const TASKS: usize = 8;
 const AWARDS_PER_TASK: usize = 2_500;
@@ -27,12 +27,12 @@ const RIDERS: i64 = 10_000;
 const ENTRIES: i64 = 1_000_000;
 const QUERIES: usize = 5_000;
 
-async fn pool(dir: &tempfile::TempDir, name: &str) -> SqlitePool {
+async fn pool(dir: &tempfile::TempDir, name: &str) -> Pool {
     let url = format!("sqlite://{}", dir.path().join(name).display());
     rider_bot::db::connect_and_migrate(&url).await.unwrap()
 }
 
-async fn add_riders(pool: &SqlitePool) {
+async fn add_riders(pool: &Pool) {
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
          INSERT INTO users (id, status, role, lang, name, created_at, updated_at) \
@@ -172,7 +172,7 @@ async fn main() {
     }
     // First with the stat4 samples ANALYZE left, to show what they cost; then as the bot runs
     // after a restart (`connect_and_migrate` clears them and opens fresh connections).
-    let summaries = async |pool: &SqlitePool| {
+    let summaries = async |pool: &Pool| {
         let mut times = Vec::with_capacity(riders.len());
         for &rider in &riders {
             let start = Instant::now();

@@ -4,12 +4,12 @@
 //! absent, so two processes starting together agree on one value, and it survives restarts
 //! (and backups). Secrets are never logged.
 
+use crate::db::Pool;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 /// The secret called `name`, made with `fresh` and stored first if there is none.
 pub async fn get_or_create(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     fresh: impl FnOnce() -> String,
     now: DateTime<Utc>,

@@ -6,11 +6,11 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
+use rider_bot::db::Pool;
 use rider_bot::points::domain::{self, EarnRule, PointsError};
 use rider_bot::points::{store, RewardCode};
 use rider_bot::roles::domain::TargetRef;
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 3;
 const COORDINATOR: i64 = 900;
@@ -50,7 +50,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn setup() -> (tempfile::TempDir, SqlitePool) {
+async fn setup() -> (tempfile::TempDir, Pool) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
@@ -90,7 +90,7 @@ async fn setup() -> (tempfile::TempDir, SqlitePool) {
 
 /// Runs `ops` on one task. Refusals (not enough points, out of stock, already confirmed...)
 /// are expected outcomes; anything else is a failure.
-async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::clock::Clock) {
+async fn run(pool: Pool, ops: Vec<Op>, task: usize, clock: rider_bot::clock::Clock) {
     for op in ops {
         let result: Result<(), PointsError> = match op {
             Op::Award { rider, source } => domain::award(
@@ -175,7 +175,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::cloc
     }
 }
 
-async fn check_invariants(pool: &SqlitePool) {
+async fn check_invariants(pool: &Pool) {
     let mut conn = pool.acquire().await.unwrap();
     // Balance = sum of entries, for every rider.
     assert_eq!(store::mismatches(&mut conn).await.unwrap(), vec![]);

@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use rider_bot::bot::core::personal::Holdings;
+use rider_bot::db::Pool;
 use rider_bot::geo::Position;
 use rider_bot::points::{self, RewardCode};
 use rider_bot::reports::{self, CategoryCode, Draft, Photo, PhotoSource, Photos};
 use rider_bot::services::{self, SessionCode, SignupStatus};
 use rider_bot::users::{self, UserId};
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 5;
 const COORDINATOR: i64 = 900;
@@ -68,7 +68,7 @@ fn session() -> SessionCode {
 type Told = Arc<Mutex<HashMap<i64, i64>>>;
 
 struct World {
-    pool: SqlitePool,
+    pool: Pool,
     holdings: Arc<Holdings>,
     told: Told,
     n: Arc<std::sync::atomic::AtomicU64>,

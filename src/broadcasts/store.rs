@@ -1,8 +1,8 @@
 //! The broadcasts' SQL: who an audience is, the broadcast rows, their figures from the
 //! outbox, and notification settings.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Audience, Broadcast, Draft, Figures, Status};
 use crate::users::UserId;
@@ -10,7 +10,7 @@ use crate::users::UserId;
 /// Registered people an audience names other than `author`, with whether each turned
 /// announcements off. "Near a station" is decided by the caller from [`located`].
 pub async fn audience(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     audience: &Audience,
     author: UserId,
 ) -> sqlx::Result<Vec<(UserId, bool)>> {
@@ -65,7 +65,7 @@ pub async fn audience(
 
 /// The kept areas of riders with nearby alerts on, shared since `since`.
 pub async fn located(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(UserId, f64, f64)>> {
     let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
@@ -84,7 +84,7 @@ pub async fn located(
 /// Inserts a broadcast; `None` when `request_key` was used before (Send pressed twice).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     author: UserId,
     request_key: &str,
     draft: &Draft,
@@ -120,7 +120,7 @@ pub async fn insert(
 
 /// The outbox rows of broadcast `id`, one per recipient, not before `send_at`.
 pub async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     recipients: &[UserId],
     send_at: DateTime<Utc>,
@@ -188,7 +188,7 @@ impl Row {
 const COLUMNS: &str = "id, author_id, audience, body, button, urgent, status, send_at, created_at,
                        progress_chat, progress_msg";
 
-pub async fn find(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Broadcast>> {
+pub async fn find(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Broadcast>> {
     let row: Option<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM broadcasts WHERE id = ?"))
             .bind(id)
@@ -205,7 +205,7 @@ pub async fn find(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<B
 }
 
 /// The broadcast a Send press made before (its request key), if any.
-pub async fn by_request(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Option<i64>> {
+pub async fn by_request(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM broadcasts WHERE request_key = ?")
         .bind(key)
         .fetch_optional(conn)
@@ -213,7 +213,7 @@ pub async fn by_request(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<
 }
 
 /// The latest broadcasts, newest first.
-pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec<Broadcast>> {
+pub async fn recent(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Broadcast>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?"
     ))
@@ -224,7 +224,7 @@ pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec
 }
 
 /// Broadcasts not finished (scheduled or sending).
-pub async fn running(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Broadcast>> {
+pub async fn running(conn: &mut Conn) -> sqlx::Result<Vec<Broadcast>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM broadcasts WHERE status IN ('scheduled', 'sending') ORDER BY id"
     ))
@@ -234,7 +234,7 @@ pub async fn running(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Broadcast>
 }
 
 pub async fn set_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     status: Status,
     finished: Option<DateTime<Utc>>,
@@ -248,12 +248,7 @@ pub async fn set_status(
     Ok(())
 }
 
-pub async fn set_progress(
-    conn: &mut SqliteConnection,
-    id: i64,
-    chat: i64,
-    message: i32,
-) -> sqlx::Result<()> {
+pub async fn set_progress(conn: &mut Conn, id: i64, chat: i64, message: i32) -> sqlx::Result<()> {
     sqlx::query("UPDATE broadcasts SET progress_chat = ?, progress_msg = ? WHERE id = ?")
         .bind(chat)
         .bind(message)
@@ -264,7 +259,7 @@ pub async fn set_progress(
 }
 
 /// How broadcast `id`'s messages stand.
-pub async fn figures(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Figures> {
+pub async fn figures(conn: &mut Conn, id: i64) -> sqlx::Result<Figures> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
     )
@@ -289,7 +284,7 @@ pub async fn figures(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Figur
 }
 
 /// Drops broadcast `id`'s messages not sent yet; returns how many.
-pub async fn drop_pending(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<u64> {
+pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = ?
          WHERE broadcast_id = ? AND status = 'pending'",
@@ -302,7 +297,7 @@ pub async fn drop_pending(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<
 }
 
 /// A person's notification settings: (announcements on, nearby alerts on).
-pub async fn settings(conn: &mut SqliteConnection, user: UserId) -> sqlx::Result<(bool, bool)> {
+pub async fn settings(conn: &mut Conn, user: UserId) -> sqlx::Result<(bool, bool)> {
     let row: Option<(bool, bool)> = sqlx::query_as(
         "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = ?",
     )
@@ -314,7 +309,7 @@ pub async fn settings(conn: &mut SqliteConnection, user: UserId) -> sqlx::Result
 
 /// Sets a person's settings; turning nearby alerts off forgets their kept area.
 pub async fn set_settings(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: UserId,
     announcements: bool,
     nearby: bool,
@@ -336,7 +331,7 @@ pub async fn set_settings(
 
 /// Keeps the area of `user`'s shared location, if they turned nearby alerts on.
 pub async fn remember_area(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: UserId,
     lat: f64,
     lng: f64,
@@ -356,7 +351,7 @@ pub async fn remember_area(
 }
 
 /// Forgets kept areas shared before `before` (they no longer place anyone near anything).
-pub async fn forget_areas(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn forget_areas(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
          WHERE last_at IS NOT NULL AND last_at < ?",

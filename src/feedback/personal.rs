@@ -9,17 +9,17 @@
 //! a photo or voice note is deleted (or, where Telegram no longer allows that, its caption is
 //! edited so).
 
+use crate::db::Conn;
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     Ok(vec![
         Held {
             kind: "held-feedback",
@@ -59,7 +59,7 @@ type ItemRow = (
     Option<String>,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let items: Vec<ItemRow> = sqlx::query_as(
         "SELECT id, topic, kind, body, file_id IS NOT NULL, duration_s, status, rating,
                 created_at, answered_at, closed_at, rated_at
@@ -101,10 +101,7 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 
 /// The rider's items posted in the group: id, chat, message, kind (read before erasing, so
 /// the group's copies can be cleared once the erasure has committed).
-pub async fn posted(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
+pub async fn posted(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
     sqlx::query_as(
         "SELECT id, group_chat_id, group_msg_id, kind FROM feedback
          WHERE rider_id = ? AND group_msg_id IS NOT NULL ORDER BY id",
@@ -114,7 +111,7 @@ pub async fn posted(
     .await
 }
 
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let replies = sqlx::query(
         "DELETE FROM feedback_replies
          WHERE feedback_id IN (SELECT id FROM feedback WHERE rider_id = ?)",

@@ -1,7 +1,7 @@
 //! The SQL of `feedback` and `feedback_replies`. Writes run inside the caller's transaction.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Body, FeedbackId, Item, Status, Topic};
 use crate::users::UserId;
@@ -52,7 +52,7 @@ fn one(row: Option<ItemRow>, id: i64) -> Option<Item> {
 
 /// Writes a new item; `None` when an item with `key` exists already (the same message twice).
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     topic: Topic,
     body: &Body,
@@ -95,7 +95,7 @@ pub async fn insert(
 }
 
 /// The item a request key wrote.
-pub async fn by_key(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Option<FeedbackId>> {
+pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<FeedbackId>> {
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE request_key = ?")
         .bind(key)
         .fetch_optional(conn)
@@ -103,7 +103,7 @@ pub async fn by_key(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Opti
     Ok(id.map(FeedbackId))
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<Option<Item>> {
+pub async fn find(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = ?"))
             .bind(id.0)
@@ -113,11 +113,7 @@ pub async fn find(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<O
 }
 
 /// The item posted as message `msg` in `chat`.
-pub async fn by_group_message(
-    conn: &mut SqliteConnection,
-    chat: i64,
-    msg: i32,
-) -> sqlx::Result<Option<Item>> {
+pub async fn by_group_message(conn: &mut Conn, chat: i64, msg: i32) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM feedback WHERE group_chat_id = ? AND group_msg_id = ?"
     ))
@@ -129,12 +125,7 @@ pub async fn by_group_message(
 }
 
 /// Records where the item was posted (once: a second post is not recorded over the first).
-pub async fn set_group(
-    conn: &mut SqliteConnection,
-    id: FeedbackId,
-    chat: i64,
-    msg: i32,
-) -> sqlx::Result<()> {
+pub async fn set_group(conn: &mut Conn, id: FeedbackId, chat: i64, msg: i32) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE feedback SET group_chat_id = ?, group_msg_id = ?
          WHERE id = ? AND group_msg_id IS NULL",
@@ -149,7 +140,7 @@ pub async fn set_group(
 
 /// Writes a coordinator's reply; `None` when the message was recorded before.
 pub async fn insert_reply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     author: UserId,
     body: &str,
@@ -172,7 +163,7 @@ pub async fn insert_reply(
 /// An open item becomes answered (the first answer's time kept); an answered or closed one
 /// stays as it is.
 pub async fn mark_answered(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
@@ -189,10 +180,7 @@ pub async fn mark_answered(
 }
 
 /// A reply's item and words.
-pub async fn reply(
-    conn: &mut SqliteConnection,
-    reply: i64,
-) -> sqlx::Result<Option<(FeedbackId, String)>> {
+pub async fn reply(conn: &mut Conn, reply: i64) -> sqlx::Result<Option<(FeedbackId, String)>> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT feedback_id, body FROM feedback_replies WHERE id = ?")
             .bind(reply)
@@ -202,7 +190,7 @@ pub async fn reply(
 }
 
 /// How many replies an item has.
-pub async fn reply_count(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<i64> {
+pub async fn reply_count(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM feedback_replies WHERE feedback_id = ?")
         .bind(id.0)
         .fetch_one(conn)
@@ -211,7 +199,7 @@ pub async fn reply_count(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::R
 
 /// Stores the rider's rating unless one was given before; whether it was stored.
 pub async fn set_rating(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     stars: i64,
     now: DateTime<Utc>,
@@ -227,11 +215,7 @@ pub async fn set_rating(
 }
 
 /// Closes an item that is not closed; whether it was.
-pub async fn close(
-    conn: &mut SqliteConnection,
-    id: FeedbackId,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
+pub async fn close(conn: &mut Conn, id: FeedbackId, now: DateTime<Utc>) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE feedback SET status = 'closed', closed_at = ? WHERE id = ? AND status <> 'closed'",
     )
@@ -243,7 +227,7 @@ pub async fn close(
 }
 
 /// Items not closed, oldest first, at most `limit`, and how many there are in all.
-pub async fn not_closed(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<(Vec<Item>, i64)> {
+pub async fn not_closed(conn: &mut Conn, limit: i64) -> sqlx::Result<(Vec<Item>, i64)> {
     let rows: Vec<ItemRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM feedback WHERE status IN ('open', 'answered') ORDER BY id LIMIT ?"
     ))

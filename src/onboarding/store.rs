@@ -1,8 +1,8 @@
 //! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
 //! the profile `/privacy` shows. Erasure is `users::personal` with every capability's part.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::domain::{Phone, Platform, RiderName, PRIVACY_VERSION};
 use crate::users::{self, UserId};
@@ -16,7 +16,7 @@ pub enum RegisterError {
 }
 
 /// Records acceptance of the current privacy notice. A user who erased their data starts over.
-pub async fn record_consent(pool: &SqlitePool, id: UserId) -> Result<(), sqlx::Error> {
+pub async fn record_consent(pool: &Pool, id: UserId) -> Result<(), sqlx::Error> {
     let now = crate::db::now();
     sqlx::query(
         "UPDATE users SET consent_version = ?, consent_at = ?, updated_at = ?,
@@ -35,7 +35,7 @@ pub async fn record_consent(pool: &SqlitePool, id: UserId) -> Result<(), sqlx::E
 
 /// Completes registration. Refused unless the current privacy notice was accepted.
 pub async fn register(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: UserId,
     name: &RiderName,
     platform: &Platform,
@@ -66,7 +66,7 @@ pub async fn register(
 
 /// Keeps a deep-link payload that arrived before registration, to act on once registered.
 pub async fn set_pending_payload(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: UserId,
     payload: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -81,7 +81,7 @@ pub async fn set_pending_payload(
 /// Takes (reads and clears) the kept deep-link payload. Meant for a write transaction, so the
 /// read and the clearing cannot be split by another handler.
 pub async fn take_pending_payload(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
     let payload: Option<String> =
@@ -107,10 +107,7 @@ pub struct Profile {
     pub phone: Option<String>,
 }
 
-pub async fn profile(
-    conn: &mut SqliteConnection,
-    id: UserId,
-) -> Result<Option<Profile>, sqlx::Error> {
+pub async fn profile(conn: &mut Conn, id: UserId) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as("SELECT name, platform, phone FROM users WHERE id = ? AND status = 'registered'")
         .bind(id.0)
         .fetch_optional(conn)

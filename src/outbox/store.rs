@@ -1,19 +1,19 @@
 //! The outbox's SQL: enqueue inside the caller's transaction, take the rows due, record each
 //! outcome.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Notice, Row, Status};
 
 /// Enqueues `n` in the caller's (write) transaction; `None` when its dedup key was used before.
-pub async fn enqueue(conn: &mut SqliteConnection, n: &Notice) -> sqlx::Result<Option<i64>> {
+pub async fn enqueue(conn: &mut Conn, n: &Notice) -> sqlx::Result<Option<i64>> {
     enqueue_at(conn, n, crate::db::now()).await
 }
 
 /// As [`enqueue`], not to be sent before `at`.
 pub async fn enqueue_at(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     n: &Notice,
     at: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
@@ -35,11 +35,7 @@ pub async fn enqueue_at(
 type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
 
 /// Pending rows whose time has come, a rider's own before bulk, oldest first.
-pub async fn due(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> sqlx::Result<Vec<Row>> {
+pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Row>> {
     let rows: Vec<RowTuple> = sqlx::query_as(
         "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
          WHERE status = 'pending' AND not_before <= ? ORDER BY priority, id LIMIT ?",
@@ -66,7 +62,7 @@ pub async fn due(
 
 /// Takes a pending row for sending (false when another sender took it first). Committed before
 /// the message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
-pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+pub async fn take(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
          WHERE id = ? AND status = 'pending'",
@@ -79,7 +75,7 @@ pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
 
 /// Records how a taken row ended.
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     status: Status,
     message_id: Option<i32>,
@@ -101,7 +97,7 @@ pub async fn finish(
 /// Puts a taken row back, to be tried again at `at` (a 429, a transient error).
 /// `retry_attempt`: whether this try counts towards the limit (a 429 does not).
 pub async fn retry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     at: DateTime<Utc>,
     counts: bool,
@@ -123,7 +119,7 @@ pub async fn retry(
 
 /// After a crash: rows left `sending` had left for Telegram with no answer recorded. They are
 /// not sent again (Telegram has no idempotency key); they are counted as `unknown`.
-pub async fn recover(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+pub async fn recover(conn: &mut Conn) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE outbox SET status = 'unknown', done_at = ?, error = 'interrupted while sending'
          WHERE status = 'sending'",
@@ -135,7 +131,7 @@ pub async fn recover(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
 }
 
 /// Marks every pending row to `chat` unreachable (the recipient blocked the bot).
-pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result<u64> {
+pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE outbox SET status = 'unreachable', done_at = ?, error = 'blocked'
          WHERE chat_id = ? AND status = 'pending'",
@@ -148,7 +144,7 @@ pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result
 }
 
 /// Forgets rows that ended before `before`, except a broadcast's (they are its figures).
-pub async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn prune(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ? AND broadcast_id IS NULL",
     )
@@ -159,7 +155,7 @@ pub async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::
 }
 
 /// How many rows stand in each status (for the doctor and tests).
-pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn counts(conn: &mut Conn) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
         .fetch_all(conn)
         .await
@@ -172,7 +168,7 @@ pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i6
 /// times; at most 50 a call, oldest first. Returns how many. The sweeps that re-post report
 /// cards and feedback items share it.
 pub async fn requeue_missing(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     chat: i64,
     (kind, key): (&str, &str),
     missing: &str,

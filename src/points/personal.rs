@@ -3,20 +3,20 @@
 //! entries stay only as anonymous amounts (moved to the erasure's anonymous id, balance too,
 //! so every balance still equals the sum of its entries).
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::domain::{self, PointsError};
 use super::{store, RedemptionStatus};
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     let entries = count(
         conn,
         "SELECT COUNT(*) FROM ledger WHERE rider_id = ?",
@@ -56,7 +56,7 @@ type RedemptionRow = (
     Option<DateTime<Utc>>,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let balance = store::balance(conn, rider).await?;
     let opted_in = store::opted_in(conn, rider).await?;
     let entries: Vec<EntryRow> = sqlx::query_as(
@@ -86,7 +86,7 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 }
 
 /// Lets go of what the passbook holds about `e.rider`, inside the erasure's transaction.
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>, PointsError> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, PointsError> {
     let open: Vec<String> = sqlx::query_scalar(
         "SELECT code FROM redemptions WHERE rider_id = ? AND status = 'open' ORDER BY code",
     )

@@ -1,8 +1,8 @@
 //! The passbook's SQL. [`post`] is the only way an entry is written; every caller holds a write
 //! transaction (`db::begin_write`) around it and whatever else the cause changes.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, Reward, RewardCode};
 use crate::users::UserId;
@@ -84,7 +84,7 @@ const ENTRY_COLUMNS: &str =
 /// conflict if it was for another rider or amount). One statement: the ledger's trigger adds
 /// the entry to the cached balance, and the balance's CHECK refuses to go below zero, so a
 /// crash can never leave one without the other.
-pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, PostError> {
+pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING \
@@ -132,10 +132,7 @@ pub struct Award<'a> {
 /// An award: the points come from `earning_rules` (`rule`, else `default`) inside the same
 /// single statement. `None` when no rule applies. The same key again returns the original
 /// entry (even if the rule's points changed since); for another rider it is a conflict.
-pub async fn post_award(
-    conn: &mut SqliteConnection,
-    a: &Award<'_>,
-) -> Result<Option<Posted>, PostError> {
+pub async fn post_award(conn: &mut Conn, a: &Award<'_>) -> Result<Option<Posted>, PostError> {
     let Award {
         rider,
         kind,
@@ -186,7 +183,7 @@ pub struct AwardRow<'a> {
 /// before (in the table or earlier in the batch) inserts nothing. Returns, per row, the entry
 /// (new or existing), `Ok(None)` when no rule applies, or a conflict.
 pub async fn post_awards(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[AwardRow<'_>],
 ) -> Result<Vec<Result<Option<Posted>, PostError>>, sqlx::Error> {
     if rows.is_empty() {
@@ -246,7 +243,7 @@ pub async fn post_awards(
     Ok(out)
 }
 
-async fn existing(conn: &mut SqliteConnection, key: &str) -> Result<Option<Entry>, sqlx::Error> {
+async fn existing(conn: &mut Conn, key: &str) -> Result<Option<Entry>, sqlx::Error> {
     let row: Option<EntryRow> = sqlx::query_as(&format!(
         "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = ?"
     ))
@@ -261,7 +258,7 @@ fn is_check_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("275"))
 }
 
-pub async fn balance(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, sqlx::Error> {
+pub async fn balance(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
     let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM balances WHERE rider_id = ?")
         .bind(rider.0)
         .fetch_optional(conn)
@@ -271,7 +268,7 @@ pub async fn balance(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, 
 
 /// A rider's entries, newest first.
 pub async fn entries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     offset: i64,
     limit: i64,
@@ -287,7 +284,7 @@ pub async fn entries(
     Ok(rows.into_iter().map(EntryRow::into_entry).collect())
 }
 
-pub async fn entry_count(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, sqlx::Error> {
+pub async fn entry_count(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ?")
         .bind(rider.0)
         .fetch_one(conn)
@@ -299,7 +296,7 @@ pub async fn entry_count(conn: &mut SqliteConnection, rider: UserId) -> Result<i
 /// entries (only when `count`: it reads the rider's whole index range), and `limit` entries
 /// from `offset`, newest first, as a JSON array.
 pub async fn passbook_page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     offset: i64,
     limit: i64,
@@ -381,7 +378,7 @@ pub struct PassbookPage {
     pub overdue: bool,
 }
 
-pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool, sqlx::Error> {
+pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Error> {
     let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = ?")
         .bind(rider.0)
         .fetch_optional(conn)
@@ -390,7 +387,7 @@ pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool
 }
 
 /// Open redemptions of `rider`: how many, and the points they hold.
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
         "SELECT COUNT(*), COALESCE(SUM(cost), 0) FROM redemptions \
          WHERE rider_id = ? AND status = 'open'",
@@ -401,7 +398,7 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> Result<(i64, i6
 }
 
 /// Riders whose cached balance differs from the sum of their entries (none, if all is well).
-pub async fn mismatches(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+pub async fn mismatches(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.rider_id, COALESCE(b.balance, 0), r.total FROM \
            (SELECT rider_id, SUM(amount) AS total FROM ledger GROUP BY rider_id) r \
@@ -416,11 +413,7 @@ pub async fn mismatches(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i6
 }
 
 /// Sets the points for a rule (`report`, `report:<category>`, `attendance`, ...).
-pub async fn set_rule(
-    conn: &mut SqliteConnection,
-    rule: &str,
-    points: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn set_rule(conn: &mut Conn, rule: &str, points: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO earning_rules (rule, points) VALUES (?, ?) \
          ON CONFLICT (rule) DO UPDATE SET points = excluded.points",
@@ -455,10 +448,7 @@ impl RewardRow {
     }
 }
 
-pub async fn upsert_rewards(
-    conn: &mut SqliteConnection,
-    rewards: &[Reward],
-) -> Result<usize, sqlx::Error> {
+pub async fn upsert_rewards(conn: &mut Conn, rewards: &[Reward]) -> Result<usize, sqlx::Error> {
     let mut new = 0;
     for r in rewards {
         let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rewards WHERE code = ?")
@@ -486,7 +476,7 @@ pub async fn upsert_rewards(
 }
 
 /// Rewards riders can see: active ones, cheapest first.
-pub async fn active_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sqlx::Error> {
+pub async fn active_rewards(conn: &mut Conn) -> Result<Vec<Reward>, sqlx::Error> {
     let rows: Vec<RewardRow> = sqlx::query_as(
         "SELECT code, name_zh, name_en, cost, stock, active FROM rewards \
          WHERE active = 1 ORDER BY cost, code",
@@ -496,7 +486,7 @@ pub async fn active_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, 
     Ok(crate::db::decoded("rewards", rows, RewardRow::into_reward))
 }
 
-pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sqlx::Error> {
+pub async fn all_rewards(conn: &mut Conn) -> Result<Vec<Reward>, sqlx::Error> {
     let rows: Vec<RewardRow> = sqlx::query_as(
         "SELECT code, name_zh, name_en, cost, stock, active FROM rewards ORDER BY code",
     )
@@ -506,7 +496,7 @@ pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sql
 }
 
 pub async fn find_reward(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RewardCode,
 ) -> Result<Option<Reward>, sqlx::Error> {
     let row: Option<RewardRow> = sqlx::query_as(
@@ -519,10 +509,7 @@ pub async fn find_reward(
 }
 
 /// Takes one from stock; false when none is left (stock never goes below zero).
-pub async fn take_stock(
-    conn: &mut SqliteConnection,
-    code: &RewardCode,
-) -> Result<bool, sqlx::Error> {
+pub async fn take_stock(conn: &mut Conn, code: &RewardCode) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE rewards SET stock = stock - 1 WHERE code = ? AND stock > 0")
         .bind(code.as_str())
         .execute(conn)
@@ -530,7 +517,7 @@ pub async fn take_stock(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn restock(conn: &mut SqliteConnection, code: &RewardCode) -> Result<(), sqlx::Error> {
+pub async fn restock(conn: &mut Conn, code: &RewardCode) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE rewards SET stock = stock + 1 WHERE code = ?")
         .bind(code.as_str())
         .execute(conn)
@@ -571,7 +558,7 @@ const REDEMPTION_COLUMNS: &str =
     "code, rider_id, reward_code, cost, status, created_at, expires_at, closed_at, closed_by";
 
 pub async fn insert_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     r: &Redemption,
     request_key: &str,
 ) -> Result<(), sqlx::Error> {
@@ -592,7 +579,7 @@ pub async fn insert_redemption(
 }
 
 pub async fn find_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RedemptionCode,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
@@ -605,7 +592,7 @@ pub async fn find_redemption(
 }
 
 pub async fn redemption_by_request(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     request_key: &str,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
@@ -619,7 +606,7 @@ pub async fn redemption_by_request(
 
 /// Open redemptions past their expiry, oldest first.
 pub async fn due_redemptions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
 ) -> Result<Vec<Redemption>, sqlx::Error> {
     let rows: Vec<RedemptionRow> = sqlx::query_as(&format!(
@@ -638,7 +625,7 @@ pub async fn due_redemptions(
 
 /// Closes an open redemption; false if it was not open any more.
 pub async fn close_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RedemptionCode,
     to: RedemptionStatus,
     (by, at): (Option<UserId>, DateTime<Utc>),
@@ -658,7 +645,7 @@ pub async fn close_redemption(
 
 /// The month's top earners: (rider, points earned, name if they opted in).
 pub async fn leaderboard(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(i64, i64, Option<String>)>, sqlx::Error> {
@@ -675,11 +662,7 @@ pub async fn leaderboard(
     .await
 }
 
-pub async fn set_opt_in(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-    on: bool,
-) -> Result<(), sqlx::Error> {
+pub async fn set_opt_in(conn: &mut Conn, rider: UserId, on: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET leaderboard_opt_in = ? WHERE id = ?")
         .bind(on)
         .bind(rider.0)

@@ -3,18 +3,18 @@
 //! "former rider"); photos of a draft not filed are released (their files go once the erasure
 //! has committed, see [`release_drafts`]).
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     Ok(vec![
         Held {
             kind: "held-reports",
@@ -59,7 +59,7 @@ type ReportRow = (
     i64,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<ReportRow> = sqlx::query_as(
         "SELECT r.id, r.category, r.lat, r.lng, r.note, r.status, r.reject_reason, r.created_at,
                 (SELECT COUNT(*) FROM report_photos p
@@ -90,10 +90,7 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 /// Moves `e.rider`'s reports (and their own steps in those reports' history) to the anonymous id
 /// and releases their draft photos. Returns what was done and the draft files to remove once
 /// the erasure has committed.
-pub async fn erase(
-    conn: &mut SqliteConnection,
-    e: Erasure,
-) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
     // The Confirm button's key named the rider (`confirm:<id>:<message>`): it goes too.
     let kept = sqlx::query(
         "UPDATE reports SET reporter_id = ?, request_key = 'erased:' || id WHERE reporter_id = ?",
@@ -130,7 +127,7 @@ pub async fn erase(
 /// Forgets the photos `rider`'s drafts stored, except `keep` (the draft in progress): returns
 /// the paths no report and no other draft holds, whose files can go.
 pub async fn release_drafts_except(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     keep: &[String],
 ) -> sqlx::Result<Vec<String>> {
@@ -152,16 +149,13 @@ pub async fn release_drafts_except(
 }
 
 /// Forgets every photo `rider`'s drafts stored; returns the files that can go.
-pub async fn release_drafts(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-) -> sqlx::Result<Vec<String>> {
+pub async fn release_drafts(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<String>> {
     release_drafts_except(conn, rider, &[]).await
 }
 
 /// Records a photo stored for `rider`'s draft.
 pub async fn remember_draft_photo(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     path: &str,
     now: DateTime<Utc>,
@@ -181,7 +175,7 @@ pub async fn remember_draft_photo(
 /// Forgets draft photos stored before `stored_before` by riders whose dialogue has been idle
 /// since `idle_since` (or is gone): their drafts expired. The files go with the orphan sweep.
 pub async fn forget_abandoned_drafts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     stored_before: DateTime<Utc>,
     idle_since: DateTime<Utc>,
 ) -> sqlx::Result<u64> {

@@ -2,8 +2,8 @@
 //! transaction (`db::begin_write`), so a report, its photos and its first history entry, or a
 //! status change, its history entry and its points, land together or not at all.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{
     Category, CategoryCode, Department, DepartmentCode, HistoryEntry, Photo, PhotoSource, Report,
@@ -13,7 +13,7 @@ use crate::geo::Position;
 use crate::users::{Role, UserId};
 
 pub async fn upsert_departments(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     departments: &[Department],
 ) -> Result<(), sqlx::Error> {
     for d in departments {
@@ -51,7 +51,7 @@ impl DepartmentRow {
     }
 }
 
-pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>, sqlx::Error> {
+pub async fn departments(conn: &mut Conn) -> Result<Vec<Department>, sqlx::Error> {
     let rows: Vec<DepartmentRow> =
         sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments ORDER BY rowid")
             .fetch_all(conn)
@@ -64,7 +64,7 @@ pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>,
 }
 
 pub async fn department(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &DepartmentCode,
 ) -> Result<Option<Department>, sqlx::Error> {
     let row: Option<DepartmentRow> =
@@ -77,7 +77,7 @@ pub async fn department(
 
 /// Writes the categories in file order, and each one's points as its earning rule.
 pub async fn upsert_categories(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     categories: &[Category],
 ) -> Result<(), sqlx::Error> {
     for (i, c) in categories.iter().enumerate() {
@@ -129,10 +129,7 @@ impl CategoryRow {
 }
 
 /// Every category in button order; `active_only` leaves out the retired ones.
-pub async fn categories(
-    conn: &mut SqliteConnection,
-    active_only: bool,
-) -> Result<Vec<Category>, sqlx::Error> {
+pub async fn categories(conn: &mut Conn, active_only: bool) -> Result<Vec<Category>, sqlx::Error> {
     let sql = format!(
         "{CATEGORY_SELECT} {} ORDER BY c.position, c.code",
         if active_only {
@@ -150,7 +147,7 @@ pub async fn categories(
 }
 
 pub async fn category(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &CategoryCode,
 ) -> Result<Option<Category>, sqlx::Error> {
     let sql = format!("{CATEGORY_SELECT} WHERE c.code = ?");
@@ -163,7 +160,7 @@ pub async fn category(
 
 /// Reports `reporter` filed since `since`, withdrawn ones included (the daily limit).
 pub async fn count_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
@@ -176,7 +173,7 @@ pub async fn count_since(
 
 /// Where `reporter`'s latest report since `since` was ("same place as my last report").
 pub async fn last_place_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     since: DateTime<Utc>,
 ) -> Result<Option<Position>, sqlx::Error> {
@@ -191,10 +188,7 @@ pub async fn last_place_since(
     Ok(row.and_then(|(lat, lng)| Position::new(lat, lng).ok()))
 }
 
-pub async fn by_request(
-    conn: &mut SqliteConnection,
-    key: &str,
-) -> Result<Option<ReportId>, sqlx::Error> {
+pub async fn by_request(conn: &mut Conn, key: &str) -> Result<Option<ReportId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = ?")
         .bind(key)
         .fetch_optional(conn)
@@ -213,10 +207,7 @@ pub struct NewReport<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    r: &NewReport<'_>,
-) -> Result<ReportId, sqlx::Error> {
+pub async fn insert(conn: &mut Conn, r: &NewReport<'_>) -> Result<ReportId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (reporter_id, reporter_role, category, lat, lng, note,
              possible_dup_of, request_key, status_at, created_at)
@@ -238,7 +229,7 @@ pub async fn insert(
 }
 
 pub async fn insert_photos(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     photos: &[Photo],
 ) -> Result<(), sqlx::Error> {
@@ -260,7 +251,7 @@ pub async fn insert_photos(
     Ok(())
 }
 
-pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
+pub async fn photos(conn: &mut Conn, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT file_id, sha256, path, size, source FROM report_photos
          WHERE report_id = ? AND removed_at IS NULL ORDER BY seq",
@@ -285,7 +276,7 @@ pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Pho
 }
 
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     from: Option<Status>,
     to: Status,
@@ -317,10 +308,7 @@ struct HistoryRow {
     at: DateTime<Utc>,
 }
 
-pub async fn history(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT from_status, to_status, actor_id, detail, at FROM report_history
          WHERE report_id = ? ORDER BY id",
@@ -388,20 +376,13 @@ impl ReportRow {
     }
 }
 
-pub async fn find(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-) -> Result<Option<Report>, sqlx::Error> {
+pub async fn find(conn: &mut Conn, id: ReportId) -> Result<Option<Report>, sqlx::Error> {
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?");
     let row: Option<ReportRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.and_then(ReportRow::into_report))
 }
 
-async fn list(
-    conn: &mut SqliteConnection,
-    filter: &str,
-    binds: &[i64],
-) -> Result<Vec<Report>, sqlx::Error> {
+async fn list(conn: &mut Conn, filter: &str, binds: &[i64]) -> Result<Vec<Report>, sqlx::Error> {
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports {filter}");
     let mut q = sqlx::query_as::<_, ReportRow>(&sql);
     for b in binds {
@@ -416,7 +397,7 @@ async fn list(
 
 /// A page of `reporter`'s reports, newest first.
 pub async fn by_reporter(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     offset: i64,
     limit: i64,
@@ -429,10 +410,7 @@ pub async fn by_reporter(
     .await
 }
 
-pub async fn count_by_reporter(
-    conn: &mut SqliteConnection,
-    reporter: UserId,
-) -> Result<i64, sqlx::Error> {
+pub async fn count_by_reporter(conn: &mut Conn, reporter: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ?")
         .bind(reporter.0)
         .fetch_one(conn)
@@ -440,7 +418,7 @@ pub async fn count_by_reporter(
 }
 
 /// Open reports (submitted, accepted, routed), oldest first, at most `limit`.
-pub async fn open(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
+pub async fn open(conn: &mut Conn, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
     list(
         conn,
         "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT ?",
@@ -450,13 +428,13 @@ pub async fn open(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Report>
 }
 
 /// Every report, oldest first (the Open311 export).
-pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Report>, sqlx::Error> {
+pub async fn all(conn: &mut Conn) -> Result<Vec<Report>, sqlx::Error> {
     list(conn, "ORDER BY id", &[]).await
 }
 
 /// Open reports of `category` filed since `since` inside the box `lo`..`hi`.
 pub async fn open_in_box(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     category: &CategoryCode,
     since: DateTime<Utc>,
     lo: Position,
@@ -489,11 +467,7 @@ pub struct Change<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub async fn set_status(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-    c: &Change<'_>,
-) -> Result<(), sqlx::Error> {
+pub async fn set_status(conn: &mut Conn, id: ReportId, c: &Change<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE reports SET status = ?, department = COALESCE(?, department),
              reject_reason = COALESCE(?, reject_reason), duplicate_of = COALESCE(?, duplicate_of),
@@ -513,7 +487,7 @@ pub async fn set_status(
 
 /// Remembers the coordinators' card of a report (`caption`: the card is a photo's caption).
 pub async fn set_triage(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     chat: i64,
     message: i32,
@@ -532,7 +506,7 @@ pub async fn set_triage(
 }
 
 /// Reports not yet posted to the coordinators' group (it was unset or unreachable), oldest first.
-pub async fn untriaged(conn: &mut SqliteConnection) -> Result<Vec<ReportId>, sqlx::Error> {
+pub async fn untriaged(conn: &mut Conn) -> Result<Vec<ReportId>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM reports WHERE triage_msg_id IS NULL
            AND status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT 50",
@@ -545,7 +519,7 @@ pub async fn untriaged(conn: &mut SqliteConnection) -> Result<Vec<ReportId>, sql
 /// Accepted or routed reports unchanged since `stale_before` and not raised since
 /// `raised_before`: the follow-ups due.
 pub async fn follow_ups_due(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     stale_before: DateTime<Utc>,
     raised_before: DateTime<Utc>,
 ) -> Result<Vec<ReportId>, sqlx::Error> {
@@ -561,7 +535,7 @@ pub async fn follow_ups_due(
 }
 
 pub async fn mark_raised(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -574,7 +548,7 @@ pub async fn mark_raised(
 }
 
 /// Every stored photo path a report or a draft holds (what the media sweep keeps).
-pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+pub async fn photo_paths(conn: &mut Conn) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT path FROM report_photos WHERE removed_at IS NULL
          UNION SELECT path FROM draft_photos",
@@ -587,7 +561,7 @@ pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sql
 /// before `before`, forgetting Telegram's file id and the hash too (the bot cannot fetch the
 /// photo again), and returns the paths nothing else holds now, whose files can go.
 pub async fn remove_closed_photos(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -607,7 +581,7 @@ pub async fn remove_closed_photos(
 
 /// Of `paths`, those no report (still keeping its photos) and no draft holds: the files that
 /// can go.
-pub async fn unheld(conn: &mut SqliteConnection, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
+pub async fn unheld(conn: &mut Conn, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
         let held: Option<i64> = sqlx::query_scalar(

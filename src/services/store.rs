@@ -1,7 +1,7 @@
 //! The services' SQL. Writes take a connection inside the caller's write transaction.
 
+use crate::db::Conn;
 use chrono::{DateTime, NaiveTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
 use crate::geo::Position;
@@ -9,7 +9,7 @@ use crate::stations::StationCode;
 use crate::users::UserId;
 
 /// Writes the plans, and each one's points as its earning rule `attendance:<code>`.
-pub async fn upsert_plans(conn: &mut SqliteConnection, plans: &[Plan]) -> Result<(), sqlx::Error> {
+pub async fn upsert_plans(conn: &mut Conn, plans: &[Plan]) -> Result<(), sqlx::Error> {
     for p in plans {
         sqlx::query(
             "INSERT INTO service_plans (code, kind, title_zh, title_en, station, schedule,
@@ -73,7 +73,7 @@ impl PlanRow {
 }
 
 /// Every plan, in file order.
-pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error> {
+pub async fn plans(conn: &mut Conn) -> Result<Vec<Plan>, sqlx::Error> {
     let rows: Vec<PlanRow> = sqlx::query_as(
         "SELECT p.code, p.kind, p.title_zh, p.title_en, p.station, p.schedule, p.start_time,
                 p.end_time, p.capacity, p.active,
@@ -93,7 +93,7 @@ pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error
 
 /// Makes (or, while it is still ahead, updates) the session `code` of `plan`.
 pub async fn put_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &SessionCode,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -158,10 +158,7 @@ impl SessionRow {
     }
 }
 
-pub async fn session(
-    conn: &mut SqliteConnection,
-    code: &SessionCode,
-) -> Result<Option<Session>, sqlx::Error> {
+pub async fn session(conn: &mut Conn, code: &SessionCode) -> Result<Option<Session>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.code = ?"))
         .bind(code.to_string())
         .fetch_optional(conn)
@@ -171,7 +168,7 @@ pub async fn session(
 
 /// Sessions not over by `now` and not cancelled, soonest first.
 pub async fn upcoming(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
@@ -192,10 +189,7 @@ pub async fn upcoming(
     ))
 }
 
-pub async fn count_upcoming(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+pub async fn count_upcoming(conn: &mut Conn, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > ? AND cancelled = 0")
         .bind(now)
         .fetch_one(conn)
@@ -205,7 +199,7 @@ pub async fn count_upcoming(
 /// The session of `plan` whose check-in window (from `before` ahead of its start to its end)
 /// holds `now`.
 pub async fn checking_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     plan: &PlanCode,
     now: DateTime<Utc>,
     before: chrono::Duration,
@@ -226,7 +220,7 @@ pub async fn checking_in(
 /// `before` ahead of the start to the end) holds `now`, each with its station's WGS-84
 /// position (sessions whose station is gone or unreadable are left out).
 pub async fn open_for_rider(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     now: DateTime<Utc>,
     before: chrono::Duration,
@@ -253,7 +247,7 @@ pub async fn open_for_rider(
 
 /// `rider`'s status in `session`, with their place in line when waiting.
 pub async fn signup(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
     rider: UserId,
 ) -> Result<Option<SignupStatus>, sqlx::Error> {
@@ -279,7 +273,7 @@ pub async fn signup(
 /// Sets `rider`'s status in `session`. `requeue`: a new place in line (a fresh sign-up, not a
 /// promotion or check-in).
 pub async fn put_signup(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
     rider: UserId,
     status: SignupStatus,
@@ -312,7 +306,7 @@ pub async fn put_signup(
 
 /// The first rider waiting for `session`.
 pub async fn next_waiting(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
@@ -327,7 +321,7 @@ pub async fn next_waiting(
 
 /// Signed riders of sessions starting between `now` and `until` not yet reminded; marks them.
 pub async fn take_reminders(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<(SessionCode, UserId)>, sqlx::Error> {
@@ -349,7 +343,7 @@ pub async fn take_reminders(
 
 /// Who is in `session` (not cancelled), in sign-up order: id, status, registered name.
 pub async fn roster(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Vec<(UserId, String, Option<String>)>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
@@ -367,7 +361,7 @@ pub async fn roster(
 
 /// Marks `session` cancelled and returns who held a seat or a place in line.
 pub async fn cancel_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Vec<UserId>, sqlx::Error> {
     sqlx::query("UPDATE sessions SET cancelled = 1 WHERE code = ?")

@@ -3,10 +3,10 @@
 //! district day, the figure the district reports ("rider visits served").
 //! Coordinators see them on the station's card. Erasure keeps them as anonymous figures.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::StationCode;
 use crate::points::domain::{award_in, EarnRule, PointsError};
@@ -53,7 +53,7 @@ pub enum Unpaid {
 /// transaction; with `paid_per_day` (a visit proven by a live location) it also pays the
 /// visit rule's points for at most that many visits a day.
 pub async fn record(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     station: &StationCode,
     via: Via,
@@ -95,7 +95,7 @@ pub async fn record(
 
 /// The visit rule's points, unless `rider`'s paid visits on `day` reached `per_day`.
 async fn pay(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Conn,
     rider: UserId,
     station: &StationCode,
     day: &str,
@@ -124,7 +124,7 @@ async fn pay(
 }
 
 /// Whether visits pay at all (a `visit` earning rule exists).
-async fn has_rule(pool: &SqlitePool) -> sqlx::Result<bool> {
+async fn has_rule(pool: &Pool) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM earning_rules WHERE rule = 'visit'")
         .fetch_one(pool)
         .await?;
@@ -132,7 +132,7 @@ async fn has_rule(pool: &SqlitePool) -> sqlx::Result<bool> {
 }
 
 /// Sets the `visit` earning rule from `VISIT_POINTS` at start: its points, or none for 0.
-pub async fn configure_points(pool: &SqlitePool, points: i64) -> sqlx::Result<()> {
+pub async fn configure_points(pool: &Pool, points: i64) -> sqlx::Result<()> {
     let mut tx = crate::db::begin_write(pool).await?;
     if points > 0 {
         crate::points::store::set_rule(&mut tx, "visit", points).await?;
@@ -153,7 +153,7 @@ pub struct Visits {
 }
 
 pub async fn of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     station: &StationCode,
     now: DateTime<Utc>,
     tz: Tz,
@@ -176,7 +176,7 @@ pub async fn of(
     })
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
         .bind(rider.0)
         .fetch_one(conn)
@@ -187,7 +187,7 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
     }])
 }
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT station, day FROM station_visits WHERE rider_id = ? ORDER BY day, station",
     )
@@ -201,7 +201,7 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 }
 
 /// Keeps the visits as anonymous figures: they move to the erasure's anonymous id.
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let kept = sqlx::query("UPDATE station_visits SET rider_id = ? WHERE rider_id = ?")
         .bind(e.anon.0)
         .bind(e.rider.0)

@@ -5,9 +5,9 @@
 //! Times are compared as the RFC 3339 text every table stores; district days (station visits)
 //! as `YYYY-MM-DD`. A rider's platform is their profile's now (erased riders have none).
 
+use crate::db::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqliteConnection};
+use sqlx::Arguments;
 
 use super::domain::{median, Filter, TOP_STATIONS};
 use super::{Attendance, Count, DayStatus, FeedbackFigures, Figures, ReportFigures};
@@ -22,8 +22,8 @@ const F: &str = "WITH f(from_t, to_t, from_d, to_d, now_t, station, platform, s,
 const OF_PLATFORM: &str = "(f.platform IS NULL OR RIDER IN \
      (SELECT u.id FROM users u, f fp WHERE u.platform = fp.platform))";
 
-fn args(f: &Filter) -> SqliteArguments<'static> {
-    let mut a = SqliteArguments::default();
+fn args(f: &Filter) -> crate::db::Args<'static> {
+    let mut a = crate::db::Args::default();
     let day = |d: NaiveDate| d.to_string();
     // Adding to SQLite arguments cannot fail for these types.
     let _ = a.add(f.period.from);
@@ -50,23 +50,13 @@ fn sql(body: &str, rider: &str) -> String {
     format!("{F}{body}")
 }
 
-async fn one(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<i64> {
+async fn one(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar_with::<_, i64, _>(&sql(body, rider), args(f))
         .fetch_one(conn)
         .await
 }
 
-async fn counts(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<Vec<Count>> {
+async fn counts(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<Vec<Count>> {
     let rows: Vec<(String, Option<String>, Option<String>, i64)> =
         sqlx::query_as_with(&sql(body, rider), args(f))
             .fetch_all(conn)
@@ -82,19 +72,14 @@ async fn counts(
         .collect())
 }
 
-async fn seconds(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<Vec<i64>> {
+async fn seconds(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar_with::<_, i64, _>(&sql(body, rider), args(f))
         .fetch_all(conn)
         .await
 }
 
 /// Every figure, in the caller's (read) transaction.
-pub async fn figures(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Figures> {
+pub async fn figures(conn: &mut Conn, f: &Filter) -> sqlx::Result<Figures> {
     let district = f.station.is_none();
     let riders_registered = if district {
         Some(registered(conn, f, false).await?)
@@ -199,7 +184,7 @@ const ACTIVE: &str = "SELECT COUNT(*) FROM (
          WHERE f.station IS NULL AND d.created_at >= f.from_t AND d.created_at < f.to_t
      ) x, f WHERE OF_PLATFORM AND x.rider NOT IN (SELECT id FROM users WHERE role = 'coordinator')";
 
-async fn registered(conn: &mut SqliteConnection, f: &Filter, new: bool) -> sqlx::Result<i64> {
+async fn registered(conn: &mut Conn, f: &Filter, new: bool) -> sqlx::Result<i64> {
     let body = if new {
         "SELECT COUNT(*) FROM users u, f WHERE u.status = 'registered' AND u.role <> 'coordinator'
            AND u.registered_at >= f.from_t AND u.registered_at < f.to_t AND OF_PLATFORM"
@@ -210,7 +195,7 @@ async fn registered(conn: &mut SqliteConnection, f: &Filter, new: bool) -> sqlx:
     one(conn, f, body, "u.id").await
 }
 
-async fn attendance(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Attendance> {
+async fn attendance(conn: &mut Conn, f: &Filter) -> sqlx::Result<Attendance> {
     let body = "SELECT COALESCE(SUM(g.status IN ('signed', 'attended')), 0),
               COALESCE(SUM(g.status = 'attended'), 0),
               COALESCE(SUM(g.status = 'signed' AND s.ends_at <= f.now_t), 0),
@@ -237,7 +222,7 @@ fn timing(status: &str) -> String {
     )
 }
 
-async fn reports(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<ReportFigures> {
+async fn reports(conn: &mut Conn, f: &Filter) -> sqlx::Result<ReportFigures> {
     let rider = "r.reporter_id";
     let by_status = counts(
         conn,
@@ -271,7 +256,7 @@ async fn reports(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Report
 
 /// Points earned in the period (entries that pay: reports, attendance, visits, positive
 /// adjustments), points spent on confirmed redemptions and how many.
-async fn points(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
+async fn points(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
     let issued = one(
         conn,
         f,
@@ -297,7 +282,7 @@ async fn points(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i
 
 /// Broadcasts of the period delivered to at least one person, and how many people they
 /// reached.
-async fn broadcasts(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i64)> {
+async fn broadcasts(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as_with(
         &sql(
             "SELECT COUNT(DISTINCT o.broadcast_id), COUNT(DISTINCT o.chat_id)
@@ -311,7 +296,7 @@ async fn broadcasts(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i6
     .await
 }
 
-async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<FeedbackFigures> {
+async fn feedback(conn: &mut Conn, f: &Filter) -> sqlx::Result<FeedbackFigures> {
     let rider = "b.rider_id";
     let of_period = "FROM feedback b, f WHERE b.created_at >= f.from_t AND b.created_at < f.to_t
                      AND OF_PLATFORM";
@@ -355,10 +340,7 @@ async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Feedb
 }
 
 /// Reports filed per district day by their status now, for the chart.
-pub async fn reports_per_day(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-) -> sqlx::Result<Vec<DayStatus>> {
+pub async fn reports_per_day(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<DayStatus>> {
     let rows: Vec<(DateTime<Utc>, String)> = sqlx::query_as_with(
         &sql(
             "SELECT r.created_at, r.status FROM (FILED) r, f WHERE OF_PLATFORM",
@@ -381,10 +363,7 @@ pub async fn reports_per_day(
 }
 
 /// Station visits and attendances per week (by the week's Monday), for the chart.
-pub async fn weekly(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-) -> sqlx::Result<Vec<(NaiveDate, i64, i64)>> {
+pub async fn weekly(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<(NaiveDate, i64, i64)>> {
     let visits: Vec<(String, i64)> = sqlx::query_as_with(
         &sql(
             "SELECT v.day, COUNT(*) FROM station_visits v, f

@@ -9,9 +9,9 @@
 //! the person's own row keeps only their id, language and when they first wrote, so they can
 //! register again and start clean.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::UserId;
 
@@ -42,7 +42,7 @@ pub struct Erasure {
 /// Starts an erasure of `rider` if they are registered (read in the caller's write
 /// transaction, so `/deletemydata` pressed twice erases once): creates their anonymous id.
 pub async fn begin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     now: DateTime<Utc>,
 ) -> Result<Option<Erasure>, sqlx::Error> {
@@ -88,7 +88,7 @@ fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
 /// their row keeps only id and language. What a coordinator did to others stays theirs: staff
 /// actions stay accountable, and a coordinator keeps their role (it comes from configuration);
 /// anyone else goes back to plain rider.
-pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>, sqlx::Error> {
+pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Error> {
     let audit = sqlx::query("UPDATE audit_log SET target_id = ? WHERE target_id = ?")
         .bind(e.anon.0)
         .bind(e.rider.0)
@@ -153,10 +153,7 @@ struct ProfileRow {
     created_at: DateTime<Utc>,
 }
 
-async fn profile_row(
-    conn: &mut SqliteConnection,
-    id: UserId,
-) -> Result<Option<ProfileRow>, sqlx::Error> {
+async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT status, lang, role, name, platform, phone, username, consent_version, consent_at,
                 registered_at, created_at FROM users WHERE id = ?",
@@ -166,7 +163,7 @@ async fn profile_row(
     .await
 }
 
-async fn audit_count(conn: &mut SqliteConnection, id: UserId) -> Result<i64, sqlx::Error> {
+async fn audit_count(conn: &mut Conn, id: UserId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE target_id = ?")
         .bind(id.0)
         .fetch_one(conn)
@@ -174,7 +171,7 @@ async fn audit_count(conn: &mut SqliteConnection, id: UserId) -> Result<i64, sql
 }
 
 /// The profile and the audit trail, as counted in `/privacy`.
-pub async fn held(conn: &mut SqliteConnection, id: UserId) -> Result<Vec<Held>, sqlx::Error> {
+pub async fn held(conn: &mut Conn, id: UserId) -> Result<Vec<Held>, sqlx::Error> {
     let registered = profile_row(conn, id)
         .await?
         .is_some_and(|p| p.status == "registered");
@@ -194,7 +191,7 @@ pub async fn held(conn: &mut SqliteConnection, id: UserId) -> Result<Vec<Held>, 
 type AuditRow = (String, Option<i64>, Option<i64>, Option<String>, String);
 
 /// The profile and the audit trail about `id`, for `/mydata`.
-pub async fn export(conn: &mut SqliteConnection, id: UserId) -> Result<Value, sqlx::Error> {
+pub async fn export(conn: &mut Conn, id: UserId) -> Result<Value, sqlx::Error> {
     let profile = profile_row(conn, id).await?.map(|p| {
         json!({
             "telegram_user_id": id.0,

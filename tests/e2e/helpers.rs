@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rider_bot::config::Config;
+use rider_bot::db::Pool;
 use rider_bot::emulator::{BotMessage, Emulator, TgUser};
 use rider_bot::i18n::{t, Lang};
 use rider_bot::startup::Application;
-use sqlx::SqlitePool;
 use teloxide::dispatching::ShutdownToken;
 use tokio::task::JoinHandle;
 
@@ -16,7 +16,7 @@ pub const COORDINATOR: i64 = 900;
 pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     _dir: tempfile::TempDir,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
 }

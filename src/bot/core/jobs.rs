@@ -124,7 +124,7 @@ mod tests {
         let config = crate::config::Config::from_lookup(|_| None).unwrap();
         Env {
             bot: teloxide::Bot::new("1:test"),
-            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            pool: crate::db::Pool::connect_lazy("sqlite::memory:").unwrap(),
             settings: Arc::new(Settings::from_config(&config, Default::default())),
             deps: Arc::new(deps),
         }

@@ -101,8 +101,8 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use crate::db::Pool;
     use chrono::Utc;
-    use sqlx::SqlitePool;
     use teloxide::dispatching::dialogue::Storage;
     use teloxide::types::ChatId;
 
@@ -114,7 +114,7 @@ mod tests {
     use crate::reports::telegram::{EditField, Step as ReportStep};
     use crate::users::UserId;
 
-    async fn storage() -> (tempfile::TempDir, Arc<DbStorage>, SqlitePool) {
+    async fn storage() -> (tempfile::TempDir, Arc<DbStorage>, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("d.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
