@@ -440,7 +440,7 @@ mod tests {
                     .fetch_one(&mut *tx)
                     .await
                     .unwrap();
-                sqlx::query("INSERT INTO audit_log (actor_id, action, detail, at) VALUES (?, 'test', ?, 'now')")
+                sqlx::query("INSERT INTO audit_log (actor_id, action, detail, at) VALUES ($1, 'test', $2, 'now')")
                     .bind(i)
                     .bind(n.to_string())
                     .execute(&mut *tx)
@@ -453,11 +453,10 @@ mod tests {
             t.await.unwrap();
         }
         // Each writer saw the rows of the ones before it: counts 0..8, each exactly once.
-        let mut seen: Vec<i64> =
-            sqlx::query_scalar("SELECT CAST(detail AS INTEGER) FROM audit_log")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+        let mut seen: Vec<i64> = sqlx::query_scalar("SELECT CAST(detail AS BIGINT) FROM audit_log")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
         seen.sort();
         assert_eq!(seen, (0..8).collect::<Vec<_>>());
     }

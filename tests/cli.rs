@@ -830,7 +830,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     for id in 0..RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, name, created_at, updated_at)
-             VALUES (?, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
+             VALUES ($1, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
         )
         .bind(20_000 + id)
         .execute(&mut *tx)
@@ -879,7 +879,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     let second = spawn_run(dir.path(), &emu, &vars);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = ?")
+        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = $1")
             .bind(sent.id)
             .fetch_one(&pool)
             .await

@@ -58,7 +58,7 @@ async fn setup() -> (tempfile::TempDir, Pool) {
     for id in 1..=RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, name, created_at, updated_at) \
-             VALUES (?, 'registered', 'rider', 'en', ?, ?, ?)",
+             VALUES ($1, 'registered', 'rider', 'en', $2, $3, $4)",
         )
         .bind(id)
         .bind(format!("Rider {id}"))
@@ -70,7 +70,7 @@ async fn setup() -> (tempfile::TempDir, Pool) {
     }
     sqlx::query(
         "INSERT INTO users (id, status, role, lang, created_at, updated_at) \
-         VALUES (?, 'registered', 'coordinator', 'en', ?, ?)",
+         VALUES ($1, 'registered', 'coordinator', 'en', $2, $3)",
     )
     .bind(COORDINATOR)
     .bind(now)
@@ -120,7 +120,7 @@ async fn run(pool: Pool, ops: Vec<Op>, task: usize, clock: rider_bot::clock::Clo
             .map(drop),
             Op::Confirm { nth } => {
                 let code: Option<String> = sqlx::query_scalar(
-                    "SELECT code FROM redemptions ORDER BY created_at, code LIMIT 1 OFFSET ?",
+                    "SELECT code FROM redemptions ORDER BY created_at, code LIMIT 1 OFFSET $1",
                 )
                 .bind(nth as i64)
                 .fetch_optional(&pool)
@@ -205,7 +205,7 @@ async fn check_invariants(pool: &Pool) {
         let (stock, taken): (i64, i64) = sqlx::query_as(
             "SELECT r.stock, (SELECT COUNT(*) FROM redemptions d \
                               WHERE d.reward_code = r.code AND d.status IN ('open', 'confirmed')) \
-             FROM rewards r WHERE r.code = ?",
+             FROM rewards r WHERE r.code = $1",
         )
         .bind(code)
         .fetch_one(&mut *conn)
@@ -227,7 +227,7 @@ async fn check_invariants(pool: &Pool) {
     assert_eq!(bad, 0);
     // Open holds never exceed what was earned: the sum of a rider's entries is what they have.
     let over: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT rider_id, SUM(amount) s FROM ledger GROUP BY rider_id) WHERE s < 0",
+        "SELECT COUNT(*) FROM (SELECT rider_id, SUM(amount) s FROM ledger GROUP BY rider_id) t WHERE s < 0",
     )
     .fetch_one(&mut *conn)
     .await

@@ -65,7 +65,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, Pool) {
     for id in 1..=RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, name, created_at, updated_at)
-             VALUES (?, 'registered', 'rider', 'n', 'x', 'x')",
+             VALUES ($1, 'registered', 'rider', 'n', 'x', 'x')",
         )
         .bind(id)
         .execute(&pool)

@@ -13,7 +13,7 @@ type SettingsRow = (bool, bool, Option<f64>, Option<f64>, Option<String>);
 async fn row(conn: &mut Conn, id: UserId) -> sqlx::Result<Option<SettingsRow>> {
     sqlx::query_as(
         "SELECT announcements = 1, nearby = 1, last_lat, last_lng, last_at
-         FROM notification_settings WHERE user_id = ?",
+         FROM notification_settings WHERE user_id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
@@ -48,7 +48,7 @@ pub async fn export(conn: &mut Conn, id: UserId) -> sqlx::Result<Value> {
 }
 
 pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
-    let gone = sqlx::query("DELETE FROM notification_settings WHERE user_id = ?")
+    let gone = sqlx::query("DELETE FROM notification_settings WHERE user_id = $1")
         .bind(e.rider.0)
         .execute(conn)
         .await?

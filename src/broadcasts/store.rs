@@ -16,7 +16,7 @@ pub async fn audience(
 ) -> sqlx::Result<Vec<(UserId, bool)>> {
     let base = "SELECT u.id, COALESCE(n.announcements, 1) = 0 FROM users u
                 LEFT JOIN notification_settings n ON n.user_id = u.id
-                WHERE u.status = 'registered' AND u.id <> ?1";
+                WHERE u.status = 'registered' AND u.id <> $1";
     let rows: Vec<(i64, bool)> = match audience {
         Audience::All => {
             sqlx::query_as(&format!("{base} ORDER BY u.id"))
@@ -31,7 +31,7 @@ pub async fn audience(
                 .await?
         }
         Audience::Platform { platform } => {
-            sqlx::query_as(&format!("{base} AND u.platform = ?2 ORDER BY u.id"))
+            sqlx::query_as(&format!("{base} AND u.platform = $2 ORDER BY u.id"))
                 .bind(author.0)
                 .bind(platform)
                 .fetch_all(conn)
@@ -40,7 +40,7 @@ pub async fn audience(
         Audience::Session { session } => {
             sqlx::query_as(&format!(
                 "{base} AND u.id IN (SELECT rider_id FROM signups
-                                     WHERE session = ?2 AND status IN ('signed', 'waitlisted'))
+                                     WHERE session = $2 AND status IN ('signed', 'waitlisted'))
                  ORDER BY u.id"
             ))
             .bind(author.0)
@@ -70,7 +70,7 @@ pub async fn located(
 ) -> sqlx::Result<Vec<(UserId, f64, f64)>> {
     let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
         "SELECT user_id, last_lat, last_lng FROM notification_settings
-         WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= ?",
+         WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= $1",
     )
     .bind(since)
     .fetch_all(conn)
@@ -97,7 +97,7 @@ pub async fn insert(
     sqlx::query_scalar(
         "INSERT INTO broadcasts (author_id, request_key, audience, body, button, urgent, status,
                                  recipients, send_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(author.0)
     .bind(request_key)
@@ -128,22 +128,29 @@ pub async fn enqueue(
     let now = crate::db::now();
     let payload = serde_json::json!({ "broadcast": id }).to_string();
     for chunk in recipients.chunks(300) {
-        let mut q = sqlx::QueryBuilder::new(
+        let mut sql = String::from(
             "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, dedup_key,
-                                 created_at, broadcast_id) ",
+                                 created_at, broadcast_id) VALUES ",
         );
-        q.push_values(chunk, |mut row, rider| {
-            row.push_bind(rider.0)
-                .push_bind(super::telegram::KIND)
-                .push_bind(&payload)
-                .push_bind(1i64)
-                .push_bind(send_at)
-                .push_bind(format!("bc:{id}:{}", rider.0))
-                .push_bind(now)
-                .push_bind(id);
-        });
-        q.push(" ON CONFLICT (dedup_key) DO NOTHING");
-        q.build().execute(&mut *conn).await?;
+        for i in 0..chunk.len() {
+            let sep = if i == 0 { "" } else { ", " };
+            let n: Vec<String> = (1..=8).map(|k| format!("${}", 8 * i + k)).collect();
+            sql.push_str(&format!("{sep}({})", n.join(", ")));
+        }
+        sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for rider in chunk {
+            q = q
+                .bind(rider.0)
+                .bind(super::telegram::KIND)
+                .bind(&payload)
+                .bind(1i64)
+                .bind(send_at)
+                .bind(format!("bc:{id}:{}", rider.0))
+                .bind(now)
+                .bind(id);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -190,7 +197,7 @@ const COLUMNS: &str = "id, author_id, audience, body, button, urgent, status, se
 
 pub async fn find(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Broadcast>> {
     let row: Option<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM broadcasts WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM broadcasts WHERE id = $1"))
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -206,7 +213,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Broadcast>> {
 
 /// The broadcast a Send press made before (its request key), if any.
 pub async fn by_request(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM broadcasts WHERE request_key = ?")
+    sqlx::query_scalar("SELECT id FROM broadcasts WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await
@@ -215,7 +222,7 @@ pub async fn by_request(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>>
 /// The latest broadcasts, newest first.
 pub async fn recent(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Broadcast>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?"
+        "SELECT {COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(conn)
@@ -239,7 +246,7 @@ pub async fn set_status(
     status: Status,
     finished: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ?")
+    sqlx::query("UPDATE broadcasts SET status = $1, finished_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(finished)
         .bind(id)
@@ -249,7 +256,7 @@ pub async fn set_status(
 }
 
 pub async fn set_progress(conn: &mut Conn, id: i64, chat: i64, message: i32) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET progress_chat = ?, progress_msg = ? WHERE id = ?")
+    sqlx::query("UPDATE broadcasts SET progress_chat = $1, progress_msg = $2 WHERE id = $3")
         .bind(chat)
         .bind(message)
         .bind(id)
@@ -261,7 +268,7 @@ pub async fn set_progress(conn: &mut Conn, id: i64, chat: i64, message: i32) -> 
 /// How broadcast `id`'s messages stand.
 pub async fn figures(conn: &mut Conn, id: i64) -> sqlx::Result<Figures> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = $1 GROUP BY status",
     )
     .bind(id)
     .fetch_all(conn)
@@ -286,8 +293,8 @@ pub async fn figures(conn: &mut Conn, id: i64) -> sqlx::Result<Figures> {
 /// Drops broadcast `id`'s messages not sent yet; returns how many.
 pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = ?
-         WHERE broadcast_id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = $1
+         WHERE broadcast_id = $2 AND status = 'pending'",
     )
     .bind(crate::db::now())
     .bind(id)
@@ -299,7 +306,7 @@ pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
 /// A person's notification settings: (announcements on, nearby alerts on).
 pub async fn settings(conn: &mut Conn, user: UserId) -> sqlx::Result<(bool, bool)> {
     let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = ?",
+        "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = $1",
     )
     .bind(user.0)
     .fetch_optional(conn)
@@ -315,11 +322,11 @@ pub async fn set_settings(
     nearby: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO notification_settings (user_id, announcements, nearby) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET announcements = ?2, nearby = ?3,
-             last_lat = CASE WHEN ?3 THEN last_lat END,
-             last_lng = CASE WHEN ?3 THEN last_lng END,
-             last_at = CASE WHEN ?3 THEN last_at END",
+        "INSERT INTO notification_settings (user_id, announcements, nearby) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET announcements = $2, nearby = $3,
+             last_lat = CASE WHEN $3 THEN notification_settings.last_lat END,
+             last_lng = CASE WHEN $3 THEN notification_settings.last_lng END,
+             last_at = CASE WHEN $3 THEN notification_settings.last_at END",
     )
     .bind(user.0)
     .bind(announcements)
@@ -338,8 +345,8 @@ pub async fn remember_area(
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE notification_settings SET last_lat = ?, last_lng = ?, last_at = ?
-         WHERE user_id = ? AND nearby = 1",
+        "UPDATE notification_settings SET last_lat = $1, last_lng = $2, last_at = $3
+         WHERE user_id = $4 AND nearby = 1",
     )
     .bind(lat)
     .bind(lng)
@@ -354,7 +361,7 @@ pub async fn remember_area(
 pub async fn forget_areas(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
-         WHERE last_at IS NOT NULL AND last_at < ?",
+         WHERE last_at IS NOT NULL AND last_at < $1",
     )
     .bind(before)
     .execute(conn)

@@ -323,7 +323,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
              INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, at)
              SELECT 1, 5, 'adjustment', 'k' || i, '=cmd()', '2026-11-30T04:00:00+00:00' FROM n",
         )

@@ -81,7 +81,7 @@ pub fn reports<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, ReportRow> {
          FROM reports r
          LEFT JOIN categories c ON c.code = r.category
          LEFT JOIN departments d ON d.code = r.department
-         WHERE r.created_at >= ?1 AND r.created_at < ?2
+         WHERE r.created_at >= $1 AND r.created_at < $2
          ORDER BY r.id",
     )
     .bind(b.start.clone())
@@ -107,8 +107,8 @@ pub fn riders<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, RiderRow> {
         "SELECT id, name, platform, phone, lang, registered_at, blocked_at, role
          FROM users
          WHERE status = 'registered' AND id > 0
-           AND COALESCE(registered_at, created_at) >= ?1
-           AND COALESCE(registered_at, created_at) < ?2
+           AND COALESCE(registered_at, created_at) >= $1
+           AND COALESCE(registered_at, created_at) < $2
          ORDER BY id",
     )
     .bind(b.start.clone())
@@ -133,7 +133,7 @@ pub struct LedgerRow {
 pub fn ledger<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, LedgerRow> {
     sqlx::query_as(
         "SELECT id, rider_id, amount, kind, source_ref, reason, actor_id, at
-         FROM ledger WHERE at >= ?1 AND at < ?2
+         FROM ledger WHERE at >= $1 AND at < $2
          ORDER BY at, id",
     )
     .bind(b.start.clone())
@@ -166,7 +166,7 @@ pub fn signups<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, SignupRow> {
          FROM signups s
          JOIN sessions se ON se.code = s.session
          LEFT JOIN service_plans p ON p.code = se.plan
-         WHERE se.starts_at >= ?1 AND se.starts_at < ?2
+         WHERE se.starts_at >= $1 AND se.starts_at < $2
          ORDER BY se.starts_at, s.session, s.queued, s.created_at",
     )
     .bind(b.start.clone())
@@ -193,7 +193,7 @@ pub fn visits<'c>(
     sqlx::query_as(
         "SELECT v.station, s.name_zh AS station_name, v.rider_id, v.day, v.at, v.via
          FROM station_visits v LEFT JOIN stations s ON s.code = v.station
-         WHERE v.day >= ?1 AND v.day <= ?2
+         WHERE v.day >= $1 AND v.day <= $2
          ORDER BY v.day, v.at, v.station",
     )
     .bind(from.unwrap_or_default())
@@ -226,7 +226,7 @@ pub fn feedback<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, FeedbackRow> {
                 (SELECT COUNT(*) FROM feedback_replies r WHERE r.feedback_id = f.id) AS replies,
                 f.created_at, f.answered_at, f.closed_at, f.rated_at
          FROM feedback f
-         WHERE f.created_at >= ?1 AND f.created_at < ?2
+         WHERE f.created_at >= $1 AND f.created_at < $2
          ORDER BY f.created_at, f.id",
     )
     .bind(b.start.clone())

@@ -266,7 +266,7 @@ mod tests {
     async fn user(pool: &Pool, id: i64, status: &str, role: &str) {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, created_at, updated_at)
-             VALUES (?, ?, ?, 'en', ?, ?)",
+             VALUES ($1, $2, $3, 'en', $4, $5)",
         )
         .bind(id)
         .bind(status)
@@ -307,7 +307,7 @@ mod tests {
     }
 
     async fn outbox(pool: &Pool, kind: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1")
             .bind(kind)
             .fetch_one(pool)
             .await

@@ -25,7 +25,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
             kind: "held-feedback",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM feedback WHERE rider_id = ?",
+                "SELECT COUNT(*) FROM feedback WHERE rider_id = $1",
                 rider,
             )
             .await?,
@@ -35,7 +35,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
             count: count(
                 conn,
                 "SELECT COUNT(*) FROM feedback_replies r JOIN feedback f ON f.id = r.feedback_id
-                 WHERE f.rider_id = ?",
+                 WHERE f.rider_id = $1",
                 rider,
             )
             .await?,
@@ -63,7 +63,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let items: Vec<ItemRow> = sqlx::query_as(
         "SELECT id, topic, kind, body, file_id IS NOT NULL, duration_s, status, rating,
                 created_at, answered_at, closed_at, rated_at
-         FROM feedback WHERE rider_id = ? ORDER BY id",
+         FROM feedback WHERE rider_id = $1 ORDER BY id",
     )
     .bind(rider.0)
     .fetch_all(&mut *conn)
@@ -73,7 +73,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
         items
     {
         let replies: Vec<(String, String)> = sqlx::query_as(
-            "SELECT body, created_at FROM feedback_replies WHERE feedback_id = ? ORDER BY id",
+            "SELECT body, created_at FROM feedback_replies WHERE feedback_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -104,7 +104,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
 pub async fn posted(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
     sqlx::query_as(
         "SELECT id, group_chat_id, group_msg_id, kind FROM feedback
-         WHERE rider_id = ? AND group_msg_id IS NOT NULL ORDER BY id",
+         WHERE rider_id = $1 AND group_msg_id IS NOT NULL ORDER BY id",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -114,16 +114,16 @@ pub async fn posted(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<(i64, i6
 pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let replies = sqlx::query(
         "DELETE FROM feedback_replies
-         WHERE feedback_id IN (SELECT id FROM feedback WHERE rider_id = ?)",
+         WHERE feedback_id IN (SELECT id FROM feedback WHERE rider_id = $1)",
     )
     .bind(e.rider.0)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     let items = sqlx::query(
-        "UPDATE feedback SET rider_id = ?, body = NULL, file_id = NULL,
+        "UPDATE feedback SET rider_id = $1, body = NULL, file_id = NULL,
                 request_key = 'erased:' || id
-         WHERE rider_id = ?",
+         WHERE rider_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)

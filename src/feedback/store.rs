@@ -79,7 +79,7 @@ pub async fn insert(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO feedback (rider_id, topic, kind, body, file_id, duration_s, request_key,
                                created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(rider.0)
     .bind(topic.code())
@@ -96,7 +96,7 @@ pub async fn insert(
 
 /// The item a request key wrote.
 pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<FeedbackId>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE request_key = ?")
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?;
@@ -105,7 +105,7 @@ pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<FeedbackI
 
 pub async fn find(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(conn)
             .await?;
@@ -115,7 +115,7 @@ pub async fn find(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<Option<Item>>
 /// The item posted as message `msg` in `chat`.
 pub async fn by_group_message(conn: &mut Conn, chat: i64, msg: i32) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM feedback WHERE group_chat_id = ? AND group_msg_id = ?"
+        "SELECT {COLUMNS} FROM feedback WHERE group_chat_id = $1 AND group_msg_id = $2"
     ))
     .bind(chat)
     .bind(msg)
@@ -127,8 +127,8 @@ pub async fn by_group_message(conn: &mut Conn, chat: i64, msg: i32) -> sqlx::Res
 /// Records where the item was posted (once: a second post is not recorded over the first).
 pub async fn set_group(conn: &mut Conn, id: FeedbackId, chat: i64, msg: i32) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE feedback SET group_chat_id = ?, group_msg_id = ?
-         WHERE id = ? AND group_msg_id IS NULL",
+        "UPDATE feedback SET group_chat_id = $1, group_msg_id = $2
+         WHERE id = $3 AND group_msg_id IS NULL",
     )
     .bind(chat)
     .bind(msg)
@@ -149,7 +149,7 @@ pub async fn insert_reply(
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "INSERT INTO feedback_replies (feedback_id, author_id, body, request_key, created_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(id.0)
     .bind(author.0)
@@ -168,9 +168,9 @@ pub async fn mark_answered(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE feedback SET answered_at = COALESCE(answered_at, ?),
+        "UPDATE feedback SET answered_at = COALESCE(answered_at, $1),
                 status = CASE status WHEN 'open' THEN 'answered' ELSE status END
-         WHERE id = ?",
+         WHERE id = $2",
     )
     .bind(now)
     .bind(id.0)
@@ -182,7 +182,7 @@ pub async fn mark_answered(
 /// A reply's item and words.
 pub async fn reply(conn: &mut Conn, reply: i64) -> sqlx::Result<Option<(FeedbackId, String)>> {
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT feedback_id, body FROM feedback_replies WHERE id = ?")
+        sqlx::query_as("SELECT feedback_id, body FROM feedback_replies WHERE id = $1")
             .bind(reply)
             .fetch_optional(conn)
             .await?;
@@ -191,7 +191,7 @@ pub async fn reply(conn: &mut Conn, reply: i64) -> sqlx::Result<Option<(Feedback
 
 /// How many replies an item has.
 pub async fn reply_count(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM feedback_replies WHERE feedback_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM feedback_replies WHERE feedback_id = $1")
         .bind(id.0)
         .fetch_one(conn)
         .await
@@ -204,20 +204,21 @@ pub async fn set_rating(
     stars: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND rating IS NULL")
-            .bind(stars)
-            .bind(now)
-            .bind(id.0)
-            .execute(conn)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE feedback SET rating = $1, rated_at = $2 WHERE id = $3 AND rating IS NULL",
+    )
+    .bind(stars)
+    .bind(now)
+    .bind(id.0)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Closes an item that is not closed; whether it was.
 pub async fn close(conn: &mut Conn, id: FeedbackId, now: DateTime<Utc>) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE feedback SET status = 'closed', closed_at = ? WHERE id = ? AND status <> 'closed'",
+        "UPDATE feedback SET status = 'closed', closed_at = $1 WHERE id = $2 AND status <> 'closed'",
     )
     .bind(now)
     .bind(id.0)
@@ -229,7 +230,7 @@ pub async fn close(conn: &mut Conn, id: FeedbackId, now: DateTime<Utc>) -> sqlx:
 /// Items not closed, oldest first, at most `limit`, and how many there are in all.
 pub async fn not_closed(conn: &mut Conn, limit: i64) -> sqlx::Result<(Vec<Item>, i64)> {
     let rows: Vec<ItemRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM feedback WHERE status IN ('open', 'answered') ORDER BY id LIMIT ?"
+        "SELECT {COLUMNS} FROM feedback WHERE status IN ('open', 'answered') ORDER BY id LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(&mut *conn)

@@ -19,10 +19,10 @@ pub enum RegisterError {
 pub async fn record_consent(pool: &Pool, id: UserId) -> Result<(), sqlx::Error> {
     let now = crate::db::now();
     sqlx::query(
-        "UPDATE users SET consent_version = ?, consent_at = ?, updated_at = ?,
+        "UPDATE users SET consent_version = $1, consent_at = $2, updated_at = $3,
                 status = CASE status WHEN 'deleted' THEN 'new' ELSE status END,
                 deleted_at = NULL
-         WHERE id = ?",
+         WHERE id = $4",
     )
     .bind(PRIVACY_VERSION)
     .bind(now)
@@ -44,9 +44,9 @@ pub async fn register(
     now: DateTime<Utc>,
 ) -> Result<(), RegisterError> {
     let done = sqlx::query(
-        "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?,
-                registered_at = COALESCE(registered_at, ?), updated_at = ?
-         WHERE id = ? AND consent_version = ?",
+        "UPDATE users SET status = 'registered', name = $1, platform = $2, phone = $3,
+                registered_at = COALESCE(registered_at, $4), updated_at = $5
+         WHERE id = $6 AND consent_version = $7",
     )
     .bind(name.as_str())
     .bind(platform.code())
@@ -70,7 +70,7 @@ pub async fn set_pending_payload(
     id: UserId,
     payload: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET pending_payload = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET pending_payload = $1 WHERE id = $2")
         .bind(payload)
         .bind(id.0)
         .execute(pool)
@@ -85,13 +85,13 @@ pub async fn take_pending_payload(
     id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
     let payload: Option<String> =
-        sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&mut *conn)
             .await?
             .flatten();
     if payload.is_some() {
-        sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = ?")
+        sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = $1")
             .bind(id.0)
             .execute(conn)
             .await?;
@@ -108,8 +108,10 @@ pub struct Profile {
 }
 
 pub async fn profile(conn: &mut Conn, id: UserId) -> Result<Option<Profile>, sqlx::Error> {
-    sqlx::query_as("SELECT name, platform, phone FROM users WHERE id = ? AND status = 'registered'")
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT name, platform, phone FROM users WHERE id = $1 AND status = 'registered'",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
 }

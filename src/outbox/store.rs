@@ -19,7 +19,7 @@ pub async fn enqueue_at(
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, dedup_key, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(n.chat)
     .bind(n.kind)
@@ -38,7 +38,7 @@ type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
 pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Row>> {
     let rows: Vec<RowTuple> = sqlx::query_as(
         "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
-         WHERE status = 'pending' AND not_before <= ? ORDER BY priority, id LIMIT ?",
+         WHERE status = 'pending' AND not_before <= $1 ORDER BY priority, id LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -65,7 +65,7 @@ pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
 pub async fn take(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-         WHERE id = ? AND status = 'pending'",
+         WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
     .execute(conn)
@@ -82,7 +82,7 @@ pub async fn finish(
     error: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = ?, message_id = ?, error = ?, done_at = ? WHERE id = ?",
+        "UPDATE outbox SET status = $1, message_id = $2, error = $3, done_at = $4 WHERE id = $5",
     )
     .bind(status.as_str())
     .bind(message_id)
@@ -104,9 +104,9 @@ pub async fn retry(
     error: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = 'pending', not_before = ?, error = ?,
-                attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END
-         WHERE id = ?",
+        "UPDATE outbox SET status = 'pending', not_before = $1, error = $2,
+                attempts = attempts - CASE WHEN $3 THEN 0 ELSE 1 END
+         WHERE id = $4",
     )
     .bind(at)
     .bind(error)
@@ -121,7 +121,7 @@ pub async fn retry(
 /// not sent again (Telegram has no idempotency key); they are counted as `unknown`.
 pub async fn recover(conn: &mut Conn) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'unknown', done_at = ?, error = 'interrupted while sending'
+        "UPDATE outbox SET status = 'unknown', done_at = $1, error = 'interrupted while sending'
          WHERE status = 'sending'",
     )
     .bind(crate::db::now())
@@ -133,8 +133,8 @@ pub async fn recover(conn: &mut Conn) -> sqlx::Result<u64> {
 /// Marks every pending row to `chat` unreachable (the recipient blocked the bot).
 pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'unreachable', done_at = ?, error = 'blocked'
-         WHERE chat_id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'unreachable', done_at = $1, error = 'blocked'
+         WHERE chat_id = $2 AND status = 'pending'",
     )
     .bind(crate::db::now())
     .bind(chat)
@@ -146,7 +146,7 @@ pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
 /// Forgets rows that ended before `before`, except a broadcast's (they are its figures).
 pub async fn prune(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ? AND broadcast_id IS NULL",
+        "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1 AND broadcast_id IS NULL",
     )
     .bind(before)
     .execute(conn)
@@ -177,12 +177,12 @@ pub async fn requeue_missing(
     let of_id = format!("json_extract(o.payload, '$.{key}') = m.id");
     let sql = format!(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT ?1, ?2, json_object('{key}', m.id), 0, ?3, ?3 FROM ({missing}) m
+         SELECT $1, $2, json_object('{key}', m.id), 0, $3, $3 FROM ({missing}) m
          WHERE NOT EXISTS (
-             SELECT 1 FROM outbox o WHERE o.kind = ?2 AND {of_id}
+             SELECT 1 FROM outbox o WHERE o.kind = $2 AND {of_id}
                AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
-                    OR (o.status = 'failed' AND o.created_at > ?4)))
-           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2 AND {of_id}) < 50
+                    OR (o.status = 'failed' AND o.created_at > $4)))
+           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = $2 AND {of_id}) < 50
          ORDER BY m.id LIMIT 50"
     );
     Ok(sqlx::query(&sql)

@@ -87,7 +87,7 @@ const ENTRY_COLUMNS: &str =
 pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ))
     .bind(e.rider.0)
@@ -144,9 +144,9 @@ pub async fn post_award(conn: &mut Conn, a: &Award<'_>) -> Result<Option<Posted>
     } = *a;
     let inserted: Option<EntryRow> = sqlx::query_as(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
-         SELECT ?1, points, ?2, ?3, ?4, ?5 FROM \
-           (SELECT COALESCE((SELECT points FROM earning_rules WHERE rule = ?6), \
-                            (SELECT points FROM earning_rules WHERE rule = ?7)) AS points) \
+         SELECT $1, points, $2, $3, $4, $5 FROM \
+           (SELECT COALESCE((SELECT points FROM earning_rules WHERE rule = $6), \
+                            (SELECT points FROM earning_rules WHERE rule = $7)) AS points) p \
          WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
     ))
     .bind(rider.0)
@@ -191,7 +191,7 @@ pub async fn post_awards(
     }
     let mut sql = String::from(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
-         SELECT rider, points, kind, source, key, ? FROM \
+         SELECT rider, points, kind, source, key, $1 FROM \
            (SELECT v.column1 AS rider, v.column2 AS kind, v.column3 AS source, \
                    v.column4 AS key, \
                    COALESCE((SELECT points FROM earning_rules WHERE rule = v.column5), \
@@ -199,14 +199,13 @@ pub async fn post_awards(
             FROM (VALUES ",
     );
     for i in 0..rows.len() {
-        sql.push_str(if i == 0 {
-            "(?, ?, ?, ?, ?, ?)"
-        } else {
-            ", (?, ?, ?, ?, ?, ?)"
-        });
+        // `$1` is the time; each row's six values follow.
+        let sep = if i == 0 { "" } else { ", " };
+        let n: Vec<String> = (0..6).map(|k| format!("${}", 2 + 6 * i + k)).collect();
+        sql.push_str(&format!("{sep}({})", n.join(", ")));
     }
     sql.push_str(&format!(
-        ") v) WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
+        ") v) p WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ));
     let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(crate::db::now());
@@ -245,7 +244,7 @@ pub async fn post_awards(
 
 async fn existing(conn: &mut Conn, key: &str) -> Result<Option<Entry>, sqlx::Error> {
     let row: Option<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = ?"
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = $1"
     ))
     .bind(key)
     .fetch_optional(conn)
@@ -259,7 +258,7 @@ fn is_check_violation(err: &sqlx::Error) -> bool {
 }
 
 pub async fn balance(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
-    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM balances WHERE rider_id = ?")
+    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM balances WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_optional(conn)
         .await?;
@@ -274,7 +273,7 @@ pub async fn entries(
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE rider_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE rider_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
     ))
     .bind(rider.0)
     .bind(limit)
@@ -285,7 +284,7 @@ pub async fn entries(
 }
 
 pub async fn entry_count(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await
@@ -305,17 +304,17 @@ pub async fn passbook_page(
 ) -> Result<PassbookPage, sqlx::Error> {
     type Head = (i64, i64, i64, Option<i64>, String, bool);
     let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
-        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
+        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = $1), 0), \
                     r.n, r.held, \
-                    CASE WHEN ?4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1) END, \
+                    CASE WHEN $4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = $1) END, \
                     (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
                                                         actor_id, reason, idem_key, at)) \
-                     FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
-                           ORDER BY id DESC LIMIT ?2 OFFSET ?3)), \
+                     FROM (SELECT * FROM ledger WHERE rider_id = $1 \
+                           ORDER BY id DESC LIMIT $2 OFFSET $3) e), \
                     r.overdue \
-             FROM (SELECT COUNT(*) AS n, COALESCE(SUM(cost), 0) AS held, \
-                          COALESCE(MAX(expires_at <= ?5), 0) AS overdue \
-                   FROM redemptions WHERE rider_id = ?1 AND status = 'open') r",
+             FROM (SELECT COUNT(*) AS n, COALESCE(CAST(SUM(cost) AS BIGINT), 0) AS held, \
+                          COALESCE(MAX(CASE WHEN expires_at <= $5 THEN 1 ELSE 0 END), 0) AS overdue \
+                   FROM redemptions WHERE rider_id = $1 AND status = 'open') r",
     )
     .bind(rider.0)
     .bind(limit)
@@ -379,7 +378,7 @@ pub struct PassbookPage {
 }
 
 pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Error> {
-    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = ?")
+    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
         .bind(rider.0)
         .fetch_optional(conn)
         .await?;
@@ -389,8 +388,8 @@ pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Erro
 /// Open redemptions of `rider`: how many, and the points they hold.
 pub async fn held(conn: &mut Conn, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(cost), 0) FROM redemptions \
-         WHERE rider_id = ? AND status = 'open'",
+        "SELECT COUNT(*), COALESCE(CAST(SUM(cost) AS BIGINT), 0) FROM redemptions \
+         WHERE rider_id = $1 AND status = 'open'",
     )
     .bind(rider.0)
     .fetch_one(conn)
@@ -401,7 +400,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> Result<(i64, i64), sqlx::Er
 pub async fn mismatches(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.rider_id, COALESCE(b.balance, 0), r.total FROM \
-           (SELECT rider_id, SUM(amount) AS total FROM ledger GROUP BY rider_id) r \
+           (SELECT rider_id, CAST(SUM(amount) AS BIGINT) AS total FROM ledger GROUP BY rider_id) r \
            LEFT JOIN balances b ON b.rider_id = r.rider_id \
          WHERE COALESCE(b.balance, 0) <> r.total \
          UNION ALL \
@@ -415,7 +414,7 @@ pub async fn mismatches(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, sqlx::E
 /// Sets the points for a rule (`report`, `report:<category>`, `attendance`, ...).
 pub async fn set_rule(conn: &mut Conn, rule: &str, points: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO earning_rules (rule, points) VALUES (?, ?) \
+        "INSERT INTO earning_rules (rule, points) VALUES ($1, $2) \
          ON CONFLICT (rule) DO UPDATE SET points = excluded.points",
     )
     .bind(rule)
@@ -451,14 +450,14 @@ impl RewardRow {
 pub async fn upsert_rewards(conn: &mut Conn, rewards: &[Reward]) -> Result<usize, sqlx::Error> {
     let mut new = 0;
     for r in rewards {
-        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rewards WHERE code = ?")
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rewards WHERE code = $1")
             .bind(r.code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
         new += usize::from(existed.is_none());
         sqlx::query(
             "INSERT INTO rewards (code, name_zh, name_en, cost, stock, active, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET \
              name_zh = excluded.name_zh, name_en = excluded.name_en, cost = excluded.cost, \
              stock = excluded.stock, active = excluded.active, updated_at = excluded.updated_at",
         )
@@ -500,7 +499,7 @@ pub async fn find_reward(
     code: &RewardCode,
 ) -> Result<Option<Reward>, sqlx::Error> {
     let row: Option<RewardRow> = sqlx::query_as(
-        "SELECT code, name_zh, name_en, cost, stock, active FROM rewards WHERE code = ?",
+        "SELECT code, name_zh, name_en, cost, stock, active FROM rewards WHERE code = $1",
     )
     .bind(code.as_str())
     .fetch_optional(conn)
@@ -510,7 +509,7 @@ pub async fn find_reward(
 
 /// Takes one from stock; false when none is left (stock never goes below zero).
 pub async fn take_stock(conn: &mut Conn, code: &RewardCode) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE rewards SET stock = stock - 1 WHERE code = ? AND stock > 0")
+    let done = sqlx::query("UPDATE rewards SET stock = stock - 1 WHERE code = $1 AND stock > 0")
         .bind(code.as_str())
         .execute(conn)
         .await?;
@@ -518,7 +517,7 @@ pub async fn take_stock(conn: &mut Conn, code: &RewardCode) -> Result<bool, sqlx
 }
 
 pub async fn restock(conn: &mut Conn, code: &RewardCode) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE rewards SET stock = stock + 1 WHERE code = ?")
+    sqlx::query("UPDATE rewards SET stock = stock + 1 WHERE code = $1")
         .bind(code.as_str())
         .execute(conn)
         .await?;
@@ -564,7 +563,7 @@ pub async fn insert_redemption(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO redemptions (code, rider_id, reward_code, cost, status, request_key, \
-         created_at, expires_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+         created_at, expires_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7)",
     )
     .bind(r.code.as_str())
     .bind(r.rider.0)
@@ -583,7 +582,7 @@ pub async fn find_redemption(
     code: &RedemptionCode,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
-        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE code = ?"
+        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE code = $1"
     ))
     .bind(code.as_str())
     .fetch_optional(conn)
@@ -596,7 +595,7 @@ pub async fn redemption_by_request(
     request_key: &str,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
-        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE request_key = ?"
+        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE request_key = $1"
     ))
     .bind(request_key)
     .fetch_optional(conn)
@@ -611,7 +610,7 @@ pub async fn due_redemptions(
 ) -> Result<Vec<Redemption>, sqlx::Error> {
     let rows: Vec<RedemptionRow> = sqlx::query_as(&format!(
         "SELECT {REDEMPTION_COLUMNS} FROM redemptions \
-         WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at"
+         WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at"
     ))
     .bind(now)
     .fetch_all(conn)
@@ -631,8 +630,8 @@ pub async fn close_redemption(
     (by, at): (Option<UserId>, DateTime<Utc>),
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE redemptions SET status = ?, closed_at = ?, closed_by = ? \
-         WHERE code = ? AND status = 'open'",
+        "UPDATE redemptions SET status = $1, closed_at = $2, closed_by = $3 \
+         WHERE code = $4 AND status = 'open'",
     )
     .bind(to.as_str())
     .bind(at)
@@ -650,11 +649,11 @@ pub async fn leaderboard(
     limit: i64,
 ) -> Result<Vec<(i64, i64, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT l.rider_id, SUM(l.amount) AS earned, \
+        "SELECT l.rider_id, CAST(SUM(l.amount) AS BIGINT) AS earned, \
                 CASE WHEN u.leaderboard_opt_in = 1 AND u.status = 'registered' THEN u.name END \
          FROM ledger l JOIN users u ON u.id = l.rider_id \
-         WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= ? \
-         GROUP BY l.rider_id ORDER BY earned DESC, l.rider_id LIMIT ?",
+         WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= $1 \
+         GROUP BY l.rider_id, u.id ORDER BY earned DESC, l.rider_id LIMIT $2",
     )
     .bind(since)
     .bind(limit)
@@ -663,7 +662,7 @@ pub async fn leaderboard(
 }
 
 pub async fn set_opt_in(conn: &mut Conn, rider: UserId, on: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET leaderboard_opt_in = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET leaderboard_opt_in = $1 WHERE id = $2")
         .bind(on)
         .bind(rider.0)
         .execute(conn)

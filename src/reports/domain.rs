@@ -555,7 +555,7 @@ mod tests {
         for (id, role) in [(1, "rider"), (2, "coordinator")] {
             sqlx::query(
                 "INSERT INTO users (id, status, role, name, created_at, updated_at)
-                 VALUES (?, 'registered', ?, 'n', '2026-01-01', '2026-01-01')",
+                 VALUES ($1, 'registered', $2, 'n', '2026-01-01', '2026-01-01')",
             )
             .bind(id)
             .bind(role)

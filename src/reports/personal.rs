@@ -20,7 +20,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
             kind: "held-reports",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM reports WHERE reporter_id = ?",
+                "SELECT COUNT(*) FROM reports WHERE reporter_id = $1",
                 rider,
             )
             .await?,
@@ -30,7 +30,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
             count: count(
                 conn,
                 "SELECT COUNT(*) FROM report_photos p JOIN reports r ON r.id = p.report_id
-                 WHERE r.reporter_id = ? AND p.removed_at IS NULL",
+                 WHERE r.reporter_id = $1 AND p.removed_at IS NULL",
                 rider,
             )
             .await?,
@@ -39,7 +39,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
             kind: "held-draft-photos",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM draft_photos WHERE rider_id = ?",
+                "SELECT COUNT(*) FROM draft_photos WHERE rider_id = $1",
                 rider,
             )
             .await?,
@@ -64,7 +64,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
         "SELECT r.id, r.category, r.lat, r.lng, r.note, r.status, r.reject_reason, r.created_at,
                 (SELECT COUNT(*) FROM report_photos p
                  WHERE p.report_id = r.id AND p.removed_at IS NULL)
-         FROM reports r WHERE r.reporter_id = ? ORDER BY r.id",
+         FROM reports r WHERE r.reporter_id = $1 ORDER BY r.id",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -93,7 +93,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
 pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
     // The Confirm button's key named the rider (`confirm:<id>:<message>`): it goes too.
     let kept = sqlx::query(
-        "UPDATE reports SET reporter_id = ?, request_key = 'erased:' || id WHERE reporter_id = ?",
+        "UPDATE reports SET reporter_id = $1, request_key = 'erased:' || id WHERE reporter_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -103,8 +103,8 @@ pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<(Vec<Done>, Vec<
     // Their own steps (filing, withdrawing); a coordinator's triage of others' reports stays
     // theirs.
     sqlx::query(
-        "UPDATE report_history SET actor_id = ?1 WHERE actor_id = ?2
-         AND report_id IN (SELECT id FROM reports WHERE reporter_id = ?1)",
+        "UPDATE report_history SET actor_id = $1 WHERE actor_id = $2
+         AND report_id IN (SELECT id FROM reports WHERE reporter_id = $1)",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -132,13 +132,13 @@ pub async fn release_drafts_except(
     keep: &[String],
 ) -> sqlx::Result<Vec<String>> {
     let stored: Vec<String> =
-        sqlx::query_scalar("SELECT path FROM draft_photos WHERE rider_id = ?")
+        sqlx::query_scalar("SELECT path FROM draft_photos WHERE rider_id = $1")
             .bind(rider.0)
             .fetch_all(&mut *conn)
             .await?;
     let mut released = Vec::new();
     for path in stored.into_iter().filter(|p| !keep.contains(p)) {
-        sqlx::query("DELETE FROM draft_photos WHERE rider_id = ? AND path = ?")
+        sqlx::query("DELETE FROM draft_photos WHERE rider_id = $1 AND path = $2")
             .bind(rider.0)
             .bind(&path)
             .execute(&mut *conn)
@@ -161,7 +161,7 @@ pub async fn remember_draft_photo(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO draft_photos (rider_id, path, stored_at) VALUES (?, ?, ?)
+        "INSERT INTO draft_photos (rider_id, path, stored_at) VALUES ($1, $2, $3)
          ON CONFLICT (rider_id, path) DO UPDATE SET stored_at = excluded.stored_at",
     )
     .bind(rider.0)
@@ -180,8 +180,8 @@ pub async fn forget_abandoned_drafts(
     idle_since: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "DELETE FROM draft_photos WHERE stored_at < ? AND rider_id NOT IN
-             (SELECT chat_id FROM dialogues WHERE updated_at >= ?)",
+        "DELETE FROM draft_photos WHERE stored_at < $1 AND rider_id NOT IN
+             (SELECT chat_id FROM dialogues WHERE updated_at >= $2)",
     )
     .bind(stored_before)
     .bind(idle_since)
@@ -214,7 +214,7 @@ mod tests {
         remember_draft_photo(&mut conn, UserId(3), "aa/3.jpg", now)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', ?)")
+        sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', $1)")
             .bind(now)
             .execute(&mut *conn)
             .await

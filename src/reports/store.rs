@@ -18,7 +18,7 @@ pub async fn upsert_departments(
 ) -> Result<(), sqlx::Error> {
     for d in departments {
         sqlx::query(
-            "INSERT INTO departments (code, name_zh, name_en, active) VALUES (?, ?, ?, ?)
+            "INSERT INTO departments (code, name_zh, name_en, active) VALUES ($1, $2, $3, $4)
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
                  name_en = excluded.name_en, active = excluded.active",
         )
@@ -68,7 +68,7 @@ pub async fn department(
     code: &DepartmentCode,
 ) -> Result<Option<Department>, sqlx::Error> {
     let row: Option<DepartmentRow> =
-        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments WHERE code = ?")
+        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(conn)
             .await?;
@@ -83,7 +83,7 @@ pub async fn upsert_categories(
     for (i, c) in categories.iter().enumerate() {
         sqlx::query(
             "INSERT INTO categories (code, name_zh, name_en, department, position, active)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
                  name_en = excluded.name_en, department = excluded.department,
                  position = excluded.position, active = excluded.active",
@@ -150,7 +150,7 @@ pub async fn category(
     conn: &mut Conn,
     code: &CategoryCode,
 ) -> Result<Option<Category>, sqlx::Error> {
-    let sql = format!("{CATEGORY_SELECT} WHERE c.code = ?");
+    let sql = format!("{CATEGORY_SELECT} WHERE c.code = $1");
     let row: Option<CategoryRow> = sqlx::query_as(&sql)
         .bind(code.as_str())
         .fetch_optional(conn)
@@ -164,7 +164,7 @@ pub async fn count_since(
     reporter: UserId,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ? AND created_at >= ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1 AND created_at >= $2")
         .bind(reporter.0)
         .bind(since)
         .fetch_one(conn)
@@ -178,7 +178,7 @@ pub async fn last_place_since(
     since: DateTime<Utc>,
 ) -> Result<Option<Position>, sqlx::Error> {
     let row: Option<(f64, f64)> = sqlx::query_as(
-        "SELECT lat, lng FROM reports WHERE reporter_id = ? AND created_at >= ?
+        "SELECT lat, lng FROM reports WHERE reporter_id = $1 AND created_at >= $2
          ORDER BY id DESC LIMIT 1",
     )
     .bind(reporter.0)
@@ -189,7 +189,7 @@ pub async fn last_place_since(
 }
 
 pub async fn by_request(conn: &mut Conn, key: &str) -> Result<Option<ReportId>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = ?")
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?;
@@ -211,7 +211,7 @@ pub async fn insert(conn: &mut Conn, r: &NewReport<'_>) -> Result<ReportId, sqlx
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (reporter_id, reporter_role, category, lat, lng, note,
              possible_dup_of, request_key, status_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(r.reporter.0)
     .bind(r.role.as_str())
@@ -236,7 +236,7 @@ pub async fn insert_photos(
     for (i, p) in photos.iter().enumerate() {
         sqlx::query(
             "INSERT INTO report_photos (report_id, seq, file_id, sha256, path, size, source)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.0)
         .bind(i as i64 + 1)
@@ -254,7 +254,7 @@ pub async fn insert_photos(
 pub async fn photos(conn: &mut Conn, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT file_id, sha256, path, size, source FROM report_photos
-         WHERE report_id = ? AND removed_at IS NULL ORDER BY seq",
+         WHERE report_id = $1 AND removed_at IS NULL ORDER BY seq",
     )
     .bind(id.0)
     .fetch_all(conn)
@@ -286,7 +286,7 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO report_history (report_id, from_status, to_status, actor_id, detail, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id.0)
     .bind(from.map(Status::as_str))
@@ -311,7 +311,7 @@ struct HistoryRow {
 pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT from_status, to_status, actor_id, detail, at FROM report_history
-         WHERE report_id = ? ORDER BY id",
+         WHERE report_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(conn)
@@ -377,7 +377,7 @@ impl ReportRow {
 }
 
 pub async fn find(conn: &mut Conn, id: ReportId) -> Result<Option<Report>, sqlx::Error> {
-    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?");
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
     let row: Option<ReportRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.and_then(ReportRow::into_report))
 }
@@ -404,14 +404,14 @@ pub async fn by_reporter(
 ) -> Result<Vec<Report>, sqlx::Error> {
     list(
         conn,
-        "WHERE reporter_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        "WHERE reporter_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
         &[reporter.0, limit, offset],
     )
     .await
 }
 
 pub async fn count_by_reporter(conn: &mut Conn, reporter: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1")
         .bind(reporter.0)
         .fetch_one(conn)
         .await
@@ -421,7 +421,7 @@ pub async fn count_by_reporter(conn: &mut Conn, reporter: UserId) -> Result<i64,
 pub async fn open(conn: &mut Conn, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
     list(
         conn,
-        "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT ?",
+        "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT $1",
         &[limit],
     )
     .await
@@ -442,8 +442,8 @@ pub async fn open_in_box(
 ) -> Result<Vec<(ReportId, Position)>, sqlx::Error> {
     let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
         "SELECT id, lat, lng FROM reports
-         WHERE category = ? AND created_at >= ? AND status IN ('submitted', 'accepted', 'routed')
-           AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?",
+         WHERE category = $1 AND created_at >= $2 AND status IN ('submitted', 'accepted', 'routed')
+           AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6",
     )
     .bind(category.as_str())
     .bind(since)
@@ -469,10 +469,10 @@ pub struct Change<'a> {
 
 pub async fn set_status(conn: &mut Conn, id: ReportId, c: &Change<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE reports SET status = ?, department = COALESCE(?, department),
-             reject_reason = COALESCE(?, reject_reason), duplicate_of = COALESCE(?, duplicate_of),
-             status_at = ?, raised_at = NULL
-         WHERE id = ?",
+        "UPDATE reports SET status = $1, department = COALESCE($2, department),
+             reject_reason = COALESCE($3, reject_reason), duplicate_of = COALESCE($4, duplicate_of),
+             status_at = $5, raised_at = NULL
+         WHERE id = $6",
     )
     .bind(c.status.as_str())
     .bind(c.department.map(DepartmentCode::as_str))
@@ -494,7 +494,7 @@ pub async fn set_triage(
     caption: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE reports SET triage_chat_id = ?, triage_msg_id = ?, triage_caption = ? WHERE id = ?",
+        "UPDATE reports SET triage_chat_id = $1, triage_msg_id = $2, triage_caption = $3 WHERE id = $4",
     )
     .bind(chat)
     .bind(message)
@@ -524,8 +524,8 @@ pub async fn follow_ups_due(
     raised_before: DateTime<Utc>,
 ) -> Result<Vec<ReportId>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < ?
-           AND (raised_at IS NULL OR raised_at < ?) ORDER BY id LIMIT 50",
+        "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < $1
+           AND (raised_at IS NULL OR raised_at < $2) ORDER BY id LIMIT 50",
     )
     .bind(stale_before)
     .bind(raised_before)
@@ -539,7 +539,7 @@ pub async fn mark_raised(
     id: ReportId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE reports SET raised_at = ? WHERE id = ?")
+    sqlx::query("UPDATE reports SET raised_at = $1 WHERE id = $2")
         .bind(at)
         .bind(id.0)
         .execute(conn)
@@ -566,10 +566,10 @@ pub async fn remove_closed_photos(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let paths: Vec<String> = sqlx::query_scalar(
-        "UPDATE report_photos SET removed_at = ?, file_id = '', sha256 = ''
+        "UPDATE report_photos SET removed_at = $1, file_id = '', sha256 = ''
          WHERE removed_at IS NULL AND report_id IN (
              SELECT id FROM reports
-             WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < ?)
+             WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < $2)
          RETURNING path",
     )
     .bind(now)
@@ -585,8 +585,8 @@ pub async fn unheld(conn: &mut Conn, paths: Vec<String>) -> sqlx::Result<Vec<Str
     let mut out = Vec::new();
     for path in paths {
         let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
-             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
+            "SELECT 1 FROM report_photos WHERE path = $1 AND removed_at IS NULL
+             UNION ALL SELECT 1 FROM draft_photos WHERE path = $1 LIMIT 1",
         )
         .bind(&path)
         .fetch_optional(&mut *conn)

@@ -5,7 +5,7 @@ use crate::db::Conn;
 use crate::users::{Role, UserId};
 
 pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(crate::db::now())
         .bind(id.0)
@@ -18,7 +18,7 @@ pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> Result<(), sql
 pub async fn make_coordinator(conn: &mut Conn, id: UserId) -> Result<bool, sqlx::Error> {
     let now = crate::db::now();
     let done = sqlx::query(
-        "INSERT INTO users (id, role, created_at, updated_at) VALUES (?, 'coordinator', ?, ?)
+        "INSERT INTO users (id, role, created_at, updated_at) VALUES ($1, 'coordinator', $2, $3)
          ON CONFLICT (id) DO UPDATE SET role = 'coordinator', updated_at = excluded.updated_at
          WHERE users.role <> 'coordinator'",
     )

@@ -264,7 +264,7 @@ mod tests {
     }
 
     async fn balance(pool: &Pool) -> i64 {
-        sqlx::query_scalar("SELECT COALESCE(SUM(amount), 0) FROM ledger")
+        sqlx::query_scalar("SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM ledger")
             .fetch_one(pool)
             .await
             .unwrap()

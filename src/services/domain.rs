@@ -370,7 +370,7 @@ pub(crate) mod tests {
         for id in 1..=4 {
             sqlx::query(
                 "INSERT INTO users (id, status, role, name, created_at, updated_at)
-                 VALUES (?, 'registered', ?, 'n', 'x', 'x')",
+                 VALUES ($1, 'registered', $2, 'n', 'x', 'x')",
             )
             .bind(id)
             .bind(if id == 4 { "coordinator" } else { "rider" })

@@ -11,7 +11,7 @@ use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
 pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await?;
@@ -23,7 +23,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = ?
+        "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = $1
          ORDER BY created_at",
     )
     .bind(rider.0)
@@ -47,7 +47,7 @@ pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let held: Vec<(String, String, DateTime<Utc>, bool)> = sqlx::query_as(
         "SELECT g.session, g.status, s.ends_at, s.cancelled FROM signups g
          JOIN sessions s ON s.code = g.session
-         WHERE g.rider_id = ? AND g.status IN ('signed', 'waitlisted')",
+         WHERE g.rider_id = $1 AND g.status IN ('signed', 'waitlisted')",
     )
     .bind(e.rider.0)
     .fetch_all(&mut *conn)
@@ -70,12 +70,12 @@ pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
         }
     }
     let attended: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signups WHERE rider_id = ? AND status = 'attended'",
+        "SELECT COUNT(*) FROM signups WHERE rider_id = $1 AND status = 'attended'",
     )
     .bind(e.rider.0)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE signups SET rider_id = ? WHERE rider_id = ?")
+    sqlx::query("UPDATE signups SET rider_id = $1 WHERE rider_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(&mut *conn)

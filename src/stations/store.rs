@@ -101,7 +101,7 @@ pub async fn changed_since(
         return all(conn).await;
     };
     let rows: Vec<StationRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM stations WHERE updated_at > ?"
+        "SELECT {COLUMNS} FROM stations WHERE updated_at > $1"
     ))
     .bind(since)
     .fetch_all(conn)
@@ -126,7 +126,7 @@ pub async fn codes(conn: &mut Conn) -> Result<HashSet<StationCode>, sqlx::Error>
 
 pub async fn find(pool: &Pool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {
     let rows: Vec<StationRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = $1"))
             .bind(code.as_str())
             .fetch_all(pool)
             .await?;
@@ -152,7 +152,7 @@ pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx
     let now = crate::db::now();
     let mut new = 0;
     for s in stations {
-        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM stations WHERE code = ?")
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM stations WHERE code = $1")
             .bind(s.code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -162,7 +162,7 @@ pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx
         sqlx::query(
             "INSERT INTO stations (code, name_zh, name_en, kind, address, src_lat, src_lng, datum, \
                  lat, lng, hours, services, parking_spots, phone, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, \
                  name_en = excluded.name_en, kind = excluded.kind, address = excluded.address, \
                  src_lat = excluded.src_lat, src_lng = excluded.src_lng, datum = excluded.datum, \
@@ -199,8 +199,8 @@ pub async fn set_closure(
     closure: Option<&Closure>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE stations SET closed = ?, closed_until = ?, closed_reason = ?, updated_at = ? \
-         WHERE code = ?",
+        "UPDATE stations SET closed = $1, closed_until = $2, closed_reason = $3, updated_at = $4 \
+         WHERE code = $5",
     )
     .bind(closure.is_some())
     .bind(closure.and_then(|c| c.until))

@@ -63,7 +63,7 @@ pub async fn record(
     let day = now.with_timezone(&tz).date_naive().to_string();
     let mut tx = crate::db::begin_write(pool).await?;
     let done = sqlx::query(
-        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (station, rider_id, day) DO NOTHING",
     )
     .bind(station.as_str())
@@ -103,7 +103,7 @@ async fn pay(
     per_day: i64,
 ) -> Result<(Option<i64>, Option<Unpaid>), PointsError> {
     let paid_today: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM ledger WHERE rider_id = ? AND kind = 'visit' AND source_ref LIKE '%:' || ?",
+        "SELECT COUNT(*) FROM ledger WHERE rider_id = $1 AND kind = 'visit' AND source_ref LIKE '%:' || $2",
     )
     .bind(rider.0)
     .bind(day)
@@ -161,8 +161,9 @@ pub async fn of(
     let today = now.with_timezone(&tz).date_naive();
     let week_from = (today - Duration::days(6)).to_string();
     let (today_n, week, total): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(day = ?2), 0), COALESCE(SUM(day >= ?3), 0), COUNT(*)
-         FROM station_visits WHERE station = ?1",
+        "SELECT COALESCE(SUM(CASE WHEN day = $2 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN day >= $3 THEN 1 ELSE 0 END), 0), COUNT(*)
+         FROM station_visits WHERE station = $1",
     )
     .bind(station.as_str())
     .bind(today.to_string())
@@ -177,7 +178,7 @@ pub async fn of(
 }
 
 pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await?;
@@ -189,7 +190,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT station, day FROM station_visits WHERE rider_id = ? ORDER BY day, station",
+        "SELECT station, day FROM station_visits WHERE rider_id = $1 ORDER BY day, station",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -202,7 +203,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
 
 /// Keeps the visits as anonymous figures: they move to the erasure's anonymous id.
 pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
-    let kept = sqlx::query("UPDATE station_visits SET rider_id = ? WHERE rider_id = ?")
+    let kept = sqlx::query("UPDATE station_visits SET rider_id = $1 WHERE rider_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(conn)

@@ -14,7 +14,7 @@ use super::{Attendance, Count, DayStatus, FeedbackFigures, Figures, ReportFigure
 
 /// The filter as the one-row table `f` every query joins.
 const F: &str = "WITH f(from_t, to_t, from_d, to_d, now_t, station, platform, s, n, w, e) AS \
-                 (SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ";
+                 (SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ";
 
 /// `rider` (a column) belongs to the filter's platform, when there is one. The subquery reads
 /// `f` itself (as `fp`) rather than the outer query's `f`: a correlated subquery would be run
@@ -152,7 +152,7 @@ const TOP: &str = "SELECT v.station, st.name_zh, st.name_en, COUNT(*) AS n
      FROM station_visits v LEFT JOIN stations st ON st.code = v.station, f
      WHERE v.day >= f.from_d AND v.day < f.to_d
        AND (f.station IS NULL OR v.station = f.station) AND OF_PLATFORM
-     GROUP BY v.station ORDER BY n DESC, v.station";
+     GROUP BY v.station, st.name_zh, st.name_en ORDER BY n DESC, v.station";
 
 const ACTIVITIES: &str =
     "SELECT COUNT(*) FROM sessions s JOIN service_plans p ON p.code = s.plan, f
@@ -196,10 +196,10 @@ async fn registered(conn: &mut Conn, f: &Filter, new: bool) -> sqlx::Result<i64>
 }
 
 async fn attendance(conn: &mut Conn, f: &Filter) -> sqlx::Result<Attendance> {
-    let body = "SELECT COALESCE(SUM(g.status IN ('signed', 'attended')), 0),
-              COALESCE(SUM(g.status = 'attended'), 0),
-              COALESCE(SUM(g.status = 'signed' AND s.ends_at <= f.now_t), 0),
-              COALESCE(SUM(g.status = 'waitlisted' AND s.ends_at > f.now_t), 0)
+    let body = "SELECT COALESCE(SUM(CASE WHEN g.status IN ('signed', 'attended') THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'attended' THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'signed' AND s.ends_at <= f.now_t THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'waitlisted' AND s.ends_at > f.now_t THEN 1 ELSE 0 END), 0)
        FROM signups g JOIN (SESSIONS) s ON s.code = g.session, f WHERE OF_PLATFORM";
     let (signed_up, attended, no_shows, waitlisted): (i64, i64, i64, i64) =
         sqlx::query_as_with(&sql(body, "g.rider_id"), args(f))
@@ -216,9 +216,9 @@ async fn attendance(conn: &mut Conn, f: &Filter) -> sqlx::Result<Attendance> {
 /// Seconds from filing to the first time each report of the period reached `status`, sorted.
 fn timing(status: &str) -> String {
     format!(
-        "SELECT CAST(ROUND((julianday(MIN(h.at)) - julianday(r.created_at)) * 86400) AS INTEGER) AS s
+        "SELECT CAST(ROUND((julianday(MIN(h.at)) - julianday(r.created_at)) * 86400) AS BIGINT) AS s
          FROM (FILED) r JOIN report_history h ON h.report_id = r.id AND h.to_status = '{status}', f
-         WHERE OF_PLATFORM GROUP BY r.id ORDER BY s"
+         WHERE OF_PLATFORM GROUP BY r.id, r.created_at ORDER BY s"
     )
 }
 
@@ -237,7 +237,7 @@ async fn reports(conn: &mut Conn, f: &Filter) -> sqlx::Result<ReportFigures> {
         f,
         "SELECT r.category, c.name_zh, c.name_en, COUNT(*) AS n
          FROM (FILED) r LEFT JOIN categories c ON c.code = r.category, f WHERE OF_PLATFORM
-         GROUP BY r.category ORDER BY n DESC, r.category",
+         GROUP BY r.category, c.name_zh, c.name_en ORDER BY n DESC, r.category",
         rider,
     )
     .await?;
@@ -260,7 +260,7 @@ async fn points(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
     let issued = one(
         conn,
         f,
-        "SELECT COALESCE(SUM(l.amount), 0) FROM ledger l, f
+        "SELECT COALESCE(CAST(SUM(l.amount) AS BIGINT), 0) FROM ledger l, f
          WHERE l.at >= f.from_t AND l.at < f.to_t AND l.amount > 0
            AND l.kind IN ('report_accepted', 'attendance', 'visit', 'adjustment') AND OF_PLATFORM",
         "l.rider_id",
@@ -268,7 +268,7 @@ async fn points(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
     .await?;
     let (redeemed, n): (i64, i64) = sqlx::query_as_with(
         &sql(
-            "SELECT COALESCE(SUM(d.cost), 0), COUNT(*) FROM redemptions d, f
+            "SELECT COALESCE(CAST(SUM(d.cost) AS BIGINT), 0), COUNT(*) FROM redemptions d, f
              WHERE d.status = 'confirmed' AND d.closed_at >= f.from_t AND d.closed_at < f.to_t
                AND OF_PLATFORM",
             "d.rider_id",
@@ -311,7 +311,7 @@ async fn feedback(conn: &mut Conn, f: &Filter) -> sqlx::Result<FeedbackFigures> 
         &sql(
             &format!(
                 "SELECT COUNT(b.answered_at), COUNT(b.rating),
-                        CAST(ROUND(AVG(b.rating) * 10) AS INTEGER) {of_period}"
+                        CAST(ROUND(AVG(b.rating) * 10) AS BIGINT) {of_period}"
             ),
             rider,
         ),
@@ -324,7 +324,7 @@ async fn feedback(conn: &mut Conn, f: &Filter) -> sqlx::Result<FeedbackFigures> 
         f,
         &format!(
             "SELECT CAST(ROUND((julianday(b.answered_at) - julianday(b.created_at)) * 86400)
-                    AS INTEGER) AS s {of_period} AND b.answered_at IS NOT NULL ORDER BY s"
+                    AS BIGINT) AS s {of_period} AND b.answered_at IS NOT NULL ORDER BY s"
         ),
         rider,
     )
@@ -381,7 +381,7 @@ pub async fn weekly(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<(NaiveDate,
                 FROM sessions s JOIN service_plans p ON p.code = s.plan, f
                 WHERE s.cancelled = 0 AND s.starts_at >= f.from_t AND s.starts_at < f.to_t
                   AND (f.station IS NULL OR p.station = f.station)) s ON s.code = g.session, f
-              WHERE g.status = 'attended' AND OF_PLATFORM GROUP BY s.code",
+              WHERE g.status = 'attended' AND OF_PLATFORM GROUP BY s.code, s.starts_at",
             "g.rider_id",
         ),
         args(f),

@@ -47,7 +47,7 @@ pub async fn begin(
     now: DateTime<Utc>,
 ) -> Result<Option<Erasure>, sqlx::Error> {
     let registered: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM users WHERE id = ? AND status = 'registered'")
+        sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND status = 'registered'")
             .bind(rider.0)
             .fetch_optional(&mut *conn)
             .await?;
@@ -56,12 +56,13 @@ pub async fn begin(
     }
     // Neither row carries the erasure's exact time: the two could be matched by it.
     let day = day_of(now);
-    let anon: i64 = sqlx::query_scalar("SELECT MIN(MIN(id), 0) - 1 FROM users")
-        .fetch_one(&mut *conn)
-        .await?;
+    let anon: i64 =
+        sqlx::query_scalar("SELECT CASE WHEN MIN(id) < 0 THEN MIN(id) ELSE 0 END - 1 FROM users")
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO users (id, status, role, created_at, updated_at, deleted_at)
-         VALUES (?, 'deleted', 'rider', ?, ?, ?)",
+         VALUES ($1, 'deleted', 'rider', $2, $3, $4)",
     )
     .bind(anon)
     .bind(day)
@@ -89,7 +90,7 @@ fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
 /// actions stay accountable, and a coordinator keeps their role (it comes from configuration);
 /// anyone else goes back to plain rider.
 pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Error> {
-    let audit = sqlx::query("UPDATE audit_log SET target_id = ? WHERE target_id = ?")
+    let audit = sqlx::query("UPDATE audit_log SET target_id = $1 WHERE target_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(&mut *conn)
@@ -98,9 +99,9 @@ pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Erro
     // Messages to the person: what was sent stays counted (a broadcast's figures), under the
     // anonymous id; what was not sent yet is not sent.
     sqlx::query(
-        "UPDATE outbox SET chat_id = ?, dedup_key = NULL,
+        "UPDATE outbox SET chat_id = $1, dedup_key = NULL,
                 status = CASE status WHEN 'pending' THEN 'dropped' ELSE status END
-         WHERE chat_id = ?",
+         WHERE chat_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -119,8 +120,8 @@ pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Erro
                 username = NULL, pending_payload = NULL, consent_version = NULL, consent_at = NULL,
                 registered_at = NULL,
                 role = CASE role WHEN 'coordinator' THEN role ELSE 'rider' END,
-                deleted_at = NULL, updated_at = ?
-         WHERE id = ?",
+                deleted_at = NULL, updated_at = $1
+         WHERE id = $2",
     )
     .bind(day_of(e.now))
     .bind(e.rider.0)
@@ -156,7 +157,7 @@ struct ProfileRow {
 async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT status, lang, role, name, platform, phone, username, consent_version, consent_at,
-                registered_at, created_at FROM users WHERE id = ?",
+                registered_at, created_at FROM users WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
@@ -164,7 +165,7 @@ async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, 
 }
 
 async fn audit_count(conn: &mut Conn, id: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE target_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE target_id = $1")
         .bind(id.0)
         .fetch_one(conn)
         .await
@@ -210,7 +211,7 @@ pub async fn export(conn: &mut Conn, id: UserId) -> Result<Value, sqlx::Error> {
     });
     let audit: Vec<AuditRow> = sqlx::query_as(
         "SELECT action, actor_id, target_id, detail, at FROM audit_log
-         WHERE target_id = ?1 OR actor_id = ?1 ORDER BY id",
+         WHERE target_id = $1 OR actor_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(conn)

@@ -38,7 +38,7 @@ impl From<UserRow> for User {
 }
 
 pub async fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?");
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.map(User::from))
 }
@@ -52,7 +52,7 @@ pub async fn get_or_create(pool: &Pool, id: UserId, lang: Lang) -> Result<User, 
     }
     let now = crate::db::now();
     sqlx::query(
-        "INSERT INTO users (id, lang, created_at, updated_at, first_seen_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO users (id, lang, created_at, updated_at, first_seen_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(id.0)
@@ -70,7 +70,7 @@ pub async fn get_or_create(pool: &Pool, id: UserId, lang: Lang) -> Result<User, 
 pub async fn first_seen(pool: &Pool, id: UserId, lang: Lang) -> Result<bool, sqlx::Error> {
     let now = crate::db::now();
     let done = sqlx::query(
-        "UPDATE users SET lang = ?, first_seen_at = ?, updated_at = ? WHERE id = ? AND first_seen_at IS NULL",
+        "UPDATE users SET lang = $1, first_seen_at = $2, updated_at = $3 WHERE id = $4 AND first_seen_at IS NULL",
     )
     .bind(lang.code())
     .bind(now)
@@ -82,7 +82,7 @@ pub async fn first_seen(pool: &Pool, id: UserId, lang: Lang) -> Result<bool, sql
 }
 
 pub async fn set_lang(pool: &Pool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET lang = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")
         .bind(lang.code())
         .bind(crate::db::now())
         .bind(id.0)
@@ -105,13 +105,13 @@ pub async fn assign_username(
 ) -> Result<(), sqlx::Error> {
     let username = normalise_username(username);
     if let Some(name) = &username {
-        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+        sqlx::query("UPDATE users SET username = NULL WHERE username = $1 AND id <> $2")
             .bind(name)
             .bind(id.0)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("UPDATE users SET username = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET username = $1, updated_at = $2 WHERE id = $3")
         .bind(&username)
         .bind(crate::db::now())
         .bind(id.0)
@@ -148,7 +148,7 @@ pub async fn find_by_username(
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
     ))
     .bind(normalise_username(Some(username)))
     .fetch_optional(conn)
@@ -159,7 +159,7 @@ pub async fn find_by_username(
 /// Whether the user blocked the bot (and has not written or unblocked it since).
 pub async fn is_blocked(pool: &Pool, id: UserId) -> Result<bool, sqlx::Error> {
     let at: Option<Option<String>> =
-        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(pool)
             .await?;
@@ -169,7 +169,7 @@ pub async fn is_blocked(pool: &Pool, id: UserId) -> Result<bool, sqlx::Error> {
 /// Records that the user blocked (`true`) or unblocked the bot, so later broadcasts skip them.
 pub async fn set_blocked(pool: &Pool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
     let at = blocked.then(crate::db::now);
-    sqlx::query("UPDATE users SET blocked_at = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET blocked_at = $1, updated_at = $2 WHERE id = $3")
         .bind(at)
         .bind(crate::db::now())
         .bind(id.0)

@@ -223,7 +223,7 @@ impl TestApp {
     /// The stored dialogue step of `chat` ("idle" when none is stored).
     pub async fn step(&self, chat: i64) -> String {
         let json: Option<String> =
-            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
                 .bind(chat)
                 .fetch_optional(&self.pool)
                 .await
@@ -239,7 +239,7 @@ impl TestApp {
 
     /// One text column of a user's row (`column` is a fixed name from the test, not input).
     pub async fn user_field(&self, id: i64, column: &str) -> Option<String> {
-        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = ?"))
+        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_one(&self.pool)
             .await
@@ -267,7 +267,7 @@ impl TestApp {
         Option<String>,
         Option<String>,
     )> {
-        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = ?")
+        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await

@@ -85,7 +85,7 @@ impl DbStorage {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT {USER_COLUMNS}, u.first_seen_at, d.state, d.updated_at
-                 FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
+                 FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = $1"
             )
         });
         let row: Option<SessionRow> = sqlx::query_as(SQL.as_str())
@@ -148,7 +148,7 @@ pub async fn save<S: DialogueState>(
     }
     let json = serde_json::to_string(state)?;
     sqlx::query(
-        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
+        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
     )
     .bind(chat.0)
@@ -167,7 +167,7 @@ pub async fn end(conn: &mut Conn, chat: ChatId) -> Result<(), sqlx::Error> {
 
 /// The state stored for `chat`'s dialogue (its JSON), if one is in progress.
 pub async fn stored(conn: &mut Conn, chat: ChatId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+    sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
         .bind(chat.0)
         .fetch_optional(conn)
         .await
@@ -177,7 +177,7 @@ pub async fn stored(conn: &mut Conn, chat: ChatId) -> Result<Option<String>, sql
 /// typed (a name mid-registration) past the time it would have been dropped anyway.
 pub async fn prune(pool: &crate::db::Pool, idle: Duration) -> Result<u64, sqlx::Error> {
     let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(1));
-    Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?")
+    Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < $1")
         .bind(before)
         .execute(pool)
         .await?
@@ -185,7 +185,7 @@ pub async fn prune(pool: &crate::db::Pool, idle: Duration) -> Result<u64, sqlx::
 }
 
 pub async fn remove(conn: &mut Conn, chat: ChatId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+    sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
         .bind(chat.0)
         .execute(conn)
         .await?;
@@ -223,7 +223,7 @@ impl<S: DialogueState> Storage<S> for DbStorage {
     ) -> BoxFuture<'static, Result<Option<S>, Self::Error>> {
         Box::pin(async move {
             let json: Option<String> =
-                sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+                sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
                     .bind(chat_id.0)
                     .fetch_optional(&self.pool)
                     .await?;

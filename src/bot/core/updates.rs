@@ -77,7 +77,8 @@ async fn insert(pool: &Pool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
     let now = crate::db::now();
     let mut sql = String::from("INSERT INTO processed_updates (update_id, handled_at) VALUES ");
     for i in 0..ids.len() {
-        sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+        let sep = if i == 0 { "" } else { ", " };
+        sql.push_str(&format!("{sep}(${}, ${})", 2 * i + 1, 2 * i + 2));
     }
     sql.push_str(" ON CONFLICT DO NOTHING RETURNING update_id");
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
@@ -91,7 +92,7 @@ async fn insert(pool: &Pool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
 /// Forgets ids older than `days` (Telegram re-delivers for at most 24 hours).
 pub async fn prune(pool: &Pool, days: i64) -> Result<u64, sqlx::Error> {
     let cutoff = crate::db::now() - chrono::Duration::days(days);
-    let done = sqlx::query("DELETE FROM processed_updates WHERE handled_at < ?")
+    let done = sqlx::query("DELETE FROM processed_updates WHERE handled_at < $1")
         .bind(cutoff)
         .execute(pool)
         .await?;
@@ -144,12 +145,14 @@ mod tests {
     #[tokio::test]
     async fn old_ids_are_pruned() {
         let (_dir, pool) = pool().await;
-        sqlx::query("INSERT INTO processed_updates (update_id, handled_at) VALUES (1, ?), (2, ?)")
-            .bind(chrono::Utc::now() - chrono::Duration::days(8))
-            .bind(chrono::Utc::now())
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO processed_updates (update_id, handled_at) VALUES (1, $1), (2, $2)",
+        )
+        .bind(chrono::Utc::now() - chrono::Duration::days(8))
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
         assert_eq!(prune(&pool, 7).await.unwrap(), 1);
     }
 }

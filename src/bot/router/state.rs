@@ -169,7 +169,7 @@ mod tests {
             .update_dialogue(ChatId(7), State::Onboarding(OnboardingStep::Name))
             .await
             .unwrap();
-        sqlx::query("UPDATE dialogues SET updated_at = ?")
+        sqlx::query("UPDATE dialogues SET updated_at = $1")
             .bind(Utc::now() - chrono::Duration::minutes(31))
             .execute(&pool)
             .await
@@ -192,7 +192,9 @@ mod tests {
             "not json",
         ] {
             sqlx::query(
-                "INSERT OR REPLACE INTO dialogues (chat_id, state, updated_at) VALUES (7, ?, ?)",
+                "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (7, $1, $2)
+                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state,
+                     updated_at = excluded.updated_at",
             )
             .bind(stale)
             .bind(Utc::now())
