@@ -252,9 +252,10 @@ async fn existing(conn: &mut Conn, key: &str) -> Result<Option<Entry>, sqlx::Err
     Ok(row.map(EntryRow::into_entry))
 }
 
-/// SQLite's "CHECK constraint failed" (extended code 275): here, a balance below zero.
+/// A CHECK constraint refused the statement (SQLite's extended code 275, PostgreSQL's 23514):
+/// here, a balance below zero.
 fn is_check_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("275"))
+    matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::CheckViolation)
 }
 
 pub async fn balance(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
