@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use teloxide::dispatching::ShutdownToken;
 use teloxide::dispatching::{DefaultKey, Dispatcher};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -123,7 +123,7 @@ impl Application {
         })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.env.pool
     }
 
@@ -219,7 +219,7 @@ async fn wait_for_signal() {
 
 /// What a running bot shares, built for `config` on `pool` without starting anything: for
 /// tools and tests that run one job or one capability function by hand.
-pub fn env_for(config: &Config, pool: SqlitePool) -> Result<Env, StartupError> {
+pub fn env_for(config: &Config, pool: Pool) -> Result<Env, StartupError> {
     let bot = bot_for(config)?;
     let wiring = router::wire(config);
     Ok(Env {

@@ -166,7 +166,7 @@ mod tests {
         let config = crate::config::Config::from_lookup(|_| None).unwrap();
         Env {
             bot: teloxide::Bot::new("1:test"),
-            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            pool: crate::db::Pool::connect_lazy("sqlite::memory:").unwrap(),
             settings: Arc::new(Settings::from_config(&config, Default::default())),
             deps: Arc::new(deps),
         }
@@ -235,7 +235,7 @@ mod tests {
     }
 
     /// An instance on `pool` with quick liveness.
-    fn instance(pool: &sqlx::SqlitePool) -> Env {
+    fn instance(pool: &crate::db::Pool) -> Env {
         let mut env = env();
         env.pool = pool.clone();
         let mut settings = Settings::from_config(

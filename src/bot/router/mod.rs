@@ -649,7 +649,7 @@ mod tests {
         let config = Config::from_lookup(|_| None).unwrap();
         let env = Env {
             bot: teloxide::Bot::new("1:test"),
-            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            pool: crate::db::Pool::connect_lazy("sqlite::memory:").unwrap(),
             settings: Arc::new(crate::bot::core::Settings::from_config(
                 &config,
                 Default::default(),
