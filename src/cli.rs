@@ -409,7 +409,7 @@ fn parse_local_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
         .map_err(|_| format!("{raw:?} is not a time like \"2026-12-05 23:10\""))
 }
 
-async fn applied(pool: &sqlx::SqlitePool) -> i64 {
+async fn applied(pool: &crate::db::Pool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
         .fetch_one(pool)
         .await

@@ -204,6 +204,9 @@ pub struct Config {
     pub dialogue_idle: Duration,
     /// Long-polling timeout for getUpdates (tests shorten it so shutdown is quick).
     pub polling_timeout: Duration,
+    /// How often this instance says it is alive, and after how long a silent one is taken for
+    /// dead (fixed: 5 s and 30 s; tests shorten them).
+    pub liveness: crate::instances::Liveness,
     /// `STATION_RADIUS_KM`: how far the nearest-station answer looks.
     pub station_radius_km: f64,
     /// `EBIKE_SPEED_KMH`: turns distances into e-bike minutes.
@@ -504,6 +507,7 @@ impl Config {
             media_dir,
             dialogue_idle,
             polling_timeout: DEFAULT_POLLING_TIMEOUT,
+            liveness: crate::instances::Liveness::default(),
             station_radius_km,
             ebike_speed_kmh,
             station_closing_margin_minutes,

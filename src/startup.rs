@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use teloxide::dispatching::ShutdownToken;
 use teloxide::dispatching::{DefaultKey, Dispatcher};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -21,7 +21,7 @@ use crate::bot::core::jobs::Supervisor;
 use crate::bot::core::registry::Job;
 use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Env, Settings};
-use crate::bot::inbox::worker::{self, Dispatch, Worker};
+use crate::bot::inbox::worker::{Dispatch, Worker};
 use crate::bot::router::{self, LogErrors};
 use crate::bot::webhook;
 use crate::config::{Config, ConfigError, WebhookSecret};
@@ -38,6 +38,8 @@ pub enum StartupError {
     Roles(sqlx::Error),
     #[error("cannot set the station visit points (VISIT_POINTS): {0}")]
     VisitPoints(sqlx::Error),
+    #[error("cannot register this instance in the database: {0}")]
+    Instance(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
 }
@@ -154,7 +156,7 @@ impl Application {
         &self.env.bot
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.env.pool
     }
 
@@ -170,6 +172,7 @@ impl Application {
             .build();
         // One person's flood is dropped here, before it can fill a chat's queue.
         let listener = flood::Gate::new(polling, self.flood, self.env.bot.clone());
+        let me = self.register_instance().await?;
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");
@@ -182,8 +185,31 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         jobs.stop();
-        self.env.pool.close().await;
+        self.leave(&me).await;
         result
+    }
+
+    /// Makes this instance known to the others before any job looks at who is alive.
+    async fn register_instance(&self) -> Result<crate::instances::InstanceId, StartupError> {
+        let me = self.env.settings.instance.clone();
+        crate::instances::store::beat(
+            &self.env.pool,
+            &me,
+            db::now(),
+            self.env.settings.liveness.dead_after,
+        )
+        .await
+        .map_err(StartupError::Instance)?;
+        tracing::info!(instance = %me, "instance registered");
+        Ok(me)
+    }
+
+    /// A clean stop hands this instance's jobs on at once instead of after its lease.
+    async fn leave(&self, me: &crate::instances::InstanceId) {
+        if let Err(err) = crate::instances::store::leave(&self.env.pool, me).await {
+            tracing::warn!(%err, "could not remove this instance's row; it expires by itself");
+        }
+        self.env.pool.close().await;
     }
 }
 
@@ -193,6 +219,7 @@ impl Application {
     /// through the same handler tree. At shutdown the server stops taking requests, the worker
     /// stops leasing, finishes the updates in flight and releases its leases.
     pub async fn run_webhook(mut self, server: WebhookServer) -> Result<(), StartupError> {
+        let me = self.register_instance().await?;
         let pool = self.env.pool.clone();
         let wake = Arc::new(tokio::sync::Notify::new());
         let intake = Arc::new(webhook::Intake {
@@ -223,7 +250,7 @@ impl Application {
                 unhandled: |update| Box::pin(router::on_unhandled(update)),
                 errors: Arc::new(LogErrors),
             },
-            owner: worker::owner_id(),
+            owner: self.env.settings.instance.to_string(),
             wake,
         };
         let inbox = tokio::spawn(inbox.supervise(stopped));
@@ -248,7 +275,7 @@ impl Application {
             tracing::error!(%err, "webhook: the inbox worker panicked");
         }
         jobs.stop();
-        self.env.pool.close().await;
+        self.leave(&me).await;
         result
     }
 }
@@ -352,7 +379,7 @@ async fn wait_for_signal() {
 
 /// What a running bot shares, built for `config` on `pool` without starting anything: for
 /// tools and tests that run one job or one capability function by hand.
-pub fn env_for(config: &Config, pool: SqlitePool) -> Result<Env, StartupError> {
+pub fn env_for(config: &Config, pool: Pool) -> Result<Env, StartupError> {
     let bot = bot_for(config)?;
     let wiring = router::wire(config);
     Ok(Env {

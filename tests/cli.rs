@@ -640,8 +640,8 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     }
     let live = dir.path().join("rider-bot.db");
     let url = format!("sqlite://{}?mode=ro", live.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let count = |pool: sqlx::SqlitePool| async move {
+    let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
+    let count = |pool: rider_bot::db::Pool| async move {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
             .fetch_one(&pool)
             .await
@@ -660,7 +660,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("backup: copy.db"), "{stdout}");
     assert!(stdout.contains("integrity ok"), "{stdout}");
-    let copy = sqlx::SqlitePool::connect(&format!(
+    let copy = rider_bot::db::Pool::connect(&format!(
         "sqlite://{}?mode=ro",
         dir.path().join("copy.db").display()
     ))
@@ -701,7 +701,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     kill(child);
     pool.close().await;
     let after = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(after, 300, "every /start made its user");
@@ -715,7 +715,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     assert!(one_error_line(&out).contains("is not a rider-bot database"));
     std::fs::copy(dir.path().join("copy.db"), dir.path().join("newer.db")).unwrap();
     {
-        let newer = sqlx::SqlitePool::connect(&format!(
+        let newer = rider_bot::db::Pool::connect(&format!(
             "sqlite://{}",
             dir.path().join("newer.db").display()
         ))
@@ -736,7 +736,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
         .unwrap();
     assert!(one_error_line(&out).contains("written by a newer rider-bot"));
     let still = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(still, 300, "refused restores change nothing");
@@ -756,7 +756,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     assert!(stdout.contains("kept as"), "{stdout}");
     assert!(dir.path().join("rider-bot.db.before-restore").exists());
     let restored = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(restored, in_copy);
@@ -830,7 +830,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     for id in 0..RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, name, created_at, updated_at)
-             VALUES (?, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
+             VALUES ($1, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
         )
         .bind(20_000 + id)
         .execute(&mut *tx)
@@ -879,7 +879,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     let second = spawn_run(dir.path(), &emu, &vars);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = ?")
+        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = $1")
             .bind(sent.id)
             .fetch_one(&pool)
             .await

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rider_bot::config::Config;
+use rider_bot::db::Pool;
 use rider_bot::emulator::{BotMessage, Emulator, TgUser};
 use rider_bot::i18n::{t, Lang};
 use rider_bot::startup::Application;
-use sqlx::SqlitePool;
 use teloxide::dispatching::ShutdownToken;
 use tokio::task::JoinHandle;
 
@@ -19,7 +19,7 @@ pub const WEBHOOK_PATH: &str = "/telegram";
 pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     _dir: tempfile::TempDir,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
     /// Webhook mode: where the bot's server listens (kept across restarts); None: polling.
@@ -289,7 +289,7 @@ impl TestApp {
     /// The stored dialogue step of `chat` ("idle" when none is stored).
     pub async fn step(&self, chat: i64) -> String {
         let json: Option<String> =
-            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
                 .bind(chat)
                 .fetch_optional(&self.pool)
                 .await
@@ -305,7 +305,7 @@ impl TestApp {
 
     /// One text column of a user's row (`column` is a fixed name from the test, not input).
     pub async fn user_field(&self, id: i64, column: &str) -> Option<String> {
-        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = ?"))
+        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_one(&self.pool)
             .await
@@ -333,7 +333,7 @@ impl TestApp {
         Option<String>,
         Option<String>,
     )> {
-        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = ?")
+        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await

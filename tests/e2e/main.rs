@@ -10,6 +10,7 @@ mod emulator;
 mod exports;
 mod feedback;
 mod flood;
+mod instances;
 mod onboarding;
 mod outbox;
 mod points;

@@ -1,8 +1,8 @@
 //! The `update_inbox` table's statements. Written for SQLite and PostgreSQL alike: `$n`
 //! placeholders, `ON CONFLICT … DO NOTHING`, times as the application's TEXT.
 
+use crate::db::Pool;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 /// What a handled row says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct Leased {
 
 /// Records an update; false when its id was recorded before (a re-delivery).
 pub async fn record(
-    pool: &SqlitePool,
+    pool: &Pool,
     update_id: i64,
     chat_id: Option<i64>,
     body: &str,
@@ -54,7 +54,7 @@ pub async fn record(
 /// Leases up to `limit` rows to `owner` until `until`, oldest first: each chat's oldest
 /// unhandled row when no lease on it runs past `now`.
 pub async fn lease(
-    pool: &SqlitePool,
+    pool: &Pool,
     owner: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -85,11 +85,7 @@ pub async fn lease(
 }
 
 /// Extends `owner`'s leases to `until`.
-pub async fn renew(
-    pool: &SqlitePool,
-    owner: &str,
-    until: DateTime<Utc>,
-) -> Result<u64, sqlx::Error> {
+pub async fn renew(pool: &Pool, owner: &str, until: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE update_inbox SET lease_until = $1 WHERE lease_owner = $2 AND handled_at IS NULL",
     )
@@ -102,7 +98,7 @@ pub async fn renew(
 
 /// Marks an update done: its body is dropped at once, its lease released.
 pub async fn finish(
-    pool: &SqlitePool,
+    pool: &Pool,
     update_id: i64,
     outcome: Outcome,
     now: DateTime<Utc>,
@@ -122,7 +118,7 @@ pub async fn finish(
 
 /// Gives up `owner`'s leases on rows not handled (at shutdown), so another instance need not
 /// wait for them to expire.
-pub async fn release(pool: &SqlitePool, owner: &str) -> Result<u64, sqlx::Error> {
+pub async fn release(pool: &Pool, owner: &str) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE update_inbox SET lease_owner = NULL, lease_until = NULL \
          WHERE lease_owner = $1 AND handled_at IS NULL",
@@ -134,7 +130,7 @@ pub async fn release(pool: &SqlitePool, owner: &str) -> Result<u64, sqlx::Error>
 }
 
 /// Whether the handler tree has claimed `update_id` (in `processed_updates`).
-pub async fn was_claimed(pool: &SqlitePool, update_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn was_claimed(pool: &Pool, update_id: i64) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = $1")
         .bind(update_id)
         .fetch_one(pool)
@@ -143,7 +139,7 @@ pub async fn was_claimed(pool: &SqlitePool, update_id: i64) -> Result<bool, sqlx
 }
 
 /// Forgets handled rows older than `before` (their bodies went when they were handled).
-pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done =
         sqlx::query("DELETE FROM update_inbox WHERE handled_at IS NOT NULL AND handled_at < $1")
             .bind(before)
@@ -153,7 +149,7 @@ pub async fn prune(pool: &SqlitePool, before: DateTime<Utc>) -> Result<u64, sqlx
 }
 
 /// Updates recorded and not handled yet.
-pub async fn waiting(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+pub async fn waiting(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM update_inbox WHERE handled_at IS NULL")
         .fetch_one(pool)
         .await
@@ -164,7 +160,7 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("i.db").display());
         (dir, crate::db::connect_and_migrate(&url).await.unwrap())

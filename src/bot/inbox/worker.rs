@@ -9,8 +9,8 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Pool;
 use futures::future::BoxFuture;
-use sqlx::SqlitePool;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::error_handlers::ErrorHandler;
@@ -53,22 +53,12 @@ impl Dispatch {
 }
 
 pub struct Worker {
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub dispatch: Dispatch,
-    /// This instance's name on its leases.
+    /// This instance's name on its leases (its `instances::InstanceId`).
     pub owner: String,
     /// Notified when an update was recorded.
     pub wake: Arc<Notify>,
-}
-
-/// A name for this instance's leases: host, process and a random part.
-pub fn owner_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
 }
 
 impl Worker {
@@ -251,7 +241,7 @@ mod tests {
                 unhandled: |_| Box::pin(async {}),
                 errors: Arc::new(Quiet),
             },
-            owner: owner_id(),
+            owner: "test-instance".into(),
             wake: Arc::new(Notify::new()),
         };
         let (stop, stopped) = watch::channel(false);

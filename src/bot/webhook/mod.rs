@@ -15,11 +15,11 @@ pub mod admin;
 
 use std::sync::Arc;
 
+use crate::db::Pool;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use sqlx::SqlitePool;
 use teloxide::types::{Update, UpdateKind};
 use teloxide::Bot;
 use tokio::sync::Notify;
@@ -33,7 +33,7 @@ pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 /// What the endpoint needs; shared by every request.
 pub struct Intake {
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub secret: WebhookSecret,
     pub flood: Flood,
     /// Used for the flood gate's one "slow down" notice.
