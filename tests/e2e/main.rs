@@ -21,3 +21,4 @@ mod roles;
 mod services;
 mod stations;
 mod stats;
+mod webhook;

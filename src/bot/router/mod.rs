@@ -302,11 +302,25 @@ fn updates_pruning() -> Job {
                 if n > 0 {
                     tracing::info!(pruned = n, "forgot old update ids");
                 }
+                // Webhook mode's handled inbox rows (their bodies went at handling): a day.
+                let day_ago = crate::db::now() - chrono::Duration::days(1);
+                let n = crate::bot::inbox::store::prune(&env.pool, day_ago).await?;
+                if n > 0 {
+                    tracing::info!(pruned = n, "forgot handled inbox rows");
+                }
                 Ok(())
             })
         },
     }
 }
+
+/// The update types [`schema`] has a branch for: what `webhook set` asks Telegram for by
+/// default. Edited messages and channel posts would only reach the default handler.
+pub const HANDLED_UPDATES: [teloxide::types::AllowedUpdate; 3] = [
+    teloxide::types::AllowedUpdate::Message,
+    teloxide::types::AllowedUpdate::CallbackQuery,
+    teloxide::types::AllowedUpdate::MyChatMember,
+];
 
 /// The handler tree: production and every test run exactly this.
 pub fn schema() -> UpdateHandler<BotError> {
