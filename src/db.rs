@@ -21,7 +21,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub type Tx = Transaction<'static, Sqlite>;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
