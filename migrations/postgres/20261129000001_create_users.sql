@@ -11,36 +11,48 @@
 -- julianday(text): the Julian day number of a time string, as a double, computed exactly as
 -- SQLite does (milliseconds since the Julian epoch as an integer, over 86,400,000), so that the
 -- differences the code takes are the same doubles on both engines. Accepts SQLite's formats:
--- YYYY-MM-DD, then optionally [T or space]HH:MM[:SS[.fraction]], then optionally Z or ±HH:MM.
--- Anything else (including 'now' and modifiers, which the code never passes) is NULL.
+-- YYYY-MM-DD (years -4713 to 9999), then optionally [T or spaces]HH:MM[:SS[.fraction]] and
+-- then optionally Z or ±HH:MM. Anything else (including 'now' and modifiers, which the code
+-- never passes) is NULL.
 CREATE FUNCTION julianday(t text) RETURNS double precision
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     m text[];
-    day_ms bigint;
-    ms double precision := 0;
+    y bigint;
+    mo bigint;
+    a bigint;
+    ms bigint;
+    frac double precision := 0;
     tz bigint := 0;
 BEGIN
     m := regexp_match(t,
-        '^\s*(-?\d{4})-(\d{2})-(\d{2})'
-        || '(?:[\sT]+(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?'
-        || '\s*(?:([Zz])|([+-])(\d{2}):(\d{2}))?\s*$');
-    IF m IS NULL OR m[2]::int NOT BETWEEN 1 AND 12 OR m[3]::int NOT BETWEEN 1 AND 31 THEN
+        '^(-?\d{4})-(\d{2})-(\d{2})[\sT]*'
+        || '(?:(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?'
+        || '\s*$');
+    IF m IS NULL OR m[1]::int < -4713 OR m[2]::int NOT BETWEEN 1 AND 12
+       OR m[3]::int NOT BETWEEN 1 AND 31 THEN
         RETURN NULL;
     END IF;
-    -- A day past the month's end rolls over, as in SQLite (2026-02-31 is 2026-03-03).
-    day_ms := ((make_date(m[1]::int, m[2]::int, 1) + (m[3]::int - 1)) - DATE '1970-01-01')::bigint
-              * 86400000 + 210866760000000;
+    -- SQLite's computeJD, in integers (its doubles hold these exactly). Integer division
+    -- truncates toward zero in both. A day past the month's end rolls over (02-31 is 03-03).
+    y := m[1]::bigint;
+    mo := m[2]::bigint;
+    IF mo <= 2 THEN
+        y := y - 1;
+        mo := mo + 12;
+    END IF;
+    a := y / 100;
+    ms := (36525 * (y + 4716) / 100 + 306001 * (mo + 1) / 10000 + m[3]::bigint + 2 - a + a / 4)
+          * 86400000 - 131716800000;
     IF m[4] IS NOT NULL THEN
         IF m[4]::int > 24 OR m[5]::int > 59 OR COALESCE(m[6], '0')::int > 59 THEN
             RETURN NULL;
         END IF;
         IF m[7] IS NOT NULL THEN
-            -- SQLite keeps at most .999 of a second (no rounding into the next second).
-            ms := least(m[7]::numeric::double precision / (10::double precision ^ length(m[7])), 0.999);
+            frac := m[7]::numeric::double precision / (10::double precision ^ length(m[7]));
         END IF;
-        day_ms := day_ms + m[4]::bigint * 3600000 + m[5]::bigint * 60000
-                  + trunc((COALESCE(m[6], '0')::double precision + ms) * 1000 + 0.5)::bigint;
+        ms := ms + m[4]::bigint * 3600000 + m[5]::bigint * 60000
+              + trunc((COALESCE(m[6], '0')::double precision + frac) * 1000 + 0.5)::bigint;
     END IF;
     IF m[9] IS NOT NULL THEN
         IF m[10]::int > 14 OR m[11]::int > 59 THEN
@@ -48,7 +60,7 @@ BEGIN
         END IF;
         tz := (m[10]::bigint * 60 + m[11]::bigint) * (CASE m[9] WHEN '-' THEN -1 ELSE 1 END);
     END IF;
-    RETURN (day_ms - tz * 60000)::double precision / 86400000.0::double precision;
+    RETURN (ms - tz * 60000)::double precision / 86400000.0::double precision;
 END
 $$;
 
@@ -65,8 +77,10 @@ BEGIN
     IF path !~ '^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$' THEN
         RAISE EXCEPTION 'bad JSON path: %', path;
     END IF;
-    v := doc::json #> string_to_array(
-        nullif(ltrim(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '.'), ''), '.');
+    -- $.a.b[2] becomes {a,b,2}; $ alone, {} (the whole document).
+    v := doc::json #> COALESCE(string_to_array(
+        nullif(ltrim(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '.'), ''), '.'),
+        '{}');
     RETURN CASE json_typeof(v)
         WHEN 'string' THEN v #>> '{}'
         WHEN 'null' THEN NULL
@@ -85,14 +99,11 @@ CREATE FUNCTION json_quote(v bigint) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT COALESCE(v::text, 'null') $$;
 
 -- SQLite's scalar min(a, b) and max(a, b): NULL when either is NULL. (The aggregates of one
--- argument are PostgreSQL's own.)
+-- argument are PostgreSQL's own.) Integers and text only: a double precision pair would be
+-- PostgreSQL's choice for two INTEGER literals (its preferred numeric type), and return a double.
 CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT least(a, b) $$;
 CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT greatest(a, b) $$;
-CREATE FUNCTION min(a double precision, b double precision) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT least(a, b) $$;
-CREATE FUNCTION max(a double precision, b double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT greatest(a, b) $$;
 CREATE FUNCTION min(a text, b text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT least(a COLLATE "C", b COLLATE "C") $$;
