@@ -20,8 +20,8 @@ async fn admin() -> PgConnection {
         .await
         .unwrap_or_else(|e| {
             panic!(
-                "PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres ({e}). \
-                 These tests need it: start a local server with trust authentication."
+                "PostgreSQL is not reachable at {SERVER} ({e}). These tests need it: \
+                 start a local server there with trust authentication."
             )
         })
 }
@@ -208,8 +208,8 @@ fn a_postgres_url_is_told_from_an_sqlite_one() {
     assert!(!pg::is_postgres_url("sqlite::memory:"));
 }
 
-/// A column as both engines describe it: name, type and whether it may be NULL.
-type Columns = BTreeMap<String, Vec<(String, &'static str, bool)>>;
+/// A column as both engines describe it: name, type, whether it may be NULL, its default.
+type Columns = BTreeMap<String, Vec<(String, &'static str, bool, Option<String>)>>;
 
 async fn sqlite_columns(pool: &SqlitePool) -> Columns {
     let tables: Vec<String> = sqlx::query_scalar(
@@ -221,8 +221,8 @@ async fn sqlite_columns(pool: &SqlitePool) -> Columns {
     .unwrap();
     let mut out = Columns::new();
     for table in tables {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid",
+        let rows: Vec<(String, String, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT name, type, \"notnull\", pk, dflt_value FROM pragma_table_info(?) ORDER BY cid",
         )
         .bind(&table)
         .fetch_all(pool)
@@ -230,7 +230,7 @@ async fn sqlite_columns(pool: &SqlitePool) -> Columns {
         .unwrap();
         let columns = rows
             .into_iter()
-            .map(|(name, ty, not_null, pk)| {
+            .map(|(name, ty, not_null, pk, default)| {
                 let ty = match ty.as_str() {
                     "INTEGER" => "bigint",
                     "TEXT" => "text",
@@ -238,7 +238,7 @@ async fn sqlite_columns(pool: &SqlitePool) -> Columns {
                     other => panic!("{table}.{name}: SQLite type {other} has no counterpart here"),
                 };
                 // A primary key column is never NULL, whatever SQLite's pragma says.
-                (name, ty, not_null == 0 && pk == 0)
+                (name, ty, not_null == 0 && pk == 0, default)
             })
             .collect();
         out.insert(table, columns);
@@ -246,10 +246,20 @@ async fn sqlite_columns(pool: &SqlitePool) -> Columns {
     out
 }
 
+/// information_schema's table, column, type, nullability, collation and default.
+type PgColumn = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 async fn postgres_columns(pool: &PgPool) -> Columns {
-    let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<PgColumn> = sqlx::query_as(
         "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text,
-                c.collation_name::text
+                c.collation_name::text, c.column_default::text
          FROM information_schema.columns c
          JOIN information_schema.tables t USING (table_schema, table_name)
          WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
@@ -260,7 +270,7 @@ async fn postgres_columns(pool: &PgPool) -> Columns {
     .await
     .unwrap();
     let mut out = Columns::new();
-    for (table, name, ty, nullable, collation) in rows {
+    for (table, name, ty, nullable, collation, default) in rows {
         let ty = match ty.as_str() {
             "bigint" => "bigint",
             "double precision" => "double precision",
@@ -271,9 +281,111 @@ async fn postgres_columns(pool: &PgPool) -> Columns {
             }
             other => panic!("{table}.{name}: type {other} has no SQLite counterpart"),
         };
+        // PostgreSQL writes a text default with its type: 'new'::text.
+        let default = default.map(|d| d.trim_end_matches("::text").to_owned());
         out.entry(table)
             .or_default()
-            .push((name, ty, nullable == "YES"));
+            .push((name, ty, nullable == "YES", default));
+    }
+    out
+}
+
+/// What a table's constraints say, as both engines can describe it: how many CHECKs, each
+/// foreign key (column, table, column) and each set of columns that is unique.
+type Rules = BTreeSet<(String, String)>;
+
+async fn sqlite_rules(pool: &SqlitePool) -> Rules {
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'
+           AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut out = Rules::new();
+    for (table, sql) in tables {
+        let checks = sql.matches("CHECK (").count();
+        out.insert((table.clone(), format!("{checks} checks")));
+        let keys: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?)")
+                .bind(&table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        for (from, to_table, to) in keys {
+            out.insert((table.clone(), format!("{from} -> {to_table}.{to}")));
+        }
+        let unique: Vec<String> = sqlx::query_scalar(
+            "SELECT (SELECT group_concat(name, ',') FROM
+                       (SELECT name FROM pragma_index_info(l.name) ORDER BY name))
+             FROM pragma_index_list(?) l WHERE l.\"unique\" = 1",
+        )
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        for columns in unique {
+            out.insert((table.clone(), format!("unique {columns}")));
+        }
+        // An INTEGER PRIMARY KEY is the rowid: unique without an index.
+        let rowid: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM pragma_table_info(?) WHERE pk = 1 AND type = 'INTEGER'
+               AND (SELECT COUNT(*) FROM pragma_table_info(?) WHERE pk > 0) = 1",
+        )
+        .bind(&table)
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        for column in rowid {
+            out.insert((table.clone(), format!("unique {column}")));
+        }
+    }
+    out
+}
+
+async fn postgres_rules(pool: &PgPool) -> Rules {
+    let checks: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT c.relname::text, COUNT(k.oid) FROM pg_class c
+         LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'c'
+         WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+           AND c.relname <> '_sqlx_migrations'
+         GROUP BY c.relname",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut out: Rules = checks
+        .into_iter()
+        .map(|(table, n)| (table, format!("{n} checks")))
+        .collect();
+    let keys: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT k.conrelid::regclass::text, a.attname::text, k.confrelid::regclass::text,
+                f.attname::text
+         FROM pg_constraint k
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+         JOIN pg_attribute f ON f.attrelid = k.confrelid AND f.attnum = k.confkey[1]
+         WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (table, from, to_table, to) in keys {
+        out.insert((table, format!("{from} -> {to_table}.{to}")));
+    }
+    let unique: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indrelid::regclass::text,
+                (SELECT string_agg(a.attname::text, ',' ORDER BY a.attname::text COLLATE \"C\")
+                 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey))
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         WHERE i.indisunique AND c.relnamespace = current_schema()::regnamespace
+           AND c.relname <> '_sqlx_migrations'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (table, columns) in unique {
+        out.insert((table, format!("unique {columns}")));
     }
     out
 }
@@ -314,6 +426,25 @@ async fn both_migration_sets_end_with_the_same_tables_columns_and_indexes() {
     .collect();
     assert!(lite_indexes.contains(&("outbox".into(), "outbox_card".into())));
     assert_eq!(lite_indexes, pg_indexes);
+
+    // The same CHECK constraints (by number), foreign keys and unique column sets.
+    let rules = sqlite_rules(&both.lite).await;
+    for known in [
+        ("ledger", "2 checks"),
+        ("reports", "8 checks"),
+        ("ledger", "rider_id -> users.id"),
+        ("reports", "duplicate_of -> reports.id"),
+        ("ledger", "unique idem_key"),
+        ("ledger", "unique id"),
+        ("signups", "unique rider_id,session"),
+        ("users", "unique username"),
+    ] {
+        assert!(
+            rules.contains(&(known.0.into(), known.1.into())),
+            "{known:?} in {rules:?}"
+        );
+    }
+    assert_eq!(rules, postgres_rules(&both.pg).await);
 
     // Seeded rows are the same.
     assert_eq!(
