@@ -10,9 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rand::{Rng, SeedableRng};
 use rider_bot::db::{self, postgres as pg, DbError};
+use sqlx::error::ErrorKind;
 use sqlx::{Connection, PgConnection, PgPool, Row, SqlitePool};
 
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// What both engines' messages for a failed CHECK contain.
+const CHECK: &str = "check constraint";
 
 /// A connection to the server's `postgres` database, or a failure that says what is missing.
 async fn admin() -> PgConnection {
@@ -91,8 +95,8 @@ impl Both {
         }
     }
 
-    /// Runs `sql` on both; both must succeed or both fail. The error messages when they fail.
-    async fn exec(&self, sql: &str) -> Option<(String, String)> {
+    /// Runs `sql` on both; both must succeed or both fail. The errors when they fail.
+    async fn exec(&self, sql: &str) -> Option<(sqlx::Error, sqlx::Error)> {
         let lite = sqlx::query(sql).execute(&self.lite).await;
         let pg = sqlx::query(sql).execute(&self.pg).await;
         match (lite, pg) {
@@ -106,7 +110,7 @@ impl Both {
                 }
                 None
             }
-            (Err(a), Err(b)) => Some((a.to_string(), b.to_string())),
+            (Err(a), Err(b)) => Some((a, b)),
             (a, b) => panic!("{sql}\n  SQLite: {a:?}\n  PostgreSQL: {b:?}"),
         }
     }
@@ -123,9 +127,23 @@ impl Both {
             .exec(sql)
             .await
             .unwrap_or_else(|| panic!("both accepted {sql}"));
+        let (a, b) = (a.to_string(), b.to_string());
         let words = words.to_lowercase();
         assert!(a.to_lowercase().contains(&words), "SQLite: {a}");
         assert!(b.to_lowercase().contains(&words), "PostgreSQL: {b}");
+    }
+
+    /// `sql` is refused by both as the same kind of constraint violation (what the code tells
+    /// apart: a debit past the balance is a CHECK violation on both engines).
+    async fn violates(&self, sql: &str, kind: ErrorKind) {
+        let (a, b) = self
+            .exec(sql)
+            .await
+            .unwrap_or_else(|| panic!("both accepted {sql}"));
+        for e in [a, b] {
+            let found = e.as_database_error().map(|d| d.kind());
+            assert!(found.as_ref() == Some(&kind), "{sql}: {found:?} from {e}");
+        }
     }
 
     /// The integer `sql` returns on both, the same on both. (PostgreSQL's INTEGER is 32 bits,
@@ -504,16 +522,16 @@ async fn the_ledger_keeps_the_same_rules_on_both_engines() {
     assert_eq!(both.int("SELECT COUNT(*) FROM ledger").await, Some(4));
 
     // Never below zero: the entry is refused whole, for a known rider and a new one.
-    both.refused(
+    both.violates(
         "INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (7, -23, 'adjustment', 'e', 't')",
-        "CHECK",
+        ErrorKind::CheckViolation,
     )
     .await;
     both.ok("INSERT INTO users (id, created_at, updated_at) VALUES (9, 'x', 'x')")
         .await;
-    both.refused(
+    both.violates(
         "INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (9, -1, 'adjustment', 'f', 't')",
-        "CHECK",
+        ErrorKind::CheckViolation,
     )
     .await;
     assert_eq!(both.int(balance).await, Some(22));
@@ -524,14 +542,19 @@ async fn the_ledger_keeps_the_same_rules_on_both_engines() {
         .await;
     assert_eq!(both.int(balance).await, Some(0));
     // A kind the ledger does not know is refused; an idempotency key pays once.
-    both.refused(
+    both.violates(
         "INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (7, 1, 'gift', 'h', 't')",
-        "",
+        ErrorKind::CheckViolation,
     )
     .await;
-    both.refused(
+    both.violates(
         "INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (7, 1, 'adjustment', 'a', 't')",
-        "",
+        ErrorKind::UniqueViolation,
+    )
+    .await;
+    both.violates(
+        "INSERT INTO ledger (rider_id, amount, kind, idem_key, at) VALUES (404, 1, 'adjustment', 'j', 't')",
+        ErrorKind::ForeignKeyViolation,
     )
     .await;
     assert_eq!(both.int("SELECT COUNT(*) FROM ledger").await, Some(5));
@@ -619,8 +642,7 @@ async fn the_station_revision_counts_the_same_changes() {
     both.ok(&station("LF-S02")).await;
     both.ok("UPDATE stations SET closed = 1").await;
     both.ok("DELETE FROM stations WHERE code = 'LF-S01'").await;
-    both.refused("UPDATE stations SET closed = 2", "CHECK")
-        .await;
+    both.refused("UPDATE stations SET closed = 2", CHECK).await;
     assert_eq!(
         both.text("SELECT n || '/' || deletes FROM station_revision")
             .await
