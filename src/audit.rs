@@ -30,7 +30,7 @@ pub async fn record(
     .bind(action)
     .bind(target.map(|t| t.0))
     .bind(detail)
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .execute(conn)
     .await?;
     Ok(())

@@ -50,10 +50,14 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn setup() -> (tempfile::TempDir, Pool) {
+async fn setup() -> ((tempfile::TempDir, rider_bot::db::testing::TestDb), Pool) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("p.db").display());
-    let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
+    let db = rider_bot::db::testing::TestDb::new(format!(
+        "sqlite://{}",
+        dir.path().join("p.db").display()
+    ))
+    .await;
+    let pool = rider_bot::db::connect_and_migrate(&db.url).await.unwrap();
     let now = "2026-11-29T00:00:00Z";
     for id in 1..=RIDERS {
         sqlx::query(
@@ -85,7 +89,7 @@ async fn setup() -> (tempfile::TempDir, Pool) {
     domain::import_rewards(&pool, file.as_bytes())
         .await
         .unwrap();
-    (dir, pool)
+    ((dir, db), pool)
 }
 
 /// Runs `ops` on one task. Refusals (not enough points, out of stock, already confirmed...)

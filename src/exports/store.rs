@@ -151,7 +151,7 @@ pub struct SignupRow {
     pub status: String,
     pub starts_at: String,
     pub ends_at: String,
-    pub cancelled: bool,
+    pub cancelled: crate::db::Flag,
     pub created_at: String,
     pub updated_at: String,
     pub reminded_at: Option<String>,

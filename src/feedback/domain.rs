@@ -256,10 +256,8 @@ mod tests {
     use super::*;
     use crate::feedback::{VoiceLength, MAX_TEXT};
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("d.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         (dir, pool)
     }
 
@@ -271,8 +269,8 @@ mod tests {
         .bind(id)
         .bind(status)
         .bind(role)
-        .bind(Utc::now())
-        .bind(Utc::now())
+        .bind(crate::db::At(Utc::now()))
+        .bind(crate::db::At(Utc::now()))
         .execute(pool)
         .await
         .unwrap();

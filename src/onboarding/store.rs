@@ -25,8 +25,8 @@ pub async fn record_consent(pool: &Pool, id: UserId) -> Result<(), sqlx::Error> 
          WHERE id = $4",
     )
     .bind(PRIVACY_VERSION)
-    .bind(now)
-    .bind(now)
+    .bind(crate::db::At(now))
+    .bind(crate::db::At(now))
     .bind(id.0)
     .execute(pool)
     .await?;
@@ -51,8 +51,8 @@ pub async fn register(
     .bind(name.as_str())
     .bind(platform.code())
     .bind(phone.as_str())
-    .bind(now)
-    .bind(now)
+    .bind(crate::db::At(now))
+    .bind(crate::db::At(now))
     .bind(id.0)
     .bind(PRIVACY_VERSION)
     .execute(&mut *conn)

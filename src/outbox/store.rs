@@ -25,14 +25,14 @@ pub async fn enqueue_at(
     .bind(n.kind)
     .bind(n.payload.to_string())
     .bind(n.priority.as_i64())
-    .bind(at)
+    .bind(crate::db::At(at))
     .bind(&n.dedup_key)
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .fetch_optional(conn)
     .await
 }
 
-type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
+type RowTuple = (i64, i64, String, String, i64, i64, crate::db::At);
 
 /// Pending rows whose time has come, a rider's own before bulk, oldest first.
 pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Row>> {
@@ -40,7 +40,7 @@ pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
         "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
          WHERE status = 'pending' AND not_before <= $1 ORDER BY priority, id LIMIT $2",
     )
-    .bind(now)
+    .bind(crate::db::At(now))
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -54,7 +54,7 @@ pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
                 kind,
                 priority,
                 attempts,
-                created_at,
+                created_at: created_at.0,
             },
         )
         .collect())
@@ -84,10 +84,10 @@ pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bo
                                       WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
     )
     .bind(by.instance)
-    .bind(by.now)
+    .bind(crate::db::At(by.now))
     .bind(row.id)
     .bind(row.chat)
-    .bind(by.now - gap)
+    .bind(crate::db::At(by.now - gap))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -107,7 +107,7 @@ pub async fn finish(
     .bind(status.as_str())
     .bind(message_id)
     .bind(error)
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .bind(id)
     .execute(conn)
     .await?;
@@ -128,7 +128,7 @@ pub async fn retry(
                 attempts = attempts - CASE WHEN $3 THEN 0 ELSE 1 END
          WHERE id = $4",
     )
-    .bind(at)
+    .bind(crate::db::At(at))
     .bind(error)
     .bind(counts)
     .bind(id)
@@ -152,8 +152,8 @@ pub async fn recover(
            AND (taken_by IS NULL
                 OR taken_by NOT IN (SELECT id FROM instances WHERE seen_at >= $2))",
     )
-    .bind(now)
-    .bind(alive_since)
+    .bind(crate::db::At(now))
+    .bind(crate::db::At(alive_since))
     .execute(conn)
     .await?
     .rows_affected())
@@ -165,7 +165,7 @@ pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
         "UPDATE outbox SET status = 'unreachable', done_at = $1, error = 'blocked'
          WHERE chat_id = $2 AND status = 'pending'",
     )
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .bind(chat)
     .execute(conn)
     .await?
@@ -177,7 +177,7 @@ pub async fn prune(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> 
     Ok(sqlx::query(
         "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1 AND broadcast_id IS NULL",
     )
-    .bind(before)
+    .bind(crate::db::At(before))
     .execute(conn)
     .await?
     .rows_affected())
@@ -203,10 +203,11 @@ pub async fn requeue_missing(
     missing: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let of_id = format!("json_extract(o.payload, '$.{key}') = m.id");
+    // The same expression as the `outbox_card` index's, so the index serves the lookup.
+    let of_id = format!("CAST(json_extract(o.payload, '$.{key}') AS BIGINT) = m.id");
     let sql = format!(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT $1, $2, json_object('{key}', m.id), 0, $3, $3 FROM ({missing}) m
+         SELECT $1, $2, '{{\"{key}\":' || json_quote(m.id) || '}}', 0, $3, $3 FROM ({missing}) m
          WHERE NOT EXISTS (
              SELECT 1 FROM outbox o WHERE o.kind = $2 AND {of_id}
                AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
@@ -217,8 +218,8 @@ pub async fn requeue_missing(
     Ok(sqlx::query(&sql)
         .bind(chat)
         .bind(kind)
-        .bind(now)
-        .bind(now - chrono::Duration::hours(1))
+        .bind(crate::db::At(now))
+        .bind(crate::db::At(now - chrono::Duration::hours(1)))
         .execute(conn)
         .await?
         .rows_affected())

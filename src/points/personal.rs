@@ -2,9 +2,8 @@
 //! expire with their points and stock given back, the leaderboard opt-in is cleared, and the
 //! entries stay only as anonymous amounts (moved to the erasure's anonymous id, balance too,
 //! so every balance still equals the sum of its entries).
-
 use crate::db::Conn;
-use chrono::{DateTime, Utc};
+
 use serde_json::{json, Value};
 
 use super::domain::{self, PointsError};
@@ -46,14 +45,14 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     ])
 }
 
-type EntryRow = (i64, String, Option<String>, Option<String>, DateTime<Utc>);
+type EntryRow = (i64, String, Option<String>, Option<String>, crate::db::At);
 type RedemptionRow = (
     String,
     String,
     i64,
     String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
+    crate::db::At,
+    Option<crate::db::At>,
 );
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {

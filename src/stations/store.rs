@@ -24,8 +24,8 @@ struct StationRow {
     services: String,
     parking_spots: i64,
     phone: Option<String>,
-    closed: bool,
-    closed_until: Option<DateTime<Utc>>,
+    closed: crate::db::Flag,
+    closed_until: Option<crate::db::At>,
     closed_reason: Option<String>,
 }
 
@@ -60,8 +60,8 @@ impl StationRow {
                 .collect(),
             parking_spots: u32::try_from(self.parking_spots).ok()?,
             phone: self.phone,
-            closure: self.closed.then_some(Closure {
-                until: self.closed_until,
+            closure: self.closed.0.then_some(Closure {
+                until: self.closed_until.map(|t| t.0),
                 reason: self.closed_reason,
             }),
         };
@@ -103,7 +103,7 @@ pub async fn changed_since(
     let rows: Vec<StationRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM stations WHERE updated_at > $1"
     ))
-    .bind(since)
+    .bind(crate::db::At(since))
     .fetch_all(conn)
     .await?;
     Ok(convert(rows))
@@ -111,9 +111,10 @@ pub async fn changed_since(
 
 /// The newest change's time.
 pub async fn watermark(conn: &mut Conn) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
+    let at: Option<crate::db::At> = sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
         .fetch_one(conn)
-        .await
+        .await?;
+    Ok(at.map(|t| t.0))
 }
 
 /// Every station's code (what other capabilities' files may refer to).
@@ -184,8 +185,8 @@ pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx
         .bind(s.services.to_list())
         .bind(i64::from(s.parking_spots))
         .bind(&s.phone)
-        .bind(now)
-        .bind(now)
+        .bind(crate::db::At(now))
+        .bind(crate::db::At(now))
         .execute(&mut *conn)
         .await?;
     }
@@ -202,10 +203,10 @@ pub async fn set_closure(
         "UPDATE stations SET closed = $1, closed_until = $2, closed_reason = $3, updated_at = $4 \
          WHERE code = $5",
     )
-    .bind(closure.is_some())
-    .bind(closure.and_then(|c| c.until))
+    .bind(crate::db::Flag(closure.is_some()))
+    .bind(closure.and_then(|c| c.until).map(crate::db::At))
     .bind(closure.and_then(|c| c.reason.as_deref()))
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .bind(code.as_str())
     .execute(conn)
     .await?;

@@ -69,7 +69,7 @@ pub async fn record(
     .bind(station.as_str())
     .bind(rider.0)
     .bind(&day)
-    .bind(now)
+    .bind(crate::db::At(now))
     .bind(via.as_str())
     .execute(&mut *tx)
     .await?;

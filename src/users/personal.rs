@@ -65,9 +65,9 @@ pub async fn begin(
          VALUES ($1, 'deleted', 'rider', $2, $3, $4)",
     )
     .bind(anon)
-    .bind(day)
-    .bind(day)
-    .bind(day)
+    .bind(crate::db::At(day))
+    .bind(crate::db::At(day))
+    .bind(crate::db::At(day))
     .execute(&mut *conn)
     .await?;
     Ok(Some(Erasure {
@@ -123,7 +123,7 @@ pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Erro
                 deleted_at = NULL, updated_at = $1
          WHERE id = $2",
     )
-    .bind(day_of(e.now))
+    .bind(crate::db::At(day_of(e.now)))
     .bind(e.rider.0)
     .execute(conn)
     .await?;
@@ -149,9 +149,9 @@ struct ProfileRow {
     phone: Option<String>,
     username: Option<String>,
     consent_version: Option<i64>,
-    consent_at: Option<DateTime<Utc>>,
-    registered_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
+    consent_at: Option<crate::db::At>,
+    registered_at: Option<crate::db::At>,
+    created_at: crate::db::At,
 }
 
 async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {

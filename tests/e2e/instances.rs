@@ -94,7 +94,7 @@ async fn riders(app: &TestApp, from: i64, n: i64) -> Vec<i64> {
              VALUES ($1, 'registered', 'rider', 'en', $2, $2, $2)",
         )
         .bind(id)
-        .bind(now)
+        .bind(rider_bot::db::At(now))
         .execute(&app.pool)
         .await
         .unwrap();

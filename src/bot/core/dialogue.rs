@@ -77,9 +77,9 @@ impl DbStorage {
         struct SessionRow {
             #[sqlx(flatten)]
             user: UserRow,
-            first_seen_at: Option<DateTime<Utc>>,
+            first_seen_at: Option<crate::db::At>,
             state: Option<String>,
-            updated_at: Option<DateTime<Utc>>,
+            updated_at: Option<crate::db::At>,
         }
         // Built once: this runs for every update.
         static SQL: LazyLock<String> = LazyLock::new(|| {
@@ -96,7 +96,7 @@ impl DbStorage {
             let user = users::store::get_or_create(&self.pool, id, lang).await?;
             return Ok((user, S::default(), None));
         };
-        let stored = row.state.zip(row.updated_at);
+        let stored = row.state.zip(row.updated_at.map(|t| t.0));
         let (state, notice) = self.resolve(ChatId(id.0), stored, idle).await?;
         let mut user: User = row.user.into();
         if row.first_seen_at.is_none() && users::store::first_seen(&self.pool, id, lang).await? {
@@ -153,7 +153,7 @@ pub async fn save<S: DialogueState>(
     )
     .bind(chat.0)
     .bind(json)
-    .bind(crate::db::now())
+    .bind(crate::db::At::now())
     .execute(conn)
     .await?;
     Ok(())
@@ -178,7 +178,7 @@ pub async fn stored(conn: &mut Conn, chat: ChatId) -> Result<Option<String>, sql
 pub async fn prune(pool: &crate::db::Pool, idle: Duration) -> Result<u64, sqlx::Error> {
     let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(1));
     Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < $1")
-        .bind(before)
+        .bind(crate::db::At(before))
         .execute(pool)
         .await?
         .rows_affected())

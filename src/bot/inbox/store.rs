@@ -45,7 +45,7 @@ pub async fn record(
     .bind(update_id)
     .bind(chat_id)
     .bind(body)
-    .bind(now)
+    .bind(crate::db::At(now))
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -75,8 +75,8 @@ pub async fn lease(
          RETURNING update_id, body, attempts",
     )
     .bind(owner)
-    .bind(until)
-    .bind(now)
+    .bind(crate::db::At(until))
+    .bind(crate::db::At(now))
     .bind(limit as i64)
     .fetch_all(pool)
     .await?;
@@ -89,7 +89,7 @@ pub async fn renew(pool: &Pool, owner: &str, until: DateTime<Utc>) -> Result<u64
     let done = sqlx::query(
         "UPDATE update_inbox SET lease_until = $1 WHERE lease_owner = $2 AND handled_at IS NULL",
     )
-    .bind(until)
+    .bind(crate::db::At(until))
     .bind(owner)
     .execute(pool)
     .await?;
@@ -108,7 +108,7 @@ pub async fn finish(
          lease_owner = NULL, lease_until = NULL \
          WHERE update_id = $3 AND handled_at IS NULL",
     )
-    .bind(now)
+    .bind(crate::db::At(now))
     .bind(outcome.as_str())
     .bind(update_id)
     .execute(pool)
@@ -142,7 +142,7 @@ pub async fn was_claimed(pool: &Pool, update_id: i64) -> Result<bool, sqlx::Erro
 pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done =
         sqlx::query("DELETE FROM update_inbox WHERE handled_at IS NOT NULL AND handled_at < $1")
-            .bind(before)
+            .bind(crate::db::At(before))
             .execute(pool)
             .await?;
     Ok(done.rows_affected())
@@ -160,10 +160,8 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("i.db").display());
-        (dir, crate::db::connect_and_migrate(&url).await.unwrap())
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        crate::db::testing::scratch().await
     }
 
     #[tokio::test]

@@ -208,9 +208,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_update_is_done_with_and_the_rest_are_handled_in_chat_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let now = crate::db::now();
         for (id, chat) in [(1, 10), (2, 10), (3, 20), (4, 10)] {
             store::record(&pool, id, Some(chat), &update(id, chat), now)
