@@ -1138,3 +1138,25 @@ async fn run_warns_when_a_webhook_keeps_it_from_polling() {
         "{violations:?}"
     );
 }
+
+#[test]
+fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://postgres@127.0.0.1:5432/rider_bot_never_opened";
+    for (args, words) in [
+        (vec!["backup", "copy.db"], "pg_dump"),
+        (vec!["restore", "copy.db"], "pg_restore"),
+    ] {
+        let out = rider_bot(dir.path())
+            .args(&args)
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        let line = one_error_line(&out);
+        assert!(
+            line.starts_with("error: the database is PostgreSQL: ") && line.contains(words),
+            "{line}"
+        );
+    }
+    assert!(!dir.path().join("copy.db").exists());
+}

@@ -223,7 +223,7 @@ async fn check_invariants(pool: &Pool) {
         "SELECT COUNT(*) FROM redemptions d WHERE \
            (SELECT COUNT(*) FROM ledger WHERE idem_key = 'hold:' || d.code) <> 1 \
            OR (SELECT COUNT(*) FROM ledger WHERE idem_key = 'refund:' || d.code) \
-              <> (d.status = 'expired')",
+              <> CASE WHEN d.status = 'expired' THEN 1 ELSE 0 END",
     )
     .fetch_one(&mut *conn)
     .await

@@ -83,8 +83,11 @@ const ENTRY_COLUMNS: &str =
 /// Writes `e` unless its key was used before (then the original entry comes back, or a
 /// conflict if it was for another rider or amount). One statement: the ledger's trigger adds
 /// the entry to the cached balance, and the balance's CHECK refuses to go below zero, so a
-/// crash can never leave one without the other.
+/// crash can never leave one without the other. The insert runs in a savepoint (a transaction
+/// of its own outside one): a refused statement aborts a PostgreSQL transaction, and the
+/// balance is read after it.
 pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
+    let mut sp = sqlx::Connection::begin(&mut *conn).await?;
     let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING \
@@ -98,8 +101,13 @@ pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     .bind(&e.reason)
     .bind(&e.key)
     .bind(crate::db::At(e.at))
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *sp)
     .await;
+    if inserted.is_ok() {
+        sp.commit().await?;
+    } else {
+        sp.rollback().await?;
+    }
     match inserted {
         Ok(Some(row)) => Ok(Posted::New(row.into_entry())),
         Ok(None) => match existing(conn, &e.key).await? {
