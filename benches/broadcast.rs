@@ -108,7 +108,7 @@ async fn run() {
     for id in ids {
         sqlx::query(
             "INSERT INTO users (id, status, lang, name, platform, created_at, updated_at, first_seen_at)
-             VALUES (?, 'registered', 'en', 'Rider', 'meituan', datetime('now'), datetime('now'), datetime('now'))",
+             VALUES ($1, 'registered', 'en', 'Rider', 'meituan', datetime('now'), datetime('now'), datetime('now'))",
         )
         .bind(id)
         .execute(&mut *tx)

@@ -16,10 +16,10 @@
 
 use std::time::{Duration, Instant};
 
+use rider_bot::db::Pool;
 use rider_bot::points::domain::{self, EarnRule};
 use rider_bot::points::writer::Awards;
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const TASKS: usize = 8;
 const AWARDS_PER_TASK: usize = 2_500;
@@ -27,14 +27,14 @@ const RIDERS: i64 = 10_000;
 const ENTRIES: i64 = 1_000_000;
 const QUERIES: usize = 5_000;
 
-async fn pool(dir: &tempfile::TempDir, name: &str) -> SqlitePool {
+async fn pool(dir: &tempfile::TempDir, name: &str) -> Pool {
     let url = format!("sqlite://{}", dir.path().join(name).display());
     rider_bot::db::connect_and_migrate(&url).await.unwrap()
 }
 
-async fn add_riders(pool: &SqlitePool) {
+async fn add_riders(pool: &Pool) {
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
          INSERT INTO users (id, status, role, lang, name, created_at, updated_at) \
          SELECT i, 'registered', 'rider', 'zh-CN', 'rider ' || i, '2026-11-01', '2026-11-01' FROM n",
     )
@@ -122,7 +122,7 @@ async fn main() {
             tokio::spawn(async move {
                 for i in 0..AWARDS_PER_TASK {
                     let mut tx = rider_bot::db::begin_write(&pool).await.unwrap();
-                    sqlx::query("INSERT INTO bare (rider_id, amount, at) VALUES (?, 10, ?)")
+                    sqlx::query("INSERT INTO bare (rider_id, amount, at) VALUES ($1, 10, $2)")
                         .bind(((t * AWARDS_PER_TASK + i) as i64 % RIDERS) + 1)
                         .bind(rider_bot::db::now())
                         .execute(&mut *tx)
@@ -142,9 +142,9 @@ async fn main() {
     let big = pool(&dir, "big.db").await;
     add_riders(&big).await;
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
          INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
-         SELECT (i % ?) + 1, 10, 'report_accepted', 'R-' || i, 'award:report_accepted:R-' || i, \
+         SELECT (i % $2) + 1, 10, 'report_accepted', 'R-' || i, 'award:report_accepted:R-' || i, \
                 '2026-11-01T00:00:00Z' FROM n",
     )
     .bind(ENTRIES)
@@ -172,7 +172,7 @@ async fn main() {
     }
     // First with the stat4 samples ANALYZE left, to show what they cost; then as the bot runs
     // after a restart (`connect_and_migrate` clears them and opens fresh connections).
-    let summaries = async |pool: &SqlitePool| {
+    let summaries = async |pool: &Pool| {
         let mut times = Vec::with_capacity(riders.len());
         for &rider in &riders {
             let start = Instant::now();
@@ -197,11 +197,13 @@ async fn main() {
     for &rider in &riders {
         let start = Instant::now();
         let mut tx = big.begin().await.unwrap();
-        let sum: i64 = sqlx::query_scalar("SELECT SUM(amount) FROM ledger WHERE rider_id = ?")
-            .bind(rider.0)
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
+        let sum: i64 = sqlx::query_scalar(
+            "SELECT CAST(SUM(amount) AS BIGINT) FROM ledger WHERE rider_id = $1",
+        )
+        .bind(rider.0)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
         // The rest as `summary` reads it: holds and the last five.
         let (_, held) = rider_bot::points::store::held(&mut tx, rider)
             .await

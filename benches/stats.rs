@@ -22,9 +22,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
+use rider_bot::db::Pool;
 use rider_bot::stats::domain::{self, period, Asked, Scope, Span, StatsQuery};
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 100_000;
 const LEDGER: i64 = 1_000_000;
@@ -137,7 +137,7 @@ async fn run() {
 /// `/export ledger` (everything) through the exports capability's builder, beside the naive
 /// way: every entry read into a vector, then written. Both files must hold the same rows.
 async fn export_ledger(
-    pool: &SqlitePool,
+    pool: &Pool,
     dir: &std::path::Path,
 ) -> (Duration, u64, Duration, u64, u64, u64) {
     use rider_bot::exports::domain::ExportRequest;
@@ -243,12 +243,12 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-async fn exec(pool: &SqlitePool, sql: &str) {
+async fn exec(pool: &Pool, sql: &str) {
     sqlx::query(sql).execute(pool).await.unwrap();
 }
 
 /// The district's history, made with recursive counters in SQLite (a few seconds).
-async fn fill(pool: &SqlitePool) {
+async fn fill(pool: &Pool) {
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     rider_bot::seeds::load_dir(pool, &seeds).await.unwrap();
     let count = |n: i64| {
@@ -417,7 +417,7 @@ mod naive {
     );
 
     /// The whole ledger into memory, then written as CSV: the rows written.
-    pub async fn export_ledger(pool: &SqlitePool, path: &std::path::Path) -> u64 {
+    pub async fn export_ledger(pool: &Pool, path: &std::path::Path) -> u64 {
         let rows: Vec<Entry> = sqlx::query_as(
             "SELECT id, rider_id, amount, kind, source_ref, actor_id, reason, at FROM ledger ORDER BY id",
         )
@@ -446,7 +446,7 @@ mod naive {
         rows.len() as u64
     }
 
-    pub async fn figures(pool: &SqlitePool, p: Period) -> Naive {
+    pub async fn figures(pool: &Pool, p: Period) -> Naive {
         let within = |t: DateTime<Utc>| t >= p.from && t < p.to;
         let (from_d, to_d) = (
             p.first.map(|d| d.to_string()).unwrap_or_default(),

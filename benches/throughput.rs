@@ -168,7 +168,7 @@ async fn rider_bot(dir: &std::path::Path, db: &str, text: String) -> Target {
     for u in 1..=BURST_USERS.max(PING_USERS) {
         sqlx::query(
             "INSERT INTO users (id, status, lang, name, platform, phone, consent_version, created_at, updated_at, first_seen_at)
-             VALUES (?, 'registered', 'en', 'Bench', 'meituan', '+8613800000000', 1, datetime('now'), datetime('now'), datetime('now'))",
+             VALUES ($1, 'registered', 'en', 'Bench', 'meituan', '+8613800000000', 1, datetime('now'), datetime('now'), datetime('now'))",
         )
         .bind(10_000 + u)
         .execute(&pool)

@@ -1,7 +1,7 @@
 //! The audit trail: every coordinator action (and every role given by configuration) is written
 //! here in the same transaction as the change it describes.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use crate::users::UserId;
 
@@ -13,7 +13,7 @@ pub enum Actor {
 }
 
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: Actor,
     action: &str,
     target: Option<UserId>,
@@ -24,7 +24,7 @@ pub async fn record(
         Actor::Config => None,
     };
     sqlx::query(
-        "INSERT INTO audit_log (actor_id, action, target_id, detail, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (actor_id, action, target_id, detail, at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(actor_id)
     .bind(action)
@@ -45,12 +45,9 @@ pub struct Entry {
 }
 
 /// The trail for one target, oldest first.
-pub async fn for_target(
-    conn: &mut SqliteConnection,
-    target: UserId,
-) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn for_target(conn: &mut Conn, target: UserId) -> Result<Vec<Entry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT actor_id, action, target_id, detail FROM audit_log WHERE target_id = ? ORDER BY id",
+        "SELECT actor_id, action, target_id, detail FROM audit_log WHERE target_id = $1 ORDER BY id",
     )
     .bind(target.0)
     .fetch_all(conn)

@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::db::Pool;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::SqlitePool;
 
 use crate::config::Config;
 use crate::db::{self, DbError, InstanceLock};
@@ -60,7 +60,7 @@ async fn inspect(file: &Path) -> Result<Level, BackupError> {
         .filename(file)
         .read_only(true)
         .create_if_missing(false);
-    let pool = SqlitePool::connect_with(options)
+    let pool = Pool::connect_with(options)
         .await
         .map_err(|e| not_ours(e.to_string()))?;
     let check: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA integrity_check")
@@ -99,7 +99,7 @@ pub async fn backup(
         .map_err(|e| BackupError::Db(DbError::BadUrl(e)))?
         .read_only(true)
         .create_if_missing(false);
-    let pool = SqlitePool::connect_with(options)
+    let pool = Pool::connect_with(options)
         .await
         .map_err(|_| BackupError::NoDatabase(config.database_url.clone()))?;
     let into = file.to_string_lossy().into_owned();
@@ -233,7 +233,7 @@ pub async fn restore(config: &Config, file: &Path) -> Result<String, BackupError
         // Fold the live database's write-ahead log into it, so the file kept is whole and no
         // stale log is left beside the new one.
         let url = format!("sqlite://{}", live.display());
-        let pool = SqlitePool::connect(&url)
+        let pool = Pool::connect(&url)
             .await
             .map_err(|e| BackupError::Db(DbError::Open(e)))?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::bot::webhook;
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::startup::{self, Application};
@@ -25,8 +26,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the bot: apply migrations, then long-poll the Bot API until SIGINT/SIGTERM.
-    Run,
+    /// Run the bot: apply migrations, then long-poll the Bot API (or, with --webhook, take
+    /// updates by webhook) until SIGINT/SIGTERM.
+    Run {
+        /// Take updates by webhook at this public URL (set it with `webhook set`): an HTTP
+        /// server on HTTP_ADDR, at the URL's path or WEBHOOK_PATH. Needs WEBHOOK_SECRET.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<url::Url>,
+    },
+    /// The webhook Telegram posts updates to (for `run --webhook`): set, info, delete.
+    Webhook {
+        #[command(subcommand)]
+        what: WebhookWhat,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Try the whole bot offline in this terminal, against a built-in Bot API emulator (no token).
@@ -79,6 +91,32 @@ pub enum Command {
         /// Read the seed CSV files from this folder instead of the ones compiled in.
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookWhat {
+    /// Ask Telegram to post updates to URL, with WEBHOOK_SECRET as the secret token.
+    Set {
+        /// The public HTTPS URL the reverse proxy forwards to `run --webhook`.
+        url: url::Url,
+        /// Requests Telegram makes at once (1 to 100; Telegram's default is 40).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        max_connections: Option<u8>,
+        /// Update types to receive, comma-separated (default: the types the bot handles).
+        #[arg(long, value_name = "a,b")]
+        allowed_updates: Option<String>,
+        /// Drop the updates waiting at Telegram.
+        #[arg(long)]
+        drop_pending_updates: bool,
+    },
+    /// Show the webhook: URL, pending updates, last error, connections, update types.
+    Info,
+    /// Remove the webhook (the bot can long-poll again).
+    Delete {
+        /// Drop the updates waiting at Telegram.
+        #[arg(long)]
+        drop_pending_updates: bool,
     },
 }
 
@@ -160,7 +198,12 @@ pub enum ExportWhat {
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run => {
+        Command::Run { webhook } => {
+            // Webhook mode's settings are checked, and its port taken, before anything starts.
+            let server = match &webhook {
+                Some(url) => Some(webhook_server(&config, url).await?),
+                None => None,
+            };
             let app = Application::build(&config).await;
             // The same lines as `doctor`, after start-up applied the migrations (or failed).
             for check in crate::doctor::checks(&config).await {
@@ -173,9 +216,19 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let app = app?;
             startup::stop_on_signals(app.shutdown_token());
             tracing::info!("rider-bot is running; Ctrl-C or SIGTERM stops it");
-            app.run_until_stopped().await?;
+            match (webhook, server) {
+                (Some(url), Some(server)) => {
+                    warn_if_set_elsewhere(app.bot(), &url).await;
+                    app.run_webhook(server).await?;
+                }
+                _ => {
+                    warn_if_webhook_set(app.bot()).await;
+                    app.run_until_stopped().await?
+                }
+            }
             tracing::info!("stopped");
         }
+        Command::Webhook { what } => webhook_command(&config, what).await?,
         Command::Migrate => {
             let pool = db::connect(&config.database_url).await?;
             let before = applied(&pool).await;
@@ -356,9 +409,105 @@ fn parse_local_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
         .map_err(|_| format!("{raw:?} is not a time like \"2026-12-05 23:10\""))
 }
 
-async fn applied(pool: &sqlx::SqlitePool) -> i64 {
+async fn applied(pool: &crate::db::Pool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
         .fetch_one(pool)
         .await
         .unwrap_or(0)
+}
+
+/// Webhook mode's server: WEBHOOK_SECRET, the path (WEBHOOK_PATH, else the URL's), and
+/// HTTP_ADDR bound.
+async fn webhook_server(config: &Config, url: &url::Url) -> anyhow::Result<startup::WebhookServer> {
+    let secret = config.require_webhook_secret()?.clone();
+    let path = config
+        .webhook_path
+        .clone()
+        .unwrap_or_else(|| url.path().to_owned());
+    let listener = tokio::net::TcpListener::bind(config.http_addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on HTTP_ADDR {}: {e}", config.http_addr))?;
+    Ok(startup::WebhookServer {
+        listener,
+        path,
+        secret,
+        routes: axum::Router::new(),
+    })
+}
+
+/// Setting the webhook is the operator's act (`webhook set`); `run --webhook` only says when
+/// Telegram posts somewhere else.
+async fn warn_if_set_elsewhere(bot: &teloxide::Bot, url: &url::Url) {
+    match webhook::admin::info(bot).await {
+        Ok(info) if info.url.as_ref() == Some(url) => {
+            tracing::info!("webhook: Telegram posts to this URL")
+        }
+        Ok(info) => tracing::warn!(
+            set = info.url.as_ref().map_or("(none)", |u| u.as_str()),
+            "webhook: Telegram posts elsewhere; run `rider-bot webhook set URL`"
+        ),
+        Err(err) => tracing::warn!(%err, "webhook: getWebhookInfo failed"),
+    }
+}
+
+/// Telegram refuses getUpdates while a webhook is set: say so once at start, with the way out.
+async fn warn_if_webhook_set(bot: &teloxide::Bot) {
+    if let Ok(info) = webhook::admin::info(bot).await {
+        if let Some(url) = info.url {
+            tracing::warn!(
+                %url,
+                "a webhook is set, so Telegram refuses long polling: run \
+                 `rider-bot webhook delete`, or `rider-bot run --webhook URL`"
+            );
+        }
+    }
+}
+
+async fn webhook_command(config: &Config, what: WebhookWhat) -> anyhow::Result<()> {
+    use webhook::admin;
+    let bot = startup::bot_for(config)?;
+    match what {
+        WebhookWhat::Set {
+            url,
+            max_connections,
+            allowed_updates,
+            drop_pending_updates,
+        } => {
+            let secret = config.require_webhook_secret()?;
+            let allowed_updates = match allowed_updates {
+                Some(list) => admin::parse_allowed(&list)
+                    .map_err(|why| anyhow::anyhow!("--allowed-updates: {why}"))?,
+                None => startup::handled_updates(),
+            };
+            let options = admin::SetOptions {
+                max_connections,
+                allowed_updates,
+                drop_pending_updates,
+            };
+            admin::set(&bot, url.clone(), secret, &options)
+                .await
+                .map_err(|e| anyhow::anyhow!("setWebhook failed: {e}"))?;
+            println!(
+                "webhook set: {url} (updates: {})",
+                admin::names(&options.allowed_updates)
+            );
+        }
+        WebhookWhat::Info => {
+            let info = admin::info(&bot)
+                .await
+                .map_err(|e| anyhow::anyhow!("getWebhookInfo failed: {e}"))?;
+            for line in admin::describe(&info) {
+                println!("{line}");
+            }
+        }
+        WebhookWhat::Delete {
+            drop_pending_updates,
+        } => {
+            admin::delete(&bot, drop_pending_updates)
+                .await
+                .map_err(|e| anyhow::anyhow!("deleteWebhook failed: {e}"))?;
+            println!("webhook deleted: `rider-bot run` long-polls again");
+        }
+    }
+    Ok(())
 }

@@ -143,6 +143,53 @@ impl std::fmt::Debug for CheckInSecret {
     }
 }
 
+/// `WEBHOOK_SECRET`: what Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every
+/// webhook request (Telegram's rule: 1–256 characters of A-Z, a-z, 0-9, `_` and `-`). Never
+/// printed; compared in constant time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let len = raw.chars().count();
+        if !(1..=256).contains(&len) {
+            return Err(format!(
+                "it is {len} characters long; Telegram takes 1 to 256"
+            ));
+        }
+        if !raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err("only letters A-Z and a-z, digits, '_' and '-' are allowed \
+                        (e.g. the output of `openssl rand -hex 32`)"
+                .into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `given` (a request's header) is this secret, in time that does not depend on
+    /// where they differ.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(given).into()
+    }
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(***)")
+    }
+}
+
+/// Where the HTTP server listens when `HTTP_ADDR` is not set.
+pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `TELOXIDE_TOKEN`; only `run` needs it (see [`Config::require_token`]).
@@ -157,6 +204,9 @@ pub struct Config {
     pub dialogue_idle: Duration,
     /// Long-polling timeout for getUpdates (tests shorten it so shutdown is quick).
     pub polling_timeout: Duration,
+    /// How often this instance says it is alive, and after how long a silent one is taken for
+    /// dead (fixed: 5 s and 30 s; tests shorten them).
+    pub liveness: crate::instances::Liveness,
     /// `STATION_RADIUS_KM`: how far the nearest-station answer looks.
     pub station_radius_km: f64,
     /// `EBIKE_SPEED_KMH`: turns distances into e-bike minutes.
@@ -190,6 +240,13 @@ pub struct Config {
     pub visit_points: i64,
     /// `VISIT_POINTS_PER_DAY`: how many of a rider's visits a day pay.
     pub visit_points_per_day: i64,
+    /// `HTTP_ADDR`: where the HTTP server (webhook mode) listens.
+    pub http_addr: std::net::SocketAddr,
+    /// `WEBHOOK_SECRET`: required in webhook mode and by `webhook set`.
+    pub webhook_secret: Option<WebhookSecret>,
+    /// `WEBHOOK_PATH`: the path the webhook is served at, when a reverse proxy changes it
+    /// (unset: the path of the URL given to `run --webhook`).
+    pub webhook_path: Option<String>,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
 }
@@ -411,6 +468,36 @@ impl Config {
             }
         };
 
+        let http_addr = non_empty("HTTP_ADDR")
+            .unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned())
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::Malformed {
+                var: "HTTP_ADDR",
+                why: "expected an address and port, e.g. 0.0.0.0:8080 or 127.0.0.1:8080".into(),
+            })?;
+        let webhook_secret = non_empty("WEBHOOK_SECRET")
+            .map(|raw| {
+                WebhookSecret::parse(&raw).map_err(|why| ConfigError::Malformed {
+                    var: "WEBHOOK_SECRET",
+                    why,
+                })
+            })
+            .transpose()?;
+        let webhook_path = non_empty("WEBHOOK_PATH")
+            .map(|raw| {
+                let raw = raw.trim();
+                match raw.starts_with('/') && !raw.contains(|c: char| c.is_whitespace() || c == '?')
+                {
+                    true => Ok(raw.to_owned()),
+                    false => Err(ConfigError::Malformed {
+                        var: "WEBHOOK_PATH",
+                        why: "expected a path starting with '/', e.g. /telegram".into(),
+                    }),
+                }
+            })
+            .transpose()?;
+
         Ok(Self {
             token,
             api_url,
@@ -420,6 +507,7 @@ impl Config {
             media_dir,
             dialogue_idle,
             polling_timeout: DEFAULT_POLLING_TIMEOUT,
+            liveness: crate::instances::Liveness::default(),
             station_radius_km,
             ebike_speed_kmh,
             station_closing_margin_minutes,
@@ -436,6 +524,9 @@ impl Config {
             document_upload_limit,
             visit_points,
             visit_points_per_day,
+            http_addr,
+            webhook_secret,
+            webhook_path,
             clock: crate::clock::Clock::System,
         })
     }
@@ -444,6 +535,13 @@ impl Config {
         self.token.as_ref().ok_or(ConfigError::Missing(
             "TELOXIDE_TOKEN",
             "put the token from @BotFather in .env or the environment (see .env.example)",
+        ))
+    }
+
+    pub fn require_webhook_secret(&self) -> Result<&WebhookSecret, ConfigError> {
+        self.webhook_secret.as_ref().ok_or(ConfigError::Missing(
+            "WEBHOOK_SECRET",
+            "webhook mode needs it: 1 to 256 letters, digits, '_' or '-' (e.g. `openssl rand -hex 32`)",
         ))
     }
 
@@ -558,6 +656,10 @@ mod tests {
             ("CHECKIN_RADIUS_M", "5"),
             ("CHECKIN_RADIUS_M", "150.5"),
             ("CHECKIN_SECRET", "short"),
+            ("HTTP_ADDR", "8080"),
+            ("WEBHOOK_SECRET", "has space"),
+            ("WEBHOOK_SECRET", "ünïcode"),
+            ("WEBHOOK_PATH", "telegram"),
         ] {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
@@ -580,6 +682,35 @@ mod tests {
         assert_eq!(secret.expose(), b"a-long-enough-SECRET-value");
         assert!(!format!("{secret:?}").contains("SECRET-value"));
         assert_eq!(c.checkin_radius_m, 350.0);
+    }
+
+    #[test]
+    fn the_webhook_secret_follows_telegrams_rule_and_is_never_printed() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.webhook_secret.is_none());
+        assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert!(c
+            .require_webhook_secret()
+            .unwrap_err()
+            .to_string()
+            .starts_with("WEBHOOK_SECRET is not set"));
+        let longest = "a".repeat(256);
+        assert!(WebhookSecret::parse(&longest).is_ok());
+        assert!(WebhookSecret::parse(&format!("{longest}a")).is_err());
+        let err = cfg(&[("WEBHOOK_SECRET", "bad/secret")]).unwrap_err();
+        assert!(!err.to_string().contains("bad/secret"), "{err}");
+        let c = cfg(&[
+            ("WEBHOOK_SECRET", "Abc_123-xyz"),
+            ("HTTP_ADDR", "127.0.0.1:9000"),
+        ])
+        .unwrap();
+        let secret = c.webhook_secret.unwrap();
+        assert!(secret.matches(b"Abc_123-xyz"));
+        assert!(!secret.matches(b"Abc_123-xy"));
+        assert!(!secret.matches(b"Abc_123-xyZ"));
+        assert!(!secret.matches(b""));
+        assert!(!format!("{secret:?}").contains("Abc"));
+        assert_eq!(c.http_addr.port(), 9000);
     }
 
     #[test]

@@ -18,11 +18,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub mod postgres;
 
-pub type Tx = Transaction<'static, Sqlite>;
+/// The database engine. Every other module names the database through these aliases, so the
+/// engine is chosen here.
+pub type Db = sqlx::Sqlite;
+pub type Pool = sqlx::Pool<Db>;
+pub type Tx = sqlx::Transaction<'static, Db>;
+/// A connection, as `&mut Conn` (a pooled connection or a transaction dereferences to it).
+pub type Conn = <Db as sqlx::Database>::Connection;
+pub type Row = <Db as sqlx::Database>::Row;
+pub type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
+pub type PoolConn = sqlx::pool::PoolConnection<Db>;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -121,7 +129,7 @@ pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
 
 /// The migrations a database has applied, and how many this release knows: equal when it is
 /// current. A version this release does not know is [`DbError::Newer`].
-pub async fn migration_level(pool: &SqlitePool) -> Result<(usize, usize), DbError> {
+pub async fn migration_level(pool: &Pool) -> Result<(usize, usize), DbError> {
     let table: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
@@ -150,7 +158,7 @@ fn level(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> Result<(usize, 
 }
 
 /// Opens (creating if absent) the database at `url`.
-pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
+pub async fn connect(url: &str) -> Result<Pool, DbError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(DbError::BadUrl)?
         .create_if_missing(true)
@@ -172,7 +180,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
 }
 
 /// Opens the database and applies every pending migration.
-pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, DbError> {
+pub async fn connect_and_migrate(url: &str) -> Result<Pool, DbError> {
     let pool = connect(url).await?;
     MIGRATOR.run(&pool).await?;
     if forget_stat4_samples(&pool).await.map_err(DbError::Open)? > 0 {
@@ -191,7 +199,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, DbError> {
 /// helping: the passbook read went from about 90 µs to about 190 µs on a 1M-entry ledger. The
 /// bot never runs `ANALYZE` itself; this undoes the expensive half of one run by hand.
 /// Connections already open keep the samples they loaded until they are reopened.
-pub async fn forget_stat4_samples(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+pub async fn forget_stat4_samples(pool: &Pool) -> Result<u64, sqlx::Error> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4')",
     )
@@ -210,7 +218,7 @@ pub async fn forget_stat4_samples(pool: &SqlitePool) -> Result<u64, sqlx::Error>
 }
 
 /// Starts a write transaction that takes SQLite's write lock up front (see the module docs).
-pub async fn begin_write(pool: &SqlitePool) -> Result<Tx, sqlx::Error> {
+pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
@@ -411,7 +419,7 @@ mod tests {
         .await
         .unwrap();
         sqlx::query("ANALYZE").execute(&pool).await.unwrap();
-        let count = |pool: SqlitePool, table: &'static str| async move {
+        let count = |pool: Pool, table: &'static str| async move {
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
                 .fetch_one(&pool)
                 .await
@@ -441,7 +449,7 @@ mod tests {
                     .fetch_one(&mut *tx)
                     .await
                     .unwrap();
-                sqlx::query("INSERT INTO audit_log (actor_id, action, detail, at) VALUES (?, 'test', ?, 'now')")
+                sqlx::query("INSERT INTO audit_log (actor_id, action, detail, at) VALUES ($1, 'test', $2, 'now')")
                     .bind(i)
                     .bind(n.to_string())
                     .execute(&mut *tx)
@@ -454,11 +462,10 @@ mod tests {
             t.await.unwrap();
         }
         // Each writer saw the rows of the ones before it: counts 0..8, each exactly once.
-        let mut seen: Vec<i64> =
-            sqlx::query_scalar("SELECT CAST(detail AS INTEGER) FROM audit_log")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+        let mut seen: Vec<i64> = sqlx::query_scalar("SELECT CAST(detail AS BIGINT) FROM audit_log")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
         seen.sort();
         assert_eq!(seen, (0..8).collect::<Vec<_>>());
     }

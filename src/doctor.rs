@@ -258,7 +258,7 @@ async fn database(config: &Config) -> Check {
         Err(e) => return fail(WHAT, format!("{url} cannot be read: {e}")),
     };
     drop(conn);
-    let pool = match sqlx::SqlitePool::connect_with(options).await {
+    let pool = match crate::db::Pool::connect_with(options).await {
         Ok(pool) => pool,
         Err(e) => return fail(WHAT, format!("{url} does not open: {e}")),
     };

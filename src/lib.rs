@@ -23,6 +23,7 @@ pub mod exports;
 pub mod feedback;
 pub mod geo;
 pub mod i18n;
+pub mod instances;
 pub mod onboarding;
 pub mod outbox;
 pub mod points;

@@ -4,18 +4,18 @@
 //! absent, so two processes starting together agree on one value, and it survives restarts
 //! (and backups). Secrets are never logged.
 
+use crate::db::Pool;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 /// The secret called `name`, made with `fresh` and stored first if there is none.
 pub async fn get_or_create(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     fresh: impl FnOnce() -> String,
     now: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let existing: Option<String> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+    let existing: Option<String> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
@@ -23,7 +23,7 @@ pub async fn get_or_create(
         Some(value) => value,
         None => {
             let value = fresh();
-            sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)")
                 .bind(name)
                 .bind(&value)
                 .bind(now)

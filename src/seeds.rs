@@ -13,7 +13,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use futures::future::BoxFuture;
 
@@ -27,7 +27,7 @@ pub enum SeedError {
     Import { file: String, why: String },
 }
 
-type Importer = for<'a> fn(&'a SqlitePool, &'a [u8]) -> BoxFuture<'a, Result<usize, String>>;
+type Importer = for<'a> fn(&'a Pool, &'a [u8]) -> BoxFuture<'a, Result<usize, String>>;
 
 /// A seed file this release knows how to load, in load order.
 struct Seeder {
@@ -130,7 +130,7 @@ impl fmt::Display for SeedReport {
 }
 
 /// Loads the demo seeds compiled into the binary.
-pub async fn load_embedded(pool: &SqlitePool) -> Result<SeedReport, SeedError> {
+pub async fn load_embedded(pool: &Pool) -> Result<SeedReport, SeedError> {
     let mut report = SeedReport::default();
     for seeder in SEEDERS {
         if let Some((_, bytes)) = EMBEDDED.iter().find(|(f, _)| *f == seeder.file) {
@@ -144,7 +144,7 @@ pub async fn load_embedded(pool: &SqlitePool) -> Result<SeedReport, SeedError> {
 
 /// Gives a database with no departments and no categories the article's (once: a district
 /// that imported its own, or removed them all, keeps what it has). Returns the files loaded.
-pub async fn ensure_defaults(pool: &SqlitePool) -> Result<Vec<(String, usize)>, SeedError> {
+pub async fn ensure_defaults(pool: &Pool) -> Result<Vec<(String, usize)>, SeedError> {
     let count = |table: &'static str| async move {
         sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(pool)
@@ -166,7 +166,7 @@ pub async fn ensure_defaults(pool: &SqlitePool) -> Result<Vec<(String, usize)>, 
     Ok(loaded)
 }
 
-async fn load(pool: &SqlitePool, seeder: &Seeder, bytes: &[u8]) -> Result<usize, SeedError> {
+async fn load(pool: &Pool, seeder: &Seeder, bytes: &[u8]) -> Result<usize, SeedError> {
     (seeder.import)(pool, bytes)
         .await
         .map_err(|why| SeedError::Import {
@@ -176,7 +176,7 @@ async fn load(pool: &SqlitePool, seeder: &Seeder, bytes: &[u8]) -> Result<usize,
 }
 
 /// Loads the known seed files in `dir`.
-pub async fn load_dir(pool: &SqlitePool, dir: &Path) -> Result<SeedReport, SeedError> {
+pub async fn load_dir(pool: &Pool, dir: &Path) -> Result<SeedReport, SeedError> {
     if !dir.is_dir() {
         return Err(SeedError::NoFolder(dir.to_owned()));
     }

@@ -4,12 +4,16 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use teloxide::dispatching::ShutdownToken;
 use teloxide::dispatching::{DefaultKey, Dispatcher};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
+
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
+use teloxide::types::{AllowedUpdate, Me};
 
 use crate::bot::core::dialogue::DbStorage;
 use crate::bot::core::flood;
@@ -17,8 +21,10 @@ use crate::bot::core::jobs::Supervisor;
 use crate::bot::core::registry::Job;
 use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Env, Settings};
+use crate::bot::inbox::worker::{Dispatch, Worker};
 use crate::bot::router::{self, LogErrors};
-use crate::config::{Config, ConfigError};
+use crate::bot::webhook;
+use crate::config::{Config, ConfigError, WebhookSecret};
 use crate::db;
 use crate::roles;
 
@@ -32,6 +38,8 @@ pub enum StartupError {
     Roles(sqlx::Error),
     #[error("cannot set the station visit points (VISIT_POINTS): {0}")]
     VisitPoints(sqlx::Error),
+    #[error("cannot register this instance in the database: {0}")]
+    Instance(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
 }
@@ -44,6 +52,25 @@ pub struct Application {
     jobs: Vec<Job>,
     polling_timeout: std::time::Duration,
     flood: crate::config::FloodLimits,
+    /// The handler tree and what it needs, for webhook mode's inbox worker (the dispatcher
+    /// holds its own copy).
+    handler: Arc<UpdateHandler<BotError>>,
+    deps: DependencyMap,
+    me: Me,
+}
+
+/// What webhook mode serves: the listening socket, the webhook's path and secret, and any
+/// other routes to serve beside it (health, metrics).
+pub struct WebhookServer {
+    pub listener: tokio::net::TcpListener,
+    pub path: String,
+    pub secret: WebhookSecret,
+    pub routes: axum::Router,
+}
+
+/// The update types the handler tree handles: what `webhook set` asks Telegram for by default.
+pub fn handled_updates() -> Vec<AllowedUpdate> {
+    router::HANDLED_UPDATES.to_vec()
 }
 
 /// The Bot API client for `config`: the token, and the API URL when one is set.
@@ -101,13 +128,14 @@ impl Application {
             settings: Arc::new(settings),
             deps: Arc::new(wiring.deps),
         };
+        let deps = dptree::deps![
+            env.clone(),
+            Arc::new(wiring.router),
+            DbStorage::new(pool.clone()),
+            Claims::spawn(pool)
+        ];
         let dispatcher = Dispatcher::builder(bot, router::schema())
-            .dependencies(dptree::deps![
-                env.clone(),
-                Arc::new(wiring.router),
-                DbStorage::new(pool.clone()),
-                Claims::spawn(pool)
-            ])
+            .dependencies(deps.clone())
             .default_handler(router::on_unhandled)
             .error_handler(Arc::new(LogErrors))
             .build();
@@ -118,10 +146,17 @@ impl Application {
             jobs: wiring.jobs,
             polling_timeout: config.polling_timeout,
             flood: config.flood,
+            handler: Arc::new(router::schema()),
+            deps,
+            me,
         })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn bot(&self) -> &Bot {
+        &self.env.bot
+    }
+
+    pub fn pool(&self) -> &Pool {
         &self.env.pool
     }
 
@@ -137,6 +172,7 @@ impl Application {
             .build();
         // One person's flood is dropped here, before it can fill a chat's queue.
         let listener = flood::Gate::new(polling, self.flood, self.env.bot.clone());
+        let me = self.register_instance().await?;
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");
@@ -149,8 +185,149 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         jobs.stop();
-        self.env.pool.close().await;
+        self.leave(&me).await;
         result
+    }
+
+    /// Makes this instance known to the others before any job looks at who is alive.
+    async fn register_instance(&self) -> Result<crate::instances::InstanceId, StartupError> {
+        let me = self.env.settings.instance.clone();
+        crate::instances::store::beat(
+            &self.env.pool,
+            &me,
+            db::now(),
+            self.env.settings.liveness.dead_after,
+        )
+        .await
+        .map_err(StartupError::Instance)?;
+        tracing::info!(instance = %me, "instance registered");
+        Ok(me)
+    }
+
+    /// A clean stop hands this instance's jobs on at once instead of after its lease.
+    async fn leave(&self, me: &crate::instances::InstanceId) {
+        if let Err(err) = crate::instances::store::leave(&self.env.pool, me).await {
+            tracing::warn!(%err, "could not remove this instance's row; it expires by itself");
+        }
+        self.env.pool.close().await;
+    }
+}
+
+impl Application {
+    /// Webhook mode: serves `server` until the shutdown token is used. Each update is recorded
+    /// in the inbox before Telegram is answered, and handled from there by the inbox worker
+    /// through the same handler tree. At shutdown the server stops taking requests, the worker
+    /// stops leasing, finishes the updates in flight and releases its leases.
+    pub async fn run_webhook(mut self, server: WebhookServer) -> Result<(), StartupError> {
+        let me = self.register_instance().await?;
+        let pool = self.env.pool.clone();
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let intake = Arc::new(webhook::Intake {
+            pool: pool.clone(),
+            secret: server.secret,
+            flood: flood::Flood::new(self.flood),
+            bot: self.env.bot.clone(),
+            wake: wake.clone(),
+        });
+        let routes = webhook::routes(&server.path, intake).merge(server.routes);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut http_stopped = stopped.clone();
+        let http = tokio::spawn(async move {
+            axum::serve(server.listener, routes)
+                .with_graceful_shutdown(async move {
+                    let _ = http_stopped.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        let mut deps = self.deps.clone();
+        deps.insert(self.me.clone());
+        deps.insert(self.env.bot.clone());
+        let inbox = Worker {
+            pool,
+            dispatch: Dispatch {
+                handler: self.handler.clone(),
+                deps,
+                unhandled: |update| Box::pin(router::on_unhandled(update)),
+                errors: Arc::new(LogErrors),
+            },
+            owner: self.env.settings.instance.to_string(),
+            wake,
+        };
+        let inbox = tokio::spawn(inbox.supervise(stopped));
+        let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
+        tracing::info!(path = server.path, "webhook: serving");
+        // Updates come through the inbox; the dispatcher only waits for the shutdown token.
+        let result = self
+            .dispatcher
+            .try_dispatch_with_listener(
+                idle::Idle::new(),
+                LoggingErrorHandler::with_custom_text("webhook listener"),
+            )
+            .await
+            .map_err(StartupError::Telegram);
+        let _ = stop.send(true);
+        match http.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(%err, "webhook: the HTTP server failed"),
+            Err(err) => tracing::error!(%err, "webhook: the HTTP server panicked"),
+        }
+        if let Err(err) = inbox.await {
+            tracing::error!(%err, "webhook: the inbox worker panicked");
+        }
+        jobs.stop();
+        self.leave(&me).await;
+        result
+    }
+}
+
+mod idle {
+    //! An update listener that yields nothing and ends when stopped: the dispatcher's place in
+    //! webhook mode, so its shutdown token stops the bot as in polling mode.
+
+    use std::convert::Infallible;
+
+    use futures::stream::{BoxStream, StreamExt};
+    use teloxide::stop::{mk_stop_token, StopFlag, StopToken};
+    use teloxide::types::Update;
+    use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
+
+    pub struct Idle {
+        token: StopToken,
+        flag: Option<StopFlag>,
+    }
+
+    impl Idle {
+        pub fn new() -> Idle {
+            let (token, flag) = mk_stop_token();
+            Idle {
+                token,
+                flag: Some(flag),
+            }
+        }
+    }
+
+    impl<'a> AsUpdateStream<'a> for Idle {
+        type StreamErr = Infallible;
+        type Stream = BoxStream<'a, Result<Update, Infallible>>;
+
+        fn as_stream(&'a mut self) -> Self::Stream {
+            let flag = self.flag.take();
+            futures::stream::once(async move {
+                if let Some(flag) = flag {
+                    flag.await
+                }
+            })
+            .filter_map(|()| std::future::ready(None))
+            .boxed()
+        }
+    }
+
+    impl UpdateListener for Idle {
+        type Err = Infallible;
+
+        fn stop_token(&mut self) -> StopToken {
+            self.token.clone()
+        }
     }
 }
 
@@ -202,7 +379,7 @@ async fn wait_for_signal() {
 
 /// What a running bot shares, built for `config` on `pool` without starting anything: for
 /// tools and tests that run one job or one capability function by hand.
-pub fn env_for(config: &Config, pool: SqlitePool) -> Result<Env, StartupError> {
+pub fn env_for(config: &Config, pool: Pool) -> Result<Env, StartupError> {
     let bot = bot_for(config)?;
     let wiring = router::wire(config);
     Ok(Env {

@@ -640,8 +640,8 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     }
     let live = dir.path().join("rider-bot.db");
     let url = format!("sqlite://{}?mode=ro", live.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let count = |pool: sqlx::SqlitePool| async move {
+    let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
+    let count = |pool: rider_bot::db::Pool| async move {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
             .fetch_one(&pool)
             .await
@@ -660,7 +660,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("backup: copy.db"), "{stdout}");
     assert!(stdout.contains("integrity ok"), "{stdout}");
-    let copy = sqlx::SqlitePool::connect(&format!(
+    let copy = rider_bot::db::Pool::connect(&format!(
         "sqlite://{}?mode=ro",
         dir.path().join("copy.db").display()
     ))
@@ -701,7 +701,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     kill(child);
     pool.close().await;
     let after = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(after, 300, "every /start made its user");
@@ -715,7 +715,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     assert!(one_error_line(&out).contains("is not a rider-bot database"));
     std::fs::copy(dir.path().join("copy.db"), dir.path().join("newer.db")).unwrap();
     {
-        let newer = sqlx::SqlitePool::connect(&format!(
+        let newer = rider_bot::db::Pool::connect(&format!(
             "sqlite://{}",
             dir.path().join("newer.db").display()
         ))
@@ -736,7 +736,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
         .unwrap();
     assert!(one_error_line(&out).contains("written by a newer rider-bot"));
     let still = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(still, 300, "refused restores change nothing");
@@ -756,7 +756,7 @@ async fn backup_during_a_burst_holds_every_committed_row_and_restore_checks_firs
     assert!(stdout.contains("kept as"), "{stdout}");
     assert!(dir.path().join("rider-bot.db.before-restore").exists());
     let restored = {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let pool = rider_bot::db::Pool::connect(&url).await.unwrap();
         count(pool).await
     };
     assert_eq!(restored, in_copy);
@@ -830,7 +830,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     for id in 0..RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, name, created_at, updated_at)
-             VALUES (?, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
+             VALUES ($1, 'registered', 'rider', 'en', 'Rider', 'x', 'x')",
         )
         .bind(20_000 + id)
         .execute(&mut *tx)
@@ -879,7 +879,7 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     let second = spawn_run(dir.path(), &emu, &vars);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = ?")
+        let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = $1")
             .bind(sent.id)
             .fetch_one(&pool)
             .await
@@ -931,4 +931,210 @@ async fn a_broadcast_killed_halfway_finishes_after_a_restart_and_nobody_gets_it_
     .unwrap();
     assert!(done.contains(&format!("{} sent", f.sent)), "{done}");
     assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+}
+
+/// `rider-bot webhook …` against `emu` in `dir`, off the async threads.
+async fn webhook_cli(
+    dir: &std::path::Path,
+    emu: &rider_bot::emulator::Emulator,
+    args: &[&str],
+    secret: Option<&str>,
+) -> std::process::Output {
+    let mut cmd = rider_bot(dir);
+    cmd.arg("webhook")
+        .args(args)
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string());
+    if let Some(secret) = secret {
+        cmd.env("WEBHOOK_SECRET", secret);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_set_info_and_delete_talk_to_the_bot_api_with_one_line_errors() {
+    use rider_bot::emulator::Emulator;
+    let emu = Emulator::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let secret = Some("cli-Secret_42");
+    let url = "https://bot.example.org/telegram";
+
+    let line = one_error_line(&webhook_cli(dir, &emu, &["set", url], None).await);
+    assert!(
+        line.starts_with("error: WEBHOOK_SECRET is not set"),
+        "{line}"
+    );
+    let wrong = webhook_cli(dir, &emu, &["set", url], Some("not/allowed")).await;
+    let line = one_error_line(&wrong);
+    assert!(
+        line.starts_with("error: WEBHOOK_SECRET is malformed"),
+        "{line}"
+    );
+    assert!(!line.contains("not/allowed"), "{line}");
+    let args = ["set", url, "--allowed-updates", "message,bogus"];
+    let line = one_error_line(&webhook_cli(dir, &emu, &args, secret).await);
+    assert!(line.contains("\"bogus\" is not an update type"), "{line}");
+    let args = ["set", "http://bot.example.org/telegram"];
+    let line = one_error_line(&webhook_cli(dir, &emu, &args, secret).await);
+    assert!(line.starts_with("error: setWebhook failed"), "{line}");
+    assert!(line.contains("HTTPS URL"), "{line}");
+    assert_eq!(emu.take_violations().len(), 1);
+
+    let args = ["set", url, "--max-connections", "5"];
+    let out = stdout_of(&webhook_cli(dir, &emu, &args, secret).await);
+    assert_eq!(
+        out.trim(),
+        format!("webhook set: {url} (updates: message,callback_query,my_chat_member)")
+    );
+    let info = stdout_of(&webhook_cli(dir, &emu, &["info"], None).await);
+    for line in [
+        format!("url: {url}"),
+        "pending_update_count: 0".into(),
+        "last_error: none".into(),
+        "max_connections: 5".into(),
+        "allowed_updates: message,callback_query,my_chat_member".into(),
+    ] {
+        assert!(info.lines().any(|l| l == line), "{line:?} in {info}");
+    }
+    let out = stdout_of(&webhook_cli(dir, &emu, &["delete", "--drop-pending-updates"], None).await);
+    assert!(out.starts_with("webhook deleted"), "{out}");
+    let info = stdout_of(&webhook_cli(dir, &emu, &["info"], None).await);
+    assert!(info.starts_with("url: (none: long polling)"), "{info}");
+    let out = rider_bot(dir)
+        .args(["webhook", "set", url, "--max-connections", "101"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+}
+
+#[test]
+fn run_in_webhook_mode_needs_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path())
+        .args(["run", "--webhook", "https://bot.example.org/telegram"])
+        .env("TELOXIDE_TOKEN", "123:abc")
+        .output()
+        .unwrap();
+    let line = one_error_line(&out);
+    assert!(
+        line.starts_with("error: WEBHOOK_SECRET is not set"),
+        "{line}"
+    );
+}
+
+/// The real binary in webhook mode: it serves HTTP_ADDR at the URL's path, answers /start
+/// delivered by webhook, and SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_webhook_answers_start_and_stops_cleanly_on_sigterm() {
+    use rider_bot::emulator::{Emulator, TgUser};
+    use std::time::{Duration, Instant};
+
+    let emu = Emulator::start().await.unwrap();
+    emu.add_user(TgUser::new(43, "Lisi", Some("en")));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook/telegram");
+    let dir = tempfile::tempdir().unwrap();
+    let out = webhook_cli(dir.path(), &emu, &["set", &url], Some("run-Secret")).await;
+    stdout_of(&out);
+    let mut child = rider_bot(dir.path())
+        .args(["run", "--webhook", &url])
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string())
+        .env("WEBHOOK_SECRET", "run-Secret")
+        .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    emu.send_text(43, "/start");
+    let notice = emu
+        .next_message_within(43, Duration::from_secs(30))
+        .await
+        .expect("the running binary answers /start by webhook");
+    assert!(notice.text.contains("Privacy notice"), "{}", notice.text);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not stopped within 20 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(exit.success(), "exit {exit:?}: {stderr}");
+    assert!(stderr.contains("Telegram posts to this URL"), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    assert!(!stderr.contains("Lisi"), "a name reached the log: {stderr}");
+    assert_eq!(emu.request_count("getUpdates"), 0);
+    assert!(emu.violations().is_empty(), "{:?}", emu.violations());
+}
+
+/// Polling while a webhook is set is refused by Telegram: `run` says so at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_warns_when_a_webhook_keeps_it_from_polling() {
+    use rider_bot::emulator::Emulator;
+    use std::time::{Duration, Instant};
+
+    let emu = Emulator::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = "https://bot.example.org/telegram";
+    stdout_of(&webhook_cli(dir.path(), &emu, &["set", url], Some("a-Secret")).await);
+    let mut child = rider_bot(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", emu.token())
+        .env("TELOXIDE_API_URL", emu.api_url().to_string())
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.request_count("getUpdates") == 0 {
+        assert!(Instant::now() < deadline, "run never polled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    child.wait().unwrap();
+    assert!(stderr.contains("a webhook is set"), "{stderr}");
+    assert!(stderr.contains(url), "{stderr}");
+    // The refusals were Telegram's 409s, nothing else.
+    let violations = emu.take_violations();
+    assert!(!violations.is_empty());
+    assert!(
+        violations.iter().all(|v| v.method == "getUpdates"
+            && v.description.starts_with("Conflict: can't use getUpdates")),
+        "{violations:?}"
+    );
 }

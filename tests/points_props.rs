@@ -6,11 +6,11 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
+use rider_bot::db::Pool;
 use rider_bot::points::domain::{self, EarnRule, PointsError};
 use rider_bot::points::{store, RewardCode};
 use rider_bot::roles::domain::TargetRef;
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 3;
 const COORDINATOR: i64 = 900;
@@ -50,7 +50,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn setup() -> (tempfile::TempDir, SqlitePool) {
+async fn setup() -> (tempfile::TempDir, Pool) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
@@ -58,7 +58,7 @@ async fn setup() -> (tempfile::TempDir, SqlitePool) {
     for id in 1..=RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, name, created_at, updated_at) \
-             VALUES (?, 'registered', 'rider', 'en', ?, ?, ?)",
+             VALUES ($1, 'registered', 'rider', 'en', $2, $3, $4)",
         )
         .bind(id)
         .bind(format!("Rider {id}"))
@@ -70,7 +70,7 @@ async fn setup() -> (tempfile::TempDir, SqlitePool) {
     }
     sqlx::query(
         "INSERT INTO users (id, status, role, lang, created_at, updated_at) \
-         VALUES (?, 'registered', 'coordinator', 'en', ?, ?)",
+         VALUES ($1, 'registered', 'coordinator', 'en', $2, $3)",
     )
     .bind(COORDINATOR)
     .bind(now)
@@ -90,7 +90,7 @@ async fn setup() -> (tempfile::TempDir, SqlitePool) {
 
 /// Runs `ops` on one task. Refusals (not enough points, out of stock, already confirmed...)
 /// are expected outcomes; anything else is a failure.
-async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::clock::Clock) {
+async fn run(pool: Pool, ops: Vec<Op>, task: usize, clock: rider_bot::clock::Clock) {
     for op in ops {
         let result: Result<(), PointsError> = match op {
             Op::Award { rider, source } => domain::award(
@@ -120,7 +120,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::cloc
             .map(drop),
             Op::Confirm { nth } => {
                 let code: Option<String> = sqlx::query_scalar(
-                    "SELECT code FROM redemptions ORDER BY created_at, code LIMIT 1 OFFSET ?",
+                    "SELECT code FROM redemptions ORDER BY created_at, code LIMIT 1 OFFSET $1",
                 )
                 .bind(nth as i64)
                 .fetch_optional(&pool)
@@ -175,7 +175,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: usize, clock: rider_bot::cloc
     }
 }
 
-async fn check_invariants(pool: &SqlitePool) {
+async fn check_invariants(pool: &Pool) {
     let mut conn = pool.acquire().await.unwrap();
     // Balance = sum of entries, for every rider.
     assert_eq!(store::mismatches(&mut conn).await.unwrap(), vec![]);
@@ -205,7 +205,7 @@ async fn check_invariants(pool: &SqlitePool) {
         let (stock, taken): (i64, i64) = sqlx::query_as(
             "SELECT r.stock, (SELECT COUNT(*) FROM redemptions d \
                               WHERE d.reward_code = r.code AND d.status IN ('open', 'confirmed')) \
-             FROM rewards r WHERE r.code = ?",
+             FROM rewards r WHERE r.code = $1",
         )
         .bind(code)
         .fetch_one(&mut *conn)
@@ -227,7 +227,7 @@ async fn check_invariants(pool: &SqlitePool) {
     assert_eq!(bad, 0);
     // Open holds never exceed what was earned: the sum of a rider's entries is what they have.
     let over: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT rider_id, SUM(amount) s FROM ledger GROUP BY rider_id) WHERE s < 0",
+        "SELECT COUNT(*) FROM (SELECT rider_id, SUM(amount) s FROM ledger GROUP BY rider_id) t WHERE s < 0",
     )
     .fetch_one(&mut *conn)
     .await

@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use rider_bot::bot::core::personal::Holdings;
+use rider_bot::db::Pool;
 use rider_bot::geo::Position;
 use rider_bot::points::{self, RewardCode};
 use rider_bot::reports::{self, CategoryCode, Draft, Photo, PhotoSource, Photos};
 use rider_bot::services::{self, SessionCode, SignupStatus};
 use rider_bot::users::{self, UserId};
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 5;
 const COORDINATOR: i64 = 900;
@@ -68,7 +68,7 @@ fn session() -> SessionCode {
 type Told = Arc<Mutex<HashMap<i64, i64>>>;
 
 struct World {
-    pool: SqlitePool,
+    pool: Pool,
     holdings: Arc<Holdings>,
     told: Told,
     n: Arc<std::sync::atomic::AtomicU64>,
@@ -88,7 +88,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, World, i64) {
         };
         sqlx::query(
             "INSERT INTO users (id, status, role, name, phone, created_at, updated_at)
-             VALUES (?, 'registered', ?, 'Zhang', '+8613800000000', 'x', 'x')",
+             VALUES ($1, 'registered', $2, 'Zhang', '+8613800000000', 'x', 'x')",
         )
         .bind(id)
         .bind(role)
@@ -108,7 +108,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, World, i64) {
     )
     .await
     .unwrap();
-    let stock: i64 = sqlx::query_scalar("SELECT SUM(stock) FROM rewards")
+    let stock: i64 = sqlx::query_scalar("SELECT CAST(SUM(stock) AS BIGINT) FROM rewards")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -256,7 +256,7 @@ async fn apply(w: &World, op: Op) {
             let now = rider_bot::db::now();
             sqlx::query(
                 "UPDATE users SET status = 'registered', name = 'Again', phone = '+8613900000000',
-                        updated_at = ? WHERE id = ? AND status = 'deleted'",
+                        updated_at = $1 WHERE id = $2 AND status = 'deleted'",
             )
             .bind(now)
             .bind(r)
@@ -276,13 +276,13 @@ async fn check(w: &World, stock: i64) {
             .unwrap();
     for r in &erased {
         for (what, sql) in [
-            ("a sign-up", "SELECT COUNT(*) FROM signups WHERE rider_id = ?"),
-            ("a redemption", "SELECT COUNT(*) FROM redemptions WHERE rider_id = ?"),
-            ("a ledger entry", "SELECT COUNT(*) FROM ledger WHERE rider_id = ?"),
-            ("a balance", "SELECT COUNT(*) FROM balances WHERE rider_id = ?"),
-            ("a report", "SELECT COUNT(*) FROM reports WHERE reporter_id = ?"),
-            ("a name or phone", "SELECT COUNT(*) FROM users WHERE id = ? AND (name IS NOT NULL OR phone IS NOT NULL)"),
-            ("the leaderboard", "SELECT COUNT(*) FROM users WHERE id = ? AND leaderboard_opt_in = 1"),
+            ("a sign-up", "SELECT COUNT(*) FROM signups WHERE rider_id = $1"),
+            ("a redemption", "SELECT COUNT(*) FROM redemptions WHERE rider_id = $1"),
+            ("a ledger entry", "SELECT COUNT(*) FROM ledger WHERE rider_id = $1"),
+            ("a balance", "SELECT COUNT(*) FROM balances WHERE rider_id = $1"),
+            ("a report", "SELECT COUNT(*) FROM reports WHERE reporter_id = $1"),
+            ("a name or phone", "SELECT COUNT(*) FROM users WHERE id = $1 AND (name IS NOT NULL OR phone IS NOT NULL)"),
+            ("the leaderboard", "SELECT COUNT(*) FROM users WHERE id = $1 AND leaderboard_opt_in = 1"),
         ] {
             let n: i64 = sqlx::query_scalar(sql).bind(r).fetch_one(pool).await.unwrap();
             assert_eq!(n, 0, "erased rider {r} still holds {what}");
@@ -313,7 +313,7 @@ async fn check(w: &World, stock: i64) {
         "balance ≠ entries"
     );
     let (left, out): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT SUM(stock) FROM rewards),
+        "SELECT (SELECT CAST(SUM(stock) AS BIGINT) FROM rewards),
                 (SELECT COUNT(*) FROM redemptions WHERE status IN ('open', 'confirmed'))",
     )
     .fetch_one(&mut *conn)
@@ -343,8 +343,8 @@ async fn check(w: &World, stock: i64) {
     // Nobody waits while a seat is free (an erasure's seat went to the next in line).
     if !places.is_empty() {
         let (signed, capacity): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM signups WHERE session = ?1 AND status = 'signed'),
-                    (SELECT capacity FROM sessions WHERE code = ?1)",
+            "SELECT (SELECT COUNT(*) FROM signups WHERE session = $1 AND status = 'signed'),
+                    (SELECT capacity FROM sessions WHERE code = $1)",
         )
         .bind(session().to_string())
         .fetch_one(&mut *conn)

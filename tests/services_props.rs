@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
+use rider_bot::db::Pool;
 use rider_bot::services::domain;
 use rider_bot::services::{SessionCode, SignupStatus};
 use rider_bot::users::UserId;
-use sqlx::SqlitePool;
 
 const RIDERS: i64 = 6;
 
@@ -50,7 +50,7 @@ fn session() -> SessionCode {
 /// The last place in line each rider was told by their own sign-up (none after they cancel).
 type Told = Arc<Mutex<HashMap<i64, i64>>>;
 
-async fn setup(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
+async fn setup(capacity: i64) -> (tempfile::TempDir, Pool) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("s.db").display());
     let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
@@ -65,7 +65,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
     for id in 1..=RIDERS {
         sqlx::query(
             "INSERT INTO users (id, status, role, name, created_at, updated_at)
-             VALUES (?, 'registered', 'rider', 'n', 'x', 'x')",
+             VALUES ($1, 'registered', 'rider', 'n', 'x', 'x')",
         )
         .bind(id)
         .execute(&pool)
@@ -89,7 +89,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
 
 /// Runs `ops` for the riders of task `task` of `tasks` (a rider's own steps stay in order, as
 /// one phone's would; riders act concurrently).
-async fn run(pool: SqlitePool, ops: Vec<Op>, task: i64, tasks: i64, told: Told) {
+async fn run(pool: Pool, ops: Vec<Op>, task: i64, tasks: i64, told: Told) {
     for op in ops {
         match op {
             Op::SignUp(r) if r % tasks == task => {
@@ -118,7 +118,7 @@ async fn run(pool: SqlitePool, ops: Vec<Op>, task: i64, tasks: i64, told: Told) 
     }
 }
 
-async fn check(pool: &SqlitePool, capacity: i64, told: &Told) {
+async fn check(pool: &Pool, capacity: i64, told: &Told) {
     let mut signed = 0;
     let mut places = Vec::new();
     for r in 1..=RIDERS {

@@ -8,8 +8,15 @@
 //!   registers (commands, main-menu entries, callback heads, deep links, jobs). No capability
 //!   names it.
 //!
+//! - [`webhook`] and [`inbox`]: webhook mode's intake (the HTTP endpoint that records each
+//!   update before Telegram is answered) and the durable inbox it records into, with the
+//!   worker that leases and handles what it holds through the same handler tree. Neither names
+//!   a capability; the handler tree is handed to the worker.
+//!
 //! A capability's folder (`stations/`, `reports/`, …) uses `core` from its `telegram` module
 //! and is wired in by one line of `router::wire`. See ARCHITECTURE.md.
 
 pub mod core;
+pub mod inbox;
 pub mod router;
+pub mod webhook;

@@ -3,8 +3,8 @@
 //! the message is urgent, one broadcast per Send press, and every broadcast, cancellation and
 //! final figure in the audit trail.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{store, Audience, Body, Button, Draft, Figures, Status, LOCATION_DAYS, MAX_NEAR_KM};
 use crate::audit::{self, Actor};
@@ -46,11 +46,7 @@ pub struct Reach {
 }
 
 /// Checks what a draft names exists (its station, session, button).
-async fn check(
-    conn: &mut SqliteConnection,
-    pool: &SqlitePool,
-    d: &Draft,
-) -> Result<(), BroadcastError> {
+async fn check(conn: &mut Conn, pool: &Pool, d: &Draft) -> Result<(), BroadcastError> {
     let empty = match &d.body {
         Body::Text { text, .. } => text.trim().is_empty(),
         Body::Photo { file_id, .. } => file_id.is_empty(),
@@ -76,7 +72,7 @@ async fn check(
 }
 
 async fn station_exists(
-    pool: &SqlitePool,
+    pool: &Pool,
     code: &crate::stations::StationCode,
 ) -> Result<(), BroadcastError> {
     match crate::stations::store::find(pool, code).await? {
@@ -86,7 +82,7 @@ async fn station_exists(
 }
 
 async fn session_exists(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &crate::services::SessionCode,
 ) -> Result<(), BroadcastError> {
     match crate::services::store::session(conn, code).await? {
@@ -97,8 +93,8 @@ async fn session_exists(
 
 /// The people `d` reaches, and how many its audience holds.
 async fn recipients(
-    conn: &mut SqliteConnection,
-    pool: &SqlitePool,
+    conn: &mut Conn,
+    pool: &Pool,
     author: UserId,
     d: &Draft,
     now: DateTime<Utc>,
@@ -137,7 +133,7 @@ async fn recipients(
 
 /// Who `d` would reach now (for the preview); a coordinator only.
 pub async fn reach(
-    pool: &SqlitePool,
+    pool: &Pool,
     author: UserId,
     d: &Draft,
     now: DateTime<Utc>,
@@ -161,7 +157,7 @@ pub struct Sent {
 /// after riders' own news) and the audit line, in one transaction. `request_key` names the
 /// Send button pressed, so a second press sends nothing more.
 pub async fn send(
-    pool: &SqlitePool,
+    pool: &Pool,
     author: UserId,
     d: &Draft,
     request_key: &str,
@@ -223,7 +219,7 @@ pub async fn send(
 }
 
 /// Stops broadcast `id`: what was not sent is not sent. A coordinator only; audited.
-pub async fn cancel(pool: &SqlitePool, actor: UserId, id: i64) -> Result<Figures, BroadcastError> {
+pub async fn cancel(pool: &Pool, actor: UserId, id: i64) -> Result<Figures, BroadcastError> {
     let mut tx = crate::db::begin_write(pool).await?;
     require_coordinator::<BroadcastError>(&mut tx, actor).await?;
     let b = store::find(&mut tx, id)
@@ -259,7 +255,7 @@ fn summary(id: i64, f: &Figures) -> String {
 /// Moves broadcast `id` on: a scheduled one whose time came is sending; one whose messages all
 /// have their outcome is done (audited with its figures). Returns its figures and status now.
 pub async fn advance(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<(Figures, Status)>, BroadcastError> {
@@ -294,7 +290,7 @@ pub async fn advance(
 /// Keeps the area (rounded to about a kilometre) of a location `user` shared, when they turned
 /// nearby alerts on; nothing otherwise.
 pub async fn remember_area(
-    pool: &SqlitePool,
+    pool: &Pool,
     user: UserId,
     at: Position,
     now: DateTime<Utc>,
@@ -313,7 +309,7 @@ pub enum Setting {
 
 /// Flips one of `user`'s settings (turning nearby alerts off forgets their kept area);
 /// returns both as they are now: (announcements, nearby).
-pub async fn toggle(pool: &SqlitePool, user: UserId, which: Setting) -> sqlx::Result<(bool, bool)> {
+pub async fn toggle(pool: &Pool, user: UserId, which: Setting) -> sqlx::Result<(bool, bool)> {
     let mut tx = crate::db::begin_write(pool).await?;
     let (mut a, mut n) = store::settings(&mut tx, user).await?;
     match which {

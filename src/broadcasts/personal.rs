@@ -2,25 +2,25 @@
 //! the area of their last shared location) and erasure, which forgets them: a re-registered
 //! rider gets announcements and no kept area, as anyone new.
 
+use crate::db::Conn;
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
 type SettingsRow = (bool, bool, Option<f64>, Option<f64>, Option<String>);
 
-async fn row(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Option<SettingsRow>> {
+async fn row(conn: &mut Conn, id: UserId) -> sqlx::Result<Option<SettingsRow>> {
     sqlx::query_as(
         "SELECT announcements = 1, nearby = 1, last_lat, last_lng, last_at
-         FROM notification_settings WHERE user_id = ?",
+         FROM notification_settings WHERE user_id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
     .await
 }
 
-pub async fn held(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, id: UserId) -> sqlx::Result<Vec<Held>> {
     let r = row(conn, id).await?;
     Ok(vec![
         Held {
@@ -34,7 +34,7 @@ pub async fn held(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Vec<H
     ])
 }
 
-pub async fn export(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, id: UserId) -> sqlx::Result<Value> {
     Ok(match row(conn, id).await? {
         None => Value::Null,
         Some((announcements, nearby, lat, lng, at)) => json!({
@@ -47,8 +47,8 @@ pub async fn export(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Val
     })
 }
 
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
-    let gone = sqlx::query("DELETE FROM notification_settings WHERE user_id = ?")
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
+    let gone = sqlx::query("DELETE FROM notification_settings WHERE user_id = $1")
         .bind(e.rider.0)
         .execute(conn)
         .await?

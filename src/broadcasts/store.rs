@@ -1,8 +1,8 @@
 //! The broadcasts' SQL: who an audience is, the broadcast rows, their figures from the
 //! outbox, and notification settings.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Audience, Broadcast, Draft, Figures, Status};
 use crate::users::UserId;
@@ -10,13 +10,13 @@ use crate::users::UserId;
 /// Registered people an audience names other than `author`, with whether each turned
 /// announcements off. "Near a station" is decided by the caller from [`located`].
 pub async fn audience(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     audience: &Audience,
     author: UserId,
 ) -> sqlx::Result<Vec<(UserId, bool)>> {
     let base = "SELECT u.id, COALESCE(n.announcements, 1) = 0 FROM users u
                 LEFT JOIN notification_settings n ON n.user_id = u.id
-                WHERE u.status = 'registered' AND u.id <> ?1";
+                WHERE u.status = 'registered' AND u.id <> $1";
     let rows: Vec<(i64, bool)> = match audience {
         Audience::All => {
             sqlx::query_as(&format!("{base} ORDER BY u.id"))
@@ -31,7 +31,7 @@ pub async fn audience(
                 .await?
         }
         Audience::Platform { platform } => {
-            sqlx::query_as(&format!("{base} AND u.platform = ?2 ORDER BY u.id"))
+            sqlx::query_as(&format!("{base} AND u.platform = $2 ORDER BY u.id"))
                 .bind(author.0)
                 .bind(platform)
                 .fetch_all(conn)
@@ -40,7 +40,7 @@ pub async fn audience(
         Audience::Session { session } => {
             sqlx::query_as(&format!(
                 "{base} AND u.id IN (SELECT rider_id FROM signups
-                                     WHERE session = ?2 AND status IN ('signed', 'waitlisted'))
+                                     WHERE session = $2 AND status IN ('signed', 'waitlisted'))
                  ORDER BY u.id"
             ))
             .bind(author.0)
@@ -65,12 +65,12 @@ pub async fn audience(
 
 /// The kept areas of riders with nearby alerts on, shared since `since`.
 pub async fn located(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(UserId, f64, f64)>> {
     let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
         "SELECT user_id, last_lat, last_lng FROM notification_settings
-         WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= ?",
+         WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= $1",
     )
     .bind(since)
     .fetch_all(conn)
@@ -84,7 +84,7 @@ pub async fn located(
 /// Inserts a broadcast; `None` when `request_key` was used before (Send pressed twice).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     author: UserId,
     request_key: &str,
     draft: &Draft,
@@ -97,7 +97,7 @@ pub async fn insert(
     sqlx::query_scalar(
         "INSERT INTO broadcasts (author_id, request_key, audience, body, button, urgent, status,
                                  recipients, send_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(author.0)
     .bind(request_key)
@@ -120,7 +120,7 @@ pub async fn insert(
 
 /// The outbox rows of broadcast `id`, one per recipient, not before `send_at`.
 pub async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     recipients: &[UserId],
     send_at: DateTime<Utc>,
@@ -128,22 +128,29 @@ pub async fn enqueue(
     let now = crate::db::now();
     let payload = serde_json::json!({ "broadcast": id }).to_string();
     for chunk in recipients.chunks(300) {
-        let mut q = sqlx::QueryBuilder::new(
+        let mut sql = String::from(
             "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, dedup_key,
-                                 created_at, broadcast_id) ",
+                                 created_at, broadcast_id) VALUES ",
         );
-        q.push_values(chunk, |mut row, rider| {
-            row.push_bind(rider.0)
-                .push_bind(super::telegram::KIND)
-                .push_bind(&payload)
-                .push_bind(1i64)
-                .push_bind(send_at)
-                .push_bind(format!("bc:{id}:{}", rider.0))
-                .push_bind(now)
-                .push_bind(id);
-        });
-        q.push(" ON CONFLICT (dedup_key) DO NOTHING");
-        q.build().execute(&mut *conn).await?;
+        for i in 0..chunk.len() {
+            let sep = if i == 0 { "" } else { ", " };
+            let n: Vec<String> = (1..=8).map(|k| format!("${}", 8 * i + k)).collect();
+            sql.push_str(&format!("{sep}({})", n.join(", ")));
+        }
+        sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for rider in chunk {
+            q = q
+                .bind(rider.0)
+                .bind(super::telegram::KIND)
+                .bind(&payload)
+                .bind(1i64)
+                .bind(send_at)
+                .bind(format!("bc:{id}:{}", rider.0))
+                .bind(now)
+                .bind(id);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -188,9 +195,9 @@ impl Row {
 const COLUMNS: &str = "id, author_id, audience, body, button, urgent, status, send_at, created_at,
                        progress_chat, progress_msg";
 
-pub async fn find(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Broadcast>> {
+pub async fn find(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Broadcast>> {
     let row: Option<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM broadcasts WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM broadcasts WHERE id = $1"))
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -205,17 +212,17 @@ pub async fn find(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<B
 }
 
 /// The broadcast a Send press made before (its request key), if any.
-pub async fn by_request(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM broadcasts WHERE request_key = ?")
+pub async fn by_request(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM broadcasts WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await
 }
 
 /// The latest broadcasts, newest first.
-pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec<Broadcast>> {
+pub async fn recent(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Broadcast>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?"
+        "SELECT {COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(conn)
@@ -224,7 +231,7 @@ pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec
 }
 
 /// Broadcasts not finished (scheduled or sending).
-pub async fn running(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Broadcast>> {
+pub async fn running(conn: &mut Conn) -> sqlx::Result<Vec<Broadcast>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM broadcasts WHERE status IN ('scheduled', 'sending') ORDER BY id"
     ))
@@ -234,12 +241,12 @@ pub async fn running(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Broadcast>
 }
 
 pub async fn set_status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     status: Status,
     finished: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ?")
+    sqlx::query("UPDATE broadcasts SET status = $1, finished_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(finished)
         .bind(id)
@@ -248,13 +255,8 @@ pub async fn set_status(
     Ok(())
 }
 
-pub async fn set_progress(
-    conn: &mut SqliteConnection,
-    id: i64,
-    chat: i64,
-    message: i32,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET progress_chat = ?, progress_msg = ? WHERE id = ?")
+pub async fn set_progress(conn: &mut Conn, id: i64, chat: i64, message: i32) -> sqlx::Result<()> {
+    sqlx::query("UPDATE broadcasts SET progress_chat = $1, progress_msg = $2 WHERE id = $3")
         .bind(chat)
         .bind(message)
         .bind(id)
@@ -264,9 +266,9 @@ pub async fn set_progress(
 }
 
 /// How broadcast `id`'s messages stand.
-pub async fn figures(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Figures> {
+pub async fn figures(conn: &mut Conn, id: i64) -> sqlx::Result<Figures> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = $1 GROUP BY status",
     )
     .bind(id)
     .fetch_all(conn)
@@ -289,10 +291,10 @@ pub async fn figures(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Figur
 }
 
 /// Drops broadcast `id`'s messages not sent yet; returns how many.
-pub async fn drop_pending(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<u64> {
+pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = ?
-         WHERE broadcast_id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = $1
+         WHERE broadcast_id = $2 AND status = 'pending'",
     )
     .bind(crate::db::now())
     .bind(id)
@@ -302,9 +304,9 @@ pub async fn drop_pending(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<
 }
 
 /// A person's notification settings: (announcements on, nearby alerts on).
-pub async fn settings(conn: &mut SqliteConnection, user: UserId) -> sqlx::Result<(bool, bool)> {
+pub async fn settings(conn: &mut Conn, user: UserId) -> sqlx::Result<(bool, bool)> {
     let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = ?",
+        "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = $1",
     )
     .bind(user.0)
     .fetch_optional(conn)
@@ -314,17 +316,17 @@ pub async fn settings(conn: &mut SqliteConnection, user: UserId) -> sqlx::Result
 
 /// Sets a person's settings; turning nearby alerts off forgets their kept area.
 pub async fn set_settings(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: UserId,
     announcements: bool,
     nearby: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO notification_settings (user_id, announcements, nearby) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET announcements = ?2, nearby = ?3,
-             last_lat = CASE WHEN ?3 THEN last_lat END,
-             last_lng = CASE WHEN ?3 THEN last_lng END,
-             last_at = CASE WHEN ?3 THEN last_at END",
+        "INSERT INTO notification_settings (user_id, announcements, nearby) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET announcements = $2, nearby = $3,
+             last_lat = CASE WHEN $3 THEN notification_settings.last_lat END,
+             last_lng = CASE WHEN $3 THEN notification_settings.last_lng END,
+             last_at = CASE WHEN $3 THEN notification_settings.last_at END",
     )
     .bind(user.0)
     .bind(announcements)
@@ -336,15 +338,15 @@ pub async fn set_settings(
 
 /// Keeps the area of `user`'s shared location, if they turned nearby alerts on.
 pub async fn remember_area(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: UserId,
     lat: f64,
     lng: f64,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE notification_settings SET last_lat = ?, last_lng = ?, last_at = ?
-         WHERE user_id = ? AND nearby = 1",
+        "UPDATE notification_settings SET last_lat = $1, last_lng = $2, last_at = $3
+         WHERE user_id = $4 AND nearby = 1",
     )
     .bind(lat)
     .bind(lng)
@@ -356,10 +358,10 @@ pub async fn remember_area(
 }
 
 /// Forgets kept areas shared before `before` (they no longer place anyone near anything).
-pub async fn forget_areas(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn forget_areas(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
-         WHERE last_at IS NOT NULL AND last_at < ?",
+         WHERE last_at IS NOT NULL AND last_at < $1",
     )
     .bind(before)
     .execute(conn)

@@ -64,7 +64,7 @@ pub struct ChatOptions {
 
 struct Session {
     emu: Emulator,
-    pool: sqlx::SqlitePool,
+    pool: crate::db::Pool,
     lang: Lang,
     me: i64,
     group: i64,

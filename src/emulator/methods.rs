@@ -14,6 +14,8 @@ pub(super) enum Refusal {
     Forbidden(&'static str),
     TooMany(u64),
     BadGateway,
+    /// 409: the request conflicts with the bot's state (getUpdates while a webhook is set).
+    Conflict(&'static str),
     NotImplemented,
     /// A file larger than Telegram takes from a bot (413 Request Entity Too Large).
     TooLarge,
@@ -38,10 +40,10 @@ pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> 
                              "has_main_web_app": false}),
         ),
         "getUpdates" => get_updates(inner, &params.values).await,
-        "deleteWebhook" | "sendChatAction" | "deleteMyCommands" => Ok(json!(true)),
-        "getWebhookInfo" => {
-            Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
-        }
+        "sendChatAction" | "deleteMyCommands" => Ok(json!(true)),
+        "setWebhook" => super::webhook::set_webhook(inner, &params.values),
+        "deleteWebhook" => Ok(super::webhook::delete_webhook(inner, &params.values)),
+        "getWebhookInfo" => Ok(super::webhook::webhook_info(inner)),
         "setMyCommands" => {
             let commands = params
                 .values
@@ -136,6 +138,7 @@ async fn get_updates(inner: &Arc<Inner>, params: &Map<String, Value>) -> Outcome
     let deadline = Instant::now() + Duration::from_secs(timeout);
     {
         let mut w = lock(inner);
+        super::webhook::refuse_polling(&w)?;
         if w.faults.fail_get_updates > 0 {
             w.faults.fail_get_updates -= 1;
             return Err(Refusal::BadGateway);

@@ -12,6 +12,7 @@
 pub mod limits;
 mod methods;
 pub mod spec;
+mod webhook;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -244,6 +245,7 @@ struct World {
     violations: Vec<Violation>,
     requests: HashMap<String, u64>,
     faults: Faults,
+    deliveries: webhook::Deliveries,
 }
 
 struct Inner {
@@ -258,11 +260,13 @@ pub struct Emulator {
     inner: Arc<Inner>,
     addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    delivery: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.server.abort();
+        self.delivery.abort();
     }
 }
 
@@ -290,6 +294,7 @@ impl Emulator {
                 limits::MAX_UPLOAD_BYTES + (1 << 20),
             ))
             .with_state(inner.clone());
+        let delivery = tokio::spawn(webhook::deliver(inner.clone()));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -297,6 +302,7 @@ impl Emulator {
             inner,
             addr,
             server,
+            delivery,
         })
     }
 
@@ -625,6 +631,25 @@ impl Emulator {
             w.redeliver.push(update);
         }
         self.inner.updates_ready.notify_waiters();
+    }
+
+    /// Update `update_id` as it was sent (to post it again by hand).
+    pub fn update_json(&self, update_id: i64) -> Value {
+        self.world()
+            .history
+            .get(&update_id)
+            .cloned()
+            .expect("known update")
+    }
+
+    /// Updates not yet taken by the bot (by getUpdates or its webhook).
+    pub fn pending_updates(&self) -> usize {
+        self.world().updates.len()
+    }
+
+    /// Webhook deliveries the bot answered 2xx.
+    pub fn webhook_deliveries(&self) -> u64 {
+        self.world().deliveries.delivered
     }
 
     /// Waits until the bot has fetched and confirmed update `update_id` (its next getUpdates
@@ -1079,6 +1104,10 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
             )
         }
         Err(methods::Refusal::BadGateway) => error(502, "Bad Gateway", None),
+        Err(methods::Refusal::Conflict(description)) => {
+            record(inner, &spec_method.name, description);
+            error(409, description, None)
+        }
         Err(methods::Refusal::TooLarge) => {
             record(inner, &spec_method.name, TOO_LARGE);
             error(413, TOO_LARGE, None)

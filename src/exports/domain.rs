@@ -3,9 +3,9 @@
 //! a spreadsheet would run as formulas, and the audit lines written in the export's write
 //! transaction (where the coordinator check is made).
 
+use crate::db::Pool;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 use crate::users::{refusal::require_coordinator, Refusal, UserId};
@@ -307,7 +307,7 @@ pub enum ExportError {
 /// Checks that `actor` is a coordinator and records what they asked for, in one write
 /// transaction, before any row is read. Full phone numbers get an audit line of their own.
 pub async fn authorize(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     request: &ExportRequest,
 ) -> Result<(), ExportError> {
@@ -341,7 +341,7 @@ pub enum Ending {
 
 /// Records how `actor`'s export ended (rows and size when sent), in a write transaction.
 pub async fn record_ending(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     request: &ExportRequest,
     ending: &Ending,

@@ -15,10 +15,10 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::db::Pool;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt;
-use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 
 use super::columns::{self, Format};
@@ -99,12 +99,7 @@ pub enum BuildError {
 }
 
 /// Builds `spec`'s file in `dir`: the CSV, zipped when larger than `limit` bytes.
-pub async fn build(
-    pool: &SqlitePool,
-    spec: &Spec,
-    dir: &Path,
-    limit: u64,
-) -> Result<Built, BuildError> {
+pub async fn build(pool: &Pool, spec: &Spec, dir: &Path, limit: u64) -> Result<Built, BuildError> {
     tokio::fs::create_dir_all(dir).await?;
     let name = spec.request.file_name();
     let csv = TempFile::new(dir, &name);
@@ -139,11 +134,7 @@ pub async fn build(
 }
 
 /// Writes the CSV of `spec` to `path`; returns the rows and bytes written.
-pub async fn write_csv(
-    pool: &SqlitePool,
-    spec: &Spec,
-    path: &Path,
-) -> Result<(u64, u64), BuildError> {
+pub async fn write_csv(pool: &Pool, spec: &Spec, path: &Path) -> Result<(u64, u64), BuildError> {
     let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
     let header = columns::header(spec.request.table);
     let out = path.to_owned();
@@ -162,7 +153,7 @@ pub async fn write_csv(
 type Batch = Vec<Vec<String>>;
 
 /// Reads the table's rows and hands them to the writer in batches.
-async fn pump(pool: &SqlitePool, spec: &Spec, tx: &mpsc::Sender<Batch>) -> Result<(), BuildError> {
+async fn pump(pool: &Pool, spec: &Spec, tx: &mpsc::Sender<Batch>) -> Result<(), BuildError> {
     let mut conn = pool.acquire().await?;
     let request = spec.request;
     let f = Format {
@@ -302,7 +293,7 @@ mod tests {
     use crate::exports::domain::Period;
     use chrono::TimeZone;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
@@ -326,13 +317,13 @@ mod tests {
         }
     }
 
-    async fn ledger_rows(pool: &SqlitePool, n: i64) {
+    async fn ledger_rows(pool: &Pool, n: i64) {
         sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES (1, 'x', 'x')")
             .execute(pool)
             .await
             .unwrap();
         sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
              INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, at)
              SELECT 1, 5, 'adjustment', 'k' || i, '=cmd()', '2026-11-30T04:00:00+00:00' FROM n",
         )

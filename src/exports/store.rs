@@ -6,8 +6,8 @@
 //! Bounds are RFC 3339 UTC text compared with the stored text (both written by the same
 //! encoder); no bound is `''` below and `'~'` above every time.
 
+use crate::db::Conn;
 use futures::stream::BoxStream;
-use sqlx::SqliteConnection;
 
 /// The `[start, end)` of a period as the stored text compares.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub struct ReportRow {
 
 /// Reports filed in the period, by number, with the first time each status was reached (from
 /// `report_history`).
-pub fn reports<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, ReportRow> {
+pub fn reports<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, ReportRow> {
     sqlx::query_as(
         "SELECT r.id, r.category, c.name_zh AS category_name, r.status, r.department,
                 d.name_zh AS department_name, r.lat, r.lng, r.note, r.reporter_id,
@@ -81,7 +81,7 @@ pub fn reports<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, Repor
          FROM reports r
          LEFT JOIN categories c ON c.code = r.category
          LEFT JOIN departments d ON d.code = r.department
-         WHERE r.created_at >= ?1 AND r.created_at < ?2
+         WHERE r.created_at >= $1 AND r.created_at < $2
          ORDER BY r.id",
     )
     .bind(b.start.clone())
@@ -102,13 +102,13 @@ pub struct RiderRow {
 }
 
 /// Registered people (riders, grid officers, coordinators) who registered in the period.
-pub fn riders<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, RiderRow> {
+pub fn riders<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, RiderRow> {
     sqlx::query_as(
         "SELECT id, name, platform, phone, lang, registered_at, blocked_at, role
          FROM users
          WHERE status = 'registered' AND id > 0
-           AND COALESCE(registered_at, created_at) >= ?1
-           AND COALESCE(registered_at, created_at) < ?2
+           AND COALESCE(registered_at, created_at) >= $1
+           AND COALESCE(registered_at, created_at) < $2
          ORDER BY id",
     )
     .bind(b.start.clone())
@@ -130,10 +130,10 @@ pub struct LedgerRow {
 
 /// Ledger entries made in the period, in time order (the `ledger_at` index: no sort, however
 /// many entries).
-pub fn ledger<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, LedgerRow> {
+pub fn ledger<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, LedgerRow> {
     sqlx::query_as(
         "SELECT id, rider_id, amount, kind, source_ref, reason, actor_id, at
-         FROM ledger WHERE at >= ?1 AND at < ?2
+         FROM ledger WHERE at >= $1 AND at < $2
          ORDER BY at, id",
     )
     .bind(b.start.clone())
@@ -158,7 +158,7 @@ pub struct SignupRow {
 }
 
 /// Sign-ups to sessions that start in the period, session by session in line order.
-pub fn signups<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, SignupRow> {
+pub fn signups<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, SignupRow> {
     sqlx::query_as(
         "SELECT s.session, se.plan, p.title_zh AS title, p.station, s.rider_id, s.status,
                 se.starts_at, se.ends_at, se.cancelled, s.created_at, s.updated_at,
@@ -166,7 +166,7 @@ pub fn signups<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, Signu
          FROM signups s
          JOIN sessions se ON se.code = s.session
          LEFT JOIN service_plans p ON p.code = se.plan
-         WHERE se.starts_at >= ?1 AND se.starts_at < ?2
+         WHERE se.starts_at >= $1 AND se.starts_at < $2
          ORDER BY se.starts_at, s.session, s.queued, s.created_at",
     )
     .bind(b.start.clone())
@@ -186,14 +186,14 @@ pub struct VisitRow {
 
 /// Station visits on the district days `from..=to` (`None`: no bound).
 pub fn visits<'c>(
-    conn: &'c mut SqliteConnection,
+    conn: &'c mut Conn,
     from: Option<String>,
     to: Option<String>,
 ) -> Rows<'c, VisitRow> {
     sqlx::query_as(
         "SELECT v.station, s.name_zh AS station_name, v.rider_id, v.day, v.at, v.via
          FROM station_visits v LEFT JOIN stations s ON s.code = v.station
-         WHERE v.day >= ?1 AND v.day <= ?2
+         WHERE v.day >= $1 AND v.day <= $2
          ORDER BY v.day, v.at, v.station",
     )
     .bind(from.unwrap_or_default())
@@ -220,13 +220,13 @@ pub struct FeedbackRow {
 
 /// Feedback received in the period, in the order it came (the `feedback_created` index), with
 /// how many replies it had.
-pub fn feedback<'c>(conn: &'c mut SqliteConnection, b: &Bounds) -> Rows<'c, FeedbackRow> {
+pub fn feedback<'c>(conn: &'c mut Conn, b: &Bounds) -> Rows<'c, FeedbackRow> {
     sqlx::query_as(
         "SELECT f.id, f.rider_id, f.topic, f.kind, f.status, f.body, f.duration_s, f.rating,
                 (SELECT COUNT(*) FROM feedback_replies r WHERE r.feedback_id = f.id) AS replies,
                 f.created_at, f.answered_at, f.closed_at, f.rated_at
          FROM feedback f
-         WHERE f.created_at >= ?1 AND f.created_at < ?2
+         WHERE f.created_at >= $1 AND f.created_at < $2
          ORDER BY f.created_at, f.id",
     )
     .bind(b.start.clone())

@@ -3,8 +3,8 @@
 //! leaves nothing half done and a re-delivered message (the same request key) records nothing
 //! twice.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{notices, store, Body, FeedbackId, Item, Status, Topic, Words, WordsError, MAX_REPLY};
 use crate::audit::{self, Actor};
@@ -61,7 +61,7 @@ pub struct Submitted {
 /// Files the rider's item in the caller's write transaction: the item, and its message for
 /// the coordinators' group (when one is configured; `/feedback` lists it either way).
 pub async fn submit_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     topic: Topic,
     body: &Body,
@@ -107,7 +107,7 @@ pub struct Replied {
 /// an item, a coordinator's text is recorded as its answer, the item is answered, the answer
 /// is audited and goes to the rider through the outbox. `Ok(None)`: `msg` is no item.
 pub async fn reply(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     (chat, msg): (i64, i32),
     text: Option<&str>,
@@ -161,7 +161,7 @@ pub async fn reply(
 }
 
 /// Whether an answer can reach the item's rider now.
-async fn delivery_to(conn: &mut SqliteConnection, item: &Item) -> Result<Delivery, sqlx::Error> {
+async fn delivery_to(conn: &mut Conn, item: &Item) -> Result<Delivery, sqlx::Error> {
     if item.rider.0 < 0 {
         return Ok(Delivery::Erased);
     }
@@ -176,7 +176,7 @@ async fn delivery_to(conn: &mut SqliteConnection, item: &Item) -> Result<Deliver
 /// given: the figure does not move after the fact). Only the item's rider may rate, and only
 /// an item that has an answer.
 pub async fn rate(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     id: FeedbackId,
     stars: Stars,
@@ -210,7 +210,7 @@ pub async fn rate(
 
 /// A coordinator closes an item (audited).
 pub async fn close(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     id: FeedbackId,
     now: DateTime<Utc>,
@@ -242,7 +242,7 @@ pub async fn close(
 
 /// Items not closed, oldest first (at most `limit`), and how many there are: coordinators only.
 pub async fn open_items(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     limit: i64,
 ) -> Result<(Vec<Item>, i64), FeedbackError> {
@@ -256,17 +256,17 @@ mod tests {
     use super::*;
     use crate::feedback::{VoiceLength, MAX_TEXT};
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("d.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
         (dir, pool)
     }
 
-    async fn user(pool: &SqlitePool, id: i64, status: &str, role: &str) {
+    async fn user(pool: &Pool, id: i64, status: &str, role: &str) {
         sqlx::query(
             "INSERT INTO users (id, status, role, lang, created_at, updated_at)
-             VALUES (?, ?, ?, 'en', ?, ?)",
+             VALUES ($1, $2, $3, 'en', $4, $5)",
         )
         .bind(id)
         .bind(status)
@@ -284,7 +284,7 @@ mod tests {
         }
     }
 
-    async fn file(pool: &SqlitePool, rider: i64, body: &Body, key: &str) -> Submitted {
+    async fn file(pool: &Pool, rider: i64, body: &Body, key: &str) -> Submitted {
         let mut tx = crate::db::begin_write(pool).await.unwrap();
         let s = submit_in(
             &mut tx,
@@ -301,13 +301,13 @@ mod tests {
         s
     }
 
-    async fn posted(pool: &SqlitePool, id: FeedbackId, msg: i32) {
+    async fn posted(pool: &Pool, id: FeedbackId, msg: i32) {
         let mut conn = pool.acquire().await.unwrap();
         store::set_group(&mut conn, id, -100, msg).await.unwrap();
     }
 
-    async fn outbox(pool: &SqlitePool, kind: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = ?")
+    async fn outbox(pool: &Pool, kind: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1")
             .bind(kind)
             .fetch_one(pool)
             .await

@@ -9,23 +9,23 @@
 //! a photo or voice note is deleted (or, where Telegram no longer allows that, its caption is
 //! edited so).
 
+use crate::db::Conn;
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     Ok(vec![
         Held {
             kind: "held-feedback",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM feedback WHERE rider_id = ?",
+                "SELECT COUNT(*) FROM feedback WHERE rider_id = $1",
                 rider,
             )
             .await?,
@@ -35,7 +35,7 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
             count: count(
                 conn,
                 "SELECT COUNT(*) FROM feedback_replies r JOIN feedback f ON f.id = r.feedback_id
-                 WHERE f.rider_id = ?",
+                 WHERE f.rider_id = $1",
                 rider,
             )
             .await?,
@@ -59,11 +59,11 @@ type ItemRow = (
     Option<String>,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let items: Vec<ItemRow> = sqlx::query_as(
         "SELECT id, topic, kind, body, file_id IS NOT NULL, duration_s, status, rating,
                 created_at, answered_at, closed_at, rated_at
-         FROM feedback WHERE rider_id = ? ORDER BY id",
+         FROM feedback WHERE rider_id = $1 ORDER BY id",
     )
     .bind(rider.0)
     .fetch_all(&mut *conn)
@@ -73,7 +73,7 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
         items
     {
         let replies: Vec<(String, String)> = sqlx::query_as(
-            "SELECT body, created_at FROM feedback_replies WHERE feedback_id = ? ORDER BY id",
+            "SELECT body, created_at FROM feedback_replies WHERE feedback_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -101,32 +101,29 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 
 /// The rider's items posted in the group: id, chat, message, kind (read before erasing, so
 /// the group's copies can be cleared once the erasure has committed).
-pub async fn posted(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
+pub async fn posted(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<(i64, i64, i32, String)>> {
     sqlx::query_as(
         "SELECT id, group_chat_id, group_msg_id, kind FROM feedback
-         WHERE rider_id = ? AND group_msg_id IS NOT NULL ORDER BY id",
+         WHERE rider_id = $1 AND group_msg_id IS NOT NULL ORDER BY id",
     )
     .bind(rider.0)
     .fetch_all(conn)
     .await
 }
 
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let replies = sqlx::query(
         "DELETE FROM feedback_replies
-         WHERE feedback_id IN (SELECT id FROM feedback WHERE rider_id = ?)",
+         WHERE feedback_id IN (SELECT id FROM feedback WHERE rider_id = $1)",
     )
     .bind(e.rider.0)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     let items = sqlx::query(
-        "UPDATE feedback SET rider_id = ?, body = NULL, file_id = NULL,
+        "UPDATE feedback SET rider_id = $1, body = NULL, file_id = NULL,
                 request_key = 'erased:' || id
-         WHERE rider_id = ?",
+         WHERE rider_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)

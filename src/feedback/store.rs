@@ -1,7 +1,7 @@
 //! The SQL of `feedback` and `feedback_replies`. Writes run inside the caller's transaction.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Body, FeedbackId, Item, Status, Topic};
 use crate::users::UserId;
@@ -52,7 +52,7 @@ fn one(row: Option<ItemRow>, id: i64) -> Option<Item> {
 
 /// Writes a new item; `None` when an item with `key` exists already (the same message twice).
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     topic: Topic,
     body: &Body,
@@ -79,7 +79,7 @@ pub async fn insert(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO feedback (rider_id, topic, kind, body, file_id, duration_s, request_key,
                                created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(rider.0)
     .bind(topic.code())
@@ -95,17 +95,17 @@ pub async fn insert(
 }
 
 /// The item a request key wrote.
-pub async fn by_key(conn: &mut SqliteConnection, key: &str) -> sqlx::Result<Option<FeedbackId>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE request_key = ?")
+pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<FeedbackId>> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?;
     Ok(id.map(FeedbackId))
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<Option<Item>> {
+pub async fn find(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(conn)
             .await?;
@@ -113,13 +113,9 @@ pub async fn find(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<O
 }
 
 /// The item posted as message `msg` in `chat`.
-pub async fn by_group_message(
-    conn: &mut SqliteConnection,
-    chat: i64,
-    msg: i32,
-) -> sqlx::Result<Option<Item>> {
+pub async fn by_group_message(conn: &mut Conn, chat: i64, msg: i32) -> sqlx::Result<Option<Item>> {
     let row: Option<ItemRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM feedback WHERE group_chat_id = ? AND group_msg_id = ?"
+        "SELECT {COLUMNS} FROM feedback WHERE group_chat_id = $1 AND group_msg_id = $2"
     ))
     .bind(chat)
     .bind(msg)
@@ -129,15 +125,10 @@ pub async fn by_group_message(
 }
 
 /// Records where the item was posted (once: a second post is not recorded over the first).
-pub async fn set_group(
-    conn: &mut SqliteConnection,
-    id: FeedbackId,
-    chat: i64,
-    msg: i32,
-) -> sqlx::Result<()> {
+pub async fn set_group(conn: &mut Conn, id: FeedbackId, chat: i64, msg: i32) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE feedback SET group_chat_id = ?, group_msg_id = ?
-         WHERE id = ? AND group_msg_id IS NULL",
+        "UPDATE feedback SET group_chat_id = $1, group_msg_id = $2
+         WHERE id = $3 AND group_msg_id IS NULL",
     )
     .bind(chat)
     .bind(msg)
@@ -149,7 +140,7 @@ pub async fn set_group(
 
 /// Writes a coordinator's reply; `None` when the message was recorded before.
 pub async fn insert_reply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     author: UserId,
     body: &str,
@@ -158,7 +149,7 @@ pub async fn insert_reply(
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "INSERT INTO feedback_replies (feedback_id, author_id, body, request_key, created_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_key) DO NOTHING RETURNING id",
     )
     .bind(id.0)
     .bind(author.0)
@@ -172,14 +163,14 @@ pub async fn insert_reply(
 /// An open item becomes answered (the first answer's time kept); an answered or closed one
 /// stays as it is.
 pub async fn mark_answered(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE feedback SET answered_at = COALESCE(answered_at, ?),
+        "UPDATE feedback SET answered_at = COALESCE(answered_at, $1),
                 status = CASE status WHEN 'open' THEN 'answered' ELSE status END
-         WHERE id = ?",
+         WHERE id = $2",
     )
     .bind(now)
     .bind(id.0)
@@ -189,12 +180,9 @@ pub async fn mark_answered(
 }
 
 /// A reply's item and words.
-pub async fn reply(
-    conn: &mut SqliteConnection,
-    reply: i64,
-) -> sqlx::Result<Option<(FeedbackId, String)>> {
+pub async fn reply(conn: &mut Conn, reply: i64) -> sqlx::Result<Option<(FeedbackId, String)>> {
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT feedback_id, body FROM feedback_replies WHERE id = ?")
+        sqlx::query_as("SELECT feedback_id, body FROM feedback_replies WHERE id = $1")
             .bind(reply)
             .fetch_optional(conn)
             .await?;
@@ -202,8 +190,8 @@ pub async fn reply(
 }
 
 /// How many replies an item has.
-pub async fn reply_count(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM feedback_replies WHERE feedback_id = ?")
+pub async fn reply_count(conn: &mut Conn, id: FeedbackId) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM feedback_replies WHERE feedback_id = $1")
         .bind(id.0)
         .fetch_one(conn)
         .await
@@ -211,29 +199,26 @@ pub async fn reply_count(conn: &mut SqliteConnection, id: FeedbackId) -> sqlx::R
 
 /// Stores the rider's rating unless one was given before; whether it was stored.
 pub async fn set_rating(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: FeedbackId,
     stars: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE feedback SET rating = ?, rated_at = ? WHERE id = ? AND rating IS NULL")
-            .bind(stars)
-            .bind(now)
-            .bind(id.0)
-            .execute(conn)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE feedback SET rating = $1, rated_at = $2 WHERE id = $3 AND rating IS NULL",
+    )
+    .bind(stars)
+    .bind(now)
+    .bind(id.0)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Closes an item that is not closed; whether it was.
-pub async fn close(
-    conn: &mut SqliteConnection,
-    id: FeedbackId,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
+pub async fn close(conn: &mut Conn, id: FeedbackId, now: DateTime<Utc>) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE feedback SET status = 'closed', closed_at = ? WHERE id = ? AND status <> 'closed'",
+        "UPDATE feedback SET status = 'closed', closed_at = $1 WHERE id = $2 AND status <> 'closed'",
     )
     .bind(now)
     .bind(id.0)
@@ -243,9 +228,9 @@ pub async fn close(
 }
 
 /// Items not closed, oldest first, at most `limit`, and how many there are in all.
-pub async fn not_closed(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<(Vec<Item>, i64)> {
+pub async fn not_closed(conn: &mut Conn, limit: i64) -> sqlx::Result<(Vec<Item>, i64)> {
     let rows: Vec<ItemRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM feedback WHERE status IN ('open', 'answered') ORDER BY id LIMIT ?"
+        "SELECT {COLUMNS} FROM feedback WHERE status IN ('open', 'answered') ORDER BY id LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(&mut *conn)

@@ -1,8 +1,8 @@
 //! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
 //! the profile `/privacy` shows. Erasure is `users::personal` with every capability's part.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::domain::{Phone, Platform, RiderName, PRIVACY_VERSION};
 use crate::users::{self, UserId};
@@ -16,13 +16,13 @@ pub enum RegisterError {
 }
 
 /// Records acceptance of the current privacy notice. A user who erased their data starts over.
-pub async fn record_consent(pool: &SqlitePool, id: UserId) -> Result<(), sqlx::Error> {
+pub async fn record_consent(pool: &Pool, id: UserId) -> Result<(), sqlx::Error> {
     let now = crate::db::now();
     sqlx::query(
-        "UPDATE users SET consent_version = ?, consent_at = ?, updated_at = ?,
+        "UPDATE users SET consent_version = $1, consent_at = $2, updated_at = $3,
                 status = CASE status WHEN 'deleted' THEN 'new' ELSE status END,
                 deleted_at = NULL
-         WHERE id = ?",
+         WHERE id = $4",
     )
     .bind(PRIVACY_VERSION)
     .bind(now)
@@ -35,7 +35,7 @@ pub async fn record_consent(pool: &SqlitePool, id: UserId) -> Result<(), sqlx::E
 
 /// Completes registration. Refused unless the current privacy notice was accepted.
 pub async fn register(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: UserId,
     name: &RiderName,
     platform: &Platform,
@@ -44,9 +44,9 @@ pub async fn register(
     now: DateTime<Utc>,
 ) -> Result<(), RegisterError> {
     let done = sqlx::query(
-        "UPDATE users SET status = 'registered', name = ?, platform = ?, phone = ?,
-                registered_at = COALESCE(registered_at, ?), updated_at = ?
-         WHERE id = ? AND consent_version = ?",
+        "UPDATE users SET status = 'registered', name = $1, platform = $2, phone = $3,
+                registered_at = COALESCE(registered_at, $4), updated_at = $5
+         WHERE id = $6 AND consent_version = $7",
     )
     .bind(name.as_str())
     .bind(platform.code())
@@ -66,11 +66,11 @@ pub async fn register(
 
 /// Keeps a deep-link payload that arrived before registration, to act on once registered.
 pub async fn set_pending_payload(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: UserId,
     payload: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET pending_payload = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET pending_payload = $1 WHERE id = $2")
         .bind(payload)
         .bind(id.0)
         .execute(pool)
@@ -81,17 +81,17 @@ pub async fn set_pending_payload(
 /// Takes (reads and clears) the kept deep-link payload. Meant for a write transaction, so the
 /// read and the clearing cannot be split by another handler.
 pub async fn take_pending_payload(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: UserId,
 ) -> Result<Option<String>, sqlx::Error> {
     let payload: Option<String> =
-        sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT pending_payload FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&mut *conn)
             .await?
             .flatten();
     if payload.is_some() {
-        sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = ?")
+        sqlx::query("UPDATE users SET pending_payload = NULL WHERE id = $1")
             .bind(id.0)
             .execute(conn)
             .await?;
@@ -107,12 +107,11 @@ pub struct Profile {
     pub phone: Option<String>,
 }
 
-pub async fn profile(
-    conn: &mut SqliteConnection,
-    id: UserId,
-) -> Result<Option<Profile>, sqlx::Error> {
-    sqlx::query_as("SELECT name, platform, phone FROM users WHERE id = ? AND status = 'registered'")
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await
+pub async fn profile(conn: &mut Conn, id: UserId) -> Result<Option<Profile>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT name, platform, phone FROM users WHERE id = $1 AND status = 'registered'",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
 }

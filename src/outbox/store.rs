@@ -1,25 +1,25 @@
 //! The outbox's SQL: enqueue inside the caller's transaction, take the rows due, record each
 //! outcome.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Notice, Row, Status};
 
 /// Enqueues `n` in the caller's (write) transaction; `None` when its dedup key was used before.
-pub async fn enqueue(conn: &mut SqliteConnection, n: &Notice) -> sqlx::Result<Option<i64>> {
+pub async fn enqueue(conn: &mut Conn, n: &Notice) -> sqlx::Result<Option<i64>> {
     enqueue_at(conn, n, crate::db::now()).await
 }
 
 /// As [`enqueue`], not to be sent before `at`.
 pub async fn enqueue_at(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     n: &Notice,
     at: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, dedup_key, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(n.chat)
     .bind(n.kind)
@@ -35,14 +35,10 @@ pub async fn enqueue_at(
 type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
 
 /// Pending rows whose time has come, a rider's own before bulk, oldest first.
-pub async fn due(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> sqlx::Result<Vec<Row>> {
+pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Row>> {
     let rows: Vec<RowTuple> = sqlx::query_as(
         "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
-         WHERE status = 'pending' AND not_before <= ? ORDER BY priority, id LIMIT ?",
+         WHERE status = 'pending' AND not_before <= $1 ORDER BY priority, id LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -64,14 +60,34 @@ pub async fn due(
         .collect())
 }
 
-/// Takes a pending row for sending (false when another sender took it first). Committed before
-/// the message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
-pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+/// Who takes a row, and the private-chat gap to keep: no two messages into one private chat
+/// taken within `gap` of each other, by whichever instance.
+pub struct Taker<'a> {
+    pub instance: &'a str,
+    pub now: DateTime<Utc>,
+    pub gap: std::time::Duration,
+}
+
+/// Takes a pending row for sending (false when it may not go now). Committed before the
+/// message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
+///
+/// Several instances may send from one outbox: a row is taken by one of them only (the
+/// status changes once), only while no other row of its chat is being sent (a chat's messages
+/// keep their order), and, in a private chat, not within `gap` of the chat's last take.
+pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bool> {
+    let gap = chrono::Duration::from_std(by.gap).unwrap_or(chrono::Duration::zero());
     let done = sqlx::query(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-         WHERE id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, taken_by = $1, taken_at = $2
+         WHERE id = $3 AND status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = $4 AND o.status = 'sending')
+           AND ($4 < 0 OR NOT EXISTS (SELECT 1 FROM outbox o
+                                      WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
     )
-    .bind(id)
+    .bind(by.instance)
+    .bind(by.now)
+    .bind(row.id)
+    .bind(row.chat)
+    .bind(by.now - gap)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -79,14 +95,14 @@ pub async fn take(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
 
 /// Records how a taken row ended.
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     status: Status,
     message_id: Option<i32>,
     error: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = ?, message_id = ?, error = ?, done_at = ? WHERE id = ?",
+        "UPDATE outbox SET status = $1, message_id = $2, error = $3, done_at = $4 WHERE id = $5",
     )
     .bind(status.as_str())
     .bind(message_id)
@@ -101,16 +117,16 @@ pub async fn finish(
 /// Puts a taken row back, to be tried again at `at` (a 429, a transient error).
 /// `retry_attempt`: whether this try counts towards the limit (a 429 does not).
 pub async fn retry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     at: DateTime<Utc>,
     counts: bool,
     error: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = 'pending', not_before = ?, error = ?,
-                attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END
-         WHERE id = ?",
+        "UPDATE outbox SET status = 'pending', not_before = $1, error = $2,
+                attempts = attempts - CASE WHEN $3 THEN 0 ELSE 1 END
+         WHERE id = $4",
     )
     .bind(at)
     .bind(error)
@@ -121,24 +137,33 @@ pub async fn retry(
     Ok(())
 }
 
-/// After a crash: rows left `sending` had left for Telegram with no answer recorded. They are
-/// not sent again (Telegram has no idempotency key); they are counted as `unknown`.
-pub async fn recover(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+/// After a crash: rows left `sending` by an instance no longer alive (not heard from since
+/// `alive_since`, or gone) had left for Telegram with no answer recorded. They are not sent
+/// again (Telegram has no idempotency key); they are counted as `unknown`. Rows a live
+/// instance is sending are left to it.
+pub async fn recover(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    alive_since: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'unknown', done_at = ?, error = 'interrupted while sending'
-         WHERE status = 'sending'",
+        "UPDATE outbox SET status = 'unknown', done_at = $1, error = 'interrupted while sending'
+         WHERE status = 'sending'
+           AND (taken_by IS NULL
+                OR taken_by NOT IN (SELECT id FROM instances WHERE seen_at >= $2))",
     )
-    .bind(crate::db::now())
+    .bind(now)
+    .bind(alive_since)
     .execute(conn)
     .await?
     .rows_affected())
 }
 
 /// Marks every pending row to `chat` unreachable (the recipient blocked the bot).
-pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result<u64> {
+pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "UPDATE outbox SET status = 'unreachable', done_at = ?, error = 'blocked'
-         WHERE chat_id = ? AND status = 'pending'",
+        "UPDATE outbox SET status = 'unreachable', done_at = $1, error = 'blocked'
+         WHERE chat_id = $2 AND status = 'pending'",
     )
     .bind(crate::db::now())
     .bind(chat)
@@ -148,9 +173,9 @@ pub async fn unreachable(conn: &mut SqliteConnection, chat: i64) -> sqlx::Result
 }
 
 /// Forgets rows that ended before `before`, except a broadcast's (they are its figures).
-pub async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn prune(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ? AND broadcast_id IS NULL",
+        "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1 AND broadcast_id IS NULL",
     )
     .bind(before)
     .execute(conn)
@@ -159,7 +184,7 @@ pub async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> sqlx::
 }
 
 /// How many rows stand in each status (for the doctor and tests).
-pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn counts(conn: &mut Conn) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
         .fetch_all(conn)
         .await
@@ -172,7 +197,7 @@ pub async fn counts(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(String, i6
 /// times; at most 50 a call, oldest first. Returns how many. The sweeps that re-post report
 /// cards and feedback items share it.
 pub async fn requeue_missing(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     chat: i64,
     (kind, key): (&str, &str),
     missing: &str,
@@ -181,12 +206,12 @@ pub async fn requeue_missing(
     let of_id = format!("json_extract(o.payload, '$.{key}') = m.id");
     let sql = format!(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT ?1, ?2, json_object('{key}', m.id), 0, ?3, ?3 FROM ({missing}) m
+         SELECT $1, $2, json_object('{key}', m.id), 0, $3, $3 FROM ({missing}) m
          WHERE NOT EXISTS (
-             SELECT 1 FROM outbox o WHERE o.kind = ?2 AND {of_id}
+             SELECT 1 FROM outbox o WHERE o.kind = $2 AND {of_id}
                AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
-                    OR (o.status = 'failed' AND o.created_at > ?4)))
-           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = ?2 AND {of_id}) < 50
+                    OR (o.status = 'failed' AND o.created_at > $4)))
+           AND (SELECT COUNT(*) FROM outbox o WHERE o.kind = $2 AND {of_id}) < 50
          ORDER BY m.id LIMIT 50"
     );
     Ok(sqlx::query(&sql)

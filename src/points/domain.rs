@@ -2,9 +2,9 @@
 //! entry, the cached balance, the stock and the redemption change together or not at all, and
 //! SQLite's single writer serialises two devices pressing at the same instant.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::store::{self, NewEntry, PostError, Posted};
 use super::{
@@ -117,7 +117,7 @@ impl From<PostError> for PointsError {
 /// caller's write transaction. The same rule and source pay once: again, it returns the
 /// original entry. `at` is when it happened (the application's clock).
 pub async fn award_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     rule: &EarnRule,
     source_ref: &str,
@@ -141,7 +141,7 @@ pub async fn award_in(
 
 /// [`award_in`] on its own: one statement, atomic without a transaction around it.
 pub async fn award(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     rule: &EarnRule,
     source_ref: &str,
@@ -151,7 +151,7 @@ pub async fn award(
     award_in(&mut conn, rider, rule, source_ref, at).await
 }
 
-async fn find_rider(conn: &mut SqliteConnection, target: &TargetRef) -> Result<User, PointsError> {
+async fn find_rider(conn: &mut Conn, target: &TargetRef) -> Result<User, PointsError> {
     registered_target(conn, target).await
 }
 
@@ -177,7 +177,7 @@ pub struct Adjusted {
 /// A coordinator's correction, with a reason, never below zero; audited. `request_key` names
 /// the request (the command message), so a repeated request has one effect.
 pub async fn adjust(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     target: &TargetRef,
     amount: i64,
@@ -247,7 +247,7 @@ pub struct Summary {
 
 /// Balance, open holds and `limit` entries from `offset`, newest first: one read.
 pub async fn summary(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     offset: i64,
     limit: i64,
@@ -268,7 +268,7 @@ pub async fn summary(
 
 /// A coordinator's view of a rider's passbook.
 pub async fn passbook(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     target: &TargetRef,
     limit: i64,
@@ -292,7 +292,7 @@ pub struct Redeemed {
 /// redemption with its code. `request_key` names the confirm button pressed, so a double tap
 /// (or two devices pressing the same button) gets the same redemption back.
 pub async fn redeem(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     reward: &RewardCode,
     request_key: &str,
@@ -349,7 +349,7 @@ pub async fn redeem(
 
 /// The reward, if `rider` can redeem it now: on offer, in stock, and affordable.
 async fn available(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     reward: &RewardCode,
 ) -> Result<Reward, PointsError> {
@@ -373,18 +373,14 @@ async fn available(
 
 /// What the confirm step offers: the reward, if `rider` could redeem it now (the same checks
 /// [`redeem`] makes again when they confirm).
-pub async fn offer(
-    pool: &SqlitePool,
-    rider: UserId,
-    reward: &RewardCode,
-) -> Result<Reward, PointsError> {
+pub async fn offer(pool: &Pool, rider: UserId, reward: &RewardCode) -> Result<Reward, PointsError> {
     let mut conn = pool.acquire().await?;
     available(&mut conn, rider, reward).await
 }
 
 /// A coordinator confirms the hand-over: the hold becomes final. Exactly once.
 pub async fn confirm(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     code: &RedemptionCode,
     now: DateTime<Utc>,
@@ -428,10 +424,7 @@ pub async fn confirm(
 /// in stock. Returns the ones expired now (each exactly once, whoever calls). Each is its own
 /// transaction (status, refund, restock together): one that fails is logged and left for the
 /// next run, and the others still go.
-pub async fn expire_due(
-    pool: &SqlitePool,
-    now: DateTime<Utc>,
-) -> Result<Vec<Redemption>, PointsError> {
+pub async fn expire_due(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<Redemption>, PointsError> {
     let due = {
         let mut conn = pool.acquire().await?;
         store::due_redemptions(&mut conn, now).await?
@@ -450,11 +443,7 @@ pub async fn expire_due(
 }
 
 /// Expires `r` unless it was closed meanwhile (confirmed a moment ago, say).
-async fn expire_one(
-    pool: &SqlitePool,
-    r: &Redemption,
-    now: DateTime<Utc>,
-) -> Result<bool, PointsError> {
+async fn expire_one(pool: &Pool, r: &Redemption, now: DateTime<Utc>) -> Result<bool, PointsError> {
     let mut tx = crate::db::begin_write(pool).await?;
     if !expire_in(&mut tx, r, now).await? {
         return Ok(false);
@@ -466,7 +455,7 @@ async fn expire_one(
 /// Expires `r` inside the caller's write transaction, if it is still open: the status, the
 /// refund and the restock together. False when it was closed already.
 pub async fn expire_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     r: &Redemption,
     now: DateTime<Utc>,
 ) -> Result<bool, PointsError> {
@@ -502,10 +491,7 @@ pub fn month_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 }
 
 /// The rewards file, imported whole or not at all.
-pub async fn import_rewards(
-    pool: &SqlitePool,
-    bytes: &[u8],
-) -> Result<(usize, usize), ImportError> {
+pub async fn import_rewards(pool: &Pool, bytes: &[u8]) -> Result<(usize, usize), ImportError> {
     let rewards = csv::parse(bytes)?;
     let mut tx = crate::db::begin_write(pool).await?;
     let new = store::upsert_rewards(&mut tx, &rewards).await?;
@@ -513,7 +499,7 @@ pub async fn import_rewards(
     Ok((rewards.len(), new))
 }
 
-pub async fn export_rewards(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+pub async fn export_rewards(pool: &Pool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let rewards = store::all_rewards(&mut conn).await?;
     csvfile::to_bytes(|out| csv::write(out, &rewards))

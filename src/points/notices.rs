@@ -2,8 +2,8 @@
 //! same transaction as the change: a reward handed over, a coordinator's adjustment, a
 //! redemption expired with its points back. `telegram::notify` renders and sends them.
 
+use crate::db::Conn;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use super::Redemption;
 use crate::outbox::{store, Notice};
@@ -14,7 +14,7 @@ pub const ADJUSTED: &str = "points.adjusted";
 pub const EXPIRED: &str = "points.expired";
 
 /// `r` was handed over by a coordinator.
-pub async fn handed_over(conn: &mut SqliteConnection, r: &Redemption) -> sqlx::Result<()> {
+pub async fn handed_over(conn: &mut Conn, r: &Redemption) -> sqlx::Result<()> {
     let n = Notice::new(
         r.rider.0,
         HANDED_OVER,
@@ -27,7 +27,7 @@ pub async fn handed_over(conn: &mut SqliteConnection, r: &Redemption) -> sqlx::R
 /// A coordinator changed `rider`'s points by `amount` for `reason` (ledger entry `entry`),
 /// leaving `balance`.
 pub async fn adjusted(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     entry: i64,
     amount: i64,
@@ -40,7 +40,7 @@ pub async fn adjusted(
 }
 
 /// `r` was not collected in time: its points are back.
-pub async fn expired(conn: &mut SqliteConnection, r: &Redemption) -> sqlx::Result<()> {
+pub async fn expired(conn: &mut Conn, r: &Redemption) -> sqlx::Result<()> {
     let payload = json!({ "reward": r.reward.as_str(), "code": r.code.as_str(), "points": r.cost });
     let n = Notice::new(r.rider.0, EXPIRED, payload).once(format!("expired:{}", r.code));
     store::enqueue(conn, &n).await.map(drop)

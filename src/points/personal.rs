@@ -3,29 +3,29 @@
 //! entries stay only as anonymous amounts (moved to the erasure's anonymous id, balance too,
 //! so every balance still equals the sum of its entries).
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::domain::{self, PointsError};
 use super::{store, RedemptionStatus};
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     let entries = count(
         conn,
-        "SELECT COUNT(*) FROM ledger WHERE rider_id = ?",
+        "SELECT COUNT(*) FROM ledger WHERE rider_id = $1",
         rider,
     )
     .await?;
     let redemptions = count(
         conn,
-        "SELECT COUNT(*) FROM redemptions WHERE rider_id = ?",
+        "SELECT COUNT(*) FROM redemptions WHERE rider_id = $1",
         rider,
     )
     .await?;
@@ -56,18 +56,18 @@ type RedemptionRow = (
     Option<DateTime<Utc>>,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let balance = store::balance(conn, rider).await?;
     let opted_in = store::opted_in(conn, rider).await?;
     let entries: Vec<EntryRow> = sqlx::query_as(
-        "SELECT amount, kind, source_ref, reason, at FROM ledger WHERE rider_id = ? ORDER BY id",
+        "SELECT amount, kind, source_ref, reason, at FROM ledger WHERE rider_id = $1 ORDER BY id",
     )
     .bind(rider.0)
     .fetch_all(&mut *conn)
     .await?;
     let redemptions: Vec<RedemptionRow> = sqlx::query_as(
         "SELECT code, reward_code, cost, status, created_at, closed_at FROM redemptions
-         WHERE rider_id = ? ORDER BY created_at",
+         WHERE rider_id = $1 ORDER BY created_at",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -86,9 +86,9 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 }
 
 /// Lets go of what the passbook holds about `e.rider`, inside the erasure's transaction.
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>, PointsError> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, PointsError> {
     let open: Vec<String> = sqlx::query_scalar(
-        "SELECT code FROM redemptions WHERE rider_id = ? AND status = 'open' ORDER BY code",
+        "SELECT code FROM redemptions WHERE rider_id = $1 AND status = 'open' ORDER BY code",
     )
     .bind(e.rider.0)
     .fetch_all(&mut *conn)
@@ -114,11 +114,11 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
     store::set_opt_in(conn, e.rider, false).await?;
     // An attendance award's key names the rider: it names the anonymous id from now on.
     let kept = sqlx::query(
-        "UPDATE ledger SET rider_id = ?2,
-                idem_key = CASE WHEN kind IN ('attendance', 'visit') AND idem_key LIKE '%:' || ?3
-                           THEN substr(idem_key, 1, length(idem_key) - length(?3)) || ?2
+        "UPDATE ledger SET rider_id = $2,
+                idem_key = CASE WHEN kind IN ('attendance', 'visit') AND idem_key LIKE '%:' || $3
+                           THEN substr(idem_key, 1, length(idem_key) - length($3)) || $2
                            ELSE idem_key END
-         WHERE rider_id = ?1",
+         WHERE rider_id = $1",
     )
     .bind(e.rider.0)
     .bind(e.anon.0)
@@ -126,14 +126,14 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>,
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    sqlx::query("UPDATE balances SET rider_id = ? WHERE rider_id = ?")
+    sqlx::query("UPDATE balances SET rider_id = $1 WHERE rider_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(&mut *conn)
         .await?;
     // The confirm button's key named the rider (`<id>:<message>`): it goes too.
     sqlx::query(
-        "UPDATE redemptions SET rider_id = ?, request_key = 'erased:' || code WHERE rider_id = ?",
+        "UPDATE redemptions SET rider_id = $1, request_key = 'erased:' || code WHERE rider_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)

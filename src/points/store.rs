@@ -1,8 +1,8 @@
 //! The passbook's SQL. [`post`] is the only way an entry is written; every caller holds a write
 //! transaction (`db::begin_write`) around it and whatever else the cause changes.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, Reward, RewardCode};
 use crate::users::UserId;
@@ -84,10 +84,10 @@ const ENTRY_COLUMNS: &str =
 /// conflict if it was for another rider or amount). One statement: the ledger's trigger adds
 /// the entry to the cached balance, and the balance's CHECK refuses to go below zero, so a
 /// crash can never leave one without the other.
-pub async fn post(conn: &mut SqliteConnection, e: &NewEntry) -> Result<Posted, PostError> {
+pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ))
     .bind(e.rider.0)
@@ -132,10 +132,7 @@ pub struct Award<'a> {
 /// An award: the points come from `earning_rules` (`rule`, else `default`) inside the same
 /// single statement. `None` when no rule applies. The same key again returns the original
 /// entry (even if the rule's points changed since); for another rider it is a conflict.
-pub async fn post_award(
-    conn: &mut SqliteConnection,
-    a: &Award<'_>,
-) -> Result<Option<Posted>, PostError> {
+pub async fn post_award(conn: &mut Conn, a: &Award<'_>) -> Result<Option<Posted>, PostError> {
     let Award {
         rider,
         kind,
@@ -147,9 +144,9 @@ pub async fn post_award(
     } = *a;
     let inserted: Option<EntryRow> = sqlx::query_as(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
-         SELECT ?1, points, ?2, ?3, ?4, ?5 FROM \
-           (SELECT COALESCE((SELECT points FROM earning_rules WHERE rule = ?6), \
-                            (SELECT points FROM earning_rules WHERE rule = ?7)) AS points) \
+         SELECT $1, points, $2, $3, $4, $5 FROM \
+           (SELECT COALESCE((SELECT points FROM earning_rules WHERE rule = $6), \
+                            (SELECT points FROM earning_rules WHERE rule = $7)) AS points) p \
          WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING RETURNING {ENTRY_COLUMNS}"
     ))
     .bind(rider.0)
@@ -186,7 +183,7 @@ pub struct AwardRow<'a> {
 /// before (in the table or earlier in the batch) inserts nothing. Returns, per row, the entry
 /// (new or existing), `Ok(None)` when no rule applies, or a conflict.
 pub async fn post_awards(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[AwardRow<'_>],
 ) -> Result<Vec<Result<Option<Posted>, PostError>>, sqlx::Error> {
     if rows.is_empty() {
@@ -194,7 +191,7 @@ pub async fn post_awards(
     }
     let mut sql = String::from(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, idem_key, at) \
-         SELECT rider, points, kind, source, key, ? FROM \
+         SELECT rider, points, kind, source, key, $1 FROM \
            (SELECT v.column1 AS rider, v.column2 AS kind, v.column3 AS source, \
                    v.column4 AS key, \
                    COALESCE((SELECT points FROM earning_rules WHERE rule = v.column5), \
@@ -202,14 +199,13 @@ pub async fn post_awards(
             FROM (VALUES ",
     );
     for i in 0..rows.len() {
-        sql.push_str(if i == 0 {
-            "(?, ?, ?, ?, ?, ?)"
-        } else {
-            ", (?, ?, ?, ?, ?, ?)"
-        });
+        // `$1` is the time; each row's six values follow.
+        let sep = if i == 0 { "" } else { ", " };
+        let n: Vec<String> = (0..6).map(|k| format!("${}", 2 + 6 * i + k)).collect();
+        sql.push_str(&format!("{sep}({})", n.join(", ")));
     }
     sql.push_str(&format!(
-        ") v) WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
+        ") v) p WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ));
     let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(crate::db::now());
@@ -246,9 +242,9 @@ pub async fn post_awards(
     Ok(out)
 }
 
-async fn existing(conn: &mut SqliteConnection, key: &str) -> Result<Option<Entry>, sqlx::Error> {
+async fn existing(conn: &mut Conn, key: &str) -> Result<Option<Entry>, sqlx::Error> {
     let row: Option<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = ?"
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE idem_key = $1"
     ))
     .bind(key)
     .fetch_optional(conn)
@@ -256,13 +252,14 @@ async fn existing(conn: &mut SqliteConnection, key: &str) -> Result<Option<Entry
     Ok(row.map(EntryRow::into_entry))
 }
 
-/// SQLite's "CHECK constraint failed" (extended code 275): here, a balance below zero.
+/// A CHECK constraint refused the statement (SQLite's extended code 275, PostgreSQL's 23514):
+/// here, a balance below zero.
 fn is_check_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("275"))
+    matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::CheckViolation)
 }
 
-pub async fn balance(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, sqlx::Error> {
-    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM balances WHERE rider_id = ?")
+pub async fn balance(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
+    let b: Option<i64> = sqlx::query_scalar("SELECT balance FROM balances WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_optional(conn)
         .await?;
@@ -271,13 +268,13 @@ pub async fn balance(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, 
 
 /// A rider's entries, newest first.
 pub async fn entries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE rider_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE rider_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
     ))
     .bind(rider.0)
     .bind(limit)
@@ -287,8 +284,8 @@ pub async fn entries(
     Ok(rows.into_iter().map(EntryRow::into_entry).collect())
 }
 
-pub async fn entry_count(conn: &mut SqliteConnection, rider: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ?")
+pub async fn entry_count(conn: &mut Conn, rider: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await
@@ -299,7 +296,7 @@ pub async fn entry_count(conn: &mut SqliteConnection, rider: UserId) -> Result<i
 /// entries (only when `count`: it reads the rider's whole index range), and `limit` entries
 /// from `offset`, newest first, as a JSON array.
 pub async fn passbook_page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     offset: i64,
     limit: i64,
@@ -308,17 +305,17 @@ pub async fn passbook_page(
 ) -> Result<PassbookPage, sqlx::Error> {
     type Head = (i64, i64, i64, Option<i64>, String, bool);
     let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
-        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = ?1), 0), \
+        "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = $1), 0), \
                     r.n, r.held, \
-                    CASE WHEN ?4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1) END, \
+                    CASE WHEN $4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = $1) END, \
                     (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
                                                         actor_id, reason, idem_key, at)) \
-                     FROM (SELECT * FROM ledger WHERE rider_id = ?1 \
-                           ORDER BY id DESC LIMIT ?2 OFFSET ?3)), \
+                     FROM (SELECT * FROM ledger WHERE rider_id = $1 \
+                           ORDER BY id DESC LIMIT $2 OFFSET $3) e), \
                     r.overdue \
-             FROM (SELECT COUNT(*) AS n, COALESCE(SUM(cost), 0) AS held, \
-                          COALESCE(MAX(expires_at <= ?5), 0) AS overdue \
-                   FROM redemptions WHERE rider_id = ?1 AND status = 'open') r",
+             FROM (SELECT COUNT(*) AS n, COALESCE(CAST(SUM(cost) AS BIGINT), 0) AS held, \
+                          COALESCE(MAX(CASE WHEN expires_at <= $5 THEN 1 ELSE 0 END), 0) AS overdue \
+                   FROM redemptions WHERE rider_id = $1 AND status = 'open') r",
     )
     .bind(rider.0)
     .bind(limit)
@@ -381,8 +378,8 @@ pub struct PassbookPage {
     pub overdue: bool,
 }
 
-pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool, sqlx::Error> {
-    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = ?")
+pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Error> {
+    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
         .bind(rider.0)
         .fetch_optional(conn)
         .await?;
@@ -390,10 +387,10 @@ pub async fn opted_in(conn: &mut SqliteConnection, rider: UserId) -> Result<bool
 }
 
 /// Open redemptions of `rider`: how many, and the points they hold.
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(cost), 0) FROM redemptions \
-         WHERE rider_id = ? AND status = 'open'",
+        "SELECT COUNT(*), COALESCE(CAST(SUM(cost) AS BIGINT), 0) FROM redemptions \
+         WHERE rider_id = $1 AND status = 'open'",
     )
     .bind(rider.0)
     .fetch_one(conn)
@@ -401,10 +398,10 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> Result<(i64, i6
 }
 
 /// Riders whose cached balance differs from the sum of their entries (none, if all is well).
-pub async fn mismatches(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+pub async fn mismatches(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.rider_id, COALESCE(b.balance, 0), r.total FROM \
-           (SELECT rider_id, SUM(amount) AS total FROM ledger GROUP BY rider_id) r \
+           (SELECT rider_id, CAST(SUM(amount) AS BIGINT) AS total FROM ledger GROUP BY rider_id) r \
            LEFT JOIN balances b ON b.rider_id = r.rider_id \
          WHERE COALESCE(b.balance, 0) <> r.total \
          UNION ALL \
@@ -416,13 +413,9 @@ pub async fn mismatches(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i6
 }
 
 /// Sets the points for a rule (`report`, `report:<category>`, `attendance`, ...).
-pub async fn set_rule(
-    conn: &mut SqliteConnection,
-    rule: &str,
-    points: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn set_rule(conn: &mut Conn, rule: &str, points: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO earning_rules (rule, points) VALUES (?, ?) \
+        "INSERT INTO earning_rules (rule, points) VALUES ($1, $2) \
          ON CONFLICT (rule) DO UPDATE SET points = excluded.points",
     )
     .bind(rule)
@@ -455,20 +448,17 @@ impl RewardRow {
     }
 }
 
-pub async fn upsert_rewards(
-    conn: &mut SqliteConnection,
-    rewards: &[Reward],
-) -> Result<usize, sqlx::Error> {
+pub async fn upsert_rewards(conn: &mut Conn, rewards: &[Reward]) -> Result<usize, sqlx::Error> {
     let mut new = 0;
     for r in rewards {
-        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rewards WHERE code = ?")
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM rewards WHERE code = $1")
             .bind(r.code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
         new += usize::from(existed.is_none());
         sqlx::query(
             "INSERT INTO rewards (code, name_zh, name_en, cost, stock, active, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET \
              name_zh = excluded.name_zh, name_en = excluded.name_en, cost = excluded.cost, \
              stock = excluded.stock, active = excluded.active, updated_at = excluded.updated_at",
         )
@@ -486,7 +476,7 @@ pub async fn upsert_rewards(
 }
 
 /// Rewards riders can see: active ones, cheapest first.
-pub async fn active_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sqlx::Error> {
+pub async fn active_rewards(conn: &mut Conn) -> Result<Vec<Reward>, sqlx::Error> {
     let rows: Vec<RewardRow> = sqlx::query_as(
         "SELECT code, name_zh, name_en, cost, stock, active FROM rewards \
          WHERE active = 1 ORDER BY cost, code",
@@ -496,7 +486,7 @@ pub async fn active_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, 
     Ok(crate::db::decoded("rewards", rows, RewardRow::into_reward))
 }
 
-pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sqlx::Error> {
+pub async fn all_rewards(conn: &mut Conn) -> Result<Vec<Reward>, sqlx::Error> {
     let rows: Vec<RewardRow> = sqlx::query_as(
         "SELECT code, name_zh, name_en, cost, stock, active FROM rewards ORDER BY code",
     )
@@ -506,11 +496,11 @@ pub async fn all_rewards(conn: &mut SqliteConnection) -> Result<Vec<Reward>, sql
 }
 
 pub async fn find_reward(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RewardCode,
 ) -> Result<Option<Reward>, sqlx::Error> {
     let row: Option<RewardRow> = sqlx::query_as(
-        "SELECT code, name_zh, name_en, cost, stock, active FROM rewards WHERE code = ?",
+        "SELECT code, name_zh, name_en, cost, stock, active FROM rewards WHERE code = $1",
     )
     .bind(code.as_str())
     .fetch_optional(conn)
@@ -519,19 +509,16 @@ pub async fn find_reward(
 }
 
 /// Takes one from stock; false when none is left (stock never goes below zero).
-pub async fn take_stock(
-    conn: &mut SqliteConnection,
-    code: &RewardCode,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE rewards SET stock = stock - 1 WHERE code = ? AND stock > 0")
+pub async fn take_stock(conn: &mut Conn, code: &RewardCode) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE rewards SET stock = stock - 1 WHERE code = $1 AND stock > 0")
         .bind(code.as_str())
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn restock(conn: &mut SqliteConnection, code: &RewardCode) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE rewards SET stock = stock + 1 WHERE code = ?")
+pub async fn restock(conn: &mut Conn, code: &RewardCode) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE rewards SET stock = stock + 1 WHERE code = $1")
         .bind(code.as_str())
         .execute(conn)
         .await?;
@@ -571,13 +558,13 @@ const REDEMPTION_COLUMNS: &str =
     "code, rider_id, reward_code, cost, status, created_at, expires_at, closed_at, closed_by";
 
 pub async fn insert_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     r: &Redemption,
     request_key: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO redemptions (code, rider_id, reward_code, cost, status, request_key, \
-         created_at, expires_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+         created_at, expires_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7)",
     )
     .bind(r.code.as_str())
     .bind(r.rider.0)
@@ -592,11 +579,11 @@ pub async fn insert_redemption(
 }
 
 pub async fn find_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RedemptionCode,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
-        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE code = ?"
+        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE code = $1"
     ))
     .bind(code.as_str())
     .fetch_optional(conn)
@@ -605,11 +592,11 @@ pub async fn find_redemption(
 }
 
 pub async fn redemption_by_request(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     request_key: &str,
 ) -> Result<Option<Redemption>, sqlx::Error> {
     let row: Option<RedemptionRow> = sqlx::query_as(&format!(
-        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE request_key = ?"
+        "SELECT {REDEMPTION_COLUMNS} FROM redemptions WHERE request_key = $1"
     ))
     .bind(request_key)
     .fetch_optional(conn)
@@ -619,12 +606,12 @@ pub async fn redemption_by_request(
 
 /// Open redemptions past their expiry, oldest first.
 pub async fn due_redemptions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
 ) -> Result<Vec<Redemption>, sqlx::Error> {
     let rows: Vec<RedemptionRow> = sqlx::query_as(&format!(
         "SELECT {REDEMPTION_COLUMNS} FROM redemptions \
-         WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at"
+         WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at"
     ))
     .bind(now)
     .fetch_all(conn)
@@ -638,14 +625,14 @@ pub async fn due_redemptions(
 
 /// Closes an open redemption; false if it was not open any more.
 pub async fn close_redemption(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &RedemptionCode,
     to: RedemptionStatus,
     (by, at): (Option<UserId>, DateTime<Utc>),
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE redemptions SET status = ?, closed_at = ?, closed_by = ? \
-         WHERE code = ? AND status = 'open'",
+        "UPDATE redemptions SET status = $1, closed_at = $2, closed_by = $3 \
+         WHERE code = $4 AND status = 'open'",
     )
     .bind(to.as_str())
     .bind(at)
@@ -658,16 +645,16 @@ pub async fn close_redemption(
 
 /// The month's top earners: (rider, points earned, name if they opted in).
 pub async fn leaderboard(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(i64, i64, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT l.rider_id, SUM(l.amount) AS earned, \
+        "SELECT l.rider_id, CAST(SUM(l.amount) AS BIGINT) AS earned, \
                 CASE WHEN u.leaderboard_opt_in = 1 AND u.status = 'registered' THEN u.name END \
          FROM ledger l JOIN users u ON u.id = l.rider_id \
-         WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= ? \
-         GROUP BY l.rider_id ORDER BY earned DESC, l.rider_id LIMIT ?",
+         WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= $1 \
+         GROUP BY l.rider_id, u.id ORDER BY earned DESC, l.rider_id LIMIT $2",
     )
     .bind(since)
     .bind(limit)
@@ -675,12 +662,8 @@ pub async fn leaderboard(
     .await
 }
 
-pub async fn set_opt_in(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-    on: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET leaderboard_opt_in = ? WHERE id = ?")
+pub async fn set_opt_in(conn: &mut Conn, rider: UserId, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET leaderboard_opt_in = $1 WHERE id = $2")
         .bind(on)
         .bind(rider.0)
         .execute(conn)

@@ -10,7 +10,7 @@
 //! write lock is taken once per batch instead of being contended for by every caller (the same
 //! design as `bot::updates::Claims`).
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::{mpsc, oneshot};
 
 use super::domain::{EarnRule, PointsError};
@@ -40,7 +40,7 @@ impl std::fmt::Debug for Awards {
 
 impl Awards {
     /// Starts the writer on `pool`. Needs a running Tokio runtime.
-    pub fn spawn(pool: SqlitePool) -> Awards {
+    pub fn spawn(pool: Pool) -> Awards {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(writer(pool, rx));
         Awards { tx }
@@ -69,7 +69,7 @@ impl Awards {
     }
 }
 
-async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Request>) {
+async fn writer(pool: Pool, mut rx: mpsc::Receiver<Request>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match post_batch(&pool, &batch).await {
@@ -93,7 +93,7 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Request>) {
 
 /// Posts every award of `batch` as one statement; the outer error is the statement's.
 async fn post_batch(
-    pool: &SqlitePool,
+    pool: &Pool,
     batch: &[Request],
 ) -> Result<Vec<Result<Posted, PointsError>>, sqlx::Error> {
     let prepared: Vec<(String, &'static str, String)> = batch

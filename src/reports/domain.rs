@@ -11,9 +11,9 @@
 //! points: two coordinators pressing Accept at once are serialised, and the second is told
 //! the report was already accepted.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::store::{self, Change, NewReport};
 use super::{
@@ -101,7 +101,7 @@ pub fn in_district(stations: &StationIndex, at: Position) -> bool {
 
 /// How many more reports `reporter` may file today.
 pub async fn left_today(
-    pool: &SqlitePool,
+    pool: &Pool,
     reporter: UserId,
     rules: &Rules,
     now: DateTime<Utc>,
@@ -114,7 +114,7 @@ pub async fn left_today(
 /// Open reports of `category` within `radius_m` of `at` filed since `since`, nearest first,
 /// with their distances.
 async fn open_near(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     category: &CategoryCode,
     at: Position,
     radius_m: f64,
@@ -136,7 +136,7 @@ async fn open_near(
 /// The nearest open report of `category` within [`DUPLICATE_RADIUS_M`] of `at`, filed in the
 /// last [`DUPLICATE_WINDOW_HOURS`], and its distance.
 pub async fn near_duplicate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     category: &CategoryCode,
     at: Position,
     now: DateTime<Utc>,
@@ -149,7 +149,7 @@ pub async fn near_duplicate(
 /// What a coordinator may merge `report` into: other open reports of its category within
 /// [`MERGE_RADIUS_M`] filed in the week before it, nearest first, at most five.
 pub async fn merge_candidates(
-    pool: &SqlitePool,
+    pool: &Pool,
     report: &Report,
 ) -> Result<Vec<(ReportId, f64)>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
@@ -181,7 +181,7 @@ pub struct Submitted {
 /// Files `draft` for `reporter` in the caller's write transaction. `request_key` names the
 /// Confirm press: the same key again returns the report it made.
 pub async fn submit_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: &User,
     draft: &Draft,
     request_key: &str,
@@ -272,7 +272,7 @@ fn action_name(action: &Action) -> &'static str {
 /// Applies `action` to report `id` on behalf of `actor`: a coordinator, or for a withdrawal
 /// the reporter. Checked, recorded and (on acceptance) paid in one transaction.
 pub async fn act(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     id: ReportId,
     action: &Action,
@@ -391,7 +391,7 @@ pub async fn act(
 /// What `viewer` may see of report `id`: a coordinator any report, a reporter their own,
 /// with its history; anyone else nothing (as if it did not exist).
 pub async fn view(
-    pool: &SqlitePool,
+    pool: &Pool,
     viewer: UserId,
     id: ReportId,
 ) -> Result<(Report, Vec<super::HistoryEntry>), ReportsError> {
@@ -409,7 +409,7 @@ pub async fn view(
 /// The open reports, oldest first (at most `limit`), and how many the coordinators' group has
 /// not received: for coordinators only.
 pub async fn open_reports(
-    pool: &SqlitePool,
+    pool: &Pool,
     viewer: UserId,
     limit: i64,
 ) -> Result<(Vec<Report>, usize), ReportsError> {
@@ -424,7 +424,7 @@ pub async fn open_reports(
 /// last day; each is marked raised now and its follow-up put in the outbox for the group in the
 /// same transaction, so it comes up once a day until someone acts. Returns how many.
 pub async fn follow_ups(
-    pool: &SqlitePool,
+    pool: &Pool,
     rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<usize, sqlx::Error> {
@@ -450,7 +450,7 @@ pub async fn follow_ups(
 }
 
 /// The departments file, imported whole or not at all.
-pub async fn import_departments(pool: &SqlitePool, bytes: &[u8]) -> Result<usize, ImportError> {
+pub async fn import_departments(pool: &Pool, bytes: &[u8]) -> Result<usize, ImportError> {
     let departments = csv::parse_departments(bytes)?;
     let mut tx = crate::db::begin_write(pool).await?;
     store::upsert_departments(&mut tx, &departments).await?;
@@ -459,7 +459,7 @@ pub async fn import_departments(pool: &SqlitePool, bytes: &[u8]) -> Result<usize
 }
 
 /// The categories file, imported whole or not at all; every department it names must exist.
-pub async fn import_categories(pool: &SqlitePool, bytes: &[u8]) -> Result<usize, ImportError> {
+pub async fn import_categories(pool: &Pool, bytes: &[u8]) -> Result<usize, ImportError> {
     let mut tx = crate::db::begin_write(pool).await?;
     let known: Vec<Department> = store::departments(&mut tx).await?;
     let categories = csv::parse_categories(bytes, |d| known.iter().any(|k| &k.code == d))?;
@@ -468,13 +468,13 @@ pub async fn import_categories(pool: &SqlitePool, bytes: &[u8]) -> Result<usize,
     Ok(categories.len())
 }
 
-pub async fn export_departments(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+pub async fn export_departments(pool: &Pool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let departments = store::departments(&mut conn).await?;
     csvfile::to_bytes(|out| csv::write_departments(out, &departments))
 }
 
-pub async fn export_categories(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+pub async fn export_categories(pool: &Pool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let categories: Vec<Category> = store::categories(&mut conn, false).await?;
     csvfile::to_bytes(|out| csv::write_categories(out, &categories))
@@ -482,7 +482,7 @@ pub async fn export_categories(pool: &SqlitePool) -> Result<Vec<u8>, ImportError
 
 /// A department by code, for routing by command.
 pub async fn department(
-    pool: &SqlitePool,
+    pool: &Pool,
     code: &DepartmentCode,
 ) -> Result<Option<Department>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
@@ -535,7 +535,7 @@ mod tests {
         );
     }
 
-    async fn pool_with_categories() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool_with_categories() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("r.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
@@ -555,7 +555,7 @@ mod tests {
         for (id, role) in [(1, "rider"), (2, "coordinator")] {
             sqlx::query(
                 "INSERT INTO users (id, status, role, name, created_at, updated_at)
-                 VALUES (?, 'registered', ?, 'n', '2026-01-01', '2026-01-01')",
+                 VALUES ($1, 'registered', $2, 'n', '2026-01-01', '2026-01-01')",
             )
             .bind(id)
             .bind(role)
@@ -594,7 +594,7 @@ mod tests {
         }
     }
 
-    async fn submit(pool: &SqlitePool, at: Position, key: &str, rules: &Rules) -> Submitted {
+    async fn submit(pool: &Pool, at: Position, key: &str, rules: &Rules) -> Submitted {
         let mut tx = crate::db::begin_write(pool).await.unwrap();
         let s = submit_in(&mut tx, &rider(), &draft(at), key, rules, Utc::now())
             .await

@@ -15,10 +15,10 @@
 
 use std::collections::HashMap;
 
+use crate::db::Pool;
 use chrono::SecondsFormat;
 use chrono_tz::Tz;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::{store, Report, Status};
 
@@ -68,7 +68,7 @@ fn status_notes(r: &Report, notes: Notes) -> Option<String> {
 
 /// The export as a JSON array, one object per report not withdrawn, oldest first.
 pub async fn export(
-    pool: &SqlitePool,
+    pool: &Pool,
     media_base: Option<&url::Url>,
     tz: Tz,
     notes: Notes,

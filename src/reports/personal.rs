@@ -3,24 +3,24 @@
 //! "former rider"); photos of a draft not filed are released (their files go once the erasure
 //! has committed, see [`release_drafts`]).
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-async fn count(conn: &mut SqliteConnection, sql: &str, rider: UserId) -> sqlx::Result<i64> {
+async fn count(conn: &mut Conn, sql: &str, rider: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(sql).bind(rider.0).fetch_one(conn).await
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     Ok(vec![
         Held {
             kind: "held-reports",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM reports WHERE reporter_id = ?",
+                "SELECT COUNT(*) FROM reports WHERE reporter_id = $1",
                 rider,
             )
             .await?,
@@ -30,7 +30,7 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
             count: count(
                 conn,
                 "SELECT COUNT(*) FROM report_photos p JOIN reports r ON r.id = p.report_id
-                 WHERE r.reporter_id = ? AND p.removed_at IS NULL",
+                 WHERE r.reporter_id = $1 AND p.removed_at IS NULL",
                 rider,
             )
             .await?,
@@ -39,7 +39,7 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
             kind: "held-draft-photos",
             count: count(
                 conn,
-                "SELECT COUNT(*) FROM draft_photos WHERE rider_id = ?",
+                "SELECT COUNT(*) FROM draft_photos WHERE rider_id = $1",
                 rider,
             )
             .await?,
@@ -59,12 +59,12 @@ type ReportRow = (
     i64,
 );
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<ReportRow> = sqlx::query_as(
         "SELECT r.id, r.category, r.lat, r.lng, r.note, r.status, r.reject_reason, r.created_at,
                 (SELECT COUNT(*) FROM report_photos p
                  WHERE p.report_id = r.id AND p.removed_at IS NULL)
-         FROM reports r WHERE r.reporter_id = ? ORDER BY r.id",
+         FROM reports r WHERE r.reporter_id = $1 ORDER BY r.id",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -90,13 +90,10 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 /// Moves `e.rider`'s reports (and their own steps in those reports' history) to the anonymous id
 /// and releases their draft photos. Returns what was done and the draft files to remove once
 /// the erasure has committed.
-pub async fn erase(
-    conn: &mut SqliteConnection,
-    e: Erasure,
-) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<(Vec<Done>, Vec<String>)> {
     // The Confirm button's key named the rider (`confirm:<id>:<message>`): it goes too.
     let kept = sqlx::query(
-        "UPDATE reports SET reporter_id = ?, request_key = 'erased:' || id WHERE reporter_id = ?",
+        "UPDATE reports SET reporter_id = $1, request_key = 'erased:' || id WHERE reporter_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -106,8 +103,8 @@ pub async fn erase(
     // Their own steps (filing, withdrawing); a coordinator's triage of others' reports stays
     // theirs.
     sqlx::query(
-        "UPDATE report_history SET actor_id = ?1 WHERE actor_id = ?2
-         AND report_id IN (SELECT id FROM reports WHERE reporter_id = ?1)",
+        "UPDATE report_history SET actor_id = $1 WHERE actor_id = $2
+         AND report_id IN (SELECT id FROM reports WHERE reporter_id = $1)",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -130,18 +127,18 @@ pub async fn erase(
 /// Forgets the photos `rider`'s drafts stored, except `keep` (the draft in progress): returns
 /// the paths no report and no other draft holds, whose files can go.
 pub async fn release_drafts_except(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     keep: &[String],
 ) -> sqlx::Result<Vec<String>> {
     let stored: Vec<String> =
-        sqlx::query_scalar("SELECT path FROM draft_photos WHERE rider_id = ?")
+        sqlx::query_scalar("SELECT path FROM draft_photos WHERE rider_id = $1")
             .bind(rider.0)
             .fetch_all(&mut *conn)
             .await?;
     let mut released = Vec::new();
     for path in stored.into_iter().filter(|p| !keep.contains(p)) {
-        sqlx::query("DELETE FROM draft_photos WHERE rider_id = ? AND path = ?")
+        sqlx::query("DELETE FROM draft_photos WHERE rider_id = $1 AND path = $2")
             .bind(rider.0)
             .bind(&path)
             .execute(&mut *conn)
@@ -152,22 +149,19 @@ pub async fn release_drafts_except(
 }
 
 /// Forgets every photo `rider`'s drafts stored; returns the files that can go.
-pub async fn release_drafts(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-) -> sqlx::Result<Vec<String>> {
+pub async fn release_drafts(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<String>> {
     release_drafts_except(conn, rider, &[]).await
 }
 
 /// Records a photo stored for `rider`'s draft.
 pub async fn remember_draft_photo(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     path: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO draft_photos (rider_id, path, stored_at) VALUES (?, ?, ?)
+        "INSERT INTO draft_photos (rider_id, path, stored_at) VALUES ($1, $2, $3)
          ON CONFLICT (rider_id, path) DO UPDATE SET stored_at = excluded.stored_at",
     )
     .bind(rider.0)
@@ -181,13 +175,13 @@ pub async fn remember_draft_photo(
 /// Forgets draft photos stored before `stored_before` by riders whose dialogue has been idle
 /// since `idle_since` (or is gone): their drafts expired. The files go with the orphan sweep.
 pub async fn forget_abandoned_drafts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     stored_before: DateTime<Utc>,
     idle_since: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     Ok(sqlx::query(
-        "DELETE FROM draft_photos WHERE stored_at < ? AND rider_id NOT IN
-             (SELECT chat_id FROM dialogues WHERE updated_at >= ?)",
+        "DELETE FROM draft_photos WHERE stored_at < $1 AND rider_id NOT IN
+             (SELECT chat_id FROM dialogues WHERE updated_at >= $2)",
     )
     .bind(stored_before)
     .bind(idle_since)
@@ -220,7 +214,7 @@ mod tests {
         remember_draft_photo(&mut conn, UserId(3), "aa/3.jpg", now)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', ?)")
+        sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', $1)")
             .bind(now)
             .execute(&mut *conn)
             .await

@@ -2,8 +2,8 @@
 //! transaction (`db::begin_write`), so a report, its photos and its first history entry, or a
 //! status change, its history entry and its points, land together or not at all.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{
     Category, CategoryCode, Department, DepartmentCode, HistoryEntry, Photo, PhotoSource, Report,
@@ -13,12 +13,12 @@ use crate::geo::Position;
 use crate::users::{Role, UserId};
 
 pub async fn upsert_departments(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     departments: &[Department],
 ) -> Result<(), sqlx::Error> {
     for d in departments {
         sqlx::query(
-            "INSERT INTO departments (code, name_zh, name_en, active) VALUES (?, ?, ?, ?)
+            "INSERT INTO departments (code, name_zh, name_en, active) VALUES ($1, $2, $3, $4)
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
                  name_en = excluded.name_en, active = excluded.active",
         )
@@ -51,7 +51,7 @@ impl DepartmentRow {
     }
 }
 
-pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>, sqlx::Error> {
+pub async fn departments(conn: &mut Conn) -> Result<Vec<Department>, sqlx::Error> {
     let rows: Vec<DepartmentRow> =
         sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments ORDER BY rowid")
             .fetch_all(conn)
@@ -64,11 +64,11 @@ pub async fn departments(conn: &mut SqliteConnection) -> Result<Vec<Department>,
 }
 
 pub async fn department(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &DepartmentCode,
 ) -> Result<Option<Department>, sqlx::Error> {
     let row: Option<DepartmentRow> =
-        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments WHERE code = ?")
+        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(conn)
             .await?;
@@ -77,13 +77,13 @@ pub async fn department(
 
 /// Writes the categories in file order, and each one's points as its earning rule.
 pub async fn upsert_categories(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     categories: &[Category],
 ) -> Result<(), sqlx::Error> {
     for (i, c) in categories.iter().enumerate() {
         sqlx::query(
             "INSERT INTO categories (code, name_zh, name_en, department, position, active)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
                  name_en = excluded.name_en, department = excluded.department,
                  position = excluded.position, active = excluded.active",
@@ -129,10 +129,7 @@ impl CategoryRow {
 }
 
 /// Every category in button order; `active_only` leaves out the retired ones.
-pub async fn categories(
-    conn: &mut SqliteConnection,
-    active_only: bool,
-) -> Result<Vec<Category>, sqlx::Error> {
+pub async fn categories(conn: &mut Conn, active_only: bool) -> Result<Vec<Category>, sqlx::Error> {
     let sql = format!(
         "{CATEGORY_SELECT} {} ORDER BY c.position, c.code",
         if active_only {
@@ -150,10 +147,10 @@ pub async fn categories(
 }
 
 pub async fn category(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &CategoryCode,
 ) -> Result<Option<Category>, sqlx::Error> {
-    let sql = format!("{CATEGORY_SELECT} WHERE c.code = ?");
+    let sql = format!("{CATEGORY_SELECT} WHERE c.code = $1");
     let row: Option<CategoryRow> = sqlx::query_as(&sql)
         .bind(code.as_str())
         .fetch_optional(conn)
@@ -163,11 +160,11 @@ pub async fn category(
 
 /// Reports `reporter` filed since `since`, withdrawn ones included (the daily limit).
 pub async fn count_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ? AND created_at >= ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1 AND created_at >= $2")
         .bind(reporter.0)
         .bind(since)
         .fetch_one(conn)
@@ -176,12 +173,12 @@ pub async fn count_since(
 
 /// Where `reporter`'s latest report since `since` was ("same place as my last report").
 pub async fn last_place_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     since: DateTime<Utc>,
 ) -> Result<Option<Position>, sqlx::Error> {
     let row: Option<(f64, f64)> = sqlx::query_as(
-        "SELECT lat, lng FROM reports WHERE reporter_id = ? AND created_at >= ?
+        "SELECT lat, lng FROM reports WHERE reporter_id = $1 AND created_at >= $2
          ORDER BY id DESC LIMIT 1",
     )
     .bind(reporter.0)
@@ -191,11 +188,8 @@ pub async fn last_place_since(
     Ok(row.and_then(|(lat, lng)| Position::new(lat, lng).ok()))
 }
 
-pub async fn by_request(
-    conn: &mut SqliteConnection,
-    key: &str,
-) -> Result<Option<ReportId>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = ?")
+pub async fn by_request(conn: &mut Conn, key: &str) -> Result<Option<ReportId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM reports WHERE request_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?;
@@ -213,14 +207,11 @@ pub struct NewReport<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    r: &NewReport<'_>,
-) -> Result<ReportId, sqlx::Error> {
+pub async fn insert(conn: &mut Conn, r: &NewReport<'_>) -> Result<ReportId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (reporter_id, reporter_role, category, lat, lng, note,
              possible_dup_of, request_key, status_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(r.reporter.0)
     .bind(r.role.as_str())
@@ -238,14 +229,14 @@ pub async fn insert(
 }
 
 pub async fn insert_photos(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     photos: &[Photo],
 ) -> Result<(), sqlx::Error> {
     for (i, p) in photos.iter().enumerate() {
         sqlx::query(
             "INSERT INTO report_photos (report_id, seq, file_id, sha256, path, size, source)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.0)
         .bind(i as i64 + 1)
@@ -260,10 +251,10 @@ pub async fn insert_photos(
     Ok(())
 }
 
-pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
+pub async fn photos(conn: &mut Conn, id: ReportId) -> Result<Vec<Photo>, sqlx::Error> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT file_id, sha256, path, size, source FROM report_photos
-         WHERE report_id = ? AND removed_at IS NULL ORDER BY seq",
+         WHERE report_id = $1 AND removed_at IS NULL ORDER BY seq",
     )
     .bind(id.0)
     .fetch_all(conn)
@@ -285,7 +276,7 @@ pub async fn photos(conn: &mut SqliteConnection, id: ReportId) -> Result<Vec<Pho
 }
 
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     from: Option<Status>,
     to: Status,
@@ -295,7 +286,7 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO report_history (report_id, from_status, to_status, actor_id, detail, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id.0)
     .bind(from.map(Status::as_str))
@@ -317,13 +308,10 @@ struct HistoryRow {
     at: DateTime<Utc>,
 }
 
-pub async fn history(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT from_status, to_status, actor_id, detail, at FROM report_history
-         WHERE report_id = ? ORDER BY id",
+         WHERE report_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(conn)
@@ -388,20 +376,13 @@ impl ReportRow {
     }
 }
 
-pub async fn find(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-) -> Result<Option<Report>, sqlx::Error> {
-    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?");
+pub async fn find(conn: &mut Conn, id: ReportId) -> Result<Option<Report>, sqlx::Error> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
     let row: Option<ReportRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.and_then(ReportRow::into_report))
 }
 
-async fn list(
-    conn: &mut SqliteConnection,
-    filter: &str,
-    binds: &[i64],
-) -> Result<Vec<Report>, sqlx::Error> {
+async fn list(conn: &mut Conn, filter: &str, binds: &[i64]) -> Result<Vec<Report>, sqlx::Error> {
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports {filter}");
     let mut q = sqlx::query_as::<_, ReportRow>(&sql);
     for b in binds {
@@ -416,47 +397,44 @@ async fn list(
 
 /// A page of `reporter`'s reports, newest first.
 pub async fn by_reporter(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     reporter: UserId,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Report>, sqlx::Error> {
     list(
         conn,
-        "WHERE reporter_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        "WHERE reporter_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
         &[reporter.0, limit, offset],
     )
     .await
 }
 
-pub async fn count_by_reporter(
-    conn: &mut SqliteConnection,
-    reporter: UserId,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = ?")
+pub async fn count_by_reporter(conn: &mut Conn, reporter: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1")
         .bind(reporter.0)
         .fetch_one(conn)
         .await
 }
 
 /// Open reports (submitted, accepted, routed), oldest first, at most `limit`.
-pub async fn open(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
+pub async fn open(conn: &mut Conn, limit: i64) -> Result<Vec<Report>, sqlx::Error> {
     list(
         conn,
-        "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT ?",
+        "WHERE status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT $1",
         &[limit],
     )
     .await
 }
 
 /// Every report, oldest first (the Open311 export).
-pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Report>, sqlx::Error> {
+pub async fn all(conn: &mut Conn) -> Result<Vec<Report>, sqlx::Error> {
     list(conn, "ORDER BY id", &[]).await
 }
 
 /// Open reports of `category` filed since `since` inside the box `lo`..`hi`.
 pub async fn open_in_box(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     category: &CategoryCode,
     since: DateTime<Utc>,
     lo: Position,
@@ -464,8 +442,8 @@ pub async fn open_in_box(
 ) -> Result<Vec<(ReportId, Position)>, sqlx::Error> {
     let rows: Vec<(i64, f64, f64)> = sqlx::query_as(
         "SELECT id, lat, lng FROM reports
-         WHERE category = ? AND created_at >= ? AND status IN ('submitted', 'accepted', 'routed')
-           AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?",
+         WHERE category = $1 AND created_at >= $2 AND status IN ('submitted', 'accepted', 'routed')
+           AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6",
     )
     .bind(category.as_str())
     .bind(since)
@@ -489,16 +467,12 @@ pub struct Change<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub async fn set_status(
-    conn: &mut SqliteConnection,
-    id: ReportId,
-    c: &Change<'_>,
-) -> Result<(), sqlx::Error> {
+pub async fn set_status(conn: &mut Conn, id: ReportId, c: &Change<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE reports SET status = ?, department = COALESCE(?, department),
-             reject_reason = COALESCE(?, reject_reason), duplicate_of = COALESCE(?, duplicate_of),
-             status_at = ?, raised_at = NULL
-         WHERE id = ?",
+        "UPDATE reports SET status = $1, department = COALESCE($2, department),
+             reject_reason = COALESCE($3, reject_reason), duplicate_of = COALESCE($4, duplicate_of),
+             status_at = $5, raised_at = NULL
+         WHERE id = $6",
     )
     .bind(c.status.as_str())
     .bind(c.department.map(DepartmentCode::as_str))
@@ -513,14 +487,14 @@ pub async fn set_status(
 
 /// Remembers the coordinators' card of a report (`caption`: the card is a photo's caption).
 pub async fn set_triage(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     chat: i64,
     message: i32,
     caption: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE reports SET triage_chat_id = ?, triage_msg_id = ?, triage_caption = ? WHERE id = ?",
+        "UPDATE reports SET triage_chat_id = $1, triage_msg_id = $2, triage_caption = $3 WHERE id = $4",
     )
     .bind(chat)
     .bind(message)
@@ -532,7 +506,7 @@ pub async fn set_triage(
 }
 
 /// Reports not yet posted to the coordinators' group (it was unset or unreachable), oldest first.
-pub async fn untriaged(conn: &mut SqliteConnection) -> Result<Vec<ReportId>, sqlx::Error> {
+pub async fn untriaged(conn: &mut Conn) -> Result<Vec<ReportId>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM reports WHERE triage_msg_id IS NULL
            AND status IN ('submitted', 'accepted', 'routed') ORDER BY id LIMIT 50",
@@ -545,13 +519,13 @@ pub async fn untriaged(conn: &mut SqliteConnection) -> Result<Vec<ReportId>, sql
 /// Accepted or routed reports unchanged since `stale_before` and not raised since
 /// `raised_before`: the follow-ups due.
 pub async fn follow_ups_due(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     stale_before: DateTime<Utc>,
     raised_before: DateTime<Utc>,
 ) -> Result<Vec<ReportId>, sqlx::Error> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < ?
-           AND (raised_at IS NULL OR raised_at < ?) ORDER BY id LIMIT 50",
+        "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < $1
+           AND (raised_at IS NULL OR raised_at < $2) ORDER BY id LIMIT 50",
     )
     .bind(stale_before)
     .bind(raised_before)
@@ -561,11 +535,11 @@ pub async fn follow_ups_due(
 }
 
 pub async fn mark_raised(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: ReportId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE reports SET raised_at = ? WHERE id = ?")
+    sqlx::query("UPDATE reports SET raised_at = $1 WHERE id = $2")
         .bind(at)
         .bind(id.0)
         .execute(conn)
@@ -574,7 +548,7 @@ pub async fn mark_raised(
 }
 
 /// Every stored photo path a report or a draft holds (what the media sweep keeps).
-pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+pub async fn photo_paths(conn: &mut Conn) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT path FROM report_photos WHERE removed_at IS NULL
          UNION SELECT path FROM draft_photos",
@@ -587,15 +561,15 @@ pub async fn photo_paths(conn: &mut SqliteConnection) -> Result<Vec<String>, sql
 /// before `before`, forgetting Telegram's file id and the hash too (the bot cannot fetch the
 /// photo again), and returns the paths nothing else holds now, whose files can go.
 pub async fn remove_closed_photos(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let paths: Vec<String> = sqlx::query_scalar(
-        "UPDATE report_photos SET removed_at = ?, file_id = '', sha256 = ''
+        "UPDATE report_photos SET removed_at = $1, file_id = '', sha256 = ''
          WHERE removed_at IS NULL AND report_id IN (
              SELECT id FROM reports
-             WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < ?)
+             WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < $2)
          RETURNING path",
     )
     .bind(now)
@@ -607,12 +581,12 @@ pub async fn remove_closed_photos(
 
 /// Of `paths`, those no report (still keeping its photos) and no draft holds: the files that
 /// can go.
-pub async fn unheld(conn: &mut SqliteConnection, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
+pub async fn unheld(conn: &mut Conn, paths: Vec<String>) -> sqlx::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
         let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM report_photos WHERE path = ?1 AND removed_at IS NULL
-             UNION ALL SELECT 1 FROM draft_photos WHERE path = ?1 LIMIT 1",
+            "SELECT 1 FROM report_photos WHERE path = $1 AND removed_at IS NULL
+             UNION ALL SELECT 1 FROM draft_photos WHERE path = $1 LIMIT 1",
         )
         .bind(&path)
         .fetch_optional(&mut *conn)

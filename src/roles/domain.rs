@@ -1,6 +1,6 @@
 //! Role rules: who may appoint whom, and how coordinators are bootstrapped from configuration.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::store;
 use crate::audit::{self, Actor};
@@ -31,7 +31,7 @@ pub struct RoleChange {
 
 /// Makes `target` a grid officer. `actor` must be a coordinator.
 pub async fn appoint(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     target: &TargetRef,
 ) -> Result<RoleChange, RoleError> {
@@ -43,7 +43,7 @@ pub const ROLE_CHANGED: &str = "roles.changed";
 
 /// Makes a grid officer a plain rider again. `actor` must be a coordinator.
 pub async fn revoke(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     target: &TargetRef,
 ) -> Result<RoleChange, RoleError> {
@@ -51,7 +51,7 @@ pub async fn revoke(
 }
 
 async fn change(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     target: &TargetRef,
     to: Role,
@@ -100,10 +100,7 @@ pub struct Bootstrap {
 
 /// Makes exactly the configured ids coordinators: new ones are promoted (created if the bot has
 /// never seen them), coordinators no longer listed go back to rider. Audited with actor "config".
-pub async fn bootstrap_coordinators(
-    pool: &SqlitePool,
-    ids: &[i64],
-) -> Result<Bootstrap, sqlx::Error> {
+pub async fn bootstrap_coordinators(pool: &Pool, ids: &[i64]) -> Result<Bootstrap, sqlx::Error> {
     let mut tx = crate::db::begin_write(pool).await?;
     let mut report = Bootstrap::default();
     for &id in ids {

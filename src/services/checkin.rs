@@ -13,8 +13,8 @@
 //! The key that signs the codes is `CHECKIN_SECRET`, or else one the bot makes at first use and
 //! keeps in the database ([`KeyRing`]).
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::OnceCell;
 
 use super::domain::{ServicesError, CHECK_IN_BEFORE_MINUTES};
@@ -46,11 +46,7 @@ impl KeyRing {
         }
     }
 
-    pub async fn key(
-        &self,
-        pool: &SqlitePool,
-        now: DateTime<Utc>,
-    ) -> Result<&CheckInKey, ServicesError> {
+    pub async fn key(&self, pool: &Pool, now: DateTime<Utc>) -> Result<&CheckInKey, ServicesError> {
         if let Some(key) = &self.configured {
             return Ok(key);
         }
@@ -94,7 +90,7 @@ pub struct CheckedIn {
 /// Checks `rider` in with the code shown at the session: its window must be open and the
 /// rider must hold a seat.
 pub async fn with_code(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     code: &Verified,
     now: DateTime<Utc>,
@@ -107,7 +103,7 @@ pub async fn with_code(
 
 /// A coordinator checks `rider` (anyone registered) in to `code`; audited.
 pub async fn by_coordinator(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     rider: UserId,
     code: &SessionCode,
@@ -143,7 +139,7 @@ pub enum Shared {
 /// `radius_m` checks in, one farther is [`ServicesError::TooFar`], a pinned one near the
 /// station is [`ServicesError::NotLive`].
 pub async fn nearby(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     at: Position,
     shared: Shared,
@@ -194,7 +190,7 @@ pub async fn nearby(
 /// Marks `rider` attended in `code` and pays the plan's points, once; inside the caller's write
 /// transaction.
 async fn attend(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     rider: UserId,
     code: &SessionCode,
     by: By,
@@ -267,8 +263,8 @@ mod tests {
         CheckInKey::new(b"the district's test key, long enough").unwrap()
     }
 
-    async fn balance(pool: &SqlitePool) -> i64 {
-        sqlx::query_scalar("SELECT COALESCE(SUM(amount), 0) FROM ledger")
+    async fn balance(pool: &Pool) -> i64 {
+        sqlx::query_scalar("SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM ledger")
             .fetch_one(pool)
             .await
             .unwrap()

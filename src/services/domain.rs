@@ -9,9 +9,9 @@
 //!   rider proves presence (the session's signed code, a live location) and what attendance
 //!   pays are in [`super::checkin`].
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{csv, notices, store, Plan, PlanCode, Session, SessionCode, SignupStatus};
 use crate::audit::{self, Actor};
@@ -71,7 +71,7 @@ fn at(tz: Tz, date: NaiveDate, time: chrono::NaiveTime) -> Option<DateTime<Utc>>
 /// Dated sessions of `plans` from today (in `tz`) for [`HORIZON_DAYS`]; a one-off date ahead
 /// of that too. Sessions still ahead follow a changed plan; past ones are left alone.
 pub async fn schedule_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     plans: &[Plan],
     now: DateTime<Utc>,
     tz: Tz,
@@ -104,7 +104,7 @@ pub async fn schedule_in(
 }
 
 /// Turns every active plan into sessions up to the horizon (run daily).
-pub async fn schedule(pool: &SqlitePool, now: DateTime<Utc>, tz: Tz) -> Result<usize, sqlx::Error> {
+pub async fn schedule(pool: &Pool, now: DateTime<Utc>, tz: Tz) -> Result<usize, sqlx::Error> {
     let mut tx = crate::db::begin_write(pool).await?;
     let plans = store::plans(&mut tx).await?;
     let made = schedule_in(&mut tx, &plans, now, tz).await?;
@@ -116,7 +116,7 @@ pub async fn schedule(pool: &SqlitePool, now: DateTime<Utc>, tz: Tz) -> Result<u
 /// scheduled from that moment at once (else the bot's sweep does it, at start and every ten
 /// minutes).
 pub async fn import_plans(
-    pool: &SqlitePool,
+    pool: &Pool,
     bytes: &[u8],
     schedule_from: Option<(DateTime<Utc>, Tz)>,
 ) -> Result<usize, ImportError> {
@@ -131,7 +131,7 @@ pub async fn import_plans(
     Ok(plans.len())
 }
 
-pub async fn export_plans(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+pub async fn export_plans(pool: &Pool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let plans = store::plans(&mut conn).await?;
     csvfile::to_bytes(|out| csv::write(out, &plans))
@@ -146,7 +146,7 @@ pub struct Listed {
 
 /// A page of upcoming sessions with the rider's status in each, and how many there are.
 pub async fn upcoming(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     now: DateTime<Utc>,
     offset: i64,
@@ -163,7 +163,7 @@ pub async fn upcoming(
 }
 
 pub async fn find(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     code: &SessionCode,
 ) -> Result<Option<Listed>, sqlx::Error> {
@@ -176,7 +176,7 @@ pub async fn find(
 }
 
 async fn open_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &SessionCode,
     now: DateTime<Utc>,
 ) -> Result<Session, ServicesError> {
@@ -202,7 +202,7 @@ pub struct SignedUp {
 /// Signs `rider` up for `code`: a seat if one is free, else the end of the line. Signing up
 /// again changes nothing and says where they stand.
 pub async fn sign_up(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     code: &SessionCode,
     now: DateTime<Utc>,
@@ -241,7 +241,7 @@ pub struct Cancelled {
 
 /// Gives up `rider`'s seat or place in line; a freed seat goes to the first in line.
 pub async fn cancel(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     code: &SessionCode,
     now: DateTime<Utc>,
@@ -270,7 +270,7 @@ pub async fn cancel(
 
 /// The session of `plan` open for check-in now (the station's poster names the plan).
 pub async fn checking_in(
-    pool: &SqlitePool,
+    pool: &Pool,
     plan: &PlanCode,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionCode>, sqlx::Error> {
@@ -286,7 +286,7 @@ pub async fn checking_in(
 
 /// A session and who is in it (id, status, registered name), for coordinators only.
 pub async fn roster(
-    pool: &SqlitePool,
+    pool: &Pool,
     viewer: UserId,
     code: &SessionCode,
 ) -> Result<(Session, Vec<(UserId, String, Option<String>)>), ServicesError> {
@@ -302,7 +302,7 @@ pub async fn roster(
 /// Cancels a session that has not ended (a coordinator, audited); returns the riders who held
 /// a seat or a place in line, to be told.
 pub async fn cancel_session(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     code: &SessionCode,
     reason: &str,
@@ -338,7 +338,7 @@ pub async fn cancel_session(
 /// Reminders due: signed riders of sessions starting within `lead`, each taken once and put in
 /// the outbox in the same transaction. Returns how many.
 pub async fn due_reminders(
-    pool: &SqlitePool,
+    pool: &Pool,
     now: DateTime<Utc>,
     lead: Duration,
 ) -> Result<usize, sqlx::Error> {
@@ -357,7 +357,7 @@ pub(crate) mod tests {
 
     /// A database with one station (`LF-S01`), riders 1–3, coordinator 4, and the plan `CUT`
     /// (Saturdays 09:00–11:00, 20 points) scheduled from [`friday_noon`].
-    pub(crate) async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, SqlitePool) {
+    pub(crate) async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
@@ -370,7 +370,7 @@ pub(crate) mod tests {
         for id in 1..=4 {
             sqlx::query(
                 "INSERT INTO users (id, status, role, name, created_at, updated_at)
-                 VALUES (?, 'registered', ?, 'n', 'x', 'x')",
+                 VALUES ($1, 'registered', $2, 'n', 'x', 'x')",
             )
             .bind(id)
             .bind(if id == 4 { "coordinator" } else { "rider" })
@@ -490,7 +490,7 @@ pub(crate) mod tests {
         ));
     }
 
-    async fn a_is_signed(pool: &SqlitePool, id: i64) -> bool {
+    async fn a_is_signed(pool: &Pool, id: i64) -> bool {
         let mut conn = pool.acquire().await.unwrap();
         store::signup(&mut conn, &saturday(), UserId(id))
             .await

@@ -2,8 +2,8 @@
 //! transaction as the change: a seat freed for them, the reminder before a session, a session
 //! called off, a check-in by a coordinator. `telegram::notify` renders and sends them.
 
+use crate::db::Conn;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 use super::SessionCode;
 use crate::outbox::{store, Notice};
@@ -15,21 +15,13 @@ pub const CALLED_OFF: &str = "services.called_off";
 pub const CHECKED_IN: &str = "services.checked_in";
 
 /// `rider` moved up from the waitlist into a seat of `session`.
-pub async fn promoted(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-    session: &SessionCode,
-) -> sqlx::Result<()> {
+pub async fn promoted(conn: &mut Conn, rider: UserId, session: &SessionCode) -> sqlx::Result<()> {
     let n = Notice::new(rider.0, PROMOTED, json!({ "session": session.to_string() }));
     store::enqueue(conn, &n).await.map(drop)
 }
 
 /// The reminder before `session` (once per rider and session).
-pub async fn reminder(
-    conn: &mut SqliteConnection,
-    rider: UserId,
-    session: &SessionCode,
-) -> sqlx::Result<()> {
+pub async fn reminder(conn: &mut Conn, rider: UserId, session: &SessionCode) -> sqlx::Result<()> {
     let n = Notice::new(rider.0, REMINDER, json!({ "session": session.to_string() }))
         .once(format!("reminder:{session}:{}", rider.0));
     store::enqueue(conn, &n).await.map(drop)
@@ -37,7 +29,7 @@ pub async fn reminder(
 
 /// `session` is called off; `reason` as the coordinator gave it.
 pub async fn called_off(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     session: &SessionCode,
     reason: &str,
@@ -50,7 +42,7 @@ pub async fn called_off(
 
 /// A coordinator checked `rider` in to `session`, paying `points`.
 pub async fn checked_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     session: &SessionCode,
     points: Option<i64>,

@@ -2,16 +2,16 @@
 //! place in line is given up (a freed seat goes to the next in line, who is told), and past
 //! sign-ups stay as anonymous attendance figures.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::{store, SessionCode, SignupStatus};
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await?;
@@ -21,9 +21,9 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
     }])
 }
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = ?
+        "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = $1
          ORDER BY created_at",
     )
     .bind(rider.0)
@@ -43,11 +43,11 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 /// Gives up every seat and place in line `e.rider` holds (seats of sessions not over yet go to
 /// the next in line, who is told through the outbox), then moves all their sign-ups to the
 /// anonymous id.
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
     let held: Vec<(String, String, DateTime<Utc>, bool)> = sqlx::query_as(
         "SELECT g.session, g.status, s.ends_at, s.cancelled FROM signups g
          JOIN sessions s ON s.code = g.session
-         WHERE g.rider_id = ? AND g.status IN ('signed', 'waitlisted')",
+         WHERE g.rider_id = $1 AND g.status IN ('signed', 'waitlisted')",
     )
     .bind(e.rider.0)
     .fetch_all(&mut *conn)
@@ -70,12 +70,12 @@ pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<
         }
     }
     let attended: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signups WHERE rider_id = ? AND status = 'attended'",
+        "SELECT COUNT(*) FROM signups WHERE rider_id = $1 AND status = 'attended'",
     )
     .bind(e.rider.0)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE signups SET rider_id = ? WHERE rider_id = ?")
+    sqlx::query("UPDATE signups SET rider_id = $1 WHERE rider_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(&mut *conn)

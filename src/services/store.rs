@@ -1,7 +1,7 @@
 //! The services' SQL. Writes take a connection inside the caller's write transaction.
 
+use crate::db::Conn;
 use chrono::{DateTime, NaiveTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
 use crate::geo::Position;
@@ -9,12 +9,12 @@ use crate::stations::StationCode;
 use crate::users::UserId;
 
 /// Writes the plans, and each one's points as its earning rule `attendance:<code>`.
-pub async fn upsert_plans(conn: &mut SqliteConnection, plans: &[Plan]) -> Result<(), sqlx::Error> {
+pub async fn upsert_plans(conn: &mut Conn, plans: &[Plan]) -> Result<(), sqlx::Error> {
     for p in plans {
         sqlx::query(
             "INSERT INTO service_plans (code, kind, title_zh, title_en, station, schedule,
                  start_time, end_time, capacity, active)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, title_zh = excluded.title_zh,
                  title_en = excluded.title_en, station = excluded.station,
                  schedule = excluded.schedule, start_time = excluded.start_time,
@@ -73,7 +73,7 @@ impl PlanRow {
 }
 
 /// Every plan, in file order.
-pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error> {
+pub async fn plans(conn: &mut Conn) -> Result<Vec<Plan>, sqlx::Error> {
     let rows: Vec<PlanRow> = sqlx::query_as(
         "SELECT p.code, p.kind, p.title_zh, p.title_en, p.station, p.schedule, p.start_time,
                 p.end_time, p.capacity, p.active,
@@ -93,7 +93,7 @@ pub async fn plans(conn: &mut SqliteConnection) -> Result<Vec<Plan>, sqlx::Error
 
 /// Makes (or, while it is still ahead, updates) the session `code` of `plan`.
 pub async fn put_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &SessionCode,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -101,10 +101,10 @@ pub async fn put_session(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO sessions (code, plan, starts_at, ends_at, capacity) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO sessions (code, plan, starts_at, ends_at, capacity) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (code) DO UPDATE SET starts_at = excluded.starts_at,
              ends_at = excluded.ends_at, capacity = excluded.capacity
-         WHERE sessions.starts_at > ?",
+         WHERE sessions.starts_at > $6",
     )
     .bind(code.to_string())
     .bind(code.plan().as_str())
@@ -158,11 +158,8 @@ impl SessionRow {
     }
 }
 
-pub async fn session(
-    conn: &mut SqliteConnection,
-    code: &SessionCode,
-) -> Result<Option<Session>, sqlx::Error> {
-    let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.code = ?"))
+pub async fn session(conn: &mut Conn, code: &SessionCode) -> Result<Option<Session>, sqlx::Error> {
+    let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.code = $1"))
         .bind(code.to_string())
         .fetch_optional(conn)
         .await?;
@@ -171,14 +168,14 @@ pub async fn session(
 
 /// Sessions not over by `now` and not cancelled, soonest first.
 pub async fn upcoming(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Session>, sqlx::Error> {
     let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-        "{SESSION_SELECT} WHERE s.ends_at > ? AND s.cancelled = 0
-         ORDER BY s.starts_at, s.code LIMIT ? OFFSET ?"
+        "{SESSION_SELECT} WHERE s.ends_at > $1 AND s.cancelled = 0
+         ORDER BY s.starts_at, s.code LIMIT $2 OFFSET $3"
     ))
     .bind(now)
     .bind(limit)
@@ -192,11 +189,8 @@ pub async fn upcoming(
     ))
 }
 
-pub async fn count_upcoming(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > ? AND cancelled = 0")
+pub async fn count_upcoming(conn: &mut Conn, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > $1 AND cancelled = 0")
         .bind(now)
         .fetch_one(conn)
         .await
@@ -205,13 +199,13 @@ pub async fn count_upcoming(
 /// The session of `plan` whose check-in window (from `before` ahead of its start to its end)
 /// holds `now`.
 pub async fn checking_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     plan: &PlanCode,
     now: DateTime<Utc>,
     before: chrono::Duration,
 ) -> Result<Option<SessionCode>, sqlx::Error> {
     let code: Option<String> = sqlx::query_scalar(
-        "SELECT code FROM sessions WHERE plan = ? AND cancelled = 0 AND starts_at <= ? AND ends_at >= ?
+        "SELECT code FROM sessions WHERE plan = $1 AND cancelled = 0 AND starts_at <= $2 AND ends_at >= $3
          ORDER BY starts_at LIMIT 1",
     )
     .bind(plan.as_str())
@@ -226,7 +220,7 @@ pub async fn checking_in(
 /// `before` ahead of the start to the end) holds `now`, each with its station's WGS-84
 /// position (sessions whose station is gone or unreadable are left out).
 pub async fn open_for_rider(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     now: DateTime<Utc>,
     before: chrono::Duration,
@@ -237,8 +231,8 @@ pub async fn open_for_rider(
          JOIN sessions s ON s.code = g.session
          JOIN service_plans p ON p.code = s.plan
          JOIN stations st ON st.code = p.station
-         WHERE g.rider_id = ? AND g.status IN ('signed', 'waitlisted', 'attended')
-           AND s.cancelled = 0 AND s.starts_at <= ? AND s.ends_at >= ?
+         WHERE g.rider_id = $1 AND g.status IN ('signed', 'waitlisted', 'attended')
+           AND s.cancelled = 0 AND s.starts_at <= $2 AND s.ends_at >= $3
          ORDER BY s.starts_at, s.code",
     )
     .bind(rider.0)
@@ -253,7 +247,7 @@ pub async fn open_for_rider(
 
 /// `rider`'s status in `session`, with their place in line when waiting.
 pub async fn signup(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
     rider: UserId,
 ) -> Result<Option<SignupStatus>, sqlx::Error> {
@@ -261,7 +255,7 @@ pub async fn signup(
         "SELECT g.status,
                 (SELECT COUNT(*) FROM signups w WHERE w.session = g.session
                    AND w.status = 'waitlisted' AND w.queued <= g.queued)
-         FROM signups g WHERE g.session = ? AND g.rider_id = ?",
+         FROM signups g WHERE g.session = $1 AND g.rider_id = $2",
     )
     .bind(session.to_string())
     .bind(rider.0)
@@ -279,7 +273,7 @@ pub async fn signup(
 /// Sets `rider`'s status in `session`. `requeue`: a new place in line (a fresh sign-up, not a
 /// promotion or check-in).
 pub async fn put_signup(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
     rider: UserId,
     status: SignupStatus,
@@ -288,13 +282,13 @@ pub async fn put_signup(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO signups (session, rider_id, status, created_at, updated_at, queued)
-         VALUES (?, ?, ?, ?, ?,
-                 (SELECT COALESCE(MAX(queued), 0) + 1 FROM signups WHERE session = ?))
+         VALUES ($1, $2, $3, $4, $5,
+                 (SELECT COALESCE(MAX(queued), 0) + 1 FROM signups WHERE session = $6))
          ON CONFLICT (session, rider_id) DO UPDATE SET status = excluded.status,
              updated_at = excluded.updated_at,
-             created_at = CASE WHEN ? THEN excluded.created_at ELSE signups.created_at END,
-             queued = CASE WHEN ? THEN excluded.queued ELSE signups.queued END,
-             reminded_at = CASE WHEN ? THEN NULL ELSE signups.reminded_at END",
+             created_at = CASE WHEN $7 THEN excluded.created_at ELSE signups.created_at END,
+             queued = CASE WHEN $8 THEN excluded.queued ELSE signups.queued END,
+             reminded_at = CASE WHEN $9 THEN NULL ELSE signups.reminded_at END",
     )
     .bind(session.to_string())
     .bind(rider.0)
@@ -312,11 +306,11 @@ pub async fn put_signup(
 
 /// The first rider waiting for `session`.
 pub async fn next_waiting(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
-        "SELECT rider_id FROM signups WHERE session = ? AND status = 'waitlisted'
+        "SELECT rider_id FROM signups WHERE session = $1 AND status = 'waitlisted'
          ORDER BY queued LIMIT 1",
     )
     .bind(session.to_string())
@@ -327,14 +321,14 @@ pub async fn next_waiting(
 
 /// Signed riders of sessions starting between `now` and `until` not yet reminded; marks them.
 pub async fn take_reminders(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<(SessionCode, UserId)>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "UPDATE signups SET reminded_at = ?
+        "UPDATE signups SET reminded_at = $1
          WHERE status = 'signed' AND reminded_at IS NULL AND session IN
-             (SELECT code FROM sessions WHERE cancelled = 0 AND starts_at > ? AND starts_at <= ?)
+             (SELECT code FROM sessions WHERE cancelled = 0 AND starts_at > $2 AND starts_at <= $3)
          RETURNING session, rider_id",
     )
     .bind(now)
@@ -349,12 +343,12 @@ pub async fn take_reminders(
 
 /// Who is in `session` (not cancelled), in sign-up order: id, status, registered name.
 pub async fn roster(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Vec<(UserId, String, Option<String>)>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT g.rider_id, g.status, u.name FROM signups g JOIN users u ON u.id = g.rider_id
-         WHERE g.session = ? AND g.status <> 'cancelled' ORDER BY g.queued",
+         WHERE g.session = $1 AND g.status <> 'cancelled' ORDER BY g.queued",
     )
     .bind(session.to_string())
     .fetch_all(conn)
@@ -367,15 +361,15 @@ pub async fn roster(
 
 /// Marks `session` cancelled and returns who held a seat or a place in line.
 pub async fn cancel_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     session: &SessionCode,
 ) -> Result<Vec<UserId>, sqlx::Error> {
-    sqlx::query("UPDATE sessions SET cancelled = 1 WHERE code = ?")
+    sqlx::query("UPDATE sessions SET cancelled = 1 WHERE code = $1")
         .bind(session.to_string())
         .execute(&mut *conn)
         .await?;
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT rider_id FROM signups WHERE session = ? AND status IN ('signed', 'waitlisted')",
+        "SELECT rider_id FROM signups WHERE session = $1 AND status IN ('signed', 'waitlisted')",
     )
     .bind(session.to_string())
     .fetch_all(conn)

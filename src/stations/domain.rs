@@ -1,9 +1,9 @@
 //! Station rules: which stations a rider is shown and in what order, what "open" means, and
 //! who may close a station.
 
+use crate::db::Pool;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 use super::hours::OpenState;
 use super::index::StationIndex;
@@ -405,7 +405,7 @@ pub struct ImportReport {
 }
 
 /// Imports a stations file: every row parsed first, then all written in one transaction.
-pub async fn import(pool: &SqlitePool, bytes: &[u8]) -> Result<ImportReport, ImportError> {
+pub async fn import(pool: &Pool, bytes: &[u8]) -> Result<ImportReport, ImportError> {
     let stations = csv::parse(bytes)?;
     let mut tx = crate::db::begin_write(pool).await?;
     let new = store::upsert(&mut tx, &stations).await?;
@@ -417,7 +417,7 @@ pub async fn import(pool: &SqlitePool, bytes: &[u8]) -> Result<ImportReport, Imp
 }
 
 /// Every station in the import format.
-pub async fn export(pool: &SqlitePool) -> Result<Vec<u8>, ImportError> {
+pub async fn export(pool: &Pool) -> Result<Vec<u8>, ImportError> {
     let mut conn = pool.acquire().await?;
     let stations = store::all(&mut conn).await?;
     csvfile::to_bytes(|out| csv::write(out, &stations))
@@ -549,7 +549,7 @@ pub enum StationError {
 }
 
 /// Refuses anyone who is not a coordinator (as the database has them now).
-pub async fn require_coordinator(pool: &SqlitePool, actor: UserId) -> Result<(), StationError> {
+pub async fn require_coordinator(pool: &Pool, actor: UserId) -> Result<(), StationError> {
     let mut conn = pool.acquire().await?;
     users::refusal::require_coordinator(&mut conn, actor).await
 }
@@ -557,7 +557,7 @@ pub async fn require_coordinator(pool: &SqlitePool, actor: UserId) -> Result<(),
 /// Closes `code` (or with `closure` `None`, reopens it). `actor` must be a coordinator; the
 /// change and its audit entry are one transaction.
 pub async fn set_closure(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: UserId,
     code: &StationCode,
     closure: Option<Closure>,

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::db::Pool;
 use chrono::{DateTime, Utc};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
-use sqlx::SqlitePool;
 
 use super::store::{self, Revision};
 use super::{Station, StationCode};
@@ -143,7 +143,7 @@ impl std::fmt::Debug for Directory {
 }
 
 impl Directory {
-    pub async fn current(&self, pool: &SqlitePool) -> Result<Arc<StationIndex>, sqlx::Error> {
+    pub async fn current(&self, pool: &Pool) -> Result<Arc<StationIndex>, sqlx::Error> {
         let mut conn = pool.acquire().await?;
         let revision = store::revision(&mut conn).await?;
         drop(conn);

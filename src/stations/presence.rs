@@ -9,13 +9,13 @@
 //! counts for [`VALID_MINUTES`] after the location was shared. The tag is compared in constant
 //! time. It fits Telegram's 64 bytes of callback data with the longest station code.
 
+use crate::db::Pool;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
 
 use super::StationCode;
@@ -97,7 +97,7 @@ pub struct PresenceKey {
 }
 
 impl PresenceKey {
-    async fn mac(&self, pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<&HmacSha256> {
+    async fn mac(&self, pool: &Pool, now: DateTime<Utc>) -> sqlx::Result<&HmacSha256> {
         self.mac
             .get_or_try_init(|| async {
                 let hex = crate::secrets::get_or_create(pool, SECRET_NAME, fresh, now).await?;
@@ -110,7 +110,7 @@ impl PresenceKey {
     /// `rider` is near `station` now, by a live location or not.
     pub async fn sign(
         &self,
-        pool: &SqlitePool,
+        pool: &Pool,
         rider: UserId,
         (station, live): (&StationCode, bool),
         now: DateTime<Utc>,
@@ -130,7 +130,7 @@ impl PresenceKey {
     /// Whether `p` was made for `rider` and still counts at `now`.
     pub async fn check(
         &self,
-        pool: &SqlitePool,
+        pool: &Pool,
         rider: UserId,
         p: &Presence,
         now: DateTime<Utc>,
@@ -188,7 +188,7 @@ mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();

@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{Closure, Hours, Kind, Service, Station, StationCode};
 use crate::geo::{Datum, Position};
@@ -84,7 +84,7 @@ fn convert(rows: Vec<StationRow>) -> Vec<Station> {
 }
 
 /// Every station, by code.
-pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Station>, sqlx::Error> {
+pub async fn all(conn: &mut Conn) -> Result<Vec<Station>, sqlx::Error> {
     let rows: Vec<StationRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations ORDER BY code"))
             .fetch_all(conn)
@@ -94,14 +94,14 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Station>, sqlx::Erro
 
 /// Stations changed after `since` (all of them without it).
 pub async fn changed_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<Station>, sqlx::Error> {
     let Some(since) = since else {
         return all(conn).await;
     };
     let rows: Vec<StationRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM stations WHERE updated_at > ?"
+        "SELECT {COLUMNS} FROM stations WHERE updated_at > $1"
     ))
     .bind(since)
     .fetch_all(conn)
@@ -110,23 +110,23 @@ pub async fn changed_since(
 }
 
 /// The newest change's time.
-pub async fn watermark(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn watermark(conn: &mut Conn) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
         .fetch_one(conn)
         .await
 }
 
 /// Every station's code (what other capabilities' files may refer to).
-pub async fn codes(conn: &mut SqliteConnection) -> Result<HashSet<StationCode>, sqlx::Error> {
+pub async fn codes(conn: &mut Conn) -> Result<HashSet<StationCode>, sqlx::Error> {
     let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM stations")
         .fetch_all(conn)
         .await?;
     Ok(codes.iter().filter_map(|c| StationCode::parse(c)).collect())
 }
 
-pub async fn find(pool: &SqlitePool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {
+pub async fn find(pool: &Pool, code: &StationCode) -> Result<Option<Station>, sqlx::Error> {
     let rows: Vec<StationRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM stations WHERE code = $1"))
             .bind(code.as_str())
             .fetch_all(pool)
             .await?;
@@ -140,7 +140,7 @@ pub struct Revision {
     pub deletes: i64,
 }
 
-pub async fn revision(conn: &mut SqliteConnection) -> Result<Revision, sqlx::Error> {
+pub async fn revision(conn: &mut Conn) -> Result<Revision, sqlx::Error> {
     sqlx::query_as("SELECT n, deletes FROM station_revision WHERE id = 1")
         .fetch_one(conn)
         .await
@@ -148,14 +148,11 @@ pub async fn revision(conn: &mut SqliteConnection) -> Result<Revision, sqlx::Err
 
 /// Inserts or updates `stations` by code; a closure already set is kept. Returns how many were
 /// new.
-pub async fn upsert(
-    conn: &mut SqliteConnection,
-    stations: &[Station],
-) -> Result<usize, sqlx::Error> {
+pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx::Error> {
     let now = crate::db::now();
     let mut new = 0;
     for s in stations {
-        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM stations WHERE code = ?")
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM stations WHERE code = $1")
             .bind(s.code.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -165,7 +162,7 @@ pub async fn upsert(
         sqlx::query(
             "INSERT INTO stations (code, name_zh, name_en, kind, address, src_lat, src_lng, datum, \
                  lat, lng, hours, services, parking_spots, phone, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, \
                  name_en = excluded.name_en, kind = excluded.kind, address = excluded.address, \
                  src_lat = excluded.src_lat, src_lng = excluded.src_lng, datum = excluded.datum, \
@@ -197,13 +194,13 @@ pub async fn upsert(
 
 /// Sets (or with `None`, lifts) a station's closure. False if there is no such station.
 pub async fn set_closure(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code: &StationCode,
     closure: Option<&Closure>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE stations SET closed = ?, closed_until = ?, closed_reason = ?, updated_at = ? \
-         WHERE code = ?",
+        "UPDATE stations SET closed = $1, closed_until = $2, closed_reason = $3, updated_at = $4 \
+         WHERE code = $5",
     )
     .bind(closure.is_some())
     .bind(closure.and_then(|c| c.until))

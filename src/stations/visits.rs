@@ -3,10 +3,10 @@
 //! district day, the figure the district reports ("rider visits served").
 //! Coordinators see them on the station's card. Erasure keeps them as anonymous figures.
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use super::StationCode;
 use crate::points::domain::{award_in, EarnRule, PointsError};
@@ -53,7 +53,7 @@ pub enum Unpaid {
 /// transaction; with `paid_per_day` (a visit proven by a live location) it also pays the
 /// visit rule's points for at most that many visits a day.
 pub async fn record(
-    pool: &SqlitePool,
+    pool: &Pool,
     rider: UserId,
     station: &StationCode,
     via: Via,
@@ -63,7 +63,7 @@ pub async fn record(
     let day = now.with_timezone(&tz).date_naive().to_string();
     let mut tx = crate::db::begin_write(pool).await?;
     let done = sqlx::query(
-        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO station_visits (station, rider_id, day, at, via) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (station, rider_id, day) DO NOTHING",
     )
     .bind(station.as_str())
@@ -95,7 +95,7 @@ pub async fn record(
 
 /// The visit rule's points, unless `rider`'s paid visits on `day` reached `per_day`.
 async fn pay(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Conn,
     rider: UserId,
     station: &StationCode,
     day: &str,
@@ -103,7 +103,7 @@ async fn pay(
     per_day: i64,
 ) -> Result<(Option<i64>, Option<Unpaid>), PointsError> {
     let paid_today: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM ledger WHERE rider_id = ? AND kind = 'visit' AND source_ref LIKE '%:' || ?",
+        "SELECT COUNT(*) FROM ledger WHERE rider_id = $1 AND kind = 'visit' AND source_ref LIKE '%:' || $2",
     )
     .bind(rider.0)
     .bind(day)
@@ -124,7 +124,7 @@ async fn pay(
 }
 
 /// Whether visits pay at all (a `visit` earning rule exists).
-async fn has_rule(pool: &SqlitePool) -> sqlx::Result<bool> {
+async fn has_rule(pool: &Pool) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM earning_rules WHERE rule = 'visit'")
         .fetch_one(pool)
         .await?;
@@ -132,7 +132,7 @@ async fn has_rule(pool: &SqlitePool) -> sqlx::Result<bool> {
 }
 
 /// Sets the `visit` earning rule from `VISIT_POINTS` at start: its points, or none for 0.
-pub async fn configure_points(pool: &SqlitePool, points: i64) -> sqlx::Result<()> {
+pub async fn configure_points(pool: &Pool, points: i64) -> sqlx::Result<()> {
     let mut tx = crate::db::begin_write(pool).await?;
     if points > 0 {
         crate::points::store::set_rule(&mut tx, "visit", points).await?;
@@ -153,7 +153,7 @@ pub struct Visits {
 }
 
 pub async fn of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     station: &StationCode,
     now: DateTime<Utc>,
     tz: Tz,
@@ -161,8 +161,9 @@ pub async fn of(
     let today = now.with_timezone(&tz).date_naive();
     let week_from = (today - Duration::days(6)).to_string();
     let (today_n, week, total): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(day = ?2), 0), COALESCE(SUM(day >= ?3), 0), COUNT(*)
-         FROM station_visits WHERE station = ?1",
+        "SELECT COALESCE(SUM(CASE WHEN day = $2 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN day >= $3 THEN 1 ELSE 0 END), 0), COUNT(*)
+         FROM station_visits WHERE station = $1",
     )
     .bind(station.as_str())
     .bind(today.to_string())
@@ -176,8 +177,8 @@ pub async fn of(
     })
 }
 
-pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Vec<Held>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = $1")
         .bind(rider.0)
         .fetch_one(conn)
         .await?;
@@ -187,9 +188,9 @@ pub async fn held(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Ve
     }])
 }
 
-pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<Value> {
+pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT station, day FROM station_visits WHERE rider_id = ? ORDER BY day, station",
+        "SELECT station, day FROM station_visits WHERE rider_id = $1 ORDER BY day, station",
     )
     .bind(rider.0)
     .fetch_all(conn)
@@ -201,8 +202,8 @@ pub async fn export(conn: &mut SqliteConnection, rider: UserId) -> sqlx::Result<
 }
 
 /// Keeps the visits as anonymous figures: they move to the erasure's anonymous id.
-pub async fn erase(conn: &mut SqliteConnection, e: Erasure) -> sqlx::Result<Vec<Done>> {
-    let kept = sqlx::query("UPDATE station_visits SET rider_id = ? WHERE rider_id = ?")
+pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
+    let kept = sqlx::query("UPDATE station_visits SET rider_id = $1 WHERE rider_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(conn)

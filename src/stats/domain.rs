@@ -3,9 +3,9 @@
 //! coordinators only (checked in the read transaction that takes the figures, so all of them
 //! come from one snapshot), and an audit line for every look.
 
+use crate::db::Pool;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 use super::store;
 use super::{DayStatus, Figures};
@@ -281,7 +281,7 @@ impl Asked<'_> {
 
 /// The figures asked for. Coordinators only, checked in the read transaction that takes
 /// every figure, so all come from one snapshot; the look is audited after.
-pub async fn figures(pool: &SqlitePool, asked: &Asked<'_>) -> Result<Figures, StatsError> {
+pub async fn figures(pool: &Pool, asked: &Asked<'_>) -> Result<Figures, StatsError> {
     let mut tx = pool.begin().await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
     let filter = asked.filter()?;
@@ -303,7 +303,7 @@ pub struct ChartData {
 }
 
 /// [`figures`] and the series of the charts, from one snapshot; audited as charts drawn.
-pub async fn chart_data(pool: &SqlitePool, asked: &Asked<'_>) -> Result<ChartData, StatsError> {
+pub async fn chart_data(pool: &Pool, asked: &Asked<'_>) -> Result<ChartData, StatsError> {
     let mut tx = pool.begin().await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
     let filter = asked.filter()?;
@@ -332,12 +332,7 @@ pub async fn chart_data(pool: &SqlitePool, asked: &Asked<'_>) -> Result<ChartDat
     })
 }
 
-async fn audited(
-    pool: &SqlitePool,
-    viewer: UserId,
-    action: &str,
-    detail: &str,
-) -> sqlx::Result<()> {
+async fn audited(pool: &Pool, viewer: UserId, action: &str, detail: &str) -> sqlx::Result<()> {
     let mut tx = crate::db::begin_write(pool).await?;
     audit::record(&mut tx, Actor::User(viewer), action, None, Some(detail)).await?;
     tx.commit().await

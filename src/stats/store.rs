@@ -5,16 +5,16 @@
 //! Times are compared as the RFC 3339 text every table stores; district days (station visits)
 //! as `YYYY-MM-DD`. A rider's platform is their profile's now (erased riders have none).
 
+use crate::db::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqliteConnection};
+use sqlx::Arguments;
 
 use super::domain::{median, Filter, TOP_STATIONS};
 use super::{Attendance, Count, DayStatus, FeedbackFigures, Figures, ReportFigures};
 
 /// The filter as the one-row table `f` every query joins.
 const F: &str = "WITH f(from_t, to_t, from_d, to_d, now_t, station, platform, s, n, w, e) AS \
-                 (SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ";
+                 (SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ";
 
 /// `rider` (a column) belongs to the filter's platform, when there is one. The subquery reads
 /// `f` itself (as `fp`) rather than the outer query's `f`: a correlated subquery would be run
@@ -22,8 +22,8 @@ const F: &str = "WITH f(from_t, to_t, from_d, to_d, now_t, station, platform, s,
 const OF_PLATFORM: &str = "(f.platform IS NULL OR RIDER IN \
      (SELECT u.id FROM users u, f fp WHERE u.platform = fp.platform))";
 
-fn args(f: &Filter) -> SqliteArguments<'static> {
-    let mut a = SqliteArguments::default();
+fn args(f: &Filter) -> crate::db::Args<'static> {
+    let mut a = crate::db::Args::default();
     let day = |d: NaiveDate| d.to_string();
     // Adding to SQLite arguments cannot fail for these types.
     let _ = a.add(f.period.from);
@@ -50,23 +50,13 @@ fn sql(body: &str, rider: &str) -> String {
     format!("{F}{body}")
 }
 
-async fn one(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<i64> {
+async fn one(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar_with::<_, i64, _>(&sql(body, rider), args(f))
         .fetch_one(conn)
         .await
 }
 
-async fn counts(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<Vec<Count>> {
+async fn counts(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<Vec<Count>> {
     let rows: Vec<(String, Option<String>, Option<String>, i64)> =
         sqlx::query_as_with(&sql(body, rider), args(f))
             .fetch_all(conn)
@@ -82,19 +72,14 @@ async fn counts(
         .collect())
 }
 
-async fn seconds(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-    body: &str,
-    rider: &str,
-) -> sqlx::Result<Vec<i64>> {
+async fn seconds(conn: &mut Conn, f: &Filter, body: &str, rider: &str) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar_with::<_, i64, _>(&sql(body, rider), args(f))
         .fetch_all(conn)
         .await
 }
 
 /// Every figure, in the caller's (read) transaction.
-pub async fn figures(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Figures> {
+pub async fn figures(conn: &mut Conn, f: &Filter) -> sqlx::Result<Figures> {
     let district = f.station.is_none();
     let riders_registered = if district {
         Some(registered(conn, f, false).await?)
@@ -167,7 +152,7 @@ const TOP: &str = "SELECT v.station, st.name_zh, st.name_en, COUNT(*) AS n
      FROM station_visits v LEFT JOIN stations st ON st.code = v.station, f
      WHERE v.day >= f.from_d AND v.day < f.to_d
        AND (f.station IS NULL OR v.station = f.station) AND OF_PLATFORM
-     GROUP BY v.station ORDER BY n DESC, v.station";
+     GROUP BY v.station, st.name_zh, st.name_en ORDER BY n DESC, v.station";
 
 const ACTIVITIES: &str =
     "SELECT COUNT(*) FROM sessions s JOIN service_plans p ON p.code = s.plan, f
@@ -199,7 +184,7 @@ const ACTIVE: &str = "SELECT COUNT(*) FROM (
          WHERE f.station IS NULL AND d.created_at >= f.from_t AND d.created_at < f.to_t
      ) x, f WHERE OF_PLATFORM AND x.rider NOT IN (SELECT id FROM users WHERE role = 'coordinator')";
 
-async fn registered(conn: &mut SqliteConnection, f: &Filter, new: bool) -> sqlx::Result<i64> {
+async fn registered(conn: &mut Conn, f: &Filter, new: bool) -> sqlx::Result<i64> {
     let body = if new {
         "SELECT COUNT(*) FROM users u, f WHERE u.status = 'registered' AND u.role <> 'coordinator'
            AND u.registered_at >= f.from_t AND u.registered_at < f.to_t AND OF_PLATFORM"
@@ -210,11 +195,11 @@ async fn registered(conn: &mut SqliteConnection, f: &Filter, new: bool) -> sqlx:
     one(conn, f, body, "u.id").await
 }
 
-async fn attendance(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Attendance> {
-    let body = "SELECT COALESCE(SUM(g.status IN ('signed', 'attended')), 0),
-              COALESCE(SUM(g.status = 'attended'), 0),
-              COALESCE(SUM(g.status = 'signed' AND s.ends_at <= f.now_t), 0),
-              COALESCE(SUM(g.status = 'waitlisted' AND s.ends_at > f.now_t), 0)
+async fn attendance(conn: &mut Conn, f: &Filter) -> sqlx::Result<Attendance> {
+    let body = "SELECT COALESCE(SUM(CASE WHEN g.status IN ('signed', 'attended') THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'attended' THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'signed' AND s.ends_at <= f.now_t THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN g.status = 'waitlisted' AND s.ends_at > f.now_t THEN 1 ELSE 0 END), 0)
        FROM signups g JOIN (SESSIONS) s ON s.code = g.session, f WHERE OF_PLATFORM";
     let (signed_up, attended, no_shows, waitlisted): (i64, i64, i64, i64) =
         sqlx::query_as_with(&sql(body, "g.rider_id"), args(f))
@@ -231,13 +216,13 @@ async fn attendance(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Att
 /// Seconds from filing to the first time each report of the period reached `status`, sorted.
 fn timing(status: &str) -> String {
     format!(
-        "SELECT CAST(ROUND((julianday(MIN(h.at)) - julianday(r.created_at)) * 86400) AS INTEGER) AS s
+        "SELECT CAST(ROUND((julianday(MIN(h.at)) - julianday(r.created_at)) * 86400) AS BIGINT) AS s
          FROM (FILED) r JOIN report_history h ON h.report_id = r.id AND h.to_status = '{status}', f
-         WHERE OF_PLATFORM GROUP BY r.id ORDER BY s"
+         WHERE OF_PLATFORM GROUP BY r.id, r.created_at ORDER BY s"
     )
 }
 
-async fn reports(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<ReportFigures> {
+async fn reports(conn: &mut Conn, f: &Filter) -> sqlx::Result<ReportFigures> {
     let rider = "r.reporter_id";
     let by_status = counts(
         conn,
@@ -252,7 +237,7 @@ async fn reports(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Report
         f,
         "SELECT r.category, c.name_zh, c.name_en, COUNT(*) AS n
          FROM (FILED) r LEFT JOIN categories c ON c.code = r.category, f WHERE OF_PLATFORM
-         GROUP BY r.category ORDER BY n DESC, r.category",
+         GROUP BY r.category, c.name_zh, c.name_en ORDER BY n DESC, r.category",
         rider,
     )
     .await?;
@@ -271,11 +256,11 @@ async fn reports(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Report
 
 /// Points earned in the period (entries that pay: reports, attendance, visits, positive
 /// adjustments), points spent on confirmed redemptions and how many.
-async fn points(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
+async fn points(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64, i64)> {
     let issued = one(
         conn,
         f,
-        "SELECT COALESCE(SUM(l.amount), 0) FROM ledger l, f
+        "SELECT COALESCE(CAST(SUM(l.amount) AS BIGINT), 0) FROM ledger l, f
          WHERE l.at >= f.from_t AND l.at < f.to_t AND l.amount > 0
            AND l.kind IN ('report_accepted', 'attendance', 'visit', 'adjustment') AND OF_PLATFORM",
         "l.rider_id",
@@ -283,7 +268,7 @@ async fn points(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i
     .await?;
     let (redeemed, n): (i64, i64) = sqlx::query_as_with(
         &sql(
-            "SELECT COALESCE(SUM(d.cost), 0), COUNT(*) FROM redemptions d, f
+            "SELECT COALESCE(CAST(SUM(d.cost) AS BIGINT), 0), COUNT(*) FROM redemptions d, f
              WHERE d.status = 'confirmed' AND d.closed_at >= f.from_t AND d.closed_at < f.to_t
                AND OF_PLATFORM",
             "d.rider_id",
@@ -297,7 +282,7 @@ async fn points(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i
 
 /// Broadcasts of the period delivered to at least one person, and how many people they
 /// reached.
-async fn broadcasts(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i64, i64)> {
+async fn broadcasts(conn: &mut Conn, f: &Filter) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as_with(
         &sql(
             "SELECT COUNT(DISTINCT o.broadcast_id), COUNT(DISTINCT o.chat_id)
@@ -311,7 +296,7 @@ async fn broadcasts(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<(i6
     .await
 }
 
-async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<FeedbackFigures> {
+async fn feedback(conn: &mut Conn, f: &Filter) -> sqlx::Result<FeedbackFigures> {
     let rider = "b.rider_id";
     let of_period = "FROM feedback b, f WHERE b.created_at >= f.from_t AND b.created_at < f.to_t
                      AND OF_PLATFORM";
@@ -326,7 +311,7 @@ async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Feedb
         &sql(
             &format!(
                 "SELECT COUNT(b.answered_at), COUNT(b.rating),
-                        CAST(ROUND(AVG(b.rating) * 10) AS INTEGER) {of_period}"
+                        CAST(ROUND(AVG(b.rating) * 10) AS BIGINT) {of_period}"
             ),
             rider,
         ),
@@ -339,7 +324,7 @@ async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Feedb
         f,
         &format!(
             "SELECT CAST(ROUND((julianday(b.answered_at) - julianday(b.created_at)) * 86400)
-                    AS INTEGER) AS s {of_period} AND b.answered_at IS NOT NULL ORDER BY s"
+                    AS BIGINT) AS s {of_period} AND b.answered_at IS NOT NULL ORDER BY s"
         ),
         rider,
     )
@@ -355,10 +340,7 @@ async fn feedback(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Feedb
 }
 
 /// Reports filed per district day by their status now, for the chart.
-pub async fn reports_per_day(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-) -> sqlx::Result<Vec<DayStatus>> {
+pub async fn reports_per_day(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<DayStatus>> {
     let rows: Vec<(DateTime<Utc>, String)> = sqlx::query_as_with(
         &sql(
             "SELECT r.created_at, r.status FROM (FILED) r, f WHERE OF_PLATFORM",
@@ -381,10 +363,7 @@ pub async fn reports_per_day(
 }
 
 /// Station visits and attendances per week (by the week's Monday), for the chart.
-pub async fn weekly(
-    conn: &mut SqliteConnection,
-    f: &Filter,
-) -> sqlx::Result<Vec<(NaiveDate, i64, i64)>> {
+pub async fn weekly(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<(NaiveDate, i64, i64)>> {
     let visits: Vec<(String, i64)> = sqlx::query_as_with(
         &sql(
             "SELECT v.day, COUNT(*) FROM station_visits v, f
@@ -402,7 +381,7 @@ pub async fn weekly(
                 FROM sessions s JOIN service_plans p ON p.code = s.plan, f
                 WHERE s.cancelled = 0 AND s.starts_at >= f.from_t AND s.starts_at < f.to_t
                   AND (f.station IS NULL OR p.station = f.station)) s ON s.code = g.session, f
-              WHERE g.status = 'attended' AND OF_PLATFORM GROUP BY s.code",
+              WHERE g.status = 'attended' AND OF_PLATFORM GROUP BY s.code, s.starts_at",
             "g.rider_id",
         ),
         args(f),

@@ -9,9 +9,9 @@
 //! the person's own row keeps only their id, language and when they first wrote, so they can
 //! register again and start clean.
 
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 use super::UserId;
 
@@ -42,12 +42,12 @@ pub struct Erasure {
 /// Starts an erasure of `rider` if they are registered (read in the caller's write
 /// transaction, so `/deletemydata` pressed twice erases once): creates their anonymous id.
 pub async fn begin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rider: UserId,
     now: DateTime<Utc>,
 ) -> Result<Option<Erasure>, sqlx::Error> {
     let registered: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM users WHERE id = ? AND status = 'registered'")
+        sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND status = 'registered'")
             .bind(rider.0)
             .fetch_optional(&mut *conn)
             .await?;
@@ -56,12 +56,13 @@ pub async fn begin(
     }
     // Neither row carries the erasure's exact time: the two could be matched by it.
     let day = day_of(now);
-    let anon: i64 = sqlx::query_scalar("SELECT MIN(MIN(id), 0) - 1 FROM users")
-        .fetch_one(&mut *conn)
-        .await?;
+    let anon: i64 =
+        sqlx::query_scalar("SELECT CASE WHEN MIN(id) < 0 THEN MIN(id) ELSE 0 END - 1 FROM users")
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO users (id, status, role, created_at, updated_at, deleted_at)
-         VALUES (?, 'deleted', 'rider', ?, ?, ?)",
+         VALUES ($1, 'deleted', 'rider', $2, $3, $4)",
     )
     .bind(anon)
     .bind(day)
@@ -88,8 +89,8 @@ fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
 /// their row keeps only id and language. What a coordinator did to others stays theirs: staff
 /// actions stay accountable, and a coordinator keeps their role (it comes from configuration);
 /// anyone else goes back to plain rider.
-pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>, sqlx::Error> {
-    let audit = sqlx::query("UPDATE audit_log SET target_id = ? WHERE target_id = ?")
+pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Error> {
+    let audit = sqlx::query("UPDATE audit_log SET target_id = $1 WHERE target_id = $2")
         .bind(e.anon.0)
         .bind(e.rider.0)
         .execute(&mut *conn)
@@ -98,9 +99,9 @@ pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>
     // Messages to the person: what was sent stays counted (a broadcast's figures), under the
     // anonymous id; what was not sent yet is not sent.
     sqlx::query(
-        "UPDATE outbox SET chat_id = ?, dedup_key = NULL,
+        "UPDATE outbox SET chat_id = $1, dedup_key = NULL,
                 status = CASE status WHEN 'pending' THEN 'dropped' ELSE status END
-         WHERE chat_id = ?",
+         WHERE chat_id = $2",
     )
     .bind(e.anon.0)
     .bind(e.rider.0)
@@ -119,8 +120,8 @@ pub async fn finish(conn: &mut SqliteConnection, e: Erasure) -> Result<Vec<Done>
                 username = NULL, pending_payload = NULL, consent_version = NULL, consent_at = NULL,
                 registered_at = NULL,
                 role = CASE role WHEN 'coordinator' THEN role ELSE 'rider' END,
-                deleted_at = NULL, updated_at = ?
-         WHERE id = ?",
+                deleted_at = NULL, updated_at = $1
+         WHERE id = $2",
     )
     .bind(day_of(e.now))
     .bind(e.rider.0)
@@ -153,28 +154,25 @@ struct ProfileRow {
     created_at: DateTime<Utc>,
 }
 
-async fn profile_row(
-    conn: &mut SqliteConnection,
-    id: UserId,
-) -> Result<Option<ProfileRow>, sqlx::Error> {
+async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT status, lang, role, name, platform, phone, username, consent_version, consent_at,
-                registered_at, created_at FROM users WHERE id = ?",
+                registered_at, created_at FROM users WHERE id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
     .await
 }
 
-async fn audit_count(conn: &mut SqliteConnection, id: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE target_id = ?")
+async fn audit_count(conn: &mut Conn, id: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE target_id = $1")
         .bind(id.0)
         .fetch_one(conn)
         .await
 }
 
 /// The profile and the audit trail, as counted in `/privacy`.
-pub async fn held(conn: &mut SqliteConnection, id: UserId) -> Result<Vec<Held>, sqlx::Error> {
+pub async fn held(conn: &mut Conn, id: UserId) -> Result<Vec<Held>, sqlx::Error> {
     let registered = profile_row(conn, id)
         .await?
         .is_some_and(|p| p.status == "registered");
@@ -194,7 +192,7 @@ pub async fn held(conn: &mut SqliteConnection, id: UserId) -> Result<Vec<Held>, 
 type AuditRow = (String, Option<i64>, Option<i64>, Option<String>, String);
 
 /// The profile and the audit trail about `id`, for `/mydata`.
-pub async fn export(conn: &mut SqliteConnection, id: UserId) -> Result<Value, sqlx::Error> {
+pub async fn export(conn: &mut Conn, id: UserId) -> Result<Value, sqlx::Error> {
     let profile = profile_row(conn, id).await?.map(|p| {
         json!({
             "telegram_user_id": id.0,
@@ -213,7 +211,7 @@ pub async fn export(conn: &mut SqliteConnection, id: UserId) -> Result<Value, sq
     });
     let audit: Vec<AuditRow> = sqlx::query_as(
         "SELECT action, actor_id, target_id, detail, at FROM audit_log
-         WHERE target_id = ?1 OR actor_id = ?1 ORDER BY id",
+         WHERE target_id = $1 OR actor_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(conn)

@@ -2,7 +2,7 @@
 //! error wraps [`Refusal`] instead of keeping its own copy, and the transport turns it into the
 //! rider's words in one place (`bot::core::error`).
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use super::{store, TargetRef, User, UserId};
 
@@ -25,7 +25,7 @@ pub enum Refusal {
 
 /// Refuses `actor` unless they are a coordinator. Runs inside the action's transaction, so a
 /// coordinator removed a moment ago cannot act.
-pub async fn require_coordinator<E>(conn: &mut SqliteConnection, actor: UserId) -> Result<(), E>
+pub async fn require_coordinator<E>(conn: &mut Conn, actor: UserId) -> Result<(), E>
 where
     E: From<Refusal> + From<sqlx::Error>,
 {
@@ -39,7 +39,7 @@ where
 /// Refuses `actor` unless they are registered (as the database has them now): rules for
 /// registered riders only (redeeming, signing up) check it in their own transaction, whatever
 /// button reached them.
-pub async fn require_registered<E>(conn: &mut SqliteConnection, actor: UserId) -> Result<(), E>
+pub async fn require_registered<E>(conn: &mut Conn, actor: UserId) -> Result<(), E>
 where
     E: From<Refusal> + From<sqlx::Error>,
 {
@@ -54,10 +54,7 @@ where
 }
 
 /// The registered rider a command names.
-pub async fn registered_target<E>(
-    conn: &mut SqliteConnection,
-    target: &TargetRef,
-) -> Result<User, E>
+pub async fn registered_target<E>(conn: &mut Conn, target: &TargetRef) -> Result<User, E>
 where
     E: From<Refusal> + From<sqlx::Error>,
 {

@@ -1,6 +1,6 @@
 //! SQL on the `users` table shared by every capability.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::db::{Conn, Pool};
 
 use super::{Role, Status, User, UserId};
 use crate::i18n::Lang;
@@ -37,22 +37,22 @@ impl From<UserRow> for User {
     }
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?");
+pub async fn find(conn: &mut Conn, id: UserId) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row: Option<UserRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(conn).await?;
     Ok(row.map(User::from))
 }
 
 /// The user behind an update, created on first contact with the language Telegram reports.
 /// Nothing personal is stored before the privacy notice is accepted: only the id and language.
-pub async fn get_or_create(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<User, sqlx::Error> {
+pub async fn get_or_create(pool: &Pool, id: UserId, lang: Lang) -> Result<User, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     if let Some(user) = find(&mut conn, id).await? {
         return Ok(user);
     }
     let now = crate::db::now();
     sqlx::query(
-        "INSERT INTO users (id, lang, created_at, updated_at, first_seen_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO users (id, lang, created_at, updated_at, first_seen_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(id.0)
@@ -67,10 +67,10 @@ pub async fn get_or_create(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<
 
 /// The first update from a user whose row existed before (a coordinator from configuration):
 /// takes their language from Telegram. Returns whether this was that first update.
-pub async fn first_seen(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<bool, sqlx::Error> {
+pub async fn first_seen(pool: &Pool, id: UserId, lang: Lang) -> Result<bool, sqlx::Error> {
     let now = crate::db::now();
     let done = sqlx::query(
-        "UPDATE users SET lang = ?, first_seen_at = ?, updated_at = ? WHERE id = ? AND first_seen_at IS NULL",
+        "UPDATE users SET lang = $1, first_seen_at = $2, updated_at = $3 WHERE id = $4 AND first_seen_at IS NULL",
     )
     .bind(lang.code())
     .bind(now)
@@ -81,8 +81,8 @@ pub async fn first_seen(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<boo
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_lang(pool: &SqlitePool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET lang = ?, updated_at = ? WHERE id = ?")
+pub async fn set_lang(pool: &Pool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")
         .bind(lang.code())
         .bind(crate::db::now())
         .bind(id.0)
@@ -99,19 +99,19 @@ fn normalise_username(username: Option<&str>) -> Option<String> {
 /// Gives `id` the @username `username` (or none). Usernames move between accounts, so whoever
 /// held this one before loses it. Meant for a write transaction.
 pub async fn assign_username(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: UserId,
     username: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let username = normalise_username(username);
     if let Some(name) = &username {
-        sqlx::query("UPDATE users SET username = NULL WHERE username = ? AND id <> ?")
+        sqlx::query("UPDATE users SET username = NULL WHERE username = $1 AND id <> $2")
             .bind(name)
             .bind(id.0)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("UPDATE users SET username = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET username = $1, updated_at = $2 WHERE id = $3")
         .bind(&username)
         .bind(crate::db::now())
         .bind(id.0)
@@ -124,7 +124,7 @@ pub async fn assign_username(
 /// coordinator's, so report cards can say who acted. Costs nothing when `user` (as just
 /// loaded) already has it.
 pub async fn remember_username(
-    pool: &SqlitePool,
+    pool: &Pool,
     user: &User,
     username: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -139,16 +139,16 @@ pub async fn remember_username(
 
 /// Whether `id` is a coordinator, as the database has it now (the check every coordinator
 /// action makes in its domain layer, whatever the transport showed).
-pub async fn is_coordinator(conn: &mut SqliteConnection, id: UserId) -> Result<bool, sqlx::Error> {
+pub async fn is_coordinator(conn: &mut Conn, id: UserId) -> Result<bool, sqlx::Error> {
     Ok(find(conn, id).await?.is_some_and(|u| u.is_coordinator()))
 }
 
 pub async fn find_by_username(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
     ))
     .bind(normalise_username(Some(username)))
     .fetch_optional(conn)
@@ -157,9 +157,9 @@ pub async fn find_by_username(
 }
 
 /// Whether the user blocked the bot (and has not written or unblocked it since).
-pub async fn is_blocked(pool: &SqlitePool, id: UserId) -> Result<bool, sqlx::Error> {
+pub async fn is_blocked(pool: &Pool, id: UserId) -> Result<bool, sqlx::Error> {
     let at: Option<Option<String>> =
-        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT blocked_at FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(pool)
             .await?;
@@ -167,9 +167,9 @@ pub async fn is_blocked(pool: &SqlitePool, id: UserId) -> Result<bool, sqlx::Err
 }
 
 /// Records that the user blocked (`true`) or unblocked the bot, so later broadcasts skip them.
-pub async fn set_blocked(pool: &SqlitePool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
+pub async fn set_blocked(pool: &Pool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
     let at = blocked.then(crate::db::now);
-    sqlx::query("UPDATE users SET blocked_at = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET blocked_at = $1, updated_at = $2 WHERE id = $3")
         .bind(at)
         .bind(crate::db::now())
         .bind(id.0)

@@ -1,7 +1,7 @@
 //! Whom a coordinator's command names: a Telegram user id or an @username. Parsed here once;
 //! the transport adds the third way (replying to a forwarded message) in `bot::core::target`.
 
-use sqlx::SqliteConnection;
+use crate::db::Conn;
 
 use super::{store, User, UserId};
 
@@ -13,7 +13,7 @@ pub enum TargetRef {
 
 impl TargetRef {
     /// The user this names, if the bot knows them.
-    pub async fn find(&self, conn: &mut SqliteConnection) -> Result<Option<User>, sqlx::Error> {
+    pub async fn find(&self, conn: &mut Conn) -> Result<Option<User>, sqlx::Error> {
         match self {
             TargetRef::Id(id) => store::find(conn, *id).await,
             TargetRef::Username(name) => store::find_by_username(conn, name).await,

@@ -435,7 +435,7 @@ async fn a_broadcast_waits_out_429s_counts_a_blocked_rider_and_stops_when_asked(
     app.expect_text(COORDINATOR, "12-04 18:30").await;
     let progress = app.expect_text(COORDINATOR, "🕒").await;
     let waiting: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE broadcast_id = 3 AND status = 'pending' AND not_before > ?",
+        "SELECT COUNT(*) FROM outbox WHERE broadcast_id = 3 AND status = 'pending' AND not_before > $1",
     )
     .bind(rider_bot::db::now() + chrono::Duration::hours(6))
     .fetch_one(&app.pool)

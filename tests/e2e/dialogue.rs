@@ -89,7 +89,7 @@ async fn an_idle_dialogue_is_dropped_politely_at_the_next_message() {
     app.expect_text(rider, &first_words(Lang::En, "delete-confirm"))
         .await;
     sqlx::query(
-        "UPDATE dialogues SET updated_at = datetime('now', '-31 minutes') WHERE chat_id = ?",
+        "UPDATE dialogues SET updated_at = datetime('now', '-31 minutes') WHERE chat_id = $1",
     )
     .bind(rider)
     .execute(&app.pool)
@@ -111,7 +111,7 @@ async fn a_state_from_an_older_release_resets_with_an_apology() {
     let rider = app.rider(2040, Some("en"));
     app.register(rider, Lang::En).await;
     sqlx::query(
-        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, datetime('now'))",
+        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, datetime('now'))",
     )
     .bind(rider)
     .bind(r#"{"step":"awaiting_shoe_size","size":42}"#)
@@ -136,7 +136,7 @@ async fn a_redelivered_update_has_no_second_effect() {
     // Only the probe's answer follows: no second welcome.
     app.assert_silent(rider, Lang::En).await;
     let claimed: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = $1")
             .bind(update)
             .fetch_one(&app.pool)
             .await

@@ -278,3 +278,133 @@ async fn a_document_over_fifty_megabytes_is_refused_as_telegram_does() {
         .is_err());
     assert_eq!(emu.take_violations().len(), 1);
 }
+
+#[tokio::test]
+async fn set_webhook_is_checked_as_telegram_checks_it_and_polling_is_refused_while_it_is_set() {
+    let emu = Emulator::start().await.unwrap();
+    let bot = bot_for(&emu).await;
+    let url = |u: &str| url::Url::parse(u).unwrap();
+    // Telegram posts only over HTTPS, to ports 443, 80, 88 and 8443 (plain HTTP to this
+    // machine, as a local Bot API server allows).
+    assert!(bot
+        .set_webhook(url("http://bot.example.org/t"))
+        .await
+        .is_err());
+    assert!(bot
+        .set_webhook(url("https://bot.example.org:8080/t"))
+        .await
+        .is_err());
+    for n in [0u8, 101] {
+        let refused = bot
+            .set_webhook(url("https://bot.example.org/t"))
+            .max_connections(n)
+            .await;
+        assert!(refused.is_err(), "max_connections {n}");
+    }
+    for secret in ["", "has/slash", &"a".repeat(257)] {
+        let refused = bot
+            .set_webhook(url("https://bot.example.org/t"))
+            .secret_token(secret)
+            .await;
+        assert!(refused.is_err(), "secret of {} characters", secret.len());
+    }
+    assert_eq!(emu.take_violations().len(), 7);
+
+    bot.set_webhook(url("https://bot.example.org:8443/t"))
+        .secret_token("a-Good_secret")
+        .max_connections(3)
+        .await
+        .unwrap();
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.url.unwrap().as_str(), "https://bot.example.org:8443/t");
+    assert_eq!(info.max_connections, Some(3));
+
+    let polled = bot.get_updates().await.unwrap_err();
+    assert!(
+        polled
+            .to_string()
+            .contains("can't use getUpdates method while webhook is active"),
+        "{polled}"
+    );
+    let violations = emu.take_violations();
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].method, "getUpdates");
+
+    bot.delete_webhook().await.unwrap();
+    assert!(bot.get_webhook_info().await.unwrap().url.is_none());
+    assert!(bot.get_updates().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn webhook_deliveries_carry_the_secret_stay_pending_on_failure_and_respect_max_connections() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[derive(Default)]
+    struct Seen {
+        now: AtomicUsize,
+        most: AtomicUsize,
+        ok: AtomicUsize,
+        refused: AtomicUsize,
+    }
+    let seen = Arc::new(Seen::default());
+    let state = seen.clone();
+    // A receiver that refuses the first two requests, then takes its time with each.
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let seen = state.clone();
+            async move {
+                let secret = headers
+                    .get("x-telegram-bot-api-secret-token")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                assert_eq!(secret.as_deref(), Some("s3cret"));
+                if seen.refused.fetch_add(1, Ordering::SeqCst) < 2 {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+                seen.most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                seen.now.fetch_sub(1, Ordering::SeqCst);
+                seen.ok.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let emu = Emulator::start().await.unwrap();
+    for id in 1..=6 {
+        emu.add_user(TgUser::new(id, "A", None));
+    }
+    let bot = bot_for(&emu).await;
+    bot.set_webhook(url::Url::parse(&format!("http://{addr}/hook")).unwrap())
+        .secret_token("s3cret")
+        .max_connections(2)
+        .await
+        .unwrap();
+    for id in 1..=6 {
+        emu.send_text(id, "hello");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.ok.load(Ordering::SeqCst) < 6 {
+        assert!(std::time::Instant::now() < deadline, "not all delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen.most.load(Ordering::SeqCst),
+        2,
+        "at most max_connections at once"
+    );
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.pending_update_count, 0);
+    assert!(
+        info.last_error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("503")),
+        "{info:?}"
+    );
+    assert!(emu.violations().is_empty());
+}

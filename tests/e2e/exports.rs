@@ -107,7 +107,7 @@ fn file_name(doc: &BotMessage) -> String {
 }
 
 async fn audit_details(app: &TestApp, action: &str) -> Vec<(i64, String)> {
-    sqlx::query_as("SELECT actor_id, detail FROM audit_log WHERE action = ? ORDER BY id")
+    sqlx::query_as("SELECT actor_id, detail FROM audit_log WHERE action = $1 ORDER BY id")
         .bind(action)
         .fetch_all(&app.pool)
         .await
@@ -116,7 +116,7 @@ async fn audit_details(app: &TestApp, action: &str) -> Vec<(i64, String)> {
 
 async fn until_status(app: &TestApp, id: i64, status: &str) {
     for _ in 0..500 {
-        let now: String = sqlx::query_scalar("SELECT status FROM reports WHERE id = ?")
+        let now: String = sqlx::query_scalar("SELECT status FROM reports WHERE id = $1")
             .bind(id)
             .fetch_one(&app.pool)
             .await
@@ -300,7 +300,7 @@ async fn phones_are_masked_unless_asked_for_which_is_audited_and_riders_are_refu
     assert!(sent[1].1.contains("phones=full rows=2"), "{sent:?}");
 
     // A coordinator no longer a coordinator (the database says so) is refused in the domain.
-    sqlx::query("UPDATE users SET role = 'rider' WHERE id = ?")
+    sqlx::query("UPDATE users SET role = 'rider' WHERE id = $1")
         .bind(COORDINATOR)
         .execute(&app.pool)
         .await
@@ -428,9 +428,9 @@ async fn ledger_signups_visits_and_feedback_after_real_actions() {
     sqlx::query(
         "INSERT INTO feedback (rider_id, topic, kind, body, file_id, duration_s, request_key,
                                status, rating, created_at, answered_at, rated_at)
-         VALUES (?1, 'charging', 'text', '需要更多充电桩, please', NULL, NULL, 'k1', 'answered', 4,
+         VALUES ($1, 'charging', 'text', '需要更多充电桩, please', NULL, NULL, 'k1', 'answered', 4,
                  '2026-12-05T01:00:00+00:00', '2026-12-05T02:00:00+00:00', '2026-12-05T03:00:00+00:00'),
-                (?2, 'health', 'voice', NULL, 'voice-1', 42, 'k2', 'open', NULL,
+                ($2, 'health', 'voice', NULL, 'voice-1', 42, 'k2', 'open', NULL,
                  '2026-12-05T01:30:00+00:00', NULL, NULL)",
     )
     .bind(a)
@@ -440,7 +440,7 @@ async fn ledger_signups_visits_and_feedback_after_real_actions() {
     .unwrap();
     sqlx::query(
         "INSERT INTO feedback_replies (feedback_id, author_id, body, request_key, created_at)
-         VALUES (1, ?, '下周加装', 'r1', '2026-12-05T02:00:00+00:00')",
+         VALUES (1, $1, '下周加装', 'r1', '2026-12-05T02:00:00+00:00')",
     )
     .bind(COORDINATOR)
     .execute(&app.pool)
@@ -454,7 +454,7 @@ async fn ledger_signups_visits_and_feedback_after_real_actions() {
     // An entry of November, written as the passbook writes them, for the period check.
     sqlx::query(
         "INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, actor_id, at)
-         VALUES (?, 3, 'adjustment', 'old', 'november', 900, '2026-11-15T02:00:00+00:00')",
+         VALUES ($1, 3, 'adjustment', 'old', 'november', 900, '2026-11-15T02:00:00+00:00')",
     )
     .bind(c)
     .execute(&app.pool)
@@ -563,7 +563,7 @@ async fn a_file_past_the_document_limit_is_zipped_and_one_too_large_even_zipped_
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
          INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, actor_id, at)
-         SELECT ?, 1, 'adjustment', 'bulk:' || i, 'bulk entry', 900,
+         SELECT $1, 1, 'adjustment', 'bulk:' || i, 'bulk entry', 900,
                 '2026-12-04T0' || (i % 4) || ':00:00+00:00' FROM n",
     )
     .bind(rider)
@@ -609,7 +609,7 @@ async fn a_file_past_the_document_limit_is_zipped_and_one_too_large_even_zipped_
             .collect();
         sqlx::query(
             "INSERT INTO feedback (rider_id, topic, kind, body, request_key, created_at)
-             VALUES (?, 'other', 'text', ?, ?, '2026-12-04T03:00:00+00:00')",
+             VALUES ($1, 'other', 'text', $2, $3, '2026-12-04T03:00:00+00:00')",
         )
         .bind(rider)
         .bind(body)
@@ -670,7 +670,7 @@ async fn one_export_at_a_time_per_coordinator_and_two_in_all() {
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
          INSERT INTO ledger (rider_id, amount, kind, idem_key, reason, at)
-         SELECT ?, 1, 'adjustment', 'bulk:' || i, 'bulk entry', '2026-12-04T03:00:00+00:00'
+         SELECT $1, 1, 'adjustment', 'bulk:' || i, 'bulk entry', '2026-12-04T03:00:00+00:00'
          FROM n",
     )
     .bind(rider)

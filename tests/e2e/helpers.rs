@@ -4,21 +4,26 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rider_bot::config::Config;
+use rider_bot::db::Pool;
 use rider_bot::emulator::{BotMessage, Emulator, TgUser};
 use rider_bot::i18n::{t, Lang};
 use rider_bot::startup::Application;
-use sqlx::SqlitePool;
 use teloxide::dispatching::ShutdownToken;
 use tokio::task::JoinHandle;
 
 pub const COORDINATOR: i64 = 900;
+/// The webhook secret of apps in webhook mode, and the path they serve.
+pub const WEBHOOK_SECRET: &str = "e2e-Webhook_secret-0123456789";
+pub const WEBHOOK_PATH: &str = "/telegram";
 
 pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     _dir: tempfile::TempDir,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
+    /// Webhook mode: where the bot's server listens (kept across restarts); None: polling.
+    pub webhook: Option<Option<std::net::SocketAddr>>,
 }
 
 impl TestApp {
@@ -49,6 +54,17 @@ impl TestApp {
     /// As [`TestApp::spawn_configured`], with `groups` (id, title) the bot is a member of
     /// from the start.
     pub async fn spawn_with_groups(
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Config),
+        groups: &[(i64, &str)],
+    ) -> TestApp {
+        let mut app = Self::prepare(vars, adjust, groups).await;
+        app.start().await;
+        app
+    }
+
+    /// The emulator, configuration and database of an app not started yet.
+    async fn prepare(
         vars: &[(&str, &str)],
         adjust: impl FnOnce(&mut Config),
         groups: &[(i64, &str)],
@@ -89,15 +105,48 @@ impl TestApp {
         for (id, title) in groups {
             emu.add_group(*id, title);
         }
-        let mut app = TestApp {
+        TestApp {
             emu,
             config,
             pool,
             _dir: dir,
             running: None,
-        };
+            webhook: None,
+        }
+    }
+
+    /// A running bot (one coordinator) in webhook mode: `run_webhook` on a free port of
+    /// 127.0.0.1, with the webhook set at the emulator as an operator would (`webhook set`'s
+    /// call, with the update types the bot handles).
+    pub async fn spawn_webhook() -> TestApp {
+        let mut app = Self::prepare(
+            &[
+                ("COORDINATOR_IDS", "900"),
+                ("WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ],
+            |_| {},
+            &[],
+        )
+        .await;
+        app.webhook = Some(None);
         app.start().await;
+        let bot = rider_bot::startup::bot_for(&app.config).unwrap();
+        let options = rider_bot::bot::webhook::admin::SetOptions {
+            max_connections: None,
+            allowed_updates: rider_bot::startup::handled_updates(),
+            drop_pending_updates: false,
+        };
+        let secret = app.config.webhook_secret.clone().unwrap();
+        rider_bot::bot::webhook::admin::set(&bot, app.webhook_url(), &secret, &options)
+            .await
+            .expect("setWebhook");
         app
+    }
+
+    /// The URL the webhook is served at.
+    pub fn webhook_url(&self) -> url::Url {
+        let addr = self.webhook.flatten().expect("webhook mode, started");
+        url::Url::parse(&format!("http://{addr}{WEBHOOK_PATH}")).unwrap()
     }
 
     /// Builds and runs the bot (again, after [`TestApp::stop`]).
@@ -107,9 +156,26 @@ impl TestApp {
             .await
             .expect("application builds");
         let token = app.shutdown_token();
-        let handle = tokio::spawn(async move {
-            app.run_until_stopped().await.expect("dispatcher runs");
-        });
+        let handle = match self.webhook {
+            None => tokio::spawn(async move {
+                app.run_until_stopped().await.expect("dispatcher runs");
+            }),
+            Some(addr) => {
+                // The same port again after a restart, so the webhook set stays right.
+                let addr = addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
+                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+                self.webhook = Some(Some(listener.local_addr().unwrap()));
+                let server = rider_bot::startup::WebhookServer {
+                    listener,
+                    path: WEBHOOK_PATH.into(),
+                    secret: self.config.webhook_secret.clone().expect("WEBHOOK_SECRET"),
+                    routes: axum::Router::new(),
+                };
+                tokio::spawn(async move {
+                    app.run_webhook(server).await.expect("webhook mode runs");
+                })
+            }
+        };
         self.running = Some((token, handle));
     }
 
@@ -223,7 +289,7 @@ impl TestApp {
     /// The stored dialogue step of `chat` ("idle" when none is stored).
     pub async fn step(&self, chat: i64) -> String {
         let json: Option<String> =
-            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
                 .bind(chat)
                 .fetch_optional(&self.pool)
                 .await
@@ -239,7 +305,7 @@ impl TestApp {
 
     /// One text column of a user's row (`column` is a fixed name from the test, not input).
     pub async fn user_field(&self, id: i64, column: &str) -> Option<String> {
-        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = ?"))
+        sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_one(&self.pool)
             .await
@@ -267,7 +333,7 @@ impl TestApp {
         Option<String>,
         Option<String>,
     )> {
-        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = ?")
+        sqlx::query_as("SELECT status, role, name, platform, phone FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await

@@ -134,7 +134,7 @@ async fn a_typed_known_platform_name_is_recognised() {
     app.emu.send_text(rider, "sf express");
     app.expect_text(rider, &first_words(Lang::En, "ask-phone"))
         .await;
-    let step: String = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+    let step: String = sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
         .bind(rider)
         .fetch_one(&app.pool)
         .await

@@ -237,7 +237,7 @@ async fn a_send_interrupted_by_a_crash_is_counted_unknown_and_pending_ones_go_af
         .unwrap();
     }
     // A's was on its way to Telegram when the process died.
-    sqlx::query("UPDATE outbox SET status = 'sending' WHERE chat_id = ?")
+    sqlx::query("UPDATE outbox SET status = 'sending' WHERE chat_id = $1")
         .bind(a)
         .execute(&mut *conn)
         .await

@@ -167,7 +167,7 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
         let pool = app.pool.clone();
         async move {
             sqlx::query_scalar::<_, String>(
-                "SELECT status FROM signups WHERE session = 'SEAT-20261205' AND rider_id = ?",
+                "SELECT status FROM signups WHERE session = 'SEAT-20261205' AND rider_id = $1",
             )
             .bind(r)
             .fetch_optional(&pool)
@@ -183,7 +183,7 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     assert_eq!(stock(&app).await, before);
     let open = scalar(
         &app,
-        "SELECT COUNT(*) FROM redemptions WHERE status = 'open' AND rider_id <> ?",
+        "SELECT COUNT(*) FROM redemptions WHERE status = 'open' AND rider_id <> $1",
         0,
     )
     .await;
@@ -197,13 +197,13 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     ] {
         let n = scalar(
             &app,
-            &format!("SELECT COUNT(*) FROM {table} WHERE rider_id = ?"),
+            &format!("SELECT COUNT(*) FROM {table} WHERE rider_id = $1"),
             a,
         )
         .await;
         assert_eq!(n, 0, "{table} still names the erased rider");
     }
-    let anon: i64 = scalar(&app, "SELECT reporter_id FROM reports WHERE id = ?", 1).await;
+    let anon: i64 = scalar(&app, "SELECT reporter_id FROM reports WHERE id = $1", 1).await;
     assert!(anon < 0, "the report moved to an anonymous id: {anon}");
     // Nothing names the rider any more: not a key, not the erasure's exact time.
     for (table, column) in [
@@ -213,14 +213,14 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     ] {
         let named = scalar(
             &app,
-            &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%' || ? || '%'"),
+            &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%' || $1 || '%'"),
             a,
         )
         .await;
         assert_eq!(named, 0, "a {table} key still names the rider");
     }
     let times: (Option<String>, String) = sqlx::query_as(
-        "SELECT deleted_at, (SELECT created_at FROM users WHERE id = ?) FROM users WHERE id = ?",
+        "SELECT deleted_at, (SELECT created_at FROM users WHERE id = $1) FROM users WHERE id = $2",
     )
     .bind(anon)
     .bind(a)
@@ -235,7 +235,7 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     );
     let sum = scalar(
         &app,
-        "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE rider_id = ?",
+        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM ledger WHERE rider_id = $1",
         anon,
     )
     .await;
@@ -243,7 +243,7 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     assert_eq!(
         scalar(
             &app,
-            "SELECT balance FROM balances WHERE rider_id = ?",
+            "SELECT balance FROM balances WHERE rider_id = $1",
             anon
         )
         .await,
@@ -251,7 +251,7 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     );
     let audit = scalar(
         &app,
-        "SELECT COUNT(*) FROM audit_log WHERE target_id = ?1 OR actor_id = ?1",
+        "SELECT COUNT(*) FROM audit_log WHERE target_id = $1 OR actor_id = $1",
         a,
     )
     .await;
@@ -259,7 +259,12 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
     let row = app.user_row(a).await.unwrap();
     assert_eq!(row, ("deleted".into(), "rider".into(), None, None, None));
     assert_eq!(
-        scalar(&app, "SELECT leaderboard_opt_in FROM users WHERE id = ?", a).await,
+        scalar(
+            &app,
+            "SELECT leaderboard_opt_in FROM users WHERE id = $1",
+            a
+        )
+        .await,
         0
     );
 
@@ -301,7 +306,12 @@ async fn erasure_gives_up_the_seat_the_hold_and_the_opt_in_and_unlinks_reports()
         );
     }
     assert_eq!(
-        scalar(&app, "SELECT leaderboard_opt_in FROM users WHERE id = ?", a).await,
+        scalar(
+            &app,
+            "SELECT leaderboard_opt_in FROM users WHERE id = $1",
+            a
+        )
+        .await,
         0
     );
     assert_eq!(app.balance(a).await, 0);
@@ -396,8 +406,8 @@ async fn photos_of_long_closed_reports_are_deleted_and_the_reports_kept() {
         (3, "submitted", ago(200)),
     ] {
         sqlx::query(
-            "UPDATE reports SET status = ?, status_at = ?, created_at = ?,
-                 reject_reason = CASE ? WHEN 'rejected' THEN 'no' END WHERE id = ?",
+            "UPDATE reports SET status = $1, status_at = $2, created_at = $3,
+                 reject_reason = CASE $4 WHEN 'rejected' THEN 'no' END WHERE id = $5",
         )
         .bind(status)
         .bind(at)
@@ -439,7 +449,7 @@ async fn photos_of_long_closed_reports_are_deleted_and_the_reports_kept() {
         "{removed:?}"
     );
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM reports WHERE id <= ?", 3).await,
+        scalar(&app, "SELECT COUNT(*) FROM reports WHERE id <= $1", 3).await,
         3
     );
     let path: String = sqlx::query_scalar("SELECT path FROM report_photos WHERE report_id = 2")
@@ -477,7 +487,7 @@ async fn abandoned_drafts_keep_no_photos() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM draft_photos WHERE rider_id = ?",
+            "SELECT COUNT(*) FROM draft_photos WHERE rider_id = $1",
             r
         )
         .await,

@@ -158,7 +158,7 @@ fn zh(key: &str) -> String {
 }
 
 async fn status(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM reports WHERE id = ?")
+    sqlx::query_scalar("SELECT status FROM reports WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await

@@ -169,7 +169,7 @@ async fn blocking_the_bot_is_recorded_and_unblocking_clears_it() {
     let mut blocked = None;
     for _ in 0..100 {
         blocked =
-            sqlx::query_scalar::<_, Option<String>>("SELECT blocked_at FROM users WHERE id = ?")
+            sqlx::query_scalar::<_, Option<String>>("SELECT blocked_at FROM users WHERE id = $1")
                 .bind(rider)
                 .fetch_one(&app.pool)
                 .await

@@ -142,7 +142,7 @@ async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
         answer["text"].as_str().unwrap().contains("number 1"),
         "{answer}"
     );
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = ?")
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signups WHERE rider_id = $1")
         .bind(b)
         .fetch_one(&app.pool)
         .await
@@ -162,7 +162,7 @@ async fn riders_sign_up_wait_in_line_and_move_up_when_a_seat_frees() {
         after.text
     );
     let status: String = sqlx::query_scalar(
-        "SELECT status FROM signups WHERE session = 'CUT-20261205' AND rider_id = ?",
+        "SELECT status FROM signups WHERE session = 'CUT-20261205' AND rider_id = $1",
     )
     .bind(b)
     .fetch_one(&app.pool)
@@ -379,14 +379,14 @@ async fn forged_mangled_yesterdays_and_other_stations_codes_pay_nothing() {
         no_seat.text
     );
     assert_eq!(app.balance(a).await, 0);
-    let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = ?")
+    let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE rider_id = $1")
         .bind(a)
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert_eq!(ledger, 0);
     let attended: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signups WHERE rider_id = ? AND status = 'attended'",
+        "SELECT COUNT(*) FROM signups WHERE rider_id = $1 AND status = 'attended'",
     )
     .bind(a)
     .fetch_one(&app.pool)

@@ -706,11 +706,12 @@ async fn a_poster_scan_counts_one_visit_a_day_and_coordinators_see_the_figures()
     assert!(!card.text.contains("visit is counted"), "{}", card.text);
     assert!(!card.text.contains("👣"), "riders do not see the figures");
     app.drain(rider).await;
-    let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
-        .bind(rider)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let counted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = $1")
+            .bind(rider)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(counted, 1);
 
     app.emu.send_text(COORDINATOR, "/station A");
@@ -743,7 +744,7 @@ async fn a_poster_scan_counts_one_visit_a_day_and_coordinators_see_the_figures()
         .expect("registered");
     tx.commit().await.unwrap();
     let (mine, total): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM station_visits WHERE rider_id = ?), (SELECT COUNT(*) FROM station_visits)",
+        "SELECT (SELECT COUNT(*) FROM station_visits WHERE rider_id = $1), (SELECT COUNT(*) FROM station_visits)",
     )
     .bind(rider)
     .fetch_one(&mut *conn)
@@ -822,13 +823,13 @@ async fn im_here_counts_a_visit_near_the_station_once_a_day_and_refuses_far_stal
         "{stale}"
     );
     let (visits, via): (i64, String) =
-        sqlx::query_as("SELECT COUNT(*), MIN(via) FROM station_visits WHERE rider_id = ?")
+        sqlx::query_as("SELECT COUNT(*), MIN(via) FROM station_visits WHERE rider_id = $1")
             .bind(rider)
             .fetch_one(&app.pool)
             .await
             .unwrap();
     assert_eq!((visits, via.as_str()), (1, "here"));
-    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = ?")
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_visits WHERE rider_id = $1")
         .bind(other)
         .fetch_one(&app.pool)
         .await
@@ -909,8 +910,8 @@ async fn live_visits_pay_the_visit_rule_up_to_the_daily_cap_and_posters_and_pins
     let passbook = app.expect_text(rider, "visited B").await;
     assert!(passbook.text.contains("+2"), "{}", passbook.text);
     let (paid, visits): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM ledger WHERE rider_id = ?1 AND kind = 'visit'),
-                (SELECT COUNT(*) FROM station_visits WHERE rider_id = ?1)",
+        "SELECT (SELECT COUNT(*) FROM ledger WHERE rider_id = $1 AND kind = 'visit'),
+                (SELECT COUNT(*) FROM station_visits WHERE rider_id = $1)",
     )
     .bind(rider)
     .fetch_one(&app.pool)

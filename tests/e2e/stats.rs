@@ -170,7 +170,7 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
         sqlx::query(
             "INSERT INTO feedback (rider_id, topic, kind, body, request_key, status, created_at,
                                    answered_at, rating)
-             VALUES (?, ?, 'text', 'x', ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, 'text', 'x', $3, $4, $5, $6, $7)",
         )
         .bind(rider)
         .bind(topic)
@@ -191,7 +191,7 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
     // A coordinator's own visit is a visit, but not a rider reached.
     sqlx::query(
         "INSERT INTO station_visits (station, rider_id, day, at, via)
-         VALUES ('LF-C01', ?, '2026-12-03', ?, 'poster')",
+         VALUES ('LF-C01', $1, '2026-12-03', $2, 'poster')",
     )
     .bind(COORDINATOR)
     .bind(clock.now())
@@ -320,7 +320,7 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
 
     // Each look is in the audit trail.
     let looks: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'stats_viewed' AND actor_id = ?",
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'stats_viewed' AND actor_id = $1",
     )
     .bind(COORDINATOR)
     .fetch_one(&app.pool)

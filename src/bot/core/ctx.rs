@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use teloxide::payloads::{
     AnswerCallbackQuerySetters, EditMessageReplyMarkupSetters, EditMessageTextSetters,
     SendMessageSetters,
@@ -39,6 +39,9 @@ pub struct Settings {
     pub bot_username: Option<String>,
     /// The main menu keyboard, built by the router from the capabilities' entries.
     pub menu: MainMenu,
+    /// This process among the instances sharing the database (made at start).
+    pub instance: crate::instances::InstanceId,
+    pub liveness: crate::instances::Liveness,
 }
 
 impl Settings {
@@ -49,6 +52,8 @@ impl Settings {
             tz: config.timezone,
             bot_username: None,
             menu,
+            instance: crate::instances::InstanceId::random(),
+            liveness: config.liveness,
         }
     }
 }
@@ -93,7 +98,7 @@ impl std::fmt::Debug for Deps {
 #[derive(Clone)]
 pub struct Env {
     pub bot: Bot,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub settings: Arc<Settings>,
     pub deps: Arc<Deps>,
 }
@@ -111,7 +116,7 @@ pub struct Ctx {
     /// The update being handled, for logs.
     pub update_id: u32,
     pub bot: Bot,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub user: User,
     /// The sender as Telegram describes them (a suggested name comes from it; never logged).
     pub from: teloxide::types::User,

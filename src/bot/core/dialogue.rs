@@ -11,11 +11,11 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqlitePool};
 use teloxide::dispatching::dialogue::Storage;
 use teloxide::types::ChatId;
 
@@ -55,11 +55,11 @@ pub enum StorageError {
 /// teloxide's [`Storage`] on the project's pool.
 #[derive(Clone)]
 pub struct DbStorage {
-    pool: SqlitePool,
+    pool: Pool,
 }
 
 impl DbStorage {
-    pub fn new(pool: SqlitePool) -> Arc<Self> {
+    pub fn new(pool: Pool) -> Arc<Self> {
         Arc::new(Self { pool })
     }
 
@@ -85,7 +85,7 @@ impl DbStorage {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT {USER_COLUMNS}, u.first_seen_at, d.state, d.updated_at
-                 FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = ?"
+                 FROM users u LEFT JOIN dialogues d ON d.chat_id = u.id WHERE u.id = $1"
             )
         });
         let row: Option<SessionRow> = sqlx::query_as(SQL.as_str())
@@ -139,7 +139,7 @@ impl DbStorage {
 /// Writes `state` for `chat` on `conn`, so a handler can save it in the same transaction as the
 /// change it describes. Idle is stored as no row.
 pub async fn save<S: DialogueState>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     chat: ChatId,
     state: &S,
 ) -> Result<(), StorageError> {
@@ -148,7 +148,7 @@ pub async fn save<S: DialogueState>(
     }
     let json = serde_json::to_string(state)?;
     sqlx::query(
-        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
+        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
     )
     .bind(chat.0)
@@ -161,16 +161,13 @@ pub async fn save<S: DialogueState>(
 
 /// Ends `chat`'s dialogue on `conn`: a handler ends it in the same transaction as the change
 /// that finishes it (a registration, a filed report).
-pub async fn end(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sqlx::Error> {
+pub async fn end(conn: &mut Conn, chat: ChatId) -> Result<(), sqlx::Error> {
     remove(conn, chat).await
 }
 
 /// The state stored for `chat`'s dialogue (its JSON), if one is in progress.
-pub async fn stored(
-    conn: &mut SqliteConnection,
-    chat: ChatId,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+pub async fn stored(conn: &mut Conn, chat: ChatId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
         .bind(chat.0)
         .fetch_optional(conn)
         .await
@@ -178,17 +175,17 @@ pub async fn stored(
 
 /// Deletes dialogues idle longer than `idle`: a conversation abandoned keeps nothing the rider
 /// typed (a name mid-registration) past the time it would have been dropped anyway.
-pub async fn prune(pool: &sqlx::SqlitePool, idle: Duration) -> Result<u64, sqlx::Error> {
+pub async fn prune(pool: &crate::db::Pool, idle: Duration) -> Result<u64, sqlx::Error> {
     let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(1));
-    Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < ?")
+    Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < $1")
         .bind(before)
         .execute(pool)
         .await?
         .rows_affected())
 }
 
-pub async fn remove(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+pub async fn remove(conn: &mut Conn, chat: ChatId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
         .bind(chat.0)
         .execute(conn)
         .await?;
@@ -226,7 +223,7 @@ impl<S: DialogueState> Storage<S> for DbStorage {
     ) -> BoxFuture<'static, Result<Option<S>, Self::Error>> {
         Box::pin(async move {
             let json: Option<String> =
-                sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ?")
+                sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
                     .bind(chat_id.0)
                     .fetch_optional(&self.pool)
                     .await?;

@@ -4,7 +4,8 @@
 //! every chat; and Telegram lets the bot send about one message a second into one chat, so a
 //! person who sends hundreds of messages fills their queue with replies that cannot go out.
 //! A limit inside a handler comes too late: the update is already queued. So updates are
-//! counted per person as they come out of `getUpdates` ([`Gate`] wraps the update listener),
+//! counted per person as they come out of `getUpdates` ([`Gate`] wraps the update listener), or
+//! as a webhook request brings them ([`admit`], before the update is recorded in the inbox),
 //! and those past the limit are dropped there, before the dispatcher sees them.
 //!
 //! The limit is a token bucket per person (governor's GCRA): `burst` at once, refilled at
@@ -163,8 +164,9 @@ where
     }
 }
 
-/// Whether `update` goes on to the dispatcher; sends the notice of a first drop.
-fn admit(flood: &Flood, bot: &Bot, update: &Update) -> bool {
+/// Whether `update` goes on (to the dispatcher, or into the webhook's inbox); sends the notice
+/// of a first drop.
+pub fn admit(flood: &Flood, bot: &Bot, update: &Update) -> bool {
     match flood.judge(update) {
         Verdict::Pass => true,
         Verdict::Drop => false,

@@ -6,13 +6,20 @@
 //! to log that item and go on with the next (the jobs' own loops do so); what reaches the
 //! supervisor is a failure of the whole run. Stopping the supervisor stops every job, including
 //! a run in progress.
+//!
+//! A job of [`JobScope::OneInstance`] runs only while this instance holds its lease
+//! (`crate::instances`): before each run the supervisor takes or keeps the lease; while another
+//! live instance holds it, it looks again every `dead_after` at most (or its period, if
+//! shorter), so a dead holder's jobs move on within about that. A one-off job another instance
+//! holds is left to it.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::ctx::Env;
-use super::registry::Job;
+use super::registry::{Job, JobScope};
+use crate::instances::store as instances;
 
 /// The longest wait between failed runs.
 const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
@@ -67,7 +74,24 @@ async fn supervise(env: Env, job: Job) {
         tokio::time::sleep(every).await;
     }
     let mut failures = 0u32;
+    let liveness = env.settings.liveness;
     loop {
+        if job.scope == JobScope::OneInstance {
+            match holds(&env, &job).await {
+                Some(true) => {}
+                Some(false) => match job.every {
+                    Some(every) => {
+                        tokio::time::sleep(every.min(liveness.dead_after)).await;
+                        continue;
+                    }
+                    None => return,
+                },
+                None => {
+                    tokio::time::sleep(liveness.heartbeat).await;
+                    continue;
+                }
+            }
+        }
         let (tx, rx) = tokio::sync::oneshot::channel();
         let run = (job.run)(env.clone());
         let task = AbortOnDrop(tokio::spawn(async move {
@@ -105,6 +129,24 @@ async fn supervise(env: Env, job: Job) {
     }
 }
 
+/// Whether this instance holds `job`'s lease now (taking it if free); `None` when the database
+/// could not say.
+async fn holds(env: &Env, job: &Job) -> Option<bool> {
+    let (me, lease) = (&env.settings.instance, env.settings.liveness.dead_after);
+    match instances::hold(&env.pool, job.name, me, crate::db::now(), lease).await {
+        Ok(held) => {
+            if !held {
+                tracing::debug!(job = job.name, "another instance runs this job");
+            }
+            Some(held)
+        }
+        Err(err) => {
+            tracing::warn!(job = job.name, %err, "cannot take the job's lease; trying again");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -124,7 +166,7 @@ mod tests {
         let config = crate::config::Config::from_lookup(|_| None).unwrap();
         Env {
             bot: teloxide::Bot::new("1:test"),
-            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            pool: crate::db::Pool::connect_lazy("sqlite::memory:").unwrap(),
             settings: Arc::new(Settings::from_config(&config, Default::default())),
             deps: Arc::new(deps),
         }
@@ -154,6 +196,7 @@ mod tests {
             name: "flaky",
             every: Some(Duration::from_secs(60)),
             at_start: true,
+            scope: JobScope::EachInstance,
             run: flaky,
         };
         let supervisor = Supervisor::start(&env, vec![job]);
@@ -174,11 +217,67 @@ mod tests {
             name: "once",
             every: None,
             at_start: true,
+            scope: JobScope::EachInstance,
             run: flaky,
         };
         let _supervisor = Supervisor::start(&env, vec![job]);
         tokio::time::sleep(Duration::from_secs(3600)).await;
         assert_eq!(runs(&env), 3);
+    }
+
+    /// Counts its runs per instance.
+    fn count(env: Env) -> futures::future::BoxFuture<'static, HandlerResult> {
+        async move {
+            env.dep::<Arc<Runs>>()?.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        .boxed()
+    }
+
+    /// An instance on `pool` with quick liveness.
+    fn instance(pool: &crate::db::Pool) -> Env {
+        let mut env = env();
+        env.pool = pool.clone();
+        let mut settings = Settings::from_config(
+            &crate::config::Config::from_lookup(|_| None).unwrap(),
+            Default::default(),
+        );
+        settings.liveness = crate::instances::Liveness {
+            heartbeat: Duration::from_millis(50),
+            dead_after: Duration::from_millis(300),
+        };
+        env.settings = Arc::new(settings);
+        env
+    }
+
+    #[tokio::test]
+    async fn a_one_instance_job_runs_in_one_of_two_and_moves_when_its_holder_dies() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let job = || Job {
+            name: "tick",
+            every: Some(Duration::from_millis(20)),
+            at_start: true,
+            scope: JobScope::OneInstance,
+            run: count,
+        };
+        let (a, b) = (instance(&pool), instance(&pool));
+        let first = Supervisor::start(&a, vec![job()]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let second = Supervisor::start(&b, vec![job()]);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (ran_a, ran_b) = (runs(&a), runs(&b));
+        assert!(ran_a > 3, "the first instance runs it ({ran_a})");
+        assert_eq!(ran_b, 0, "the second leaves it to the first");
+        // The first dies (no goodbye, nor heartbeat): its lease, renewed by no one, runs out.
+        first.stop();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(runs(&b) > 3, "the second took it over ({})", runs(&b));
+        assert_eq!(runs(&a), ran_a, "the dead one runs nothing");
+        let (holder, _) = instances::holder(&pool, "tick").await.unwrap().unwrap();
+        assert_eq!(holder, b.settings.instance.as_str());
+        second.stop();
     }
 
     #[test]

@@ -14,10 +14,15 @@
 //!   until the person writes again; 400: `failed` (a kind falls back itself where it can: a
 //!   photo Telegram would not take goes as a file); network errors and 5xx: retried with a doubling
 //!   backoff, then `failed`.
-//! - **Crashes.** A row is marked `sending` (committed) before it leaves; at start, rows still
-//!   `sending` become `unknown` and are not sent again: Telegram may have delivered them and
-//!   has no idempotency key, so resending could give someone the message twice. A row that was
-//!   not taken is still `pending` and goes.
+//! - **Crashes.** A row is marked `sending` (committed, with the instance that took it) before
+//!   it leaves; rows still `sending` whose instance is dead (at start, and looked for every
+//!   `dead_after`) become `unknown` and are not sent again: Telegram may have delivered them
+//!   and has no idempotency key, so resending could give someone the message twice. A row that
+//!   was not taken is still `pending` and goes.
+//! - **Several instances.** Every instance runs a sender on the one outbox. A row is taken
+//!   once (`outbox::store::take`), never while another row of its chat is being sent, nor
+//!   within a second of the chat's last take, whoever took it; the overall rate is divided
+//!   between the instances alive (`instances::share`), recounted every `dead_after`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::num::NonZeroU32;
@@ -154,6 +159,17 @@ struct Limiters {
 }
 
 impl Limiters {
+    /// This instance's share of each rate when `live` instances send from the one outbox.
+    fn for_instances(settings: &OutboxSettings, live: u32) -> Limiters {
+        let rate = |n: u32| RateLimiter::direct(pace(crate::instances::share(n, live)));
+        Limiters {
+            free: rate(settings.per_second),
+            paid: settings
+                .paid_broadcast
+                .then(|| rate(settings.paid_per_second.min(PAID_PER_SECOND))),
+        }
+    }
+
     fn of(&self, row: &Row) -> &DefaultDirectRateLimiter {
         match (&self.paid, row.priority) {
             (Some(paid), 1) => paid,
@@ -275,25 +291,12 @@ impl Pacer {
 }
 
 /// The sender job: recovers what a crash interrupted, then sends what is due, forever.
+/// Every `dead_after` (`crate::instances::Liveness`) it counts the instances alive, to take its share of the global rate,
+/// and counts `unknown` what a dead instance was sending.
 pub async fn run(env: Env) -> HandlerResult {
     let settings = env.dep::<OutboxSettings>()?.clone();
-    {
-        let mut conn = env.pool.acquire().await?;
-        let interrupted = store::recover(&mut conn).await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                interrupted,
-                "outbox rows were being sent when the bot stopped; counted unknown, not resent"
-            );
-        }
-    }
-    let rate = |n: u32| RateLimiter::direct(pace(n));
-    let limiters = Limiters {
-        free: rate(settings.per_second),
-        paid: settings
-            .paid_broadcast
-            .then(|| rate(settings.paid_per_second.min(PAID_PER_SECOND))),
-    };
+    let mut live = look_around(&env).await?;
+    let mut limiters = Limiters::for_instances(&settings, live);
     let mut pacer = Pacer {
         private_gap: settings.private_gap,
         group_per_minute: settings.group_per_minute.max(1) as usize,
@@ -303,6 +306,7 @@ pub async fn run(env: Env) -> HandlerResult {
     let mut busy = Busy::default();
     let mut tasks: JoinSet<Option<Duration>> = JoinSet::new();
     let mut last_prune = Instant::now();
+    let mut last_look = Instant::now();
     loop {
         while let Some(done) = tasks.try_join_next_with_id() {
             settle(&mut busy, &mut pacer, done);
@@ -325,6 +329,18 @@ pub async fn run(env: Env) -> HandlerResult {
             pacer.prune(Instant::now());
             last_prune = Instant::now();
         }
+        if last_look.elapsed() > env.settings.liveness.dead_after {
+            last_look = Instant::now();
+            match look_around(&env).await {
+                Ok(now_live) if now_live != live => {
+                    tracing::info!(instances = now_live, "outbox: sharing the send rate anew");
+                    live = now_live;
+                    limiters = Limiters::for_instances(&settings, live);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(%e, "outbox: could not count the live instances"),
+            }
+        }
         if dispatched == 0 {
             // Nothing could go now: wait for a send to finish or for new rows.
             tokio::select! {
@@ -333,6 +349,26 @@ pub async fn run(env: Env) -> HandlerResult {
             }
         }
     }
+}
+
+/// Counts `unknown` the rows dead instances were sending; returns how many instances are
+/// alive (at least this one).
+async fn look_around(env: &Env) -> HandlerResult<u32> {
+    let now = crate::db::now();
+    let dead_after = env.settings.liveness.dead_after;
+    let alive_since = now - chrono::Duration::from_std(dead_after).unwrap_or_default();
+    let interrupted = {
+        let mut conn = env.pool.acquire().await?;
+        store::recover(&mut conn, now, alive_since).await?
+    };
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "outbox rows were being sent by an instance that stopped; counted unknown, not resent"
+        );
+    }
+    let live = crate::instances::store::live(&env.pool, now, dead_after).await?;
+    Ok(live.max(1))
 }
 
 /// The chats with a send in flight, and which task sends to which.
@@ -393,8 +429,13 @@ async fn dispatch(
             break;
         }
         limiters.of(&row).until_ready().await;
+        let taker = store::Taker {
+            instance: env.settings.instance.as_str(),
+            now: crate::db::now(),
+            gap: settings.private_gap,
+        };
         let mut conn = env.pool.acquire().await?;
-        if !store::take(&mut conn, row.id).await? {
+        if !store::take(&mut conn, &row, &taker).await? {
             continue;
         }
         drop(conn);

@@ -6,9 +6,9 @@
 //! transaction commits, through the [`AfterCommit`] actions the capabilities return; a crash
 //! between the commit and those messages loses the message, never the change.
 
+use crate::db::Conn;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
-use sqlx::SqliteConnection;
 use teloxide::types::ChatId;
 
 use super::ctx::Env;
@@ -31,16 +31,14 @@ pub struct Erased {
 pub struct PersonalData {
     /// Its section in `/mydata`.
     pub section: &'static str,
-    pub held:
-        for<'a> fn(&'a mut SqliteConnection, UserId) -> BoxFuture<'a, sqlx::Result<Vec<Held>>>,
-    pub export: for<'a> fn(&'a mut SqliteConnection, UserId) -> BoxFuture<'a, sqlx::Result<Value>>,
+    pub held: for<'a> fn(&'a mut Conn, UserId) -> BoxFuture<'a, sqlx::Result<Vec<Held>>>,
+    pub export: for<'a> fn(&'a mut Conn, UserId) -> BoxFuture<'a, sqlx::Result<Value>>,
     /// Runs inside the erasure's write transaction.
-    pub erase:
-        for<'a> fn(&'a mut SqliteConnection, Erasure) -> BoxFuture<'a, Result<Erased, BotError>>,
+    pub erase: for<'a> fn(&'a mut Conn, Erasure) -> BoxFuture<'a, Result<Erased, BotError>>,
 }
 
 /// The dialogue in progress in `id`'s private chat, as stored.
-async fn dialogue_of(conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Option<Value>> {
+async fn dialogue_of(conn: &mut Conn, id: UserId) -> sqlx::Result<Option<Value>> {
     let state = dialogue::stored(conn, ChatId(id.0)).await?;
     Ok(state.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
 }
@@ -51,7 +49,7 @@ pub struct Holdings(pub Vec<PersonalData>);
 
 impl Holdings {
     /// Every kind held about `id`, the profile and the audit trail first.
-    pub async fn held(&self, conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Vec<Held>> {
+    pub async fn held(&self, conn: &mut Conn, id: UserId) -> sqlx::Result<Vec<Held>> {
         let mut all = personal::held(conn, id).await?;
         all.push(Held {
             kind: "held-dialogue",
@@ -64,7 +62,7 @@ impl Holdings {
     }
 
     /// Everything held about `id`, one section per capability, with readable field names.
-    pub async fn export(&self, conn: &mut SqliteConnection, id: UserId) -> sqlx::Result<Value> {
+    pub async fn export(&self, conn: &mut Conn, id: UserId) -> sqlx::Result<Value> {
         let mut doc = Map::new();
         if let Value::Object(own) = personal::export(conn, id).await? {
             doc.extend(own);
@@ -85,7 +83,7 @@ impl Holdings {
     /// (never were, or erased already).
     pub async fn erase_in(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         rider: UserId,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Erased>, BotError> {

@@ -16,6 +16,7 @@ use super::error::{BotError, HandlerResult};
 use super::next::{Next, Outcome};
 use super::outbox::NoticeKind;
 use super::personal::PersonalData;
+pub use crate::instances::JobScope;
 
 /// A handler's future.
 pub type Fut<'a, T> = BoxFuture<'a, Outcome<T>>;
@@ -103,6 +104,8 @@ pub struct Job {
     pub every: Option<Duration>,
     /// Run at start, or first after one period.
     pub at_start: bool,
+    /// In every instance sharing the database, or in one at a time.
+    pub scope: JobScope,
     pub run: fn(Env) -> BoxFuture<'static, HandlerResult>,
 }
 

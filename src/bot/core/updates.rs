@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most claims written by one statement (two bound values each, far below SQLite's limit).
@@ -30,7 +30,7 @@ pub struct Claims {
 
 impl Claims {
     /// Starts the writer on `pool`. Needs a running Tokio runtime.
-    pub fn spawn(pool: SqlitePool) -> Claims {
+    pub fn spawn(pool: Pool) -> Claims {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(writer(pool, rx));
         Claims { tx }
@@ -50,7 +50,7 @@ impl Claims {
     }
 }
 
-async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(u32, Reply)>) {
+async fn writer(pool: Pool, mut rx: mpsc::Receiver<(u32, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ids: Vec<u32> = batch.iter().map(|(id, _)| *id).collect();
@@ -73,11 +73,12 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(u32, Reply)>) {
 }
 
 /// Inserts `ids`, returning those that were not there before.
-async fn insert(pool: &SqlitePool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
+async fn insert(pool: &Pool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
     let now = crate::db::now();
     let mut sql = String::from("INSERT INTO processed_updates (update_id, handled_at) VALUES ");
     for i in 0..ids.len() {
-        sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+        let sep = if i == 0 { "" } else { ", " };
+        sql.push_str(&format!("{sep}(${}, ${})", 2 * i + 1, 2 * i + 2));
     }
     sql.push_str(" ON CONFLICT DO NOTHING RETURNING update_id");
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
@@ -89,9 +90,9 @@ async fn insert(pool: &SqlitePool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Er
 }
 
 /// Forgets ids older than `days` (Telegram re-delivers for at most 24 hours).
-pub async fn prune(pool: &SqlitePool, days: i64) -> Result<u64, sqlx::Error> {
+pub async fn prune(pool: &Pool, days: i64) -> Result<u64, sqlx::Error> {
     let cutoff = crate::db::now() - chrono::Duration::days(days);
-    let done = sqlx::query("DELETE FROM processed_updates WHERE handled_at < ?")
+    let done = sqlx::query("DELETE FROM processed_updates WHERE handled_at < $1")
         .bind(cutoff)
         .execute(pool)
         .await?;
@@ -102,7 +103,7 @@ pub async fn prune(pool: &SqlitePool, days: i64) -> Result<u64, sqlx::Error> {
 mod tests {
     use super::*;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("u.db").display());
         (dir, crate::db::connect_and_migrate(&url).await.unwrap())
@@ -144,12 +145,14 @@ mod tests {
     #[tokio::test]
     async fn old_ids_are_pruned() {
         let (_dir, pool) = pool().await;
-        sqlx::query("INSERT INTO processed_updates (update_id, handled_at) VALUES (1, ?), (2, ?)")
-            .bind(chrono::Utc::now() - chrono::Duration::days(8))
-            .bind(chrono::Utc::now())
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO processed_updates (update_id, handled_at) VALUES (1, $1), (2, $2)",
+        )
+        .bind(chrono::Utc::now() - chrono::Duration::days(8))
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
         assert_eq!(prune(&pool, 7).await.unwrap(), 1);
     }
 }

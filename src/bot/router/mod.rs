@@ -41,7 +41,8 @@ use crate::bot::core::keyboards::MainMenu;
 use crate::bot::core::outbox::{Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
-    Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, MenuEntry,
+    Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, JobScope,
+    MenuEntry,
 };
 use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
@@ -106,6 +107,7 @@ pub fn wire(config: &Config) -> Wiring {
     let mut jobs = vec![updates_pruning()];
     let mut holdings = Holdings::default();
     let mut kinds = Kinds::default();
+    jobs.push(heartbeat(config.liveness));
     jobs.push(outbox_sender());
     jobs.push(dialogue_pruning());
     jobs.push(outbox_pruning());
@@ -214,12 +216,31 @@ fn index_heads(
     }
 }
 
+/// This instance's heartbeat among those sharing the database, renewing its job leases.
+fn heartbeat(liveness: crate::instances::Liveness) -> Job {
+    Job {
+        name: "instances.heartbeat",
+        every: Some(liveness.heartbeat),
+        at_start: true,
+        scope: JobScope::EachInstance,
+        run: |env| {
+            Box::pin(async move {
+                let me = &env.settings.instance;
+                let lease = env.settings.liveness.dead_after;
+                crate::instances::store::beat(&env.pool, me, crate::db::now(), lease).await?;
+                Ok(())
+            })
+        },
+    }
+}
+
 /// The outbox's one sender (runs for as long as the bot does; restarted if it fails).
 fn outbox_sender() -> Job {
     Job {
         name: "outbox.sender",
         every: None,
         at_start: true,
+        scope: JobScope::EachInstance,
         run: |env| Box::pin(crate::bot::core::outbox::run(env)),
     }
 }
@@ -231,6 +252,7 @@ fn outbox_pruning() -> Job {
         name: "outbox.prune",
         every: Some(std::time::Duration::from_secs(24 * 60 * 60)),
         at_start: true,
+        scope: JobScope::OneInstance,
         run: |env| {
             Box::pin(async move {
                 let before = crate::db::now() - chrono::Duration::days(30);
@@ -252,6 +274,7 @@ fn dialogue_pruning() -> Job {
         name: "dialogues.prune",
         every: Some(std::time::Duration::from_secs(60 * 60)),
         at_start: true,
+        scope: JobScope::OneInstance,
         run: |env| {
             Box::pin(async move {
                 let idle = env.settings.dialogue_idle;
@@ -272,17 +295,32 @@ fn updates_pruning() -> Job {
         name: "updates.prune",
         every: Some(std::time::Duration::from_secs(24 * 60 * 60)),
         at_start: true,
+        scope: JobScope::OneInstance,
         run: |env| {
             Box::pin(async move {
                 let n = crate::bot::core::updates::prune(&env.pool, 7).await?;
                 if n > 0 {
                     tracing::info!(pruned = n, "forgot old update ids");
                 }
+                // Webhook mode's handled inbox rows (their bodies went at handling): a day.
+                let day_ago = crate::db::now() - chrono::Duration::days(1);
+                let n = crate::bot::inbox::store::prune(&env.pool, day_ago).await?;
+                if n > 0 {
+                    tracing::info!(pruned = n, "forgot handled inbox rows");
+                }
                 Ok(())
             })
         },
     }
 }
+
+/// The update types [`schema`] has a branch for: what `webhook set` asks Telegram for by
+/// default. Edited messages and channel posts would only reach the default handler.
+pub const HANDLED_UPDATES: [teloxide::types::AllowedUpdate; 3] = [
+    teloxide::types::AllowedUpdate::Message,
+    teloxide::types::AllowedUpdate::CallbackQuery,
+    teloxide::types::AllowedUpdate::MyChatMember,
+];
 
 /// The handler tree: production and every test run exactly this.
 pub fn schema() -> UpdateHandler<BotError> {
@@ -625,7 +663,7 @@ mod tests {
         let config = Config::from_lookup(|_| None).unwrap();
         let env = Env {
             bot: teloxide::Bot::new("1:test"),
-            pool: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            pool: crate::db::Pool::connect_lazy("sqlite::memory:").unwrap(),
             settings: Arc::new(crate::bot::core::Settings::from_config(
                 &config,
                 Default::default(),

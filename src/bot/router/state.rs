@@ -101,8 +101,8 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use crate::db::Pool;
     use chrono::Utc;
-    use sqlx::SqlitePool;
     use teloxide::dispatching::dialogue::Storage;
     use teloxide::types::ChatId;
 
@@ -114,7 +114,7 @@ mod tests {
     use crate::reports::telegram::{EditField, Step as ReportStep};
     use crate::users::UserId;
 
-    async fn storage() -> (tempfile::TempDir, Arc<DbStorage>, SqlitePool) {
+    async fn storage() -> (tempfile::TempDir, Arc<DbStorage>, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("d.db").display());
         let pool = crate::db::connect_and_migrate(&url).await.unwrap();
@@ -169,7 +169,7 @@ mod tests {
             .update_dialogue(ChatId(7), State::Onboarding(OnboardingStep::Name))
             .await
             .unwrap();
-        sqlx::query("UPDATE dialogues SET updated_at = ?")
+        sqlx::query("UPDATE dialogues SET updated_at = $1")
             .bind(Utc::now() - chrono::Duration::minutes(31))
             .execute(&pool)
             .await
@@ -192,7 +192,9 @@ mod tests {
             "not json",
         ] {
             sqlx::query(
-                "INSERT OR REPLACE INTO dialogues (chat_id, state, updated_at) VALUES (7, ?, ?)",
+                "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (7, $1, $2)
+                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state,
+                     updated_at = excluded.updated_at",
             )
             .bind(stale)
             .bind(Utc::now())

@@ -18,7 +18,7 @@ use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::outbox::NoticeKind;
 use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
-    resume, Audience, Callbacks, Capability, Command, IdleInput, Job,
+    resume, Audience, Callbacks, Capability, Command, IdleInput, Job, JobScope,
 };
 use crate::bot::core::{Explain, HasStep, Next};
 use crate::broadcasts::domain::{BroadcastError, Setting};
@@ -88,12 +88,14 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>() -> Capability<T> {
             name: "broadcasts.progress",
             every: Some(Duration::from_secs(3)),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { send::progress(&env).await }),
         })
         .job(Job {
             name: "broadcasts.forget_areas",
             every: Some(Duration::from_secs(60 * 60)),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| {
                 Box::pin(async move {
                     let before = env.settings.clock.now()

@@ -5,7 +5,7 @@ pub mod command;
 
 use std::path::PathBuf;
 
-use crate::bot::core::registry::{stay, Audience, Capability, Command, Job};
+use crate::bot::core::registry::{stay, Audience, Capability, Command, Job, JobScope};
 use crate::config::Config;
 use crate::exports::slots::Slots;
 
@@ -41,6 +41,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             name: "exports.leftovers",
             every: None,
             at_start: true,
+            scope: JobScope::EachInstance,
             run: |env| {
                 Box::pin(async move {
                     let dir = env.dep::<ExportSettings>()?.dir.clone();

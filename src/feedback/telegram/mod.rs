@@ -21,7 +21,7 @@ pub use self::step::Step;
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
-    Audience, Callbacks, Capability, Command, GroupCallbacks, GroupReply, Job, MenuEntry,
+    Audience, Callbacks, Capability, Command, GroupCallbacks, GroupReply, Job, JobScope, MenuEntry,
 };
 use crate::bot::core::{Ctx, Explain, HandlerResult, HasStep, Next};
 use crate::config::Config;
@@ -94,6 +94,7 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             name: "feedback.sweep",
             every: Some(std::time::Duration::from_secs(10 * 60)),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { delivery::sweep(&env).await }),
         })
         .personal(PersonalData {

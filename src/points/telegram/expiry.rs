@@ -8,7 +8,7 @@ use crate::bot::core::BotError;
 use crate::points::domain;
 
 /// Expires overdue redemptions (their riders are told through the outbox).
-pub async fn expire(pool: &sqlx::SqlitePool, now: DateTime<Utc>) -> Result<usize, BotError> {
+pub async fn expire(pool: &crate::db::Pool, now: DateTime<Utc>) -> Result<usize, BotError> {
     let expired = domain::expire_due(pool, now)
         .await
         .map_err(BotError::domain)?;

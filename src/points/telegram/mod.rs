@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
-    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, Job, MenuEntry,
+    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, Job, JobScope, MenuEntry,
 };
 use crate::bot::core::{BotError, Explain, Next};
 use crate::config::Config;
@@ -134,6 +134,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             name: "points.expiry",
             every: Some(Duration::from_secs(10 * 60)),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| {
                 Box::pin(async move {
                     expiry::expire(&env.pool, env.settings.clock.now()).await?;

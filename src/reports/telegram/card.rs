@@ -55,7 +55,7 @@ pub fn card_keyboard(lang: Lang, r: &Report) -> InlineKeyboardMarkup {
 /// How an actor is named on a card: their registered name, else their @username, else
 /// "coordinator #id" (coordinators named only in COORDINATOR_IDS have neither until they
 /// register).
-async fn display_name(pool: &sqlx::SqlitePool, lang: Lang, id: UserId) -> String {
+async fn display_name(pool: &crate::db::Pool, lang: Lang, id: UserId) -> String {
     let user = match pool.acquire().await {
         Ok(mut conn) => users::store::find(&mut conn, id).await.ok().flatten(),
         Err(_) => None,

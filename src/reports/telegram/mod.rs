@@ -33,7 +33,8 @@ use super::domain::Rules;
 use crate::bot::core::callback::CallbackData;
 use crate::bot::core::personal::{AfterCommit, Erased, PersonalData};
 use crate::bot::core::registry::{
-    resume, Audience, Callbacks, Capability, Command, GroupCallbacks, IdleInput, Job, MenuEntry,
+    resume, Audience, Callbacks, Capability, Command, GroupCallbacks, IdleInput, Job, JobScope,
+    MenuEntry,
 };
 use crate::bot::core::{Ctx, Env, HasStep, Next, Outcome};
 use crate::config::Config;
@@ -143,18 +144,21 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             name: "reports.sweep",
             every: Some(TEN_MINUTES),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { sweep::sweep(&env).await }),
         })
         .job(Job {
             name: "reports.draft_photos",
             every: Some(DAY),
             at_start: false,
+            scope: JobScope::EachInstance,
             run: |env| Box::pin(async move { sweep::remove_draft_photos(&env).await }),
         })
         .job(Job {
             name: "reports.photo_retention",
             every: Some(DAY),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { retention::expire_photos(&env).await }),
         })
         .personal(personal_data())
@@ -163,6 +167,7 @@ pub fn capability<T: HasStep<Step> + Send + Sync + 'static>(config: &Config) -> 
             name: "reports.group_check",
             every: None,
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { sweep::check_group(&env).await }),
         })
 }

@@ -31,7 +31,7 @@ enum Press {
 }
 
 async fn route_menu(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::Pool,
     lang: Lang,
     r: &Report,
 ) -> Result<InlineKeyboardMarkup, sqlx::Error> {
@@ -85,7 +85,7 @@ fn reject_menu(lang: Lang, id: ReportId) -> InlineKeyboardMarkup {
 
 /// The reports `r` may be merged into (`domain::merge_candidates`) as buttons.
 async fn duplicate_menu(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::Pool,
     lang: Lang,
     r: &Report,
 ) -> Result<Option<InlineKeyboardMarkup>, sqlx::Error> {

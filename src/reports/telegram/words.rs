@@ -32,7 +32,7 @@ pub fn reason_text(lang: Lang, reason: &str) -> String {
 
 /// "near <station> (120 m)" when a station is within a kilometre, else the coordinates.
 pub async fn place_text(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::Pool,
     directory: &Directory,
     lang: Lang,
     at: Position,

@@ -14,7 +14,8 @@ use std::time::Duration;
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::personal::{Erased, PersonalData};
 use crate::bot::core::registry::{
-    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, MenuEntry,
+    resume, stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, JobScope,
+    MenuEntry,
 };
 use crate::bot::core::{Explain, Next};
 use crate::config::Config;
@@ -130,6 +131,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             name: "services.schedule",
             every: Some(Duration::from_secs(10 * 60)),
             at_start: true,
+            scope: JobScope::OneInstance,
             run: |env| Box::pin(async move { notify::sweep(&env).await }),
         })
 }

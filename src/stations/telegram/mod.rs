@@ -8,7 +8,7 @@ pub mod render;
 
 use crate::bot::core::callback::{body, CallbackData};
 use crate::bot::core::registry::{
-    stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, MenuEntry,
+    stay, Audience, Callbacks, Capability, Command, DeepLink, IdleInput, Job, JobScope, MenuEntry,
 };
 use crate::bot::core::Next;
 use crate::config::Config;
@@ -106,6 +106,7 @@ pub fn capability<T: Send + Sync + 'static>(config: &Config) -> Capability<T> {
             name: "stations.index",
             every: None,
             at_start: true,
+            scope: JobScope::EachInstance,
             // Built now rather than at the first rider's location.
             run: |env| {
                 Box::pin(async move {

@@ -1,0 +1,244 @@
+//! The `update_inbox` table's statements. Written for SQLite and PostgreSQL alike: `$n`
+//! placeholders, `ON CONFLICT … DO NOTHING`, times as the application's TEXT.
+
+use crate::db::Pool;
+use chrono::{DateTime, Utc};
+
+/// What a handled row says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Handled,
+    /// An earlier lease holder claimed it and stopped before it was done.
+    Unknown,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Handled => "handled",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// A row this instance now holds the lease of.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Leased {
+    pub update_id: i64,
+    pub body: String,
+    /// Leases taken so far, this one included: more than one means an earlier holder stopped.
+    pub attempts: i64,
+}
+
+/// Records an update; false when its id was recorded before (a re-delivery).
+pub async fn record(
+    pool: &Pool,
+    update_id: i64,
+    chat_id: Option<i64>,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO update_inbox (update_id, chat_id, body, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (update_id) DO NOTHING",
+    )
+    .bind(update_id)
+    .bind(chat_id)
+    .bind(body)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Leases up to `limit` rows to `owner` until `until`, oldest first: each chat's oldest
+/// unhandled row when no lease on it runs past `now`.
+pub async fn lease(
+    pool: &Pool,
+    owner: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Leased>, sqlx::Error> {
+    let mut rows: Vec<Leased> = sqlx::query_as(
+        "UPDATE update_inbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+         WHERE handled_at IS NULL AND (lease_until IS NULL OR lease_until < $3) \
+           AND update_id IN ( \
+             SELECT i.update_id FROM update_inbox i \
+             WHERE i.handled_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $3) \
+               AND NOT EXISTS ( \
+                 SELECT 1 FROM update_inbox j \
+                 WHERE j.chat_id = i.chat_id AND j.handled_at IS NULL \
+                   AND j.update_id < i.update_id) \
+             ORDER BY i.update_id \
+             LIMIT $4) \
+         RETURNING update_id, body, attempts",
+    )
+    .bind(owner)
+    .bind(until)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    rows.sort_by_key(|r| r.update_id);
+    Ok(rows)
+}
+
+/// Extends `owner`'s leases to `until`.
+pub async fn renew(pool: &Pool, owner: &str, until: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE update_inbox SET lease_until = $1 WHERE lease_owner = $2 AND handled_at IS NULL",
+    )
+    .bind(until)
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Marks an update done: its body is dropped at once, its lease released.
+pub async fn finish(
+    pool: &Pool,
+    update_id: i64,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE update_inbox SET body = NULL, handled_at = $1, outcome = $2, \
+         lease_owner = NULL, lease_until = NULL \
+         WHERE update_id = $3 AND handled_at IS NULL",
+    )
+    .bind(now)
+    .bind(outcome.as_str())
+    .bind(update_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives up `owner`'s leases on rows not handled (at shutdown), so another instance need not
+/// wait for them to expire.
+pub async fn release(pool: &Pool, owner: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE update_inbox SET lease_owner = NULL, lease_until = NULL \
+         WHERE lease_owner = $1 AND handled_at IS NULL",
+    )
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Whether the handler tree has claimed `update_id` (in `processed_updates`).
+pub async fn was_claimed(pool: &Pool, update_id: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE update_id = $1")
+        .bind(update_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Forgets handled rows older than `before` (their bodies went when they were handled).
+pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM update_inbox WHERE handled_at IS NOT NULL AND handled_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Updates recorded and not handled yet.
+pub async fn waiting(pool: &Pool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM update_inbox WHERE handled_at IS NULL")
+        .fetch_one(pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    async fn pool() -> (tempfile::TempDir, Pool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("i.db").display());
+        (dir, crate::db::connect_and_migrate(&url).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_id_is_recorded_once() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        assert!(record(&pool, 1, Some(7), "{}", now).await.unwrap());
+        assert!(!record(&pool, 1, Some(7), "{}", now).await.unwrap());
+        assert_eq!(waiting(&pool).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_chat_is_leased_one_update_at_a_time_in_order_and_chats_in_parallel() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        for (id, chat) in [
+            (10, Some(1)),
+            (11, Some(1)),
+            (12, Some(2)),
+            (13, None),
+            (14, None),
+        ] {
+            record(&pool, id, chat, "{}", now).await.unwrap();
+        }
+        let until = now + Duration::seconds(60);
+        let a = lease(&pool, "a", now, until, 10).await.unwrap();
+        let ids: Vec<i64> = a.iter().map(|r| r.update_id).collect();
+        assert_eq!(ids, [10, 12, 13, 14]);
+        // Another instance finds nothing: chat 1's next waits for 10.
+        assert!(lease(&pool, "b", now, until, 10).await.unwrap().is_empty());
+        finish(&pool, 10, Outcome::Handled, now).await.unwrap();
+        let b = lease(&pool, "b", now, until, 10).await.unwrap();
+        assert_eq!(b.iter().map(|r| r.update_id).collect::<Vec<_>>(), [11]);
+        assert_eq!(b[0].attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn an_expired_lease_is_taken_over_and_a_released_one_at_once() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        record(&pool, 1, Some(1), "{}", now).await.unwrap();
+        record(&pool, 2, Some(2), "{}", now).await.unwrap();
+        lease(&pool, "dead", now, now + Duration::seconds(60), 10)
+            .await
+            .unwrap();
+        assert_eq!(release(&pool, "dead").await.unwrap(), 2);
+        let again = lease(&pool, "a", now, now + Duration::seconds(1), 10)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 2);
+        let later = now + Duration::seconds(5);
+        let taken = lease(&pool, "b", later, later + Duration::seconds(60), 10)
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 2);
+        assert!(taken.iter().all(|r| r.attempts == 3));
+        // The old holder renews nothing now.
+        assert_eq!(renew(&pool, "a", later).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_handled_row_keeps_no_body_and_is_pruned_later() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        record(&pool, 1, Some(1), r#"{"secret":"phone"}"#, now)
+            .await
+            .unwrap();
+        finish(&pool, 1, Outcome::Handled, now).await.unwrap();
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM update_inbox WHERE update_id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(body, None);
+        assert_eq!(prune(&pool, now - Duration::days(1)).await.unwrap(), 0);
+        assert_eq!(prune(&pool, now + Duration::seconds(1)).await.unwrap(), 1);
+    }
+}

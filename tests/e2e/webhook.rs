@@ -1,0 +1,267 @@
+//! Webhook mode through the real application: the emulator posts updates to the bot's HTTP
+//! endpoint as Telegram does, the bot records each in its inbox before answering, and handles
+//! it from there through the same handler tree as polling.
+
+use std::time::Duration;
+
+use rider_bot::i18n::Lang;
+use serde_json::{json, Value};
+
+use crate::helpers::{first_words, TestApp, COORDINATOR, WEBHOOK_SECRET};
+
+async fn post(app: &TestApp, secret: Option<&str>, body: String) -> reqwest::StatusCode {
+    let mut request = reqwest::Client::new()
+        .post(app.webhook_url())
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(secret) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    request.send().await.expect("the bot answers").status()
+}
+
+async fn inbox_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM update_inbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Waits until the inbox has nothing waiting.
+async fn settle_inbox(app: &TestApp) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while rider_bot::bot::inbox::store::waiting(&app.pool)
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "inbox not handled in 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `/help` message from `user` as Telegram would send it, with `update_id`.
+fn help_update(update_id: i64, user: i64) -> Value {
+    json!({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1_765_000_000, "text": "/help",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        "chat": {"id": user, "type": "private", "first_name": "Rider"},
+        "from": {"id": user, "is_bot": false, "first_name": "Rider", "language_code": "en"}}})
+}
+
+#[tokio::test]
+async fn a_rider_registers_end_to_end_by_webhook() {
+    let app = TestApp::spawn_webhook().await;
+    let rider = app.rider(9300, Some("en"));
+    app.register(rider, Lang::En).await;
+    let (status, _, name, platform, phone) = app.user_row(rider).await.unwrap();
+    assert_eq!(status, "registered");
+    assert_eq!(name.as_deref(), Some("张三"));
+    assert!(platform.is_some() && phone.is_some());
+    settle_inbox(&app).await;
+    // Every update went through the inbox, and no body outlived its handling.
+    let (rows, bodies): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(body) FROM update_inbox WHERE outcome = 'handled'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(rows >= 5, "{rows} updates handled from the inbox");
+    assert_eq!(bodies, 0);
+    assert_eq!(app.emu.request_count("getUpdates"), 0, "no polling");
+    assert!(app.emu.webhook_deliveries() >= 5);
+    assert_eq!(app.emu.pending_updates(), 0);
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_secret_is_401_and_a_body_that_is_no_update_400_recording_nothing() {
+    let app = TestApp::spawn_webhook().await;
+    let rider = app.rider(9301, Some("en"));
+    let update = help_update(70_001, rider).to_string();
+    assert_eq!(post(&app, None, update.clone()).await, 401);
+    let same_length = WEBHOOK_SECRET.replace('9', "8");
+    assert_eq!(post(&app, Some(&same_length), update.clone()).await, 401);
+    assert_eq!(
+        post(&app, Some(&format!("{WEBHOOK_SECRET}x")), update.clone()).await,
+        401
+    );
+    assert_eq!(post(&app, Some(""), update).await, 401);
+    for body in [
+        "not json",
+        r#"{"hello": "world"}"#,
+        "[]",
+        r#"{"update_id": "x"}"#,
+    ] {
+        assert_eq!(
+            post(&app, Some(WEBHOOK_SECRET), body.into()).await,
+            400,
+            "{body}"
+        );
+    }
+    let get = reqwest::get(app.webhook_url()).await.unwrap().status();
+    assert_eq!(get, 405);
+    assert_eq!(inbox_rows(&app).await, 0);
+    // Nothing of it was handled: the rider's next message is answered first.
+    app.emu.send_text(rider, "/help");
+    let m = app.next(rider).await;
+    assert!(
+        m.text.contains(&first_words(Lang::En, "help")),
+        "{}",
+        m.text
+    );
+    assert!(app.emu.untaken(rider).is_empty());
+}
+
+#[tokio::test]
+async fn the_same_update_posted_again_even_at_once_is_recorded_and_handled_once() {
+    let app = TestApp::spawn_webhook().await;
+    let rider = app.rider(9302, Some("en"));
+    let id = app.emu.send_text(rider, "/help");
+    let body = app.emu.update_json(id).to_string();
+    let posts = (0..8).map(|_| post(&app, Some(WEBHOOK_SECRET), body.clone()));
+    for status in futures::future::join_all(posts).await {
+        assert_eq!(status, 200, "a re-delivery is acknowledged");
+    }
+    app.expect_text(rider, &first_words(Lang::En, "help")).await;
+    settle_inbox(&app).await;
+    // Again later, after it was handled.
+    assert_eq!(post(&app, Some(WEBHOOK_SECRET), body).await, 200);
+    app.assert_silent(rider, Lang::En).await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM update_inbox WHERE update_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn one_chats_burst_is_handled_in_order_while_another_chat_is_answered() {
+    let app = TestApp::spawn_webhook().await;
+    let other = app.rider(9303, Some("en"));
+    let codes: Vec<String> = (0..25).map(|i| format!("NOPE{i:02}")).collect();
+    for code in &codes {
+        app.emu.send_text(COORDINATOR, &format!("/station {code}"));
+    }
+    app.emu.send_text(other, "/help");
+    app.expect_text(other, &first_words(Lang::En, "help")).await;
+    for code in &codes {
+        let m = app.next(COORDINATOR).await;
+        assert!(
+            m.text.contains(code.as_str()),
+            "expected {code}, got {:?}",
+            m.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_update_recorded_but_not_handled_before_a_stop_is_handled_at_the_next_start() {
+    let mut app = TestApp::spawn_webhook().await;
+    let rider = app.rider(9304, Some("en"));
+    app.stop().await;
+    // As a process killed after answering Telegram leaves it: recorded, leased by an instance
+    // that is gone (its lease ran out), never claimed.
+    let past = chrono::Utc::now() - chrono::Duration::seconds(90);
+    let lost = help_update(80_001, rider);
+    // And one killed after the handler tree claimed it: its outcome is unknown.
+    let claimed = help_update(80_002, rider);
+    for (id, body) in [(80_001i64, &lost), (80_002, &claimed)] {
+        sqlx::query(
+            "INSERT INTO update_inbox (update_id, chat_id, body, received_at, lease_owner, \
+             lease_until, attempts) VALUES ($1, $2, $3, $4, 'gone:1:0', $4, 1)",
+        )
+        .bind(id)
+        .bind(rider)
+        .bind(body.to_string())
+        .bind(past)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO processed_updates (update_id, handled_at) VALUES (80002, $1)")
+        .bind(past)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let unknown_before = rider_bot::bot::inbox::unknown_outcomes();
+
+    app.start().await;
+    app.expect_text(rider, &first_words(Lang::En, "help")).await;
+    settle_inbox(&app).await;
+    let outcomes: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT update_id, outcome, body FROM update_inbox WHERE update_id >= 80001 \
+         ORDER BY update_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            (80_001, "handled".to_owned(), None),
+            (80_002, "unknown".to_owned(), None)
+        ]
+    );
+    assert!(rider_bot::bot::inbox::unknown_outcomes() > unknown_before);
+    // The claimed one was not run again: one answer only.
+    app.assert_silent(rider, Lang::En).await;
+}
+
+#[tokio::test]
+async fn updates_sent_while_the_bot_is_down_are_delivered_again_and_handled_after_a_restart() {
+    let mut app = TestApp::spawn_webhook().await;
+    let rider = app.rider(9305, Some("en"));
+    app.stop().await;
+    app.emu.send_text(rider, "/help");
+    // Telegram keeps it and notes the failure.
+    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let info = loop {
+        let info = rider_bot::bot::webhook::admin::info(&bot).await.unwrap();
+        if info.last_error_message.is_some() {
+            break info;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery error noted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(info.pending_update_count, 1);
+    app.start().await;
+    app.expect_text(rider, &first_words(Lang::En, "help")).await;
+}
+
+#[tokio::test]
+async fn a_stop_mid_burst_finishes_what_is_in_hand_releases_its_leases_and_loses_nothing() {
+    let mut app = TestApp::spawn_webhook().await;
+    let codes: Vec<String> = (0..15).map(|i| format!("STOP{i:02}")).collect();
+    for code in &codes {
+        app.emu.send_text(COORDINATOR, &format!("/station {code}"));
+    }
+    let first = app.next(COORDINATOR).await;
+    assert!(first.text.contains(codes[0].as_str()), "{}", first.text);
+    app.stop().await;
+    // Nothing is left leased or half-done: each row is handled, or waiting with no lease.
+    let (leased, bodiless_waiting): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(lease_owner), COUNT(CASE WHEN handled_at IS NULL AND body IS NULL \
+         THEN 1 END) FROM update_inbox",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((leased, bodiless_waiting), (0, 0));
+    app.start().await;
+    for code in &codes[1..] {
+        let m = app.next(COORDINATOR).await;
+        assert!(
+            m.text.contains(code.as_str()),
+            "expected {code}, got {:?}",
+            m.text
+        );
+    }
+    app.assert_silent(COORDINATOR, Lang::Zh).await;
+}
