@@ -24,6 +24,7 @@ pub mod feedback;
 pub mod geo;
 pub mod i18n;
 pub mod onboarding;
+pub mod ops;
 pub mod outbox;
 pub mod points;
 pub mod reports;
