@@ -62,6 +62,8 @@ pub const CHECKIN_SECRET_MIN_CHARS: usize = 16;
 /// API server takes up to 2,000 MB).
 pub const DEFAULT_DOCUMENT_UPLOAD_LIMIT_MB: f64 = 50.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+/// How long `/readyz` trusts a getMe that succeeded, so probes do not each ask Telegram.
+pub const DEFAULT_READY_BOT_OK_FOR: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -192,6 +194,11 @@ pub struct Config {
     pub visit_points_per_day: i64,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
+    /// `HTTP_ADDR`: where `/healthz`, `/readyz` and `/metrics` are served (unset: nowhere, in
+    /// polling mode).
+    pub http_addr: Option<std::net::SocketAddr>,
+    /// How long `/readyz` trusts a getMe that succeeded (tests shorten it).
+    pub ready_bot_ok_for: Duration,
 }
 
 impl Config {
@@ -411,6 +418,20 @@ impl Config {
             }
         };
 
+        let http_addr = non_empty("HTTP_ADDR")
+            .map(|raw| {
+                raw.trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|_| ConfigError::Malformed {
+                        var: "HTTP_ADDR",
+                        why: format!(
+                            "{:?} is not an address and port such as 127.0.0.1:9090",
+                            raw.trim()
+                        ),
+                    })
+            })
+            .transpose()?;
+
         Ok(Self {
             token,
             api_url,
@@ -437,6 +458,8 @@ impl Config {
             visit_points,
             visit_points_per_day,
             clock: crate::clock::Clock::System,
+            http_addr,
+            ready_bot_ok_for: DEFAULT_READY_BOT_OK_FOR,
         })
     }
 
@@ -558,10 +581,22 @@ mod tests {
             ("CHECKIN_RADIUS_M", "5"),
             ("CHECKIN_RADIUS_M", "150.5"),
             ("CHECKIN_SECRET", "short"),
+            ("HTTP_ADDR", "9090"),
+            ("HTTP_ADDR", "localhost:9090"),
+            ("HTTP_ADDR", "127.0.0.1"),
         ] {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_http_address_is_optional_and_an_ip_with_a_port() {
+        assert_eq!(cfg(&[]).unwrap().http_addr, None);
+        let c = cfg(&[("HTTP_ADDR", " 0.0.0.0:9090 ")]).unwrap();
+        assert_eq!(c.http_addr, Some("0.0.0.0:9090".parse().unwrap()));
+        let c = cfg(&[("HTTP_ADDR", "[::1]:9090")]).unwrap();
+        assert_eq!(c.http_addr.map(|a| a.port()), Some(9090));
     }
 
     #[test]

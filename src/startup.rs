@@ -20,6 +20,7 @@ use crate::bot::core::{BotError, Env, Settings};
 use crate::bot::router::{self, LogErrors};
 use crate::config::{Config, ConfigError};
 use crate::db;
+use crate::ops::{self, ready::Readiness};
 use crate::roles;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,11 @@ pub enum StartupError {
     VisitPoints(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
+    #[error("cannot listen on HTTP_ADDR {addr}: {why}")]
+    Http {
+        addr: std::net::SocketAddr,
+        why: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -44,6 +50,9 @@ pub struct Application {
     jobs: Vec<Job>,
     polling_timeout: std::time::Duration,
     flood: crate::config::FloodLimits,
+    /// `/healthz`, `/readyz` and `/metrics`, when `HTTP_ADDR` is set: bound at build, served
+    /// while the bot runs.
+    http: Option<(tokio::net::TcpListener, axum::Router)>,
 }
 
 /// The Bot API client for `config`: the token, and the API URL when one is set.
@@ -60,6 +69,7 @@ impl Application {
     /// Opens and migrates the database, makes the configured coordinators, checks the token
     /// with getMe, registers the command menus and builds the dispatcher.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        ops::exporter::install();
         let bot = bot_for(config)?;
         config.ensure_media_dir()?;
         let lock = db::InstanceLock::acquire(&config.database_url)?;
@@ -84,7 +94,9 @@ impl Application {
         }
 
         tracing::info!(version = crate::cli::VERSION, "starting");
-        let me = bot.get_me().await.map_err(StartupError::Telegram)?;
+        let me = ops::api::call(bot.get_me())
+            .await
+            .map_err(StartupError::Telegram)?;
         tracing::info!(bot_id = me.id.0, "connected to the Bot API");
         let wiring = router::wire(config);
         if let Err(err) =
@@ -111,14 +123,36 @@ impl Application {
             .default_handler(router::on_unhandled)
             .error_handler(Arc::new(LogErrors))
             .build();
+        let http = match config.http_addr {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|why| StartupError::Http { addr, why })?;
+                let readiness =
+                    Readiness::new(env.pool.clone(), env.bot.clone(), config.ready_bot_ok_for);
+                Some((listener, ops::http::routes(Arc::new(readiness))))
+            }
+            None => None,
+        };
+        let mut jobs = wiring.jobs;
+        jobs.push(gauges_job());
         Ok(Self {
             _lock: lock,
             dispatcher,
             env,
-            jobs: wiring.jobs,
+            jobs,
             polling_timeout: config.polling_timeout,
             flood: config.flood,
+            http,
         })
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` are served (`HTTP_ADDR`, with the port the
+    /// system chose when it was 0).
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -140,6 +174,7 @@ impl Application {
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");
+        let http = self.http.take().map(serve_http);
         let result = self
             .dispatcher
             .try_dispatch_with_listener(
@@ -148,9 +183,64 @@ impl Application {
             )
             .await
             .map_err(StartupError::Telegram);
+        if let Some(http) = http {
+            http.stop().await;
+        }
         jobs.stop();
         self.env.pool.close().await;
         result
+    }
+}
+
+/// The HTTP server of a polling bot, and how to stop it.
+struct HttpServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn serve_http((listener, app): (tokio::net::TcpListener, axum::Router)) -> HttpServer {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving /healthz, /readyz and /metrics");
+    }
+    let task = tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stopped.await;
+        };
+        if let Err(err) = ops::http::serve(listener, app, stopped).await {
+            tracing::error!(%err, "the HTTP server stopped");
+        }
+    });
+    HttpServer { stop, task }
+}
+
+impl HttpServer {
+    /// Stops taking connections and waits (at most 5 s) for requests in progress.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the HTTP server did not stop within 5 s; closing it");
+            task.abort();
+        }
+    }
+}
+
+/// Samples the gauges that need a query (outbox depth, broadcasts' progress) every 5 s.
+fn gauges_job() -> Job {
+    Job {
+        name: "ops.gauges",
+        every: Some(std::time::Duration::from_secs(5)),
+        at_start: true,
+        run: |env| {
+            Box::pin(async move {
+                ops::gauges::sample(&env.pool).await?;
+                Ok(())
+            })
+        },
     }
 }
 

@@ -180,6 +180,8 @@ struct Faults {
     paid_rate_limit: Option<u32>,
     recent_paid: VecDeque<Instant>,
     fail_get_updates: u32,
+    /// The next n getMe are answered 502 Bad Gateway.
+    fail_get_me: u32,
     /// Telegram's per-chat limits, when switched on: messages a second into a private chat,
     /// and a minute into a group.
     chat_limits: Option<(u32, u32)>,
@@ -196,6 +198,15 @@ struct Faults {
     /// Downloads being served now, and the most at once so far.
     downloads_now: u32,
     downloads_max: u32,
+}
+
+impl Faults {
+    /// Whether this getMe fails (one of the next n set to).
+    fn take_get_me_failure(&mut self) -> bool {
+        let fail = self.fail_get_me > 0;
+        self.fail_get_me = self.fail_get_me.saturating_sub(1);
+        fail
+    }
 }
 
 #[derive(Debug)]
@@ -828,6 +839,11 @@ impl Emulator {
     /// Answers the next `n` getUpdates with 502 Bad Gateway.
     pub fn fail_get_updates(&self, n: u32) {
         self.world().faults.fail_get_updates = n;
+    }
+
+    /// Answers the next `n` getMe with 502 Bad Gateway.
+    pub fn fail_get_me(&self, n: u32) {
+        self.world().faults.fail_get_me = n;
     }
 }
 

@@ -127,7 +127,13 @@ mod tests {
     fn inline_variants_are_named_as_telegram_names_them() {
         use teloxide::payloads::{EditMessageText, EditMessageTextInline};
         use teloxide::requests::JsonRequest;
-        assert_eq!(method_of::<JsonRequest<EditMessageText>>(), "editMessageText");
-        assert_eq!(method_of::<JsonRequest<EditMessageTextInline>>(), "editMessageText");
+        assert_eq!(
+            method_of::<JsonRequest<EditMessageText>>(),
+            "editMessageText"
+        );
+        assert_eq!(
+            method_of::<JsonRequest<EditMessageTextInline>>(),
+            "editMessageText"
+        );
     }
 }

@@ -80,18 +80,57 @@ pub fn upkeep() {
 }
 
 fn describe() {
-    describe_counter!(UPDATES, Unit::Count, "Updates by kind and outcome (handled, failed, ignored, duplicate, dropped).");
-    describe_histogram!(HANDLER_SECONDS, Unit::Seconds, "Time to handle one update, by kind.");
+    describe_counter!(
+        UPDATES,
+        Unit::Count,
+        "Updates by kind and outcome (handled, failed, ignored, duplicate, dropped)."
+    );
+    describe_histogram!(
+        HANDLER_SECONDS,
+        Unit::Seconds,
+        "Time to handle one update, by kind."
+    );
     describe_counter!(API_CALLS, Unit::Count, "Bot API requests, by method.");
-    describe_counter!(API_ERRORS, Unit::Count, "Failed Bot API requests, by method and code.");
-    describe_gauge!(OUTBOX_DEPTH, Unit::Count, "Outbox rows waiting to be sent, by priority.");
+    describe_counter!(
+        API_ERRORS,
+        Unit::Count,
+        "Failed Bot API requests, by method and code."
+    );
+    describe_gauge!(
+        OUTBOX_DEPTH,
+        Unit::Count,
+        "Outbox rows waiting to be sent, by priority."
+    );
     describe_counter!(OUTBOX_SENT, Unit::Count, "Outbox rows Telegram took.");
-    describe_counter!(OUTBOX_OUTCOMES, Unit::Count, "Outbox sends by how they ended.");
-    describe_gauge!(BROADCAST_RECIPIENTS, Unit::Count, "A running or recently finished broadcast's recipients.");
-    describe_gauge!(BROADCAST_DONE, Unit::Count, "A broadcast's rows that have ended, sent or not.");
-    describe_gauge!(BROADCAST_PROGRESS, "A broadcast's done / recipients, 0 to 1.");
-    describe_gauge!(DB_POOL_CONNECTIONS, Unit::Count, "Connections the database pool holds.");
-    describe_gauge!(DB_POOL_IDLE, Unit::Count, "Idle connections in the database pool.");
+    describe_counter!(
+        OUTBOX_OUTCOMES,
+        Unit::Count,
+        "Outbox sends by how they ended."
+    );
+    describe_gauge!(
+        BROADCAST_RECIPIENTS,
+        Unit::Count,
+        "A running or recently finished broadcast's recipients."
+    );
+    describe_gauge!(
+        BROADCAST_DONE,
+        Unit::Count,
+        "A broadcast's rows that have ended, sent or not."
+    );
+    describe_gauge!(
+        BROADCAST_PROGRESS,
+        "A broadcast's done / recipients, 0 to 1."
+    );
+    describe_gauge!(
+        DB_POOL_CONNECTIONS,
+        Unit::Count,
+        "Connections the database pool holds."
+    );
+    describe_gauge!(
+        DB_POOL_IDLE,
+        Unit::Count,
+        "Idle connections in the database pool."
+    );
 }
 
 /// Counts one update of `kind` that ended as `outcome`.
@@ -212,17 +251,31 @@ riderbot_outbox_sent_total 12
     fn samples_are_summed_over_the_labels_not_named() {
         assert_eq!(sum(TEXT, UPDATES, &[("kind", "message")]), 8.0);
         assert_eq!(sum(TEXT, UPDATES, &[("outcome", "handled")]), 9.0);
-        assert_eq!(sum(TEXT, UPDATES, &[("kind", "message"), ("outcome", "handled")]), 7.0);
+        assert_eq!(
+            sum(
+                TEXT,
+                UPDATES,
+                &[("kind", "message"), ("outcome", "handled")]
+            ),
+            7.0
+        );
         assert_eq!(sum(TEXT, UPDATES, &[]), 10.0);
         assert_eq!(sum(TEXT, API_ERRORS, &[("code", "429")]), 1.0);
         assert_eq!(sum(TEXT, OUTBOX_SENT, &[]), 12.0);
-        assert_eq!(sum(TEXT, "riderbot_handler_seconds_bucket", &[("le", "+Inf")]), 8.0);
+        assert_eq!(
+            sum(TEXT, "riderbot_handler_seconds_bucket", &[("le", "+Inf")]),
+            8.0
+        );
     }
 
     #[test]
     fn quoted_label_values_and_absent_series_are_read_right() {
         assert_eq!(
-            sum(TEXT, "riderbot_odd", &[("label", "a \"quoted\", comma"), ("other", "x\\y")]),
+            sum(
+                TEXT,
+                "riderbot_odd",
+                &[("label", "a \"quoted\", comma"), ("other", "x\\y")]
+            ),
             2.5
         );
         assert_eq!(sum(TEXT, UPDATES, &[("kind", "poll")]), 0.0);
@@ -238,12 +291,22 @@ riderbot_outbox_sent_total 12
         metrics::counter!("riderbot_test_rendered_total", "kind" => "a").increment(3);
         metrics::histogram!(HANDLER_SECONDS, "kind" => "test_kind").record(0.02);
         let text = render();
-        assert_eq!(sum(&text, "riderbot_test_rendered_total", &[("kind", "a")]), 3.0);
+        assert_eq!(
+            sum(&text, "riderbot_test_rendered_total", &[("kind", "a")]),
+            3.0
+        );
         // The handler histogram has its own buckets: 0.02 s is under 0.025 and over 0.01.
         let bucket = |le: &str| {
-            sum(&text, "riderbot_handler_seconds_bucket", &[("kind", "test_kind"), ("le", le)])
+            sum(
+                &text,
+                "riderbot_handler_seconds_bucket",
+                &[("kind", "test_kind"), ("le", le)],
+            )
         };
-        assert_eq!((bucket("0.01"), bucket("0.025"), bucket("+Inf")), (0.0, 1.0, 1.0));
+        assert_eq!(
+            (bucket("0.01"), bucket("0.025"), bucket("+Inf")),
+            (0.0, 1.0, 1.0)
+        );
         assert!(text.contains("# HELP riderbot_handler_seconds"), "{text}");
     }
 }

@@ -8,8 +8,8 @@
 //! polling mode).
 
 pub mod api;
-pub mod gauges;
 pub mod exporter;
+pub mod gauges;
 pub mod http;
 pub mod ready;
 pub mod updates;

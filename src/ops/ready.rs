@@ -56,7 +56,9 @@ impl Readiness {
         let ask = sqlx::query("SELECT 1").execute(&self.pool);
         match tokio::time::timeout(CHECK_TIMEOUT, ask).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(sqlx::Error::PoolClosed)) => Err(NotReady::Database("the pool is closed".into())),
+            Ok(Err(sqlx::Error::PoolClosed)) => {
+                Err(NotReady::Database("the pool is closed".into()))
+            }
             Ok(Err(sqlx::Error::PoolTimedOut)) => {
                 Err(NotReady::Database("no connection free".into()))
             }

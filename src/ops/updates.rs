@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use teloxide::dptree::{self, di::DependencyMap, Handler, HandlerDescription, HandlerSignature, Type};
+use teloxide::dptree::{
+    self, di::DependencyMap, Handler, HandlerDescription, HandlerSignature, Type,
+};
 use teloxide::types::{Update, UpdateKind};
 
 use super::exporter;

@@ -288,6 +288,8 @@ fn updates_pruning() -> Job {
 pub fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
         .filter_async(claim_update)
+        // Everything after the claim is timed and counted by kind and outcome.
+        .chain(crate::ops::updates::observed())
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private() && m.from.is_some())
@@ -330,6 +332,8 @@ async fn claim_update(update: Update, claims: Claims) -> bool {
         }
         Ok(false) => {
             tracing::info!(update_id = update.id.0, "re-delivered update ignored");
+            let kind = crate::ops::updates::kind_of(&update);
+            crate::ops::exporter::update(kind, "duplicate");
             false
         }
         Err(err) => {
