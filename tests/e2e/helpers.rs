@@ -17,6 +17,8 @@ pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
     pub pool: SqlitePool,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served, when `HTTP_ADDR` is set.
+    pub http: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
 }
@@ -93,6 +95,7 @@ impl TestApp {
             emu,
             config,
             pool,
+            http: None,
             _dir: dir,
             running: None,
         };
@@ -106,6 +109,7 @@ impl TestApp {
         let app = Application::build(&self.config)
             .await
             .expect("application builds");
+        self.http = app.http_addr();
         let token = app.shutdown_token();
         let handle = tokio::spawn(async move {
             app.run_until_stopped().await.expect("dispatcher runs");
