@@ -125,7 +125,11 @@ async fn endpoints_answer_and_counters_move_by_what_happened() {
     }
     // teloxide's dispatcher asks getMe once more itself as it starts (not counted).
     let get_me = sum(&text, API_CALLS, &[("method", "getMe")]);
-    assert_eq!(get_me + 1.0, app.emu.request_count("getMe") as f64, "{text}");
+    assert_eq!(
+        get_me + 1.0,
+        app.emu.request_count("getMe") as f64,
+        "{text}"
+    );
     let errors = |code: &str| {
         sum(
             &text,

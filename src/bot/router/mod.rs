@@ -47,6 +47,7 @@ use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::users::{self, UserId};
 use crate::{
     broadcasts, exports, feedback, onboarding, points, reports, roles, services, stations, stats,
@@ -507,10 +508,12 @@ async fn on_group_callback(env: Env, router: Arc<Router>, q: CallbackQuery) -> H
         Some(&at) => (router.group_callbacks[at].run)(env, q).await,
         None => {
             let lang = Lang::from_telegram(q.from.language_code.as_deref());
-            env.bot
-                .answer_callback_query(q.id)
-                .text(tr!(lang, "button-expired"))
-                .await?;
+            call(
+                env.bot
+                    .answer_callback_query(q.id)
+                    .text(tr!(lang, "button-expired")),
+            )
+            .await?;
             Ok(())
         }
     }
