@@ -784,6 +784,18 @@ impl Emulator {
             .unwrap_or(0)
     }
 
+    /// Every method the bot called (in lower case) and how many times.
+    pub fn request_counts(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = self
+            .world()
+            .requests
+            .iter()
+            .map(|(m, n)| (m.clone(), *n))
+            .collect();
+        counts.sort();
+        counts
+    }
+
     /// Answers 429 past `per_second` paid-broadcast sends (None: no limit).
     pub fn set_paid_rate_limit(&self, per_second: Option<u32>) {
         self.world().faults.paid_rate_limit = per_second;
