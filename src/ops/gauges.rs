@@ -2,7 +2,8 @@
 //! use, which needs none). [`sample`] runs every few seconds as the `ops.gauges` job.
 //!
 //! The queries are cheap and indexed (`outbox_pending`, `broadcasts_status`,
-//! `outbox_broadcast`) and written for SQLite and PostgreSQL alike.
+//! `outbox_broadcast`) and written for SQLite and PostgreSQL alike (`$1` placeholders; every
+//! column read cast to `BIGINT`, so an `INTEGER` column decodes as `i64` on both).
 
 use sqlx::SqlitePool;
 
@@ -23,11 +24,11 @@ pub async fn sample(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 }
 
 /// Rows waiting, by priority (the partial index `outbox_pending` holds exactly them).
-const DEPTH: &str =
-    "SELECT priority, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY priority";
+const DEPTH: &str = "SELECT CAST(priority AS BIGINT), COUNT(*) FROM outbox
+  WHERE status = 'pending' GROUP BY priority";
 
 /// Broadcasts being sent or finished since `$1`: recipients, and rows that have ended.
-const PROGRESS: &str = "SELECT b.id, b.recipients,
+const PROGRESS: &str = "SELECT CAST(b.id AS BIGINT), CAST(b.recipients AS BIGINT),
         (SELECT COUNT(*) FROM outbox o
           WHERE o.broadcast_id = b.id AND o.status NOT IN ('pending', 'sending'))
    FROM broadcasts b
