@@ -105,4 +105,53 @@ mod tests {
         assert_eq!(kind_of(&update("callback_query", press)), "callback_query");
         assert_eq!(kind_of(&update("my_chat_member", member)), "my_chat_member");
     }
+
+    /// A poll update: a kind no other test sends, so its counters move only here.
+    fn poll() -> Update {
+        update(
+            "poll",
+            serde_json::json!({
+                "id": "p", "question": "?", "options": [], "total_voter_count": 0,
+                "is_closed": true, "is_anonymous": true, "type": "regular",
+                "allows_multiple_answers": false
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn each_update_is_counted_once_as_handled_failed_or_ignored_and_timed() {
+        use teloxide::dispatching::DpHandlerDescription;
+        type Tree = Handler<'static, Result<(), String>, DpHandlerDescription>;
+        exporter::install();
+        assert_eq!(kind_of(&poll()), "poll");
+        let read = |outcome: &str| {
+            exporter::sum(
+                &exporter::render(),
+                exporter::UPDATES,
+                &[("kind", "poll"), ("outcome", outcome)],
+            )
+        };
+        let timed = || {
+            let name = format!("{}_count", exporter::HANDLER_SECONDS);
+            exporter::sum(&exporter::render(), &name, &[("kind", "poll")])
+        };
+        let before = (read("handled"), read("failed"), read("ignored"), timed());
+        let ok: Tree = dptree::entry()
+            .chain(observed())
+            .endpoint(|| async { Ok(()) });
+        let failing: Tree = dptree::entry()
+            .chain(observed())
+            .endpoint(|| async { Err("no".to_owned()) });
+        let nothing: Tree = dptree::entry()
+            .chain(observed())
+            .branch(dptree::filter(|| false).endpoint(|| async { Ok(()) }));
+        for tree in [&ok, &ok, &failing, &nothing] {
+            let _ = tree.dispatch(dptree::deps![poll()]).await;
+        }
+        let after = (read("handled"), read("failed"), read("ignored"), timed());
+        assert_eq!(after.0 - before.0, 2.0);
+        assert_eq!(after.1 - before.1, 1.0);
+        assert_eq!(after.2 - before.2, 1.0);
+        assert_eq!(after.3 - before.3, 4.0);
+    }
 }
