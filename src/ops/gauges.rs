@@ -5,7 +5,7 @@
 //! `outbox_broadcast`) and written for SQLite and PostgreSQL alike (`$1` placeholders; every
 //! column read cast to `BIGINT`, so an `INTEGER` column decodes as `i64` on both).
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::exporter::{
     self, BROADCAST_DONE, BROADCAST_PROGRESS, BROADCAST_RECIPIENTS, OUTBOX_DEPTH,
@@ -15,7 +15,7 @@ use super::exporter::{
 const FINISHED_SHOWN: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Sets every gauge once.
-pub async fn sample(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+pub async fn sample(pool: &Pool) -> Result<(), sqlx::Error> {
     exporter::pool(pool.size(), pool.num_idle());
     outbox_depth(pool).await?;
     broadcasts(pool, crate::db::now()).await?;
@@ -34,7 +34,7 @@ const PROGRESS: &str = "SELECT CAST(b.id AS BIGINT), CAST(b.recipients AS BIGINT
    FROM broadcasts b
   WHERE b.status = 'sending' OR b.finished_at > $1";
 
-async fn outbox_depth(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+async fn outbox_depth(pool: &Pool) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(DEPTH).fetch_all(pool).await?;
     let waiting = |p: i64| rows.iter().filter(|r| r.0 == p).map(|r| r.1).sum::<i64>();
     let (own, bulk) = (
@@ -49,7 +49,7 @@ async fn outbox_depth(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 /// Broadcasts being sent, and those finished in the last ten minutes (so their last figures
 /// are seen).
 async fn broadcasts(
-    pool: &SqlitePool,
+    pool: &Pool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(PROGRESS)
@@ -74,13 +74,13 @@ mod tests {
     use super::*;
     use crate::ops::exporter::{render, sum};
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("g.db").display());
         (dir, crate::db::connect_and_migrate(&url).await.unwrap())
     }
 
-    async fn row(pool: &SqlitePool, priority: i64, status: &str, broadcast: Option<i64>) {
+    async fn row(pool: &Pool, priority: i64, status: &str, broadcast: Option<i64>) {
         let now = crate::db::now();
         sqlx::query(
             "INSERT INTO outbox (chat_id, kind, payload, priority, status, not_before, created_at,
@@ -96,7 +96,7 @@ mod tests {
         .unwrap();
     }
 
-    async fn broadcast(pool: &SqlitePool, key: &str, status: &str, recipients: i64) -> i64 {
+    async fn broadcast(pool: &Pool, key: &str, status: &str, recipients: i64) -> i64 {
         let now = crate::db::now();
         sqlx::query_scalar(
             "INSERT INTO broadcasts (author_id, request_key, audience, body, status, recipients,

@@ -92,10 +92,10 @@ mod tests {
         (status, response.text().await.unwrap())
     }
 
-    async fn parts() -> (Emulator, teloxide::Bot, sqlx::SqlitePool) {
+    async fn parts() -> (Emulator, teloxide::Bot, crate::db::Pool) {
         let emu = Emulator::start().await.unwrap();
         let bot = teloxide::Bot::new(emu.token()).set_api_url(emu.api_url());
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let pool = crate::db::Pool::connect("sqlite::memory:").await.unwrap();
         (emu, bot, pool)
     }
 

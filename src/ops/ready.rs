@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use teloxide::requests::Requester;
 use teloxide::Bot;
 
@@ -25,7 +25,7 @@ pub enum NotReady {
 }
 
 pub struct Readiness {
-    pool: SqlitePool,
+    pool: Pool,
     bot: Bot,
     /// How long a successful getMe is trusted.
     bot_ok_for: Duration,
@@ -33,7 +33,7 @@ pub struct Readiness {
 }
 
 impl Readiness {
-    pub fn new(pool: SqlitePool, bot: Bot, bot_ok_for: Duration) -> Readiness {
+    pub fn new(pool: Pool, bot: Bot, bot_ok_for: Duration) -> Readiness {
         Readiness {
             pool,
             bot,
@@ -42,7 +42,7 @@ impl Readiness {
         }
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
