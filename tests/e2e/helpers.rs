@@ -20,6 +20,8 @@ pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
     pub pool: Pool,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served, when `HTTP_ADDR` is set.
+    pub http: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
     /// Webhook mode: where the bot's server listens (kept across restarts); None: polling.
@@ -109,6 +111,7 @@ impl TestApp {
             emu,
             config,
             pool,
+            http: None,
             _dir: dir,
             running: None,
             webhook: None,
@@ -155,6 +158,7 @@ impl TestApp {
         let app = Application::build(&self.config)
             .await
             .expect("application builds");
+        self.http = app.http_addr();
         let token = app.shutdown_token();
         let handle = match self.webhook {
             None => tokio::spawn(async move {
