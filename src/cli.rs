@@ -204,6 +204,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 Some(url) => Some(webhook_server(&config, url).await?),
                 None => None,
             };
+            // In webhook mode the health and metrics routes are served beside the webhook, on
+            // the socket just taken: the application binds nothing more.
+            let mut config = config;
+            if webhook.is_some() {
+                config.http_addr = None;
+            }
             let app = Application::build(&config).await;
             // The same lines as `doctor`, after start-up applied the migrations (or failed).
             for check in crate::doctor::checks(&config).await {
@@ -434,9 +440,11 @@ async fn webhook_server(config: &Config, url: &url::Url) -> anyhow::Result<start
         .webhook_path
         .clone()
         .unwrap_or_else(|| url.path().to_owned());
-    let listener = tokio::net::TcpListener::bind(config.http_addr)
+    let listener = tokio::net::TcpListener::bind(config.webhook_addr())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on HTTP_ADDR {}: {e}", config.http_addr))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot listen on HTTP_ADDR {}: {e}", config.webhook_addr())
+        })?;
     Ok(startup::WebhookServer {
         listener,
         path,

@@ -62,6 +62,8 @@ pub const CHECKIN_SECRET_MIN_CHARS: usize = 16;
 /// API server takes up to 2,000 MB).
 pub const DEFAULT_DOCUMENT_UPLOAD_LIMIT_MB: f64 = 50.0;
 pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+/// How long `/readyz` trusts a getMe that succeeded, so probes do not each ask Telegram.
+pub const DEFAULT_READY_BOT_OK_FOR: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -242,8 +244,6 @@ pub struct Config {
     pub visit_points: i64,
     /// `VISIT_POINTS_PER_DAY`: how many of a rider's visits a day pay.
     pub visit_points_per_day: i64,
-    /// `HTTP_ADDR`: where the HTTP server (webhook mode) listens.
-    pub http_addr: std::net::SocketAddr,
     /// `WEBHOOK_SECRET`: required in webhook mode and by `webhook set`.
     pub webhook_secret: Option<WebhookSecret>,
     /// `WEBHOOK_PATH`: the path the webhook is served at, when a reverse proxy changes it
@@ -251,6 +251,12 @@ pub struct Config {
     pub webhook_path: Option<String>,
     /// The system clock, or a fixed moment (tests, demos).
     pub clock: crate::clock::Clock,
+    /// `HTTP_ADDR`: where the HTTP server listens: `/healthz`, `/readyz` and `/metrics`, and
+    /// in webhook mode the webhook (unset: nowhere in polling mode, `DEFAULT_HTTP_ADDR` in
+    /// webhook mode; see [`Config::webhook_addr`]).
+    pub http_addr: Option<std::net::SocketAddr>,
+    /// How long `/readyz` trusts a getMe that succeeded (tests shorten it).
+    pub ready_bot_ok_for: Duration,
 }
 
 impl Config {
@@ -487,13 +493,18 @@ impl Config {
         };
 
         let http_addr = non_empty("HTTP_ADDR")
-            .unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned())
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError::Malformed {
-                var: "HTTP_ADDR",
-                why: "expected an address and port, e.g. 0.0.0.0:8080 or 127.0.0.1:8080".into(),
-            })?;
+            .map(|raw| {
+                raw.trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|_| ConfigError::Malformed {
+                        var: "HTTP_ADDR",
+                        why: format!(
+                            "{:?} is not an address and port such as 0.0.0.0:8080 or 127.0.0.1:9090",
+                            raw.trim()
+                        ),
+                    })
+            })
+            .transpose()?;
         let webhook_secret = non_empty("WEBHOOK_SECRET")
             .map(|raw| {
                 WebhookSecret::parse(&raw).map_err(|why| ConfigError::Malformed {
@@ -543,10 +554,20 @@ impl Config {
             document_upload_limit,
             visit_points,
             visit_points_per_day,
-            http_addr,
             webhook_secret,
             webhook_path,
             clock: crate::clock::Clock::System,
+            http_addr,
+            ready_bot_ok_for: DEFAULT_READY_BOT_OK_FOR,
+        })
+    }
+
+    /// Where webhook mode listens: `HTTP_ADDR`, or `DEFAULT_HTTP_ADDR` when unset.
+    pub fn webhook_addr(&self) -> std::net::SocketAddr {
+        self.http_addr.unwrap_or_else(|| {
+            DEFAULT_HTTP_ADDR
+                .parse()
+                .expect("DEFAULT_HTTP_ADDR is an address")
         })
     }
 
@@ -678,6 +699,8 @@ mod tests {
             ("CHECKIN_RADIUS_M", "150.5"),
             ("CHECKIN_SECRET", "short"),
             ("HTTP_ADDR", "8080"),
+            ("HTTP_ADDR", "localhost:9090"),
+            ("HTTP_ADDR", "127.0.0.1"),
             ("WEBHOOK_SECRET", "has space"),
             ("WEBHOOK_SECRET", "ünïcode"),
             ("WEBHOOK_PATH", "telegram"),
@@ -685,6 +708,15 @@ mod tests {
             let err = cfg(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_http_address_is_optional_and_an_ip_with_a_port() {
+        assert_eq!(cfg(&[]).unwrap().http_addr, None);
+        let c = cfg(&[("HTTP_ADDR", " 0.0.0.0:9090 ")]).unwrap();
+        assert_eq!(c.http_addr, Some("0.0.0.0:9090".parse().unwrap()));
+        let c = cfg(&[("HTTP_ADDR", "[::1]:9090")]).unwrap();
+        assert_eq!(c.http_addr.map(|a| a.port()), Some(9090));
     }
 
     #[test]
@@ -709,7 +741,7 @@ mod tests {
     fn the_webhook_secret_follows_telegrams_rule_and_is_never_printed() {
         let c = cfg(&[]).unwrap();
         assert!(c.webhook_secret.is_none());
-        assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert_eq!(c.webhook_addr().to_string(), DEFAULT_HTTP_ADDR);
         assert!(c
             .require_webhook_secret()
             .unwrap_err()
@@ -725,13 +757,13 @@ mod tests {
             ("HTTP_ADDR", "127.0.0.1:9000"),
         ])
         .unwrap();
-        let secret = c.webhook_secret.unwrap();
+        let secret = c.webhook_secret.clone().unwrap();
         assert!(secret.matches(b"Abc_123-xyz"));
         assert!(!secret.matches(b"Abc_123-xy"));
         assert!(!secret.matches(b"Abc_123-xyZ"));
         assert!(!secret.matches(b""));
         assert!(!format!("{secret:?}").contains("Abc"));
-        assert_eq!(c.http_addr.port(), 9000);
+        assert_eq!(c.webhook_addr().port(), 9000);
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn token(config: &Config) -> (Check, Option<teloxide::types::Me>) {
         Ok(bot) => bot,
         Err(err) => return (fail(WHAT, err.to_string()), None),
     };
-    match tokio::time::timeout(TIMEOUT, bot.get_me()).await {
+    match tokio::time::timeout(TIMEOUT, crate::ops::api::call(bot.get_me())).await {
         Ok(Ok(me)) => {
             let name = me.username.clone().unwrap_or_default();
             (
@@ -131,7 +131,7 @@ async fn group(config: &Config, me: Option<&teloxide::types::Me>) -> Check {
         me.username.as_deref().unwrap_or("the bot"),
         chat.0
     );
-    let info = match tokio::time::timeout(TIMEOUT, bot.get_chat(chat))
+    let info = match tokio::time::timeout(TIMEOUT, crate::ops::api::call(bot.get_chat(chat)))
         .await
         .unwrap_or(Err(teloxide::RequestError::Io(std::sync::Arc::new(
             std::io::Error::other("timed out"),
@@ -141,7 +141,12 @@ async fn group(config: &Config, me: Option<&teloxide::types::Me>) -> Check {
     };
     // What members may do there by default (a plain member has exactly this).
     let defaults = info.permissions();
-    let member = match tokio::time::timeout(TIMEOUT, bot.get_chat_member(chat, me.id)).await {
+    let member = match tokio::time::timeout(
+        TIMEOUT,
+        crate::ops::api::call(bot.get_chat_member(chat, me.id)),
+    )
+    .await
+    {
         Ok(Ok(member)) => member,
         Ok(Err(e)) => {
             return fail(

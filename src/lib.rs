@@ -25,6 +25,7 @@ pub mod geo;
 pub mod i18n;
 pub mod instances;
 pub mod onboarding;
+pub mod ops;
 pub mod outbox;
 pub mod points;
 pub mod reports;

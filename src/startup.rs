@@ -26,6 +26,7 @@ use crate::bot::router::{self, LogErrors};
 use crate::bot::webhook;
 use crate::config::{Config, ConfigError, WebhookSecret};
 use crate::db;
+use crate::ops::{self, ready::Readiness};
 use crate::roles;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,11 @@ pub enum StartupError {
     Instance(sqlx::Error),
     #[error("the Bot API did not accept the token or could not be reached: {0}")]
     Telegram(teloxide::RequestError),
+    #[error("cannot listen on HTTP_ADDR {addr}: {why}")]
+    Http {
+        addr: std::net::SocketAddr,
+        why: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -57,10 +63,16 @@ pub struct Application {
     handler: Arc<UpdateHandler<BotError>>,
     deps: DependencyMap,
     me: Me,
+    /// `HTTP_ADDR`, bound at build when set: where a polling bot serves [`Application::ops`],
+    /// and where webhook mode may take its socket from ([`Application::take_http_listener`]).
+    http: Option<tokio::net::TcpListener>,
+    /// `/healthz`, `/readyz` and `/metrics`: served beside the webhook in webhook mode, on
+    /// `HTTP_ADDR` in polling mode.
+    ops: axum::Router,
 }
 
 /// What webhook mode serves: the listening socket, the webhook's path and secret, and any
-/// other routes to serve beside it (health, metrics).
+/// other routes to serve beside it (the health and metrics routes are always added).
 pub struct WebhookServer {
     pub listener: tokio::net::TcpListener,
     pub path: String,
@@ -87,6 +99,7 @@ impl Application {
     /// Opens and migrates the database, makes the configured coordinators, checks the token
     /// with getMe, registers the command menus and builds the dispatcher.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        ops::exporter::install();
         let bot = bot_for(config)?;
         config.ensure_media_dir()?;
         let lock = db::InstanceLock::acquire(&config.database_url)?;
@@ -112,7 +125,9 @@ impl Application {
         }
 
         tracing::info!(version = crate::cli::VERSION, "starting");
-        let me = bot.get_me().await.map_err(StartupError::Telegram)?;
+        let me = ops::api::call(bot.get_me())
+            .await
+            .map_err(StartupError::Telegram)?;
         tracing::info!(bot_id = me.id.0, "connected to the Bot API");
         let wiring = router::wire(config);
         if let Err(err) =
@@ -140,21 +155,46 @@ impl Application {
             .default_handler(router::on_unhandled)
             .error_handler(Arc::new(LogErrors))
             .build();
+        let http = match config.http_addr {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|why| StartupError::Http { addr, why })?,
+            ),
+            None => None,
+        };
+        let readiness = Readiness::new(env.pool.clone(), env.bot.clone(), config.ready_bot_ok_for);
+        let ops = ops::http::routes(Arc::new(readiness));
+        let mut jobs = wiring.jobs;
+        jobs.push(gauges_job());
         Ok(Self {
             _lock: lock,
             dispatcher,
             env,
-            jobs: wiring.jobs,
+            jobs,
             polling_timeout: config.polling_timeout,
             flood: config.flood,
             handler: Arc::new(router::schema()),
             deps,
             me,
+            http,
+            ops,
         })
     }
 
     pub fn bot(&self) -> &Bot {
         &self.env.bot
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` are served (`HTTP_ADDR`, with the port the
+    /// system chose when it was 0), until webhook mode takes the socket.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The socket bound to `HTTP_ADDR` at build, for webhook mode to serve on.
+    pub fn take_http_listener(&mut self) -> Option<tokio::net::TcpListener> {
+        self.http.take()
     }
 
     pub fn pool(&self) -> &Pool {
@@ -177,6 +217,8 @@ impl Application {
         // Reminders, sweeps, expiries, pruning, scheduling: each capability's jobs, supervised.
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::debug!(jobs = jobs.len(), "background jobs started");
+        let ops = self.ops.clone();
+        let http = self.http.take().map(|listener| serve_http((listener, ops)));
         let result = self
             .dispatcher
             .try_dispatch_with_listener(
@@ -185,6 +227,9 @@ impl Application {
             )
             .await
             .map_err(StartupError::Telegram);
+        if let Some(http) = http {
+            http.stop().await;
+        }
         jobs.stop();
         self.leave(&me).await;
         result
@@ -230,7 +275,9 @@ impl Application {
             bot: self.env.bot.clone(),
             wake: wake.clone(),
         });
-        let routes = webhook::routes(&server.path, intake).merge(server.routes);
+        let routes = webhook::routes(&server.path, intake)
+            .merge(self.ops.clone())
+            .merge(server.routes);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut http_stopped = stopped.clone();
         let http = tokio::spawn(async move {
@@ -329,6 +376,60 @@ mod idle {
         fn stop_token(&mut self) -> StopToken {
             self.token.clone()
         }
+    }
+}
+
+/// The HTTP server of a polling bot, and how to stop it.
+struct HttpServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn serve_http((listener, app): (tokio::net::TcpListener, axum::Router)) -> HttpServer {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving /healthz, /readyz and /metrics");
+    }
+    let task = tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stopped.await;
+        };
+        if let Err(err) = ops::http::serve(listener, app, stopped).await {
+            tracing::error!(%err, "the HTTP server stopped");
+        }
+    });
+    HttpServer { stop, task }
+}
+
+impl HttpServer {
+    /// Stops taking connections and waits (at most 5 s) for requests in progress.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the HTTP server did not stop within 5 s; closing it");
+            task.abort();
+        }
+    }
+}
+
+/// Samples the gauges that need a query (outbox depth, broadcasts' progress) every 5 s.
+fn gauges_job() -> Job {
+    Job {
+        name: "ops.gauges",
+        every: Some(std::time::Duration::from_secs(5)),
+        at_start: true,
+        // Each instance reports its own pool; the outbox's figures are the same from any.
+        scope: crate::instances::JobScope::EachInstance,
+        run: |env| {
+            Box::pin(async move {
+                ops::gauges::sample(&env.pool).await?;
+                Ok(())
+            })
+        },
     }
 }
 

@@ -148,7 +148,9 @@ fn the_whole_tour_register_sign_up_report_accept_as_coordinator_and_see_the_poin
     let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
     let out = chat(
         "/start\n1\na\nb\na\nb\n1\n1\n/report\n1\n:photo\na\na\na\n1\n:as 900\n:group\n1\n:as 1001\n/points\n:quit\n",
-        &["--seed", "--seeds-dir", seeds, "--lang", "en"],
+        // Before the day's first session: on the system clock, between 09:00 and 11:30 in
+        // the district the soonest session had begun and offered no sign-up.
+        &["--seed", "--seeds-dir", seeds, "--lang", "en", "--at", "2026-12-05 08:00"],
     );
     in_order(
         &out,

@@ -4,7 +4,8 @@
 //! - no capability names the router (`bot::router`: its state, menu and command tables);
 //! - a capability's rules and SQL (everything outside its `telegram` module) know nothing of
 //!   Telegram or of the transport;
-//! - every capability is wired into the router by its registration.
+//! - every capability is wired into the router by its registration;
+//! - `ops` (metrics and the operator's endpoints) names no capability and nothing of `bot`.
 //!
 //! A capability is a folder under `src/` with a `telegram` module; a new one is checked
 //! without changing this file.
@@ -116,6 +117,24 @@ fn the_transport_core_names_no_capability() {
         }
         if code.contains("bot::router") || code.contains("super::router") {
             found.push(format!("{} names the router", relative(&file)));
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn operations_name_no_capability_and_no_transport() {
+    let mut found = Vec::new();
+    for file in rust_files(&src().join("ops")) {
+        let code = code_of(&file);
+        for module in capabilities()
+            .iter()
+            .map(String::as_str)
+            .chain(["bot", "startup"])
+        {
+            if names_module(&code, module) {
+                found.push(format!("{} names {module}", relative(&file)));
+            }
         }
     }
     assert!(found.is_empty(), "{found:#?}");

@@ -5,15 +5,15 @@
 -- heartbeat is older than the liveness limit is taken for dead: its job leases may be taken
 -- over and the outbox rows it was sending are counted `unknown`, not sent again.
 CREATE TABLE instances (
-    id          TEXT COLLATE "C" PRIMARY KEY,   -- random, made at start
+    id          TEXT COLLATE "C" PRIMARY KEY,  -- random, made at start
     started_at  TEXT COLLATE "C" NOT NULL,
     seen_at     TEXT COLLATE "C" NOT NULL
 );
 
 CREATE TABLE job_leases (
-    name        TEXT COLLATE "C" PRIMARY KEY,   -- the job's name
-    holder      TEXT COLLATE "C" NOT NULL,      -- an instance id
-    lease_until TEXT COLLATE "C" NOT NULL       -- the holder must renew it before then
+    name        TEXT COLLATE "C" PRIMARY KEY,  -- the job's name
+    holder      TEXT COLLATE "C" NOT NULL,     -- an instance id
+    lease_until TEXT COLLATE "C" NOT NULL      -- the holder must renew it before then
 );
 
 -- Which instance took an outbox row for sending, and when: another instance leaves the row's

@@ -98,6 +98,8 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     config.database_url = format!("sqlite://{}", db.display());
     config.media_dir = workdir.join("media");
     config.polling_timeout = Duration::from_secs(1);
+    // An offline session serves no HTTP: a bot running beside it may hold HTTP_ADDR.
+    config.http_addr = None;
     if let Some(at) = options.at {
         use chrono::TimeZone;
         let at = config

@@ -33,6 +33,7 @@ fn bot_user() -> Value {
 
 pub(super) async fn handle(inner: &Arc<Inner>, method: &str, params: Params) -> Outcome {
     match method {
+        "getMe" if lock(inner).faults.take_get_me_failure() => Err(Refusal::BadGateway),
         "getMe" => Ok(
             json!({"id": BOT_ID, "is_bot": true, "first_name": "Rider Bot", "username": BOT_USERNAME,
                              "can_join_groups": true, "can_read_all_group_messages": false,

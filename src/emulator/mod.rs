@@ -181,6 +181,8 @@ struct Faults {
     paid_rate_limit: Option<u32>,
     recent_paid: VecDeque<Instant>,
     fail_get_updates: u32,
+    /// The next n getMe are answered 502 Bad Gateway.
+    fail_get_me: u32,
     /// Telegram's per-chat limits, when switched on: messages a second into a private chat,
     /// and a minute into a group.
     chat_limits: Option<(u32, u32)>,
@@ -197,6 +199,15 @@ struct Faults {
     /// Downloads being served now, and the most at once so far.
     downloads_now: u32,
     downloads_max: u32,
+}
+
+impl Faults {
+    /// Whether this getMe fails (one of the next n set to).
+    fn take_get_me_failure(&mut self) -> bool {
+        let fail = self.fail_get_me > 0;
+        self.fail_get_me = self.fail_get_me.saturating_sub(1);
+        fail
+    }
 }
 
 #[derive(Debug)]
@@ -798,6 +809,18 @@ impl Emulator {
             .unwrap_or(0)
     }
 
+    /// Every method the bot called (in lower case) and how many times.
+    pub fn request_counts(&self) -> Vec<(String, u64)> {
+        let mut counts: Vec<(String, u64)> = self
+            .world()
+            .requests
+            .iter()
+            .map(|(m, n)| (m.clone(), *n))
+            .collect();
+        counts.sort();
+        counts
+    }
+
     /// Answers 429 past `per_second` paid-broadcast sends (None: no limit).
     pub fn set_paid_rate_limit(&self, per_second: Option<u32>) {
         self.world().faults.paid_rate_limit = per_second;
@@ -853,6 +876,11 @@ impl Emulator {
     /// Answers the next `n` getUpdates with 502 Bad Gateway.
     pub fn fail_get_updates(&self, n: u32) {
         self.world().faults.fail_get_updates = n;
+    }
+
+    /// Answers the next `n` getMe with 502 Bad Gateway.
+    pub fn fail_get_me(&self, n: u32) {
+        self.world().faults.fail_get_me = n;
     }
 }
 

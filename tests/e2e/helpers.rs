@@ -21,6 +21,8 @@ pub struct TestApp {
     pub emu: Emulator,
     pub config: Config,
     pub pool: Pool,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served, when `HTTP_ADDR` is set.
+    pub http: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
     _db: rider_bot::db::testing::TestDb,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
@@ -113,6 +115,7 @@ impl TestApp {
             emu,
             config,
             pool,
+            http: None,
             _dir: dir,
             _db: db,
             running: None,
@@ -160,6 +163,7 @@ impl TestApp {
         let app = Application::build(&self.config)
             .await
             .expect("application builds");
+        self.http = app.http_addr();
         let token = app.shutdown_token();
         let handle = match self.webhook {
             None => tokio::spawn(async move {

@@ -4,7 +4,7 @@
 //!
 //! The replies a handler sends to the person acting go through [`Ctx`]: `send` waits out a short
 //! 429 a bounded number of times, and edits treat "message is not modified" (a double tap) as
-//! done.
+//! done. Each request is counted by method (and a failure by code) in `ops::api`.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ use super::error::{BotError, Explain, HandlerResult};
 use super::keyboards::MainMenu;
 use crate::geo::Position;
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::tr;
 use crate::users::User;
 
@@ -205,7 +206,7 @@ impl Ctx {
             if let Some(markup) = &markup {
                 request = request.reply_markup(markup.clone());
             }
-            match request.await {
+            match call(request).await {
                 Err(RequestError::RetryAfter(wait))
                     if attempt < ATTEMPTS && wait.duration() <= LONGEST_WAIT =>
                 {
@@ -231,13 +232,12 @@ impl Ctx {
         html: String,
         markup: InlineKeyboardMarkup,
     ) -> Result<(), RequestError> {
-        match self
+        let request = self
             .bot
             .edit_message_text(self.chat(), id, html)
             .parse_mode(ParseMode::Html)
-            .reply_markup(markup)
-            .await
-        {
+            .reply_markup(markup);
+        match call(request).await {
             Ok(_) | Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -289,17 +289,18 @@ impl Ctx {
         if let Some(text) = text {
             req = req.text(text);
         }
-        req.await?;
+        call(req).await?;
         Ok(())
     }
 
     /// Answers a button press with an alert the rider must dismiss.
     pub async fn alert(&self, q: &CallbackQuery, text: String) -> Result<(), RequestError> {
-        self.bot
+        let request = self
+            .bot
             .answer_callback_query(q.id.clone())
             .text(text)
-            .show_alert(true)
-            .await?;
+            .show_alert(true);
+        call(request).await?;
         Ok(())
     }
 
@@ -339,9 +340,11 @@ impl Ctx {
         title: &str,
         address: &str,
     ) -> Result<Message, RequestError> {
-        self.bot
-            .send_venue(self.chat(), at.lat(), at.lng(), title, address)
-            .await
+        call(
+            self.bot
+                .send_venue(self.chat(), at.lat(), at.lng(), title, address),
+        )
+        .await
     }
 }
 
@@ -353,11 +356,7 @@ pub async fn edit_buttons(
     id: MessageId,
     markup: InlineKeyboardMarkup,
 ) -> Result<(), RequestError> {
-    match bot
-        .edit_message_reply_markup(chat, id)
-        .reply_markup(markup)
-        .await
-    {
+    match call(bot.edit_message_reply_markup(chat, id).reply_markup(markup)).await {
         Ok(_) | Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
         Err(e) => Err(e),
     }

@@ -30,6 +30,7 @@ use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
 pub use crate::config::FloodLimits as Limits;
 use crate::i18n::{t, Lang};
+use crate::ops;
 
 /// Telegram's stand-ins for many people (anonymous group admins, posts sent as a channel,
 /// automatic forwards): not one person's bucket.
@@ -167,7 +168,11 @@ where
 /// Whether `update` goes on (to the dispatcher, or into the webhook's inbox); sends the notice
 /// of a first drop.
 pub fn admit(flood: &Flood, bot: &Bot, update: &Update) -> bool {
-    match flood.judge(update) {
+    let verdict = flood.judge(update);
+    if verdict != Verdict::Pass {
+        ops::exporter::update(ops::updates::kind_of(update), "dropped");
+    }
+    match verdict {
         Verdict::Pass => true,
         Verdict::Drop => false,
         Verdict::DropAndTell(chat) => {
@@ -175,7 +180,8 @@ pub fn admit(flood: &Flood, bot: &Bot, update: &Update) -> bool {
             tracing::info!(chat = chat.0, "flood: updates dropped for a while");
             let bot = bot.clone();
             tokio::spawn(async move {
-                if let Err(err) = bot.send_message(chat, t(lang, "flood-slow-down")).await {
+                let notice = bot.send_message(chat, t(lang, "flood-slow-down"));
+                if let Err(err) = ops::api::call(notice).await {
                     tracing::debug!(chat = chat.0, %err, "flood notice not sent");
                 }
             });

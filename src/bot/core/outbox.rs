@@ -92,7 +92,7 @@ pub async fn send_html(
     if let Some(kb) = keyboard {
         req = req.reply_markup(kb);
     }
-    let sent = req.await?;
+    let sent = crate::ops::api::call(req).await?;
     Ok(Delivered::Sent(Some(sent.id)))
 }
 
@@ -456,7 +456,8 @@ async fn dispatch(
     Ok(started)
 }
 
-/// Sends one taken row and records the outcome; returns how long its chat must wait (a 429).
+/// Sends one taken row and records the outcome (and counts it in `ops`, once recorded);
+/// returns how long its chat must wait (a 429).
 async fn send_one(env: &Env, row: Row, max_attempts: i64) -> Option<Duration> {
     let outcome = deliver(env, &row).await;
     let mut wait = Duration::from_millis(200);
@@ -501,15 +502,28 @@ async fn record(
     outcome: &Result<Delivered, SendError>,
     max_attempts: i64,
 ) -> Result<Option<Duration>, sqlx::Error> {
+    let (hold, counted) = record_row(env, row, outcome, max_attempts).await?;
+    crate::ops::exporter::outbox_outcome(counted);
+    Ok(hold)
+}
+
+/// Records the outcome in the row; returns the chat's wait and the outcome's name for the
+/// metrics.
+async fn record_row(
+    env: &Env,
+    row: &Row,
+    outcome: &Result<Delivered, SendError>,
+    max_attempts: i64,
+) -> Result<(Option<Duration>, &'static str), sqlx::Error> {
     let mut conn = env.pool.acquire().await?;
     let err = match outcome {
         Ok(Delivered::Sent(id)) => {
             store::finish(&mut conn, row.id, Status::Sent, id.map(|m| m.0), None).await?;
-            return Ok(None);
+            return Ok((None, "sent"));
         }
         Ok(Delivered::Nothing) => {
             store::finish(&mut conn, row.id, Status::Dropped, None, None).await?;
-            return Ok(None);
+            return Ok((None, "dropped"));
         }
         Err(err) => err,
     };
@@ -524,7 +538,7 @@ async fn record(
                 secs = wait.as_secs(),
                 "outbox: Telegram asked to wait"
             );
-            Ok(Some(wait))
+            Ok((Some(wait), "retry_after"))
         }
         Class::Unreachable(why) => {
             store::finish(&mut conn, row.id, Status::Unreachable, None, Some(&why)).await?;
@@ -540,7 +554,7 @@ async fn record(
                 later,
                 "outbox: recipient unreachable"
             );
-            Ok(None)
+            Ok((None, "unreachable"))
         }
         Class::Refused(why) => {
             store::finish(&mut conn, row.id, Status::Failed, None, Some(&why)).await?;
@@ -551,7 +565,7 @@ async fn record(
                 why,
                 "outbox: Telegram refused a message"
             );
-            Ok(None)
+            Ok((None, "failed"))
         }
         Class::Transient(why) if attempts >= max_attempts => {
             store::finish(&mut conn, row.id, Status::Failed, None, Some(&why)).await?;
@@ -562,14 +576,14 @@ async fn record(
                 why,
                 "outbox: gave up after repeated errors"
             );
-            Ok(None)
+            Ok((None, "failed"))
         }
         Class::Transient(why) => {
             let at = crate::db::now()
                 + chrono::Duration::from_std(backoff(attempts)).unwrap_or_default();
             store::retry(&mut conn, row.id, at, true, &why).await?;
             // The chat waits with it, so its later messages do not overtake it.
-            Ok(Some(backoff(attempts)))
+            Ok((Some(backoff(attempts)), "retry"))
         }
     }
 }

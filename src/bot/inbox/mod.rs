@@ -28,6 +28,7 @@ pub fn unknown_outcomes() -> u64 {
 
 fn count_unknown() {
     UNKNOWN_OUTCOMES.fetch_add(1, Ordering::Relaxed);
+    crate::ops::exporter::inbox_unknown();
 }
 
 /// Whose updates must be handled in order: the chat, or the sender when there is no chat.

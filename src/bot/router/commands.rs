@@ -12,6 +12,7 @@ use crate::bot::core::dialogue::{self, DialogueState};
 use crate::bot::core::registry::{Audience, Command};
 use crate::bot::core::{Ctx, Next, Outcome};
 use crate::i18n::{t, Lang};
+use crate::ops::api::call;
 use crate::{onboarding, tr};
 
 /// The router's own commands: `/start` first in the menu, `/help` and `/cancel` last.
@@ -183,25 +184,30 @@ pub async fn register(
     bot: &Bot,
     coordinator_ids: &[i64],
 ) -> Result<(), teloxide::RequestError> {
-    bot.set_my_commands(command_list(router, Lang::Zh, false))
-        .await?;
+    call(bot.set_my_commands(command_list(router, Lang::Zh, false))).await?;
     for lang in Lang::ALL {
-        bot.set_my_commands(command_list(router, lang, false))
-            .language_code(lang.telegram_code())
-            .await?;
+        call(
+            bot.set_my_commands(command_list(router, lang, false))
+                .language_code(lang.telegram_code()),
+        )
+        .await?;
     }
     for &id in coordinator_ids {
         let scope = BotCommandScope::Chat {
             chat_id: Recipient::Id(ChatId(id)),
         };
-        bot.set_my_commands(command_list(router, Lang::Zh, true))
-            .scope(scope.clone())
-            .await?;
+        call(
+            bot.set_my_commands(command_list(router, Lang::Zh, true))
+                .scope(scope.clone()),
+        )
+        .await?;
         for lang in Lang::ALL {
-            bot.set_my_commands(command_list(router, lang, true))
-                .scope(scope.clone())
-                .language_code(lang.telegram_code())
-                .await?;
+            call(
+                bot.set_my_commands(command_list(router, lang, true))
+                    .scope(scope.clone())
+                    .language_code(lang.telegram_code()),
+            )
+            .await?;
         }
     }
     Ok(())

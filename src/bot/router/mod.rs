@@ -48,6 +48,7 @@ use crate::bot::core::updates::Claims;
 use crate::bot::core::{BotError, Ctx, Deps, Env, HandlerResult, Next, Outcome};
 use crate::config::Config;
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::users::{self, UserId};
 use crate::{
     broadcasts, exports, feedback, onboarding, points, reports, roles, services, stations, stats,
@@ -326,6 +327,8 @@ pub const HANDLED_UPDATES: [teloxide::types::AllowedUpdate; 3] = [
 pub fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
         .filter_async(claim_update)
+        // Everything after the claim is timed and counted by kind and outcome.
+        .chain(crate::ops::updates::observed())
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private() && m.from.is_some())
@@ -368,6 +371,8 @@ async fn claim_update(update: Update, claims: Claims) -> bool {
         }
         Ok(false) => {
             tracing::info!(update_id = update.id.0, "re-delivered update ignored");
+            let kind = crate::ops::updates::kind_of(&update);
+            crate::ops::exporter::update(kind, "duplicate");
             false
         }
         Err(err) => {
@@ -541,10 +546,12 @@ async fn on_group_callback(env: Env, router: Arc<Router>, q: CallbackQuery) -> H
         Some(&at) => (router.group_callbacks[at].run)(env, q).await,
         None => {
             let lang = Lang::from_telegram(q.from.language_code.as_deref());
-            env.bot
-                .answer_callback_query(q.id)
-                .text(tr!(lang, "button-expired"))
-                .await?;
+            call(
+                env.bot
+                    .answer_callback_query(q.id)
+                    .text(tr!(lang, "button-expired")),
+            )
+            .await?;
             Ok(())
         }
     }

@@ -20,6 +20,7 @@ use crate::bot::core::outbox::{registered_recipient, Delivered, OutboxSettings, 
 use crate::bot::core::{Ctx, Env, HandlerResult};
 use crate::broadcasts::{domain, store, Body, Broadcast, Button, Draft, Figures, Status};
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::outbox::Row;
 use crate::tr;
 
@@ -71,7 +72,7 @@ pub async fn render_to(
             if paid {
                 req = req.allow_paid_broadcast(true);
             }
-            req.await
+            call(req).await
         }
         Body::Photo {
             file_id,
@@ -89,7 +90,7 @@ pub async fn render_to(
             if paid {
                 req = req.allow_paid_broadcast(true);
             }
-            req.await
+            call(req).await
         }
     }
 }
@@ -225,12 +226,13 @@ pub async fn show_progress(env: &Env, id: i64, f: &Figures) {
             s.remove(&id);
         }
     }
-    let edited = env
-        .bot
-        .edit_message_text(ChatId(chat), MessageId(message), text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(stop_kb(lang, id, b.status))
-        .await;
+    let edited = call(
+        env.bot
+            .edit_message_text(ChatId(chat), MessageId(message), text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(stop_kb(lang, id, b.status)),
+    )
+    .await;
     if let Err(e) = edited {
         tracing::info!(broadcast = id, %e, "progress message not updated");
     }

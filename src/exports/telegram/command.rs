@@ -18,6 +18,7 @@ use crate::exports::domain::{
 use crate::exports::file::{self, BuildError, Built, Spec};
 use crate::exports::slots::{Busy, Slot, Slots, AT_ONCE};
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::tr;
 use crate::users::Refusal;
 
@@ -148,10 +149,12 @@ async fn run(
     }
     // The coordinator is told even if the audit line cannot be written (that is then logged).
     let audited = domain::record_ending(&ctx.pool, ctx.user.id, &request, &ending).await;
-    ctx.bot
-        .edit_message_text(ctx.chat(), preparing, text)
-        .parse_mode(ParseMode::Html)
-        .await?;
+    call(
+        ctx.bot
+            .edit_message_text(ctx.chat(), preparing, text)
+            .parse_mode(ParseMode::Html),
+    )
+    .await?;
     audited?;
     Ok(())
 }
@@ -240,10 +243,12 @@ async fn send(ctx: &Ctx, spec: &Spec, built: &Built) -> Result<(), teloxide::Req
         caption.push_str(&tr!(lang, "export-caption-phones"));
     }
     let document = InputFile::file(built.file.path()).file_name(built.name.clone());
-    ctx.bot
-        .send_document(ctx.chat(), document)
-        .caption(caption)
-        .parse_mode(ParseMode::Html)
-        .await?;
+    call(
+        ctx.bot
+            .send_document(ctx.chat(), document)
+            .caption(caption)
+            .parse_mode(ParseMode::Html),
+    )
+    .await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::bot::core::Env;
 use crate::feedback::domain::Stars;
 use crate::feedback::{notices, store, FeedbackId, Item};
 use crate::i18n::{t, Lang};
+use crate::ops::api::call;
 use crate::outbox::Row;
 use crate::tr;
 use crate::users::{self, Role};
@@ -119,12 +120,14 @@ async fn send_item(env: &Env, row: &Row) -> Result<Delivered, SendError> {
     let file = item.file_id.clone().map(|f| InputFile::file_id(FileId(f)));
     let sent = match (item.kind.as_str(), file) {
         ("photo", Some(file)) => {
-            env.bot
-                .send_photo(chat, file)
-                .caption(text)
-                .parse_mode(ParseMode::Html)
-                .reply_markup(kb)
-                .await?
+            call(
+                env.bot
+                    .send_photo(chat, file)
+                    .caption(text)
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(kb),
+            )
+            .await?
         }
         ("voice", Some(file)) => {
             let secs = item.duration_s.and_then(|s| u32::try_from(s).ok());
@@ -137,14 +140,16 @@ async fn send_item(env: &Env, row: &Row) -> Result<Delivered, SendError> {
             if let Some(secs) = secs {
                 req = req.duration(secs);
             }
-            req.await?
+            call(req).await?
         }
         _ => {
-            env.bot
-                .send_message(chat, text)
-                .parse_mode(ParseMode::Html)
-                .reply_markup(kb)
-                .await?
+            call(
+                env.bot
+                    .send_message(chat, text)
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(kb),
+            )
+            .await?
         }
     };
     // Telegram has it: from here on nothing posts it again (the row is `sent`).

@@ -17,6 +17,7 @@ use crate::bot::core::{BotError, Env, Explain, HandlerResult};
 use crate::feedback::domain::{self, Delivery, FeedbackError, Replied};
 use crate::feedback::{store, FeedbackId, Item};
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::tr;
 use crate::users::UserId;
 
@@ -53,11 +54,13 @@ pub async fn on_reply(env: Env, msg: Message) -> Result<bool, BotError> {
                 .unwrap_or_else(|| tr!(GROUP_LANG, "error-try-again"))
         }
     };
-    env.bot
-        .send_message(msg.chat.id, answer)
-        .parse_mode(ParseMode::Html)
-        .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
-        .await?;
+    call(
+        env.bot
+            .send_message(msg.chat.id, answer)
+            .parse_mode(ParseMode::Html)
+            .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply()),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -77,30 +80,36 @@ pub async fn on_press(env: Env, q: CallbackQuery) -> HandlerResult {
     let lang = Lang::from_telegram(q.from.language_code.as_deref());
     let Some(FeedbackCallback::Close(id)) = q.data.as_deref().and_then(FeedbackCallback::parse)
     else {
-        env.bot
-            .answer_callback_query(q.id)
-            .text(tr!(lang, "button-expired"))
-            .show_alert(true)
-            .await?;
+        call(
+            env.bot
+                .answer_callback_query(q.id)
+                .text(tr!(lang, "button-expired"))
+                .show_alert(true),
+        )
+        .await?;
         return Ok(());
     };
     let actor = UserId(q.from.id.0 as i64);
     match domain::close(&env.pool, actor, id, env.settings.clock.now()).await {
         Ok(item) => {
-            env.bot
-                .answer_callback_query(q.id.clone())
-                .text(tr!(lang, "feedback-closed", id = item.id.to_string()))
-                .await?;
+            call(env.bot.answer_callback_query(q.id.clone()).text(tr!(
+                lang,
+                "feedback-closed",
+                id = item.id.to_string()
+            )))
+            .await?;
             clear_buttons(&env, &item).await;
         }
         Err(FeedbackError::Db(e)) => return Err(e.into()),
         Err(err) => {
             let words = err.words(lang).unwrap_or_default();
-            env.bot
-                .answer_callback_query(q.id)
-                .text(words)
-                .show_alert(true)
-                .await?;
+            call(
+                env.bot
+                    .answer_callback_query(q.id)
+                    .text(words)
+                    .show_alert(true),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -143,23 +152,25 @@ pub async fn redact(env: Env, id: FeedbackId, (chat, msg): (i64, i32), kind: Str
     let kb = super::delivery::item_keyboard(GROUP_LANG, &item);
     let (chat, msg) = (ChatId(chat), teloxide::types::MessageId(msg));
     let done = match kind.as_str() {
-        "text" => env
-            .bot
-            .edit_message_text(chat, msg, text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(kb)
+        "text" => call(
+            env.bot
+                .edit_message_text(chat, msg, text)
+                .parse_mode(ParseMode::Html)
+                .reply_markup(kb),
+        )
+        .await
+        .map(drop),
+        _ => match call(env.bot.delete_message(chat, msg)).await {
+            Ok(_) => Ok(()),
+            Err(_) => call(
+                env.bot
+                    .edit_message_caption(chat, msg)
+                    .caption(text)
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(kb),
+            )
             .await
             .map(drop),
-        _ => match env.bot.delete_message(chat, msg).await {
-            Ok(_) => Ok(()),
-            Err(_) => env
-                .bot
-                .edit_message_caption(chat, msg)
-                .caption(text)
-                .parse_mode(ParseMode::Html)
-                .reply_markup(kb)
-                .await
-                .map(drop),
         },
     };
     if let Err(e) = done {

@@ -17,6 +17,7 @@ use crate::bot::core::{Ctx, HandlerResult, Next, Outcome};
 use crate::i18n::{t, t_args, Lang};
 use crate::onboarding::domain::Platform;
 use crate::onboarding::store;
+use crate::ops::api::call;
 use crate::tr;
 use crate::users::{self, Status};
 
@@ -48,11 +49,13 @@ pub async fn on_language(
     users::store::set_lang(&ctx.pool, ctx.user.id, new).await?;
     if on_notice {
         if let Some(message) = q.message.as_ref() {
-            ctx.bot
-                .edit_message_text(ctx.chat(), message.id(), tr!(new, "privacy-notice"))
-                .parse_mode(ParseMode::Html)
-                .reply_markup(consent_keyboard(new))
-                .await?;
+            call(
+                ctx.bot
+                    .edit_message_text(ctx.chat(), message.id(), tr!(new, "privacy-notice"))
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(consent_keyboard(new)),
+            )
+            .await?;
             return Ok(Next::Stay);
         }
     }
@@ -134,11 +137,13 @@ pub async fn my_data(ctx: &Ctx) -> HandlerResult {
     let bytes = serde_json::to_vec_pretty(&doc)
         .map_err(|e| crate::bot::core::BotError::Internal(e.to_string()))?;
     let name = format!("my-data-{}.json", now.format("%Y%m%d"));
-    ctx.bot
-        .send_document(ctx.chat(), InputFile::memory(bytes).file_name(name))
-        .caption(tr!(lang, "mydata-caption"))
-        .parse_mode(ParseMode::Html)
-        .await?;
+    call(
+        ctx.bot
+            .send_document(ctx.chat(), InputFile::memory(bytes).file_name(name))
+            .caption(tr!(lang, "mydata-caption"))
+            .parse_mode(ParseMode::Html),
+    )
+    .await?;
     tracing::info!(user_id = ctx.user.id.0, "personal data sent to its owner");
     Ok(())
 }
@@ -162,9 +167,7 @@ pub async fn on_delete(ctx: &Ctx, q: &CallbackQuery, confirmed: bool) -> Outcome
     let lang = ctx.lang();
     ctx.answer(q, None).await?;
     if let Some(message) = q.message.as_ref() {
-        ctx.bot
-            .edit_message_reply_markup(ctx.chat(), message.id())
-            .await?;
+        call(ctx.bot.edit_message_reply_markup(ctx.chat(), message.id())).await?;
     }
     if !confirmed {
         let mut conn = ctx.pool.acquire().await?;

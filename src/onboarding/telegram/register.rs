@@ -14,6 +14,7 @@ use crate::bot::core::keyboards::{self};
 use crate::bot::core::{BotError, Ctx, HandlerResult, Next, Outcome};
 use crate::onboarding::domain::{InputError, Phone, Platform, RiderName};
 use crate::onboarding::store;
+use crate::ops::api::call;
 use crate::tr;
 
 /// The rider's Telegram name, offered as a one-tap answer when it makes a valid name.
@@ -194,9 +195,7 @@ pub async fn on_consent(ctx: &Ctx, q: &CallbackQuery) -> Outcome<Step> {
     store::record_consent(&ctx.pool, ctx.user.id).await?;
     if let Some(message) = q.message.as_ref() {
         // The notice stays readable; its buttons go so it cannot be accepted twice.
-        ctx.bot
-            .edit_message_reply_markup(ctx.chat(), message.id())
-            .await?;
+        call(ctx.bot.edit_message_reply_markup(ctx.chat(), message.id())).await?;
     }
     Ok(Next::Go(Step::Name))
 }

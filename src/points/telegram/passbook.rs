@@ -10,6 +10,7 @@ use super::render::{all_names, entry_line, summary_keyboard, summary_text, Names
 use super::{PointsCallback, PointsSettings};
 use crate::bot::core::callback::button;
 use crate::bot::core::{BotError, Ctx, HandlerResult};
+use crate::ops::api::call;
 use crate::points::domain::{self, HISTORY_PAGE, RECENT};
 use crate::points::{store, Entry, EntryKind, Redemption, RewardCode};
 use crate::tr;
@@ -91,7 +92,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
     let tz = ctx.settings.tz;
     match data {
         PointsCallback::Summary => {
-            ctx.bot.answer_callback_query(q.id.clone()).await?;
+            call(ctx.bot.answer_callback_query(q.id.clone())).await?;
             let (text, kb) = summary_view(ctx).await?;
             Ok(ctx.edit_pressed(q, text, kb).await?)
         }
@@ -111,7 +112,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
             if page >= pages {
                 return alert(ctx, q, tr!(lang, "history-no-page")).await;
             }
-            ctx.bot.answer_callback_query(q.id.clone()).await?;
+            call(ctx.bot.answer_callback_query(q.id.clone())).await?;
             let names = names_for(ctx, &s.entries).await?;
             let mut text = tr!(lang, "history-head", page = page + 1, pages = pages);
             if s.entries.is_empty() {
@@ -139,7 +140,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
             Ok(ctx.edit_pressed(q, text, kb).await?)
         }
         PointsCallback::Rewards(page) => {
-            ctx.bot.answer_callback_query(q.id.clone()).await?;
+            call(ctx.bot.answer_callback_query(q.id.clone())).await?;
             let (text, kb) = rewards_view(ctx, page as usize).await?;
             Ok(ctx.edit_pressed(q, text, kb).await?)
         }
@@ -148,7 +149,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
                 Ok(reward) => reward,
                 Err(refused) => return ctx.refuse_alert(q, refused).await,
             };
-            ctx.bot.answer_callback_query(q.id.clone()).await?;
+            call(ctx.bot.answer_callback_query(q.id.clone())).await?;
             let days = ctx.dep::<PointsSettings>()?.redemption_expiry.num_days();
             let text = tr!(
                 lang,
@@ -168,7 +169,7 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
         }
         PointsCallback::Confirm(code) => confirm_redeem(ctx, q, code).await,
         PointsCallback::Leaderboard => {
-            ctx.bot.answer_callback_query(q.id.clone()).await?;
+            call(ctx.bot.answer_callback_query(q.id.clone())).await?;
             let (text, kb) = leaderboard_view(ctx).await?;
             Ok(ctx.edit_pressed(q, text, kb).await?)
         }
@@ -176,14 +177,12 @@ pub async fn on_callback(ctx: &Ctx, q: &CallbackQuery, data: PointsCallback) -> 
             let mut conn = ctx.pool.acquire().await?;
             store::set_opt_in(&mut conn, ctx.user.id, on).await?;
             drop(conn);
-            ctx.bot
-                .answer_callback_query(q.id.clone())
-                .text(if on {
-                    tr!(lang, "leaderboard-shown")
-                } else {
-                    tr!(lang, "leaderboard-hidden")
-                })
-                .await?;
+            call(ctx.bot.answer_callback_query(q.id.clone()).text(if on {
+                tr!(lang, "leaderboard-shown")
+            } else {
+                tr!(lang, "leaderboard-hidden")
+            }))
+            .await?;
             let (text, kb) = leaderboard_view(ctx).await?;
             Ok(ctx.edit_pressed(q, text, kb).await?)
         }
@@ -256,7 +255,7 @@ async fn confirm_redeem(ctx: &Ctx, q: &CallbackQuery, code: RewardCode) -> Handl
         Ok(r) => (r.redemption, r.new),
         Err(refused) => return ctx.refuse_alert(q, refused).await,
     };
-    ctx.bot.answer_callback_query(q.id.clone()).await?;
+    call(ctx.bot.answer_callback_query(q.id.clone())).await?;
     if !fresh {
         // A second tap on the same button: the first one already answered.
         return Ok(());
@@ -299,18 +298,20 @@ async fn send_qr(ctx: &Ctx, r: &Redemption) -> HandlerResult {
     };
     match crate::points::qr::png(&content) {
         Ok(png) => {
-            ctx.bot
-                .send_photo(
-                    ctx.chat(),
-                    InputFile::memory(png).file_name(format!("{}.png", r.code)),
-                )
-                .caption(tr!(
-                    ctx.lang(),
-                    "redeem-qr-caption",
-                    code = r.code.to_string()
-                ))
-                .parse_mode(ParseMode::Html)
-                .await?;
+            call(
+                ctx.bot
+                    .send_photo(
+                        ctx.chat(),
+                        InputFile::memory(png).file_name(format!("{}.png", r.code)),
+                    )
+                    .caption(tr!(
+                        ctx.lang(),
+                        "redeem-qr-caption",
+                        code = r.code.to_string()
+                    ))
+                    .parse_mode(ParseMode::Html),
+            )
+            .await?;
         }
         Err(err) => tracing::warn!(%err, "could not draw a QR code"),
     }

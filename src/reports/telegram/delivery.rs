@@ -20,6 +20,7 @@ use crate::bot::core::outbox::{
 };
 use crate::bot::core::Env;
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::outbox::Row;
 use crate::reports::domain::Acted;
 use crate::reports::{notices, store, Photo, PhotoSource, ReportId, Status};
@@ -148,12 +149,14 @@ async fn post_card(
     let kb = card_keyboard(GROUP_LANG, report);
     if let ([one], true) = (photos, visible_len(&text) <= 1024) {
         let as_photo = if fits_as_photo(settings, one) {
-            env.bot
-                .send_photo(chat, input_file(settings, one))
-                .caption(text.clone())
-                .parse_mode(ParseMode::Html)
-                .reply_markup(kb.clone())
-                .await
+            call(
+                env.bot
+                    .send_photo(chat, input_file(settings, one))
+                    .caption(text.clone())
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(kb.clone()),
+            )
+            .await
         } else {
             Err(RequestError::Api(teloxide::ApiError::Unknown(
                 "PHOTO_UNFIT".into(),
@@ -164,24 +167,26 @@ async fn post_card(
             // Refused as a photo (nothing was sent): the same card as a file.
             Err(RequestError::Api(e)) if e.to_string().contains("PHOTO_") => {
                 let file = InputFile::file(settings.media_dir.join(&one.path));
-                let m = env
-                    .bot
-                    .send_document(chat, file)
-                    .caption(text)
-                    .parse_mode(ParseMode::Html)
-                    .reply_markup(kb)
-                    .await?;
+                let m = call(
+                    env.bot
+                        .send_document(chat, file)
+                        .caption(text)
+                        .parse_mode(ParseMode::Html)
+                        .reply_markup(kb),
+                )
+                .await?;
                 return Ok((m.id, true));
             }
             Err(e) => return Err(e.into()),
         }
     }
-    let m = env
-        .bot
-        .send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(kb)
-        .await?;
+    let m = call(
+        env.bot
+            .send_message(chat, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(kb),
+    )
+    .await?;
     Ok((m.id, false))
 }
 
@@ -203,12 +208,13 @@ async fn post_photos(
         photos.iter().partition(|p| fits_as_photo(settings, p));
     let sent = match fit.as_slice() {
         [] => Ok(()),
-        [one] => bot
-            .send_photo(chat, input_file(settings, one))
-            .caption(report.id.to_string())
-            .reply_parameters(reply.clone())
-            .await
-            .map(drop),
+        [one] => call(
+            bot.send_photo(chat, input_file(settings, one))
+                .caption(report.id.to_string())
+                .reply_parameters(reply.clone()),
+        )
+        .await
+        .map(drop),
         many => {
             let media: Vec<InputMedia> = many
                 .iter()
@@ -221,10 +227,12 @@ async fn post_photos(
                     InputMedia::Photo(m)
                 })
                 .collect();
-            bot.send_media_group(chat, media)
-                .reply_parameters(reply.clone())
-                .await
-                .map(drop)
+            call(
+                bot.send_media_group(chat, media)
+                    .reply_parameters(reply.clone()),
+            )
+            .await
+            .map(drop)
         }
     };
     match sent {
@@ -235,11 +243,12 @@ async fn post_photos(
     }
     for f in files {
         let file = InputFile::file(settings.media_dir.join(&f.path));
-        let posted = bot
-            .send_document(chat, file)
-            .caption(report.id.to_string())
-            .reply_parameters(reply.clone())
-            .await;
+        let posted = call(
+            bot.send_document(chat, file)
+                .caption(report.id.to_string())
+                .reply_parameters(reply.clone()),
+        )
+        .await;
         if let Err(e) = posted {
             tracing::warn!(report = report.id.0, %e, "a card's file was not posted");
         }
@@ -282,7 +291,7 @@ async fn send_follow_up(env: &Env, row: &Row) -> Result<Delivered, SendError> {
         req =
             req.reply_parameters(ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
     }
-    let sent = req.await?;
+    let sent = call(req).await?;
     tracing::info!(report = r.id.0, "follow-up raised");
     Ok(Delivered::Sent(Some(sent.id)))
 }
@@ -296,18 +305,22 @@ async fn edit_card(
     kb: InlineKeyboardMarkup,
 ) {
     let result = if caption {
-        bot.edit_message_caption(chat, message)
-            .caption(text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(kb)
-            .await
-            .map(|_| ())
+        call(
+            bot.edit_message_caption(chat, message)
+                .caption(text)
+                .parse_mode(ParseMode::Html)
+                .reply_markup(kb),
+        )
+        .await
+        .map(|_| ())
     } else {
-        bot.edit_message_text(chat, message, text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(kb)
-            .await
-            .map(|_| ())
+        call(
+            bot.edit_message_text(chat, message, text)
+                .parse_mode(ParseMode::Html)
+                .reply_markup(kb),
+        )
+        .await
+        .map(|_| ())
     };
     match result {
         Ok(()) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}

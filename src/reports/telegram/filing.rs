@@ -23,6 +23,7 @@ use crate::bot::core::keyboards::{self, cancel_button};
 use crate::bot::core::{BotError, Ctx, HandlerResult, Next, Outcome};
 use crate::geo::Position;
 use crate::i18n::{t, Lang};
+use crate::ops::api::call;
 use crate::reports::domain::{self, ReportsError, SAME_PLACE_MINUTES};
 use crate::reports::media::MediaError;
 use crate::reports::{store, Draft, Note, NoteError, Photo, Photos};
@@ -725,11 +726,13 @@ async fn confirm(ctx: &Ctx, q: &CallbackQuery, draft: Draft) -> Outcome<Step> {
     .await?;
     if let Some(m) = &q.message {
         let text = tr!(lang, "report-filed-summary", id = id.to_string());
-        ctx.bot
-            .edit_message_text(ctx.chat(), m.id(), text)
-            .parse_mode(ParseMode::Html)
-            .await
-            .ok();
+        call(
+            ctx.bot
+                .edit_message_text(ctx.chat(), m.id(), text)
+                .parse_mode(ParseMode::Html),
+        )
+        .await
+        .ok();
     }
     let mut text = tr!(lang, "report-filed", id = id.to_string());
     if submitted.possible_dup_of.is_some() {

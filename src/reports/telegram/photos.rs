@@ -6,6 +6,7 @@ use std::path::Path;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 
+use crate::ops::api::call;
 use crate::reports::media::{self, MediaError};
 use crate::reports::{Photo, PhotoSource};
 
@@ -101,7 +102,7 @@ pub async fn fetch(
         .acquire_owned()
         .await
         .map_err(|e| MediaError::Io(std::io::Error::other(e)))?;
-    let file = match bot.get_file(incoming.file_id.clone().into()).await {
+    let file = match call(bot.get_file(incoming.file_id.clone().into())).await {
         Ok(file) => file,
         Err(teloxide::RequestError::Api(e)) if e.to_string().contains("too big") => {
             return Err(FetchError::TooBig)

@@ -7,6 +7,7 @@ use teloxide::prelude::*;
 
 use super::ReportSettings;
 use crate::bot::core::{Env, HandlerResult};
+use crate::ops::api::call;
 use crate::reports::{domain, store};
 
 /// Puts in the outbox the cards the group has not received (it was unset, unreachable, or
@@ -69,7 +70,7 @@ pub async fn check_group(env: &Env) -> HandlerResult {
         None => tracing::warn!(
             "COORDINATOR_CHAT_ID is not set: reports are filed and kept, coordinators see them with /reports"
         ),
-        Some(chat) => match env.bot.get_chat(chat).await {
+        Some(chat) => match call(env.bot.get_chat(chat)).await {
             Ok(_) => tracing::info!(chat_id = chat.0, "coordinators' group reachable"),
             Err(err) => tracing::warn!(
                 chat_id = chat.0, %err,

@@ -19,6 +19,7 @@ use crate::bot::core::callback::CallbackData;
 use crate::bot::core::ctx::edit_buttons;
 use crate::bot::core::{Ctx, Env, Explain, HandlerResult};
 use crate::i18n::{t, Lang};
+use crate::ops::api::call;
 use crate::reports::domain;
 use crate::reports::{store, Action, DepartmentCode, Report, ReportId, REJECT_REASONS};
 use crate::tr;
@@ -124,11 +125,13 @@ async fn press(
 ) -> HandlerResult {
     let (bot, pool) = (&env.bot, &env.pool);
     let alert = |text: String| async move {
-        bot.answer_callback_query(q.id.clone())
-            .text(text)
-            .show_alert(true)
-            .await
-            .map(|_| ())
+        call(
+            bot.answer_callback_query(q.id.clone())
+                .text(text)
+                .show_alert(true),
+        )
+        .await
+        .map(|_| ())
     };
     let mut conn = pool.acquire().await?;
     let coordinator = users::store::is_coordinator(&mut conn, actor).await?;
@@ -172,7 +175,7 @@ async fn press(
     };
     match press {
         Press::Menu(kb) => {
-            bot.answer_callback_query(q.id.clone()).await?;
+            call(bot.answer_callback_query(q.id.clone())).await?;
             if let Some((chat, message)) = at {
                 edit_buttons(bot, chat, message, kb).await?;
             }
@@ -188,14 +191,13 @@ async fn press(
                         to = acted.report.status.as_str(),
                         "report changed"
                     );
-                    bot.answer_callback_query(q.id.clone())
-                        .text(tr!(
-                            lang,
-                            "triage-done",
-                            id = report.id.to_string(),
-                            status = status_label(lang, acted.report.status)
-                        ))
-                        .await?;
+                    call(bot.answer_callback_query(q.id.clone()).text(tr!(
+                        lang,
+                        "triage-done",
+                        id = report.id.to_string(),
+                        status = status_label(lang, acted.report.status)
+                    )))
+                    .await?;
                     after_action(env, &acted, at.map(|(c, m)| (c, m, lang))).await;
                     Ok(())
                 }
@@ -219,10 +221,12 @@ pub async fn on_group_press(env: Env, q: CallbackQuery) -> HandlerResult {
         // A rider's button cannot be in a group: forged or stale.
         Some(_) | None => {
             let lang = Lang::from_telegram(q.from.language_code.as_deref());
-            env.bot
-                .answer_callback_query(q.id)
-                .text(tr!(lang, "button-expired"))
-                .await?;
+            call(
+                env.bot
+                    .answer_callback_query(q.id)
+                    .text(tr!(lang, "button-expired")),
+            )
+            .await?;
             return Ok(());
         }
     };
@@ -237,11 +241,13 @@ pub async fn on_group_press(env: Env, q: CallbackQuery) -> HandlerResult {
             "triage press outside the coordinators' group refused"
         );
         let lang = Lang::from_telegram(q.from.language_code.as_deref());
-        env.bot
-            .answer_callback_query(q.id)
-            .text(tr!(lang, "triage-wrong-group"))
-            .show_alert(true)
-            .await?;
+        call(
+            env.bot
+                .answer_callback_query(q.id)
+                .text(tr!(lang, "triage-wrong-group"))
+                .show_alert(true),
+        )
+        .await?;
         return Ok(());
     }
     let stored = {
@@ -261,11 +267,13 @@ pub async fn on_group_press(env: Env, q: CallbackQuery) -> HandlerResult {
         .unwrap_or_else(|| Lang::from_telegram(q.from.language_code.as_deref()));
     if let Err(err) = press(&env, &q, data, actor, lang).await {
         tracing::error!(user_id = actor.0, error = %err, "triage press failed");
-        env.bot
-            .answer_callback_query(q.id.clone())
-            .text(tr!(lang, "error-try-again"))
-            .await
-            .ok();
+        call(
+            env.bot
+                .answer_callback_query(q.id.clone())
+                .text(tr!(lang, "error-try-again")),
+        )
+        .await
+        .ok();
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use teloxide::utils::html;
 use super::words::{seats_text, when};
 use crate::bot::core::target::{first_word, target, Target};
 use crate::bot::core::{BotError, Ctx, HandlerResult};
+use crate::ops::api::call;
 use crate::services::checkin::{self, KeyRing};
 use crate::services::domain;
 use crate::services::SessionCode;
@@ -83,20 +84,22 @@ async fn send_code(ctx: &Ctx, s: &crate::services::Session) -> HandlerResult {
     ))
     .await?;
     let png = crate::points::qr::png(&link).map_err(|e| BotError::Internal(e.to_string()))?;
-    ctx.bot
-        .send_photo(
-            ctx.chat(),
-            InputFile::memory(png).file_name(format!("{}.png", s.code)),
-        )
-        .caption(tr!(
-            lang,
-            "services-code-caption",
-            icon = s.kind.icon(),
-            title = html::escape(s.title(lang)),
-            when = when(lang, s, ctx.settings.tz)
-        ))
-        .parse_mode(ParseMode::Html)
-        .await?;
+    call(
+        ctx.bot
+            .send_photo(
+                ctx.chat(),
+                InputFile::memory(png).file_name(format!("{}.png", s.code)),
+            )
+            .caption(tr!(
+                lang,
+                "services-code-caption",
+                icon = s.kind.icon(),
+                title = html::escape(s.title(lang)),
+                when = when(lang, s, ctx.settings.tz)
+            ))
+            .parse_mode(ParseMode::Html),
+    )
+    .await?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use super::StationCallback;
 use crate::bot::core::callback::button;
 use crate::bot::core::{BotError, Ctx, Explain, HandlerResult};
 use crate::i18n::Lang;
+use crate::ops::api::call;
 use crate::stations::coverage::{Coverage, CIRCLE_MINUTES};
 use crate::stations::domain::{
     self, Availability, CommandError, Reach, StationCommand, StationError,
@@ -284,10 +285,12 @@ pub async fn coverage_command(ctx: &Ctx, args: &str) -> HandlerResult {
     ctx.send(text).await?;
     match current.render_png(&index, reach) {
         Ok(png) => {
-            ctx.bot
-                .send_photo(ctx.chat(), InputFile::memory(png).file_name("coverage.png"))
-                .caption(tr!(lang, "coverage-map-caption"))
-                .await?;
+            call(
+                ctx.bot
+                    .send_photo(ctx.chat(), InputFile::memory(png).file_name("coverage.png"))
+                    .caption(tr!(lang, "coverage-map-caption")),
+            )
+            .await?;
         }
         Err(err) => tracing::warn!(%err, "could not draw the coverage map"),
     }

@@ -12,6 +12,7 @@ use crate::charts::{
     self, Need, Png, ReportStatus, ReportsOnDay, ReportsPerDay, Summary, VisitsPerWeek, WeekFigures,
 };
 use crate::i18n::{t, Lang};
+use crate::ops::api::call;
 use crate::stations::index::Directory;
 use crate::stats::domain::{self, period, Asked, ChartData, Scope, StatsQuery};
 use crate::stats::Figures;
@@ -58,7 +59,7 @@ pub async fn send(ctx: &Ctx, q: &CallbackQuery, query: StatsQuery) -> HandlerRes
             ))
         })
         .collect();
-    ctx.bot.send_media_group(ctx.chat(), media).await?;
+    call(ctx.bot.send_media_group(ctx.chat(), media)).await?;
     Ok(())
 }
 
