@@ -4,6 +4,7 @@
 //! absent, so two processes starting together agree on one value, and it survives restarts
 //! (and backups). Secrets are never logged.
 
+use crate::db::At;
 use crate::db::Pool;
 use chrono::{DateTime, Utc};
 
@@ -26,7 +27,7 @@ pub async fn get_or_create(
             sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)")
                 .bind(name)
                 .bind(&value)
-                .bind(crate::db::At(now))
+                .bind(At(now))
                 .execute(&mut *tx)
                 .await?;
             tracing::info!(secret = name, "made a new secret");

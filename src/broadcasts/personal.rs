@@ -3,18 +3,13 @@
 //! rider gets announcements and no kept area, as anyone new.
 
 use crate::db::Conn;
+use crate::db::Flag;
 use serde_json::{json, Value};
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-type SettingsRow = (
-    crate::db::Flag,
-    crate::db::Flag,
-    Option<f64>,
-    Option<f64>,
-    Option<String>,
-);
+type SettingsRow = (Flag, Flag, Option<f64>, Option<f64>, Option<String>);
 
 async fn row(conn: &mut Conn, id: UserId) -> sqlx::Result<Option<SettingsRow>> {
     sqlx::query_as(

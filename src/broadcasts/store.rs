@@ -2,6 +2,7 @@
 //! outbox, and notification settings.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{Audience, Broadcast, Draft, Figures, Status};
@@ -17,7 +18,7 @@ pub async fn audience(
     let base = "SELECT u.id, COALESCE(n.announcements, 1) = 0 FROM users u
                 LEFT JOIN notification_settings n ON n.user_id = u.id
                 WHERE u.status = 'registered' AND u.id <> $1";
-    let rows: Vec<(i64, crate::db::Flag)> = match audience {
+    let rows: Vec<(i64, Flag)> = match audience {
         Audience::All => {
             sqlx::query_as(&format!("{base} ORDER BY u.id"))
                 .bind(author.0)
@@ -72,7 +73,7 @@ pub async fn located(
         "SELECT user_id, last_lat, last_lng FROM notification_settings
          WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= $1",
     )
-    .bind(crate::db::At(since))
+    .bind(At(since))
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -109,11 +110,11 @@ pub async fn insert(
             .as_ref()
             .map(|b| json(serde_json::to_string(b))),
     )
-    .bind(crate::db::Flag(draft.urgent))
+    .bind(Flag(draft.urgent))
     .bind(status.as_str())
     .bind(recipients)
-    .bind(crate::db::At(send_at))
-    .bind(crate::db::At(now))
+    .bind(At(send_at))
+    .bind(At(now))
     .fetch_optional(conn)
     .await
 }
@@ -145,9 +146,9 @@ pub async fn enqueue(
                 .bind(super::telegram::KIND)
                 .bind(&payload)
                 .bind(1i64)
-                .bind(crate::db::At(send_at))
+                .bind(At(send_at))
                 .bind(format!("bc:{id}:{}", rider.0))
-                .bind(crate::db::At(now))
+                .bind(At(now))
                 .bind(id);
         }
         q.execute(&mut *conn).await?;
@@ -162,10 +163,10 @@ struct Row {
     audience: String,
     body: String,
     button: Option<String>,
-    urgent: crate::db::Flag,
+    urgent: Flag,
     status: String,
-    send_at: crate::db::At,
-    created_at: crate::db::At,
+    send_at: At,
+    created_at: At,
     progress_chat: Option<i64>,
     progress_msg: Option<i32>,
 }
@@ -248,7 +249,7 @@ pub async fn set_status(
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE broadcasts SET status = $1, finished_at = $2 WHERE id = $3")
         .bind(status.as_str())
-        .bind(finished.map(crate::db::At))
+        .bind(finished.map(At))
         .bind(id)
         .execute(conn)
         .await?;
@@ -296,7 +297,7 @@ pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
         "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = $1
          WHERE broadcast_id = $2 AND status = 'pending'",
     )
-    .bind(crate::db::At::now())
+    .bind(At::now())
     .bind(id)
     .execute(conn)
     .await?
@@ -305,7 +306,7 @@ pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
 
 /// A person's notification settings: (announcements on, nearby alerts on).
 pub async fn settings(conn: &mut Conn, user: UserId) -> sqlx::Result<(bool, bool)> {
-    let row: Option<(crate::db::Flag, crate::db::Flag)> = sqlx::query_as(
+    let row: Option<(Flag, Flag)> = sqlx::query_as(
         "SELECT announcements, nearby FROM notification_settings WHERE user_id = $1",
     )
     .bind(user.0)
@@ -329,8 +330,8 @@ pub async fn set_settings(
              last_at = CASE WHEN $3 = 1 THEN notification_settings.last_at END",
     )
     .bind(user.0)
-    .bind(crate::db::Flag(announcements))
-    .bind(crate::db::Flag(nearby))
+    .bind(Flag(announcements))
+    .bind(Flag(nearby))
     .execute(conn)
     .await?;
     Ok(())
@@ -350,7 +351,7 @@ pub async fn remember_area(
     )
     .bind(lat)
     .bind(lng)
-    .bind(crate::db::At(at))
+    .bind(At(at))
     .bind(user.0)
     .execute(conn)
     .await?;
@@ -363,7 +364,7 @@ pub async fn forget_areas(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Resul
         "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
          WHERE last_at IS NOT NULL AND last_at < $1",
     )
-    .bind(crate::db::At(before))
+    .bind(At(before))
     .execute(conn)
     .await?
     .rows_affected())

@@ -254,6 +254,7 @@ pub async fn open_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::At;
     use crate::feedback::{VoiceLength, MAX_TEXT};
 
     async fn pool() -> (crate::db::testing::Scratch, Pool) {
@@ -269,8 +270,8 @@ mod tests {
         .bind(id)
         .bind(status)
         .bind(role)
-        .bind(crate::db::At(Utc::now()))
-        .bind(crate::db::At(Utc::now()))
+        .bind(At(Utc::now()))
+        .bind(At(Utc::now()))
         .execute(pool)
         .await
         .unwrap();

@@ -10,6 +10,7 @@
 //! edited so).
 
 use crate::db::Conn;
+use crate::db::Flag;
 use serde_json::{json, Value};
 
 use crate::users::personal::{Done, Erasure, Held};
@@ -49,7 +50,7 @@ type ItemRow = (
     String,
     String,
     Option<String>,
-    crate::db::Flag,
+    Flag,
     Option<i64>,
     String,
     Option<i64>,

@@ -5,6 +5,7 @@
 //! `outbox_broadcast`) and written for SQLite and PostgreSQL alike (`$1` placeholders; every
 //! column read cast to `BIGINT`, so an `INTEGER` column decodes as `i64` on both).
 
+use crate::db::At;
 use crate::db::Pool;
 
 use super::exporter::{
@@ -50,7 +51,7 @@ async fn outbox_depth(pool: &Pool) -> Result<(), sqlx::Error> {
 /// are seen).
 async fn broadcasts(pool: &Pool, now: chrono::DateTime<chrono::Utc>) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(PROGRESS)
-        .bind(crate::db::At(now - FINISHED_SHOWN))
+        .bind(At(now - FINISHED_SHOWN))
         .fetch_all(pool)
         .await?;
     for (id, recipients, done) in rows {
@@ -84,7 +85,7 @@ mod tests {
         )
         .bind(priority)
         .bind(status)
-        .bind(crate::db::At(now))
+        .bind(At(now))
         .bind(broadcast)
         .execute(pool)
         .await
@@ -101,7 +102,7 @@ mod tests {
         .bind(key)
         .bind(status)
         .bind(recipients)
-        .bind(crate::db::At(now))
+        .bind(At(now))
         .fetch_one(pool)
         .await
         .unwrap()
@@ -146,7 +147,7 @@ mod tests {
         for (sql, index) in [(DEPTH, "outbox_pending"), (PROGRESS, "outbox_broadcast")] {
             let plan: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .bind(crate::db::At::now())
+                    .bind(At::now())
                     .fetch_all(&pool)
                     .await
                     .unwrap();

@@ -2,6 +2,7 @@
 //! expire with their points and stock given back, the leaderboard opt-in is cleared, and the
 //! entries stay only as anonymous amounts (moved to the erasure's anonymous id, balance too,
 //! so every balance still equals the sum of its entries).
+use crate::db::At;
 use crate::db::Conn;
 
 use serde_json::{json, Value};
@@ -45,15 +46,8 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     ])
 }
 
-type EntryRow = (i64, String, Option<String>, Option<String>, crate::db::At);
-type RedemptionRow = (
-    String,
-    String,
-    i64,
-    String,
-    crate::db::At,
-    Option<crate::db::At>,
-);
+type EntryRow = (i64, String, Option<String>, Option<String>, At);
+type RedemptionRow = (String, String, i64, String, At, Option<At>);
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let balance = store::balance(conn, rider).await?;

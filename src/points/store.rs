@@ -2,6 +2,7 @@
 //! transaction (`db::begin_write`) around it and whatever else the cause changes.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, Reward, RewardCode};
@@ -57,7 +58,7 @@ struct EntryRow {
     actor_id: Option<i64>,
     reason: Option<String>,
     idem_key: String,
-    at: crate::db::At,
+    at: At,
 }
 
 impl EntryRow {
@@ -100,7 +101,7 @@ pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     .bind(e.actor.map(|a| a.0))
     .bind(&e.reason)
     .bind(&e.key)
-    .bind(crate::db::At(e.at))
+    .bind(At(e.at))
     .fetch_optional(&mut *sp)
     .await;
     if inserted.is_ok() {
@@ -161,7 +162,7 @@ pub async fn post_award(conn: &mut Conn, a: &Award<'_>) -> Result<Option<Posted>
     .bind(kind.as_str())
     .bind(source_ref)
     .bind(key)
-    .bind(crate::db::At(at))
+    .bind(At(at))
     .bind(rule)
     .bind(default)
     .fetch_optional(&mut *conn)
@@ -216,7 +217,7 @@ pub async fn post_awards(
         ") v) p WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ));
-    let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(crate::db::At::now());
+    let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(At::now());
     for r in rows {
         q = q
             .bind(r.rider.0)
@@ -311,7 +312,7 @@ pub async fn passbook_page(
     count: bool,
     now: DateTime<Utc>,
 ) -> Result<PassbookPage, sqlx::Error> {
-    type Head = (i64, i64, i64, Option<i64>, String, crate::db::Flag);
+    type Head = (i64, i64, i64, Option<i64>, String, Flag);
     let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
         "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = $1), 0), \
                     r.n, r.held, \
@@ -333,7 +334,7 @@ pub async fn passbook_page(
     .bind(limit)
     .bind(offset)
     .bind(count)
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .fetch_one(conn)
     .await?;
     type Row = (
@@ -362,7 +363,7 @@ pub async fn passbook_page(
                     actor_id,
                     reason,
                     idem_key,
-                    at: crate::db::At(at),
+                    at: At(at),
                 }
                 .into_entry()
             },
@@ -391,11 +392,10 @@ pub struct PassbookPage {
 }
 
 pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Error> {
-    let v: Option<crate::db::Flag> =
-        sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
-            .bind(rider.0)
-            .fetch_optional(conn)
-            .await?;
+    let v: Option<Flag> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
+        .bind(rider.0)
+        .fetch_optional(conn)
+        .await?;
     Ok(v.is_some_and(|f| f.0))
 }
 
@@ -445,7 +445,7 @@ struct RewardRow {
     name_en: Option<String>,
     cost: i64,
     stock: i64,
-    active: crate::db::Flag,
+    active: Flag,
 }
 
 impl RewardRow {
@@ -480,8 +480,8 @@ pub async fn upsert_rewards(conn: &mut Conn, rewards: &[Reward]) -> Result<usize
         .bind(&r.name_en)
         .bind(r.cost)
         .bind(r.stock)
-        .bind(crate::db::Flag(r.active))
-        .bind(crate::db::At::now())
+        .bind(Flag(r.active))
+        .bind(At::now())
         .execute(&mut *conn)
         .await?;
     }
@@ -545,9 +545,9 @@ struct RedemptionRow {
     reward_code: String,
     cost: i64,
     status: String,
-    created_at: crate::db::At,
-    expires_at: crate::db::At,
-    closed_at: Option<crate::db::At>,
+    created_at: At,
+    expires_at: At,
+    closed_at: Option<At>,
     closed_by: Option<i64>,
 }
 
@@ -584,8 +584,8 @@ pub async fn insert_redemption(
     .bind(r.reward.as_str())
     .bind(r.cost)
     .bind(request_key)
-    .bind(crate::db::At(r.created_at))
-    .bind(crate::db::At(r.expires_at))
+    .bind(At(r.created_at))
+    .bind(At(r.expires_at))
     .execute(conn)
     .await?;
     Ok(())
@@ -626,7 +626,7 @@ pub async fn due_redemptions(
         "SELECT {REDEMPTION_COLUMNS} FROM redemptions \
          WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at"
     ))
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded(
@@ -648,7 +648,7 @@ pub async fn close_redemption(
          WHERE code = $4 AND status = 'open'",
     )
     .bind(to.as_str())
-    .bind(crate::db::At(at))
+    .bind(At(at))
     .bind(by.map(|u| u.0))
     .bind(code.as_str())
     .execute(conn)
@@ -669,7 +669,7 @@ pub async fn leaderboard(
          WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= $1 \
          GROUP BY l.rider_id, u.id ORDER BY earned DESC, l.rider_id LIMIT $2",
     )
-    .bind(crate::db::At(since))
+    .bind(At(since))
     .bind(limit)
     .fetch_all(conn)
     .await
@@ -677,7 +677,7 @@ pub async fn leaderboard(
 
 pub async fn set_opt_in(conn: &mut Conn, rider: UserId, on: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET leaderboard_opt_in = $1 WHERE id = $2")
-        .bind(crate::db::Flag(on))
+        .bind(Flag(on))
         .bind(rider.0)
         .execute(conn)
         .await?;

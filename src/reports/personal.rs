@@ -3,6 +3,7 @@
 //! "former rider"); photos of a draft not filed are released (their files go once the erasure
 //! has committed, see [`release_drafts`]).
 
+use crate::db::At;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -55,7 +56,7 @@ type ReportRow = (
     Option<String>,
     String,
     Option<String>,
-    crate::db::At,
+    At,
     i64,
 );
 
@@ -166,7 +167,7 @@ pub async fn remember_draft_photo(
     )
     .bind(rider.0)
     .bind(path)
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(())
@@ -183,8 +184,8 @@ pub async fn forget_abandoned_drafts(
         "DELETE FROM draft_photos WHERE stored_at < $1 AND rider_id NOT IN
              (SELECT chat_id FROM dialogues WHERE updated_at >= $2)",
     )
-    .bind(crate::db::At(stored_before))
-    .bind(crate::db::At(idle_since))
+    .bind(At(stored_before))
+    .bind(At(idle_since))
     .execute(conn)
     .await?
     .rows_affected())
@@ -213,7 +214,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', $1)")
-            .bind(crate::db::At(now))
+            .bind(At(now))
             .execute(&mut *conn)
             .await
             .unwrap();

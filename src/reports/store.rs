@@ -3,6 +3,7 @@
 //! status change, its history entry and its points, land together or not at all.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -27,7 +28,7 @@ pub async fn upsert_departments(
         .bind(d.code.as_str())
         .bind(&d.name_zh)
         .bind(&d.name_en)
-        .bind(crate::db::Flag(d.active))
+        .bind(Flag(d.active))
         .bind(i as i64)
         .execute(&mut *conn)
         .await?;
@@ -40,7 +41,7 @@ struct DepartmentRow {
     code: String,
     name_zh: String,
     name_en: Option<String>,
-    active: crate::db::Flag,
+    active: Flag,
 }
 
 impl DepartmentRow {
@@ -97,7 +98,7 @@ pub async fn upsert_categories(
         .bind(&c.name_en)
         .bind(c.department.as_str())
         .bind(i as i64)
-        .bind(crate::db::Flag(c.active))
+        .bind(Flag(c.active))
         .execute(&mut *conn)
         .await?;
         crate::points::store::set_rule(conn, &format!("report:{}", c.code), c.points).await?;
@@ -112,7 +113,7 @@ struct CategoryRow {
     name_en: Option<String>,
     department: String,
     points: i64,
-    active: crate::db::Flag,
+    active: Flag,
 }
 
 const CATEGORY_SELECT: &str = "SELECT c.code, c.name_zh, c.name_en, c.department, c.active,
@@ -170,7 +171,7 @@ pub async fn count_since(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1 AND created_at >= $2")
         .bind(reporter.0)
-        .bind(crate::db::At(since))
+        .bind(At(since))
         .fetch_one(conn)
         .await
 }
@@ -186,7 +187,7 @@ pub async fn last_place_since(
          ORDER BY id DESC LIMIT 1",
     )
     .bind(reporter.0)
-    .bind(crate::db::At(since))
+    .bind(At(since))
     .fetch_optional(conn)
     .await?;
     Ok(row.and_then(|(lat, lng)| Position::new(lat, lng).ok()))
@@ -225,8 +226,8 @@ pub async fn insert(conn: &mut Conn, r: &NewReport<'_>) -> Result<ReportId, sqlx
     .bind(r.note)
     .bind(r.possible_dup_of.map(|d| d.0))
     .bind(r.request_key)
-    .bind(crate::db::At(r.now))
-    .bind(crate::db::At(r.now))
+    .bind(At(r.now))
+    .bind(At(r.now))
     .fetch_one(conn)
     .await?;
     Ok(ReportId(id))
@@ -297,7 +298,7 @@ pub async fn record(
     .bind(to.as_str())
     .bind(actor.0)
     .bind(detail)
-    .bind(crate::db::At(at))
+    .bind(At(at))
     .execute(conn)
     .await?;
     Ok(())
@@ -309,7 +310,7 @@ struct HistoryRow {
     to_status: String,
     actor_id: i64,
     detail: Option<String>,
-    at: crate::db::At,
+    at: At,
 }
 
 pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
@@ -347,9 +348,9 @@ struct ReportRow {
     possible_dup_of: Option<i64>,
     triage_chat_id: Option<i64>,
     triage_msg_id: Option<i32>,
-    triage_caption: crate::db::Flag,
-    status_at: crate::db::At,
-    created_at: crate::db::At,
+    triage_caption: Flag,
+    status_at: At,
+    created_at: At,
 }
 
 const REPORT_COLUMNS: &str = "id, reporter_id, reporter_role, category, lat, lng, note, status, \
@@ -450,7 +451,7 @@ pub async fn open_in_box(
            AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6",
     )
     .bind(category.as_str())
-    .bind(crate::db::At(since))
+    .bind(At(since))
     .bind(lo.lat())
     .bind(hi.lat())
     .bind(lo.lng())
@@ -482,7 +483,7 @@ pub async fn set_status(conn: &mut Conn, id: ReportId, c: &Change<'_>) -> Result
     .bind(c.department.map(DepartmentCode::as_str))
     .bind(c.reject_reason)
     .bind(c.duplicate_of.map(|d| d.0))
-    .bind(crate::db::At(c.at))
+    .bind(At(c.at))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -502,7 +503,7 @@ pub async fn set_triage(
     )
     .bind(chat)
     .bind(message)
-    .bind(crate::db::Flag(caption))
+    .bind(Flag(caption))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -531,8 +532,8 @@ pub async fn follow_ups_due(
         "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < $1
            AND (raised_at IS NULL OR raised_at < $2) ORDER BY id LIMIT 50",
     )
-    .bind(crate::db::At(stale_before))
-    .bind(crate::db::At(raised_before))
+    .bind(At(stale_before))
+    .bind(At(raised_before))
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(ReportId).collect())
@@ -544,7 +545,7 @@ pub async fn mark_raised(
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE reports SET raised_at = $1 WHERE id = $2")
-        .bind(crate::db::At(at))
+        .bind(At(at))
         .bind(id.0)
         .execute(conn)
         .await?;
@@ -576,8 +577,8 @@ pub async fn remove_closed_photos(
              WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < $2)
          RETURNING path",
     )
-    .bind(crate::db::At(now))
-    .bind(crate::db::At(before))
+    .bind(At(now))
+    .bind(At(before))
     .fetch_all(&mut *conn)
     .await?;
     unheld(conn, paths).await

@@ -1,6 +1,7 @@
 //! The services' SQL. Writes take a connection inside the caller's write transaction.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
@@ -31,7 +32,7 @@ pub async fn upsert_plans(conn: &mut Conn, plans: &[Plan]) -> Result<(), sqlx::E
         .bind(p.start.format("%H:%M").to_string())
         .bind(p.end.format("%H:%M").to_string())
         .bind(p.capacity)
-        .bind(crate::db::Flag(p.active))
+        .bind(Flag(p.active))
         .bind(i as i64)
         .execute(&mut *conn)
         .await?;
@@ -52,7 +53,7 @@ struct PlanRow {
     end_time: String,
     capacity: i64,
     points: i64,
-    active: crate::db::Flag,
+    active: Flag,
 }
 
 impl PlanRow {
@@ -110,10 +111,10 @@ pub async fn put_session(
     )
     .bind(code.to_string())
     .bind(code.plan().as_str())
-    .bind(crate::db::At(starts_at))
-    .bind(crate::db::At(ends_at))
+    .bind(At(starts_at))
+    .bind(At(ends_at))
     .bind(capacity)
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -126,10 +127,10 @@ struct SessionRow {
     title_zh: String,
     title_en: Option<String>,
     station: String,
-    starts_at: crate::db::At,
-    ends_at: crate::db::At,
+    starts_at: At,
+    ends_at: At,
     capacity: i64,
-    cancelled: crate::db::Flag,
+    cancelled: Flag,
     signed: i64,
     waitlisted: i64,
 }
@@ -179,7 +180,7 @@ pub async fn upcoming(
         "{SESSION_SELECT} WHERE s.ends_at > $1 AND s.cancelled = 0
          ORDER BY s.starts_at, s.code LIMIT $2 OFFSET $3"
     ))
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
@@ -193,7 +194,7 @@ pub async fn upcoming(
 
 pub async fn count_upcoming(conn: &mut Conn, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > $1 AND cancelled = 0")
-        .bind(crate::db::At(now))
+        .bind(At(now))
         .fetch_one(conn)
         .await
 }
@@ -211,8 +212,8 @@ pub async fn checking_in(
          ORDER BY starts_at LIMIT 1",
     )
     .bind(plan.as_str())
-    .bind(crate::db::At(now + before))
-    .bind(crate::db::At(now))
+    .bind(At(now + before))
+    .bind(At(now))
     .fetch_optional(conn)
     .await?;
     Ok(code.as_deref().and_then(SessionCode::parse))
@@ -238,8 +239,8 @@ pub async fn open_for_rider(
          ORDER BY s.starts_at, s.code",
     )
     .bind(rider.0)
-    .bind(crate::db::At(now + before))
-    .bind(crate::db::At(now))
+    .bind(At(now + before))
+    .bind(At(now))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded("sessions", rows, |(code, lat, lng)| {
@@ -295,8 +296,8 @@ pub async fn put_signup(
     .bind(session.to_string())
     .bind(rider.0)
     .bind(status.as_str())
-    .bind(crate::db::At(now))
-    .bind(crate::db::At(now))
+    .bind(At(now))
+    .bind(At(now))
     .bind(session.to_string())
     .bind(requeue)
     .bind(requeue)
@@ -333,9 +334,9 @@ pub async fn take_reminders(
              (SELECT code FROM sessions WHERE cancelled = 0 AND starts_at > $2 AND starts_at <= $3)
          RETURNING session, rider_id",
     )
-    .bind(crate::db::At(now))
-    .bind(crate::db::At(now))
-    .bind(crate::db::At(until))
+    .bind(At(now))
+    .bind(At(now))
+    .bind(At(until))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded("signups", rows, |(s, r)| {

@@ -1,5 +1,6 @@
 //! Stations' SQL.
 
+use crate::db::{At, Flag};
 use std::collections::{HashMap, HashSet};
 
 use crate::db::{Conn, Pool};
@@ -24,8 +25,8 @@ struct StationRow {
     services: String,
     parking_spots: i64,
     phone: Option<String>,
-    closed: crate::db::Flag,
-    closed_until: Option<crate::db::At>,
+    closed: Flag,
+    closed_until: Option<At>,
     closed_reason: Option<String>,
 }
 
@@ -103,7 +104,7 @@ pub async fn changed_since(
     let rows: Vec<StationRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM stations WHERE updated_at > $1"
     ))
-    .bind(crate::db::At(since))
+    .bind(At(since))
     .fetch_all(conn)
     .await?;
     Ok(convert(rows))
@@ -111,7 +112,7 @@ pub async fn changed_since(
 
 /// The newest change's time.
 pub async fn watermark(conn: &mut Conn) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let at: Option<crate::db::At> = sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
+    let at: Option<At> = sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
         .fetch_one(conn)
         .await?;
     Ok(at.map(|t| t.0))
@@ -185,8 +186,8 @@ pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx
         .bind(s.services.to_list())
         .bind(i64::from(s.parking_spots))
         .bind(&s.phone)
-        .bind(crate::db::At(now))
-        .bind(crate::db::At(now))
+        .bind(At(now))
+        .bind(At(now))
         .execute(&mut *conn)
         .await?;
     }
@@ -203,10 +204,10 @@ pub async fn set_closure(
         "UPDATE stations SET closed = $1, closed_until = $2, closed_reason = $3, updated_at = $4 \
          WHERE code = $5",
     )
-    .bind(crate::db::Flag(closure.is_some()))
-    .bind(closure.and_then(|c| c.until).map(crate::db::At))
+    .bind(Flag(closure.is_some()))
+    .bind(closure.and_then(|c| c.until).map(At))
     .bind(closure.and_then(|c| c.reason.as_deref()))
-    .bind(crate::db::At::now())
+    .bind(At::now())
     .bind(code.as_str())
     .execute(conn)
     .await?;

@@ -1,6 +1,7 @@
 //! The `update_inbox` table's statements. Written for SQLite and PostgreSQL alike: `$n`
 //! placeholders, `ON CONFLICT … DO NOTHING`, times as the application's TEXT.
 
+use crate::db::At;
 use crate::db::Pool;
 use chrono::{DateTime, Utc};
 
@@ -45,7 +46,7 @@ pub async fn record(
     .bind(update_id)
     .bind(chat_id)
     .bind(body)
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -60,6 +61,8 @@ pub async fn lease(
     until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<Leased>, sqlx::Error> {
+    // A write transaction: "each chat's oldest row, unleased" holds across instances.
+    let mut tx = crate::db::begin_write(pool).await?;
     let mut rows: Vec<Leased> = sqlx::query_as(
         "UPDATE update_inbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
          WHERE handled_at IS NULL AND (lease_until IS NULL OR lease_until < $3) \
@@ -75,11 +78,12 @@ pub async fn lease(
          RETURNING update_id, body, attempts",
     )
     .bind(owner)
-    .bind(crate::db::At(until))
-    .bind(crate::db::At(now))
+    .bind(At(until))
+    .bind(At(now))
     .bind(limit as i64)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     rows.sort_by_key(|r| r.update_id);
     Ok(rows)
 }
@@ -89,7 +93,7 @@ pub async fn renew(pool: &Pool, owner: &str, until: DateTime<Utc>) -> Result<u64
     let done = sqlx::query(
         "UPDATE update_inbox SET lease_until = $1 WHERE lease_owner = $2 AND handled_at IS NULL",
     )
-    .bind(crate::db::At(until))
+    .bind(At(until))
     .bind(owner)
     .execute(pool)
     .await?;
@@ -108,7 +112,7 @@ pub async fn finish(
          lease_owner = NULL, lease_until = NULL \
          WHERE update_id = $3 AND handled_at IS NULL",
     )
-    .bind(crate::db::At(now))
+    .bind(At(now))
     .bind(outcome.as_str())
     .bind(update_id)
     .execute(pool)
@@ -142,7 +146,7 @@ pub async fn was_claimed(pool: &Pool, update_id: i64) -> Result<bool, sqlx::Erro
 pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done =
         sqlx::query("DELETE FROM update_inbox WHERE handled_at IS NOT NULL AND handled_at < $1")
-            .bind(crate::db::At(before))
+            .bind(At(before))
             .execute(pool)
             .await?;
     Ok(done.rows_affected())

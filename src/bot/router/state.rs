@@ -101,7 +101,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use crate::db::Pool;
+    use crate::db::{At, Pool};
     use chrono::Utc;
     use teloxide::dispatching::dialogue::Storage;
     use teloxide::types::ChatId;
@@ -168,7 +168,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query("UPDATE dialogues SET updated_at = $1")
-            .bind(crate::db::At(Utc::now() - chrono::Duration::minutes(31)))
+            .bind(At(Utc::now() - chrono::Duration::minutes(31)))
             .execute(&pool)
             .await
             .unwrap();
@@ -195,7 +195,7 @@ mod tests {
                      updated_at = excluded.updated_at",
             )
             .bind(stale)
-            .bind(crate::db::At(Utc::now()))
+            .bind(At(Utc::now()))
             .execute(&pool)
             .await
             .unwrap();
