@@ -229,6 +229,7 @@ impl Application {
         if let Some(http) = http {
             http.stop().await;
         }
+        self.finish_sends().await;
         jobs.stop();
         self.leave(&me).await;
         result
@@ -247,6 +248,19 @@ impl Application {
         .map_err(StartupError::Instance)?;
         tracing::info!(instance = %me, "instance registered");
         Ok(me)
+    }
+
+    /// A clean stop lets the outbox's sends in flight finish (up to 5 s), so they are recorded
+    /// rather than counted unknown at the next start.
+    async fn finish_sends(&self) {
+        let Ok(draining) = self.env.dep::<Arc<crate::bot::core::outbox::Draining>>() else {
+            return;
+        };
+        if !draining.wait(std::time::Duration::from_secs(5)).await {
+            tracing::warn!(
+                "outbox sends still in flight after 5 s; counted unknown at the next start"
+            );
+        }
     }
 
     /// A clean stop hands this instance's jobs on at once instead of after its lease.
@@ -321,6 +335,7 @@ impl Application {
         if let Err(err) = inbox.await {
             tracing::error!(%err, "webhook: the inbox worker panicked");
         }
+        self.finish_sends().await;
         jobs.stop();
         self.leave(&me).await;
         result

@@ -335,3 +335,26 @@ async fn a_row_waiting_out_a_429_holds_its_chats_later_rows_after_a_restart_too(
         "order: {texts:?}"
     );
 }
+
+#[tokio::test]
+async fn a_clean_stop_in_the_middle_of_sending_lets_the_sends_in_flight_finish() {
+    let mut app = app("20").await;
+    // Each send takes Telegram 300 ms to answer: a stop always finds some in flight.
+    app.emu.set_send_delay(Some(Duration::from_millis(300)));
+    let everyone = riders(&app, 9_200, 60).await;
+    for &r in &everyone {
+        enqueue(&app, r, true).await;
+    }
+    assert!(app.emu.wait_sent_count(10, Duration::from_secs(20)).await);
+    app.stop().await;
+    let s = statuses(&app).await;
+    assert!(!s.contains_key("sending"), "nothing left half-sent: {s:?}");
+    assert!(!s.contains_key("unknown"), "nothing counted unknown: {s:?}");
+    app.emu.set_send_delay(None);
+    app.start().await;
+    settled(&app, Duration::from_secs(30)).await;
+    assert_eq!(statuses(&app).await, HashMap::from([("sent".into(), 60)]));
+    for &r in &everyone {
+        assert_eq!(app.emu.chat_messages(r).len(), 1, "rider {r} once");
+    }
+}

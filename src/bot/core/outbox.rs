@@ -150,6 +150,40 @@ impl OutboxSettings {
     }
 }
 
+/// Lets a clean stop finish the sends in flight: once asked ([`Draining::wait`]), the sender
+/// takes no more rows, and says so once the sends it had started are recorded. (Aborted
+/// mid-send, each would be counted `unknown` at the next start.)
+#[derive(Default)]
+pub struct Draining {
+    stopping: std::sync::atomic::AtomicBool,
+    drained: std::sync::atomic::AtomicBool,
+}
+
+impl Draining {
+    /// Asks the sender to take no more rows, and waits up to `limit` for it to have recorded
+    /// its sends in flight. True when it did.
+    pub async fn wait(&self, limit: Duration) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.stopping.store(true, SeqCst);
+        let deadline = Instant::now() + limit;
+        while !self.drained.load(SeqCst) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn drained(&self) {
+        self.drained.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Telegram's limit for paid broadcasts.
 pub const PAID_PER_SECOND: u32 = 1000;
 
@@ -309,9 +343,21 @@ pub async fn run(env: Env) -> HandlerResult {
     let mut tasks: JoinSet<Option<Duration>> = JoinSet::new();
     let mut last_prune = Instant::now();
     let mut last_look = Instant::now();
+    let draining = env.dep::<std::sync::Arc<Draining>>()?.clone();
     loop {
         while let Some(done) = tasks.try_join_next_with_id() {
             settle(&mut busy, &mut pacer, done);
+        }
+        if draining.stopping() {
+            // A clean stop: no new row; the sends in flight finish and are recorded.
+            match tasks.join_next_with_id().await {
+                Some(done) => settle(&mut busy, &mut pacer, done),
+                None => {
+                    draining.drained();
+                    tokio::time::sleep(IDLE).await;
+                }
+            }
+            continue;
         }
         let dispatched = match dispatch(
             &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks,

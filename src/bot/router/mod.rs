@@ -38,7 +38,7 @@ pub use self::state::State;
 use crate::bot::core::callback::head;
 use crate::bot::core::dialogue::{DbStorage, Notice};
 use crate::bot::core::keyboards::MainMenu;
-use crate::bot::core::outbox::{Kinds, OutboxSettings};
+use crate::bot::core::outbox::{Draining, Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
     Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, JobScope,
@@ -113,6 +113,7 @@ pub fn wire(config: &Config) -> Wiring {
     jobs.push(dialogue_pruning());
     jobs.push(outbox_pruning());
     deps.insert(OutboxSettings::from_config(config));
+    deps.insert(std::sync::Arc::new(Draining::default()));
     let mut idle_later = Vec::new();
     router.add_commands(commands::first());
     for cap in capabilities {
