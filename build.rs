@@ -1,5 +1,6 @@
 //! Records the git commit the binary is built from, for `rider-bot --version` (and the start-up
-//! log): "unknown" when built outside a git checkout (from a source archive, say).
+//! log): "unknown" when built outside a git checkout (from a source archive, say). Rebuilds when
+//! a migration is added to `migrations/sqlite` or `migrations/postgres`.
 
 use std::process::Command;
 
@@ -19,5 +20,7 @@ fn main() {
             println!("cargo:rerun-if-changed={path}");
         }
     }
+    // `sqlx::migrate!` embeds each folder's files; a file added to one needs a rebuild.
+    println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -1,5 +1,6 @@
 //! The SQLite database: one pool, opened in WAL mode with a busy timeout and foreign keys on,
-//! and migrations embedded in the binary.
+//! and migrations embedded in the binary. [`postgres`] opens a PostgreSQL database instead,
+//! with its own migrations of the same versions.
 //!
 //! SQLite allows one writer at a time. A deferred transaction that reads and then writes fails
 //! at once with "database is locked" when another writer got there first, so every transaction
@@ -18,6 +19,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub mod postgres;
+
 /// The database engine. Every other module names the database through these aliases, so the
 /// engine is chosen here.
 pub type Db = sqlx::Sqlite;
@@ -29,7 +32,7 @@ pub type Row = <Db as sqlx::Database>::Row;
 pub type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
 pub type PoolConn = sqlx::pool::PoolConnection<Db>;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -127,21 +130,27 @@ pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
 /// The migrations a database has applied, and how many this release knows: equal when it is
 /// current. A version this release does not know is [`DbError::Newer`].
 pub async fn migration_level(pool: &Pool) -> Result<(usize, usize), DbError> {
-    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
     let table: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
     .fetch_one(pool)
     .await
     .map_err(DbError::Open)?;
-    if !table {
-        return Ok((0, known.len()));
-    }
-    let applied: Vec<i64> =
+    let applied: Vec<i64> = if table {
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
             .fetch_all(pool)
             .await
-            .map_err(DbError::Open)?;
+            .map_err(DbError::Open)?
+    } else {
+        Vec::new()
+    };
+    level(&MIGRATOR, &applied)
+}
+
+/// How many of `migrator`'s migrations are among the `applied` versions, and how many it has;
+/// an applied version it does not know is [`DbError::Newer`].
+fn level(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> Result<(usize, usize), DbError> {
+    let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
     if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
         return Err(DbError::Newer(*newer));
     }

@@ -95,7 +95,7 @@ fn migrate_creates_the_default_database_next_to_the_working_directory() {
     );
     assert!(dir.path().join("rider-bot.db").exists());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .count();
     assert!(

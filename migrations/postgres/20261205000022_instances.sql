@@ -1,0 +1,23 @@
+-- Running instances of the bot on this database, and which of them runs each job that only
+-- one instance may run at a time (reminders, sweeps, expiries, pruning).
+--
+-- Each instance writes its row at start and its heartbeat every few seconds; one whose
+-- heartbeat is older than the liveness limit is taken for dead: its job leases may be taken
+-- over and the outbox rows it was sending are counted `unknown`, not sent again.
+CREATE TABLE instances (
+    id          TEXT COLLATE "C" PRIMARY KEY,  -- random, made at start
+    started_at  TEXT COLLATE "C" NOT NULL,
+    seen_at     TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE job_leases (
+    name        TEXT COLLATE "C" PRIMARY KEY,  -- the job's name
+    holder      TEXT COLLATE "C" NOT NULL,     -- an instance id
+    lease_until TEXT COLLATE "C" NOT NULL      -- the holder must renew it before then
+);
+
+-- Which instance took an outbox row for sending, and when: another instance leaves the row's
+-- chat alone meanwhile, and a dead taker's rows are known by its id.
+ALTER TABLE outbox ADD COLUMN taken_by TEXT COLLATE "C";
+ALTER TABLE outbox ADD COLUMN taken_at TEXT COLLATE "C";
+CREATE INDEX outbox_sending ON outbox (chat_id) WHERE status = 'sending';
