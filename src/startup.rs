@@ -289,17 +289,17 @@ impl Application {
         let mut deps = self.deps.clone();
         deps.insert(self.me.clone());
         deps.insert(self.env.bot.clone());
-        let inbox = Worker {
+        let inbox = Worker::new(
             pool,
-            dispatch: Dispatch {
+            Dispatch {
                 handler: self.handler.clone(),
                 deps,
                 unhandled: |update| Box::pin(router::on_unhandled(update)),
                 errors: Arc::new(LogErrors),
             },
-            owner: self.env.settings.instance.to_string(),
+            self.env.settings.instance.to_string(),
             wake,
-        };
+        );
         let inbox = tokio::spawn(inbox.supervise(stopped));
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::info!(path = server.path, "webhook: serving");
@@ -313,10 +313,17 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         let _ = stop.send(true);
-        match http.await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::error!(%err, "webhook: the HTTP server failed"),
-            Err(err) => tracing::error!(%err, "webhook: the HTTP server panicked"),
+        // Requests in progress get at most 5 s (a client that never finishes its request
+        // does not hold the stop), as polling mode's HTTP server.
+        let mut http = http;
+        match tokio::time::timeout(std::time::Duration::from_secs(5), &mut http).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(err))) => tracing::error!(%err, "webhook: the HTTP server failed"),
+            Ok(Err(err)) => tracing::error!(%err, "webhook: the HTTP server panicked"),
+            Err(_) => {
+                tracing::warn!("webhook: the HTTP server did not stop within 5 s; closing it");
+                http.abort();
+            }
         }
         if let Err(err) = inbox.await {
             tracing::error!(%err, "webhook: the inbox worker panicked");

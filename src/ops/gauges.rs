@@ -48,10 +48,7 @@ async fn outbox_depth(pool: &Pool) -> Result<(), sqlx::Error> {
 
 /// Broadcasts being sent, and those finished in the last ten minutes (so their last figures
 /// are seen).
-async fn broadcasts(
-    pool: &Pool,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), sqlx::Error> {
+async fn broadcasts(pool: &Pool, now: chrono::DateTime<chrono::Utc>) -> Result<(), sqlx::Error> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(PROGRESS)
         .bind(now - FINISHED_SHOWN)
         .fetch_all(pool)
