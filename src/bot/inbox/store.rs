@@ -195,6 +195,20 @@ pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Erro
     Ok(done.rows_affected())
 }
 
+/// Drops rows never handled that were received before `before`, bodies and all (an update
+/// nobody could handle in that time is not kept for ever); the ids dropped.
+pub async fn drop_unhandled(pool: &Pool, before: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM update_inbox WHERE handled_at IS NULL AND received_at < $1 \
+         RETURNING update_id",
+    )
+    .bind(before)
+    .fetch_all(pool)
+    .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
 /// Updates recorded and not handled yet.
 pub async fn waiting(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM update_inbox WHERE handled_at IS NULL")
@@ -360,5 +374,30 @@ mod tests {
         .unwrap();
         // Only 4 is taken again; chat 1's next (2) still waits for 1.
         assert_eq!(again.iter().map(|r| r.update_id).collect::<Vec<_>>(), [4]);
+    }
+
+    #[tokio::test]
+    async fn a_row_never_handled_is_dropped_with_its_body_after_the_cutoff() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        let old = now - Duration::days(8);
+        record(&pool, 1, Some(1), r#"{"name":"x"}"#, old)
+            .await
+            .unwrap();
+        record(&pool, 2, Some(2), "{}", old).await.unwrap();
+        record(&pool, 3, Some(3), "{}", now).await.unwrap();
+        lease(&pool, "a", old, old + Duration::seconds(60), 10, &[])
+            .await
+            .unwrap();
+        assert!(finish(&pool, "a", 2, Outcome::Handled, old).await.unwrap());
+        let week_ago = now - Duration::days(7);
+        assert_eq!(drop_unhandled(&pool, week_ago).await.unwrap(), [1]);
+        assert_eq!(
+            drop_unhandled(&pool, week_ago).await.unwrap(),
+            Vec::<i64>::new()
+        );
+        // The handled row is the other prune's; the recent one stays.
+        assert_eq!(prune(&pool, now - Duration::days(1)).await.unwrap(), 1);
+        assert_eq!(waiting(&pool).await.unwrap(), 1);
     }
 }
