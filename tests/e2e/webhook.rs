@@ -265,3 +265,66 @@ async fn a_stop_mid_burst_finishes_what_is_in_hand_releases_its_leases_and_loses
     }
     app.assert_silent(COORDINATOR, Lang::Zh).await;
 }
+
+/// Sends `head` (a request's line and headers) and `body` on a raw connection, left open.
+async fn raw(app: &TestApp, head: &str, body: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let url = app.webhook_url();
+    let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST {} HTTP/1.1\r\nhost: bot\r\ncontent-type: application/json\r\n{head}\r\n",
+        url.path()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream
+}
+
+/// The status line of the answer on `stream`, waiting at most `within`.
+async fn status_line(stream: &mut tokio::net::TcpStream, within: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(within, stream.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_secret_is_checked_before_the_body_is_read_and_a_body_over_1_mb_is_413() {
+    let app = TestApp::spawn_webhook().await;
+    // Only the head is sent, announcing 3 MB: the wrong secret is refused without waiting.
+    let mut stream = raw(
+        &app,
+        "x-telegram-bot-api-secret-token: wrong\r\ncontent-length: 3000000\r\n",
+        b"",
+    )
+    .await;
+    let line = status_line(&mut stream, Duration::from_secs(3)).await;
+    assert!(line.starts_with("HTTP/1.1 401"), "{line}");
+    // With the secret, a body over 1 MB is not taken.
+    let big = json!({"update_id": 90_001, "message": {
+        "message_id": 1, "date": 1_765_000_000, "text": "x".repeat(1_100_000),
+        "chat": {"id": 9306, "type": "private", "first_name": "Rider"}}})
+    .to_string();
+    assert_eq!(post(&app, Some(WEBHOOK_SECRET), big).await, 413);
+    assert_eq!(inbox_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_request_left_half_sent_does_not_hold_the_stop() {
+    let mut app = TestApp::spawn_webhook().await;
+    let head =
+        format!("x-telegram-bot-api-secret-token: {WEBHOOK_SECRET}\r\ncontent-length: 1000\r\n");
+    let _stream = raw(&app, &head, br#"{"update_id": 9"#).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(9), app.stop())
+        .await
+        .expect("the bot stops within the HTTP server's 5 s");
+    assert!(started.elapsed() < Duration::from_secs(9));
+    assert_eq!(inbox_rows(&app).await, 0);
+}
