@@ -118,6 +118,7 @@ async fn a_wrong_or_missing_secret_is_401_and_a_body_that_is_no_update_400_recor
 async fn the_same_update_posted_again_even_at_once_is_recorded_and_handled_once() {
     let app = TestApp::spawn_webhook().await;
     let rider = app.rider(9302, Some("en"));
+    let duplicates_before = duplicates();
     let id = app.emu.send_text(rider, "/help");
     let body = app.emu.update_json(id).to_string();
     let posts = (0..8).map(|_| post(&app, Some(WEBHOOK_SECRET), body.clone()));
@@ -135,6 +136,43 @@ async fn the_same_update_posted_again_even_at_once_is_recorded_and_handled_once(
         .await
         .unwrap();
     assert_eq!(rows, 1);
+    // Ten deliveries, one recorded: nine acknowledged as re-deliveries, counted as such.
+    assert!(duplicates() - duplicates_before >= 9.0);
+}
+
+/// `riderbot_updates_total{kind="message",outcome="duplicate"}` in this process.
+fn duplicates() -> f64 {
+    use rider_bot::ops::exporter;
+    exporter::sum(
+        &exporter::render(),
+        exporter::UPDATES,
+        &[("kind", "message"), ("outcome", "duplicate")],
+    )
+}
+
+/// `riderbot_bot_api_calls_total{method}` in this process.
+fn api_calls(method: &str) -> f64 {
+    use rider_bot::ops::exporter;
+    exporter::sum(
+        &exporter::render(),
+        exporter::API_CALLS,
+        &[("method", method)],
+    )
+}
+
+#[tokio::test]
+async fn webhook_info_and_delete_are_counted_as_bot_api_calls() {
+    let app = TestApp::spawn_webhook().await;
+    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
+    let (info_before, delete_before) = (api_calls("getWebhookInfo"), api_calls("deleteWebhook"));
+    let info = rider_bot::bot::webhook::admin::info(&bot).await.unwrap();
+    assert_eq!(info.url, Some(app.webhook_url()));
+    rider_bot::bot::webhook::admin::delete(&bot, false)
+        .await
+        .unwrap();
+    assert!(api_calls("getWebhookInfo") > info_before);
+    assert!(api_calls("deleteWebhook") > delete_before);
+    assert_eq!(app.emu.request_count("deleteWebhook"), 1);
 }
 
 #[tokio::test]

@@ -126,7 +126,11 @@ async fn receive(State(intake): State<Arc<Intake>>, _: Authorized, request: Requ
     let chat = inbox::order_key(&update);
     match inbox::store::record(&intake.pool, id, chat, text, crate::db::now()).await {
         Ok(true) => intake.wake.notify_one(),
-        Ok(false) => tracing::debug!(update_id = id, "webhook: update delivered again"),
+        Ok(false) => {
+            // As the claim counts a re-delivery in polling mode.
+            crate::ops::exporter::update(crate::ops::updates::kind_of(&update), "duplicate");
+            tracing::debug!(update_id = id, "webhook: update delivered again");
+        }
         Err(err) => {
             tracing::error!(update_id = id, %err, "webhook: update not recorded; Telegram retries");
             return StatusCode::INTERNAL_SERVER_ERROR;
