@@ -261,8 +261,9 @@ impl Application {
 impl Application {
     /// Webhook mode: serves `server` until the shutdown token is used. Each update is recorded
     /// in the inbox before Telegram is answered, and handled from there by the inbox worker
-    /// through the same handler tree. At shutdown the server stops taking requests, the worker
-    /// stops leasing, finishes the updates in flight and releases its leases.
+    /// through the same handler tree. At shutdown the server stops taking requests (those in
+    /// progress get at most 5 s), the worker stops leasing, waits for the updates in flight
+    /// (at most `inbox::worker::SHUTDOWN_GRACE`) and releases its leases.
     pub async fn run_webhook(mut self, server: WebhookServer) -> Result<(), StartupError> {
         let me = self.register_instance().await?;
         let pool = self.env.pool.clone();
