@@ -310,6 +310,16 @@ fn updates_pruning() -> Job {
                 if n > 0 {
                     tracing::info!(pruned = n, "forgot handled inbox rows");
                 }
+                // Rows never handled in a week: dropped with their bodies.
+                let week_ago = crate::db::now() - chrono::Duration::days(7);
+                let ids = crate::bot::inbox::store::drop_unhandled(&env.pool, week_ago).await?;
+                if !ids.is_empty() {
+                    tracing::warn!(
+                        dropped = ids.len(),
+                        ids = ?&ids[..ids.len().min(100)],
+                        "inbox: dropped updates never handled in 7 days"
+                    );
+                }
                 Ok(())
             })
         },
