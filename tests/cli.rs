@@ -52,6 +52,22 @@ fn a_malformed_coordinator_list_stops_start_up() {
 }
 
 #[test]
+fn a_postgres_database_url_is_refused_with_one_line_until_the_bot_runs_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path())
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let line = one_error_line(&out);
+    assert!(
+        line.starts_with("error: DATABASE_URL is malformed: only sqlite: URLs"),
+        "{line}"
+    );
+}
+
+#[test]
 fn an_unwritable_media_dir_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), b"x").unwrap();

@@ -180,7 +180,8 @@ impl Draining {
     }
 
     fn drained(&self) {
-        self.drained.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.drained
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
