@@ -190,7 +190,7 @@ impl std::fmt::Debug for WebhookSecret {
 }
 
 /// Where the HTTP server listens when `HTTP_ADDR` is not set.
-pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -742,6 +742,8 @@ mod tests {
         let c = cfg(&[]).unwrap();
         assert!(c.webhook_secret.is_none());
         assert_eq!(c.webhook_addr().to_string(), DEFAULT_HTTP_ADDR);
+        // Only a proxy on the same host reaches it unless the operator says otherwise.
+        assert!(c.webhook_addr().ip().is_loopback());
         assert!(c
             .require_webhook_secret()
             .unwrap_err()

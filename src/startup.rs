@@ -230,6 +230,7 @@ impl Application {
         if let Some(http) = http {
             http.stop().await;
         }
+        self.finish_sends().await;
         jobs.stop();
         self.leave(&me).await;
         result
@@ -250,6 +251,19 @@ impl Application {
         Ok(me)
     }
 
+    /// A clean stop lets the outbox's sends in flight finish (up to 5 s), so they are recorded
+    /// rather than counted unknown at the next start.
+    async fn finish_sends(&self) {
+        let Ok(draining) = self.env.dep::<Arc<crate::bot::core::outbox::Draining>>() else {
+            return;
+        };
+        if !draining.wait(std::time::Duration::from_secs(5)).await {
+            tracing::warn!(
+                "outbox sends still in flight after 5 s; counted unknown at the next start"
+            );
+        }
+    }
+
     /// A clean stop hands this instance's jobs on at once instead of after its lease.
     async fn leave(&self, me: &crate::instances::InstanceId) {
         if let Err(err) = crate::instances::store::leave(&self.env.pool, me).await {
@@ -262,8 +276,9 @@ impl Application {
 impl Application {
     /// Webhook mode: serves `server` until the shutdown token is used. Each update is recorded
     /// in the inbox before Telegram is answered, and handled from there by the inbox worker
-    /// through the same handler tree. At shutdown the server stops taking requests, the worker
-    /// stops leasing, finishes the updates in flight and releases its leases.
+    /// through the same handler tree. At shutdown the server stops taking requests (those in
+    /// progress get at most 5 s), the worker stops leasing, waits for the updates in flight
+    /// (at most `inbox::worker::SHUTDOWN_GRACE`) and releases its leases.
     pub async fn run_webhook(mut self, server: WebhookServer) -> Result<(), StartupError> {
         let me = self.register_instance().await?;
         let pool = self.env.pool.clone();
@@ -290,17 +305,17 @@ impl Application {
         let mut deps = self.deps.clone();
         deps.insert(self.me.clone());
         deps.insert(self.env.bot.clone());
-        let inbox = Worker {
+        let inbox = Worker::new(
             pool,
-            dispatch: Dispatch {
+            Dispatch {
                 handler: self.handler.clone(),
                 deps,
                 unhandled: |update| Box::pin(router::on_unhandled(update)),
                 errors: Arc::new(LogErrors),
             },
-            owner: self.env.settings.instance.to_string(),
+            self.env.settings.instance.to_string(),
             wake,
-        };
+        );
         let inbox = tokio::spawn(inbox.supervise(stopped));
         let jobs = Supervisor::start(&self.env, std::mem::take(&mut self.jobs));
         tracing::info!(path = server.path, "webhook: serving");
@@ -314,14 +329,22 @@ impl Application {
             .await
             .map_err(StartupError::Telegram);
         let _ = stop.send(true);
-        match http.await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::error!(%err, "webhook: the HTTP server failed"),
-            Err(err) => tracing::error!(%err, "webhook: the HTTP server panicked"),
+        // Requests in progress get at most 5 s (a client that never finishes its request
+        // does not hold the stop), as polling mode's HTTP server.
+        let mut http = http;
+        match tokio::time::timeout(std::time::Duration::from_secs(5), &mut http).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(err))) => tracing::error!(%err, "webhook: the HTTP server failed"),
+            Ok(Err(err)) => tracing::error!(%err, "webhook: the HTTP server panicked"),
+            Err(_) => {
+                tracing::warn!("webhook: the HTTP server did not stop within 5 s; closing it");
+                http.abort();
+            }
         }
         if let Err(err) = inbox.await {
             tracing::error!(%err, "webhook: the inbox worker panicked");
         }
+        self.finish_sends().await;
         jobs.stop();
         self.leave(&me).await;
         result

@@ -51,6 +51,45 @@ fn a_malformed_coordinator_list_stops_start_up() {
     );
 }
 
+#[tokio::test]
+async fn migrate_applies_the_postgresql_migrations_to_a_postgres_database_url() {
+    use sqlx::Connection;
+    let server = "postgres://postgres@127.0.0.1:5432";
+    let name = format!("rb_cli_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (these tests need it)");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = rider_bot(dir.path())
+        .arg("migrate")
+        .env("DATABASE_URL", format!("{server}/{name}"))
+        .output()
+        .unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let known = rider_bot::db::postgres::MIGRATOR.iter().count();
+    assert!(
+        stdout.starts_with(&format!(
+            "migrations: {known} applied now, {known} in total"
+        )),
+        "{stdout}"
+    );
+    // No lock file beside a PostgreSQL database, nor an SQLite file made by mistake.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn an_unwritable_media_dir_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();

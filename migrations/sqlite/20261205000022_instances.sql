@@ -17,7 +17,13 @@ CREATE TABLE job_leases (
 );
 
 -- Which instance took an outbox row for sending, and when: another instance leaves the row's
--- chat alone meanwhile, and a dead taker's rows are known by its id.
+-- chat alone meanwhile, and a dead taker's rows are known by its id. One row of a chat at a
+-- time may be `sending`, whoever sends it.
+-- A row still `sending` now was left by a process that stopped (migrations run before any
+-- sender): counted unknown, as the sender itself would at its start.
+UPDATE outbox SET status = 'unknown', error = 'interrupted while sending',
+                  done_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+ WHERE status = 'sending';
 ALTER TABLE outbox ADD COLUMN taken_by TEXT;
 ALTER TABLE outbox ADD COLUMN taken_at TEXT;
-CREATE INDEX outbox_sending ON outbox (chat_id) WHERE status = 'sending';
+CREATE UNIQUE INDEX outbox_sending ON outbox (chat_id) WHERE status = 'sending';

@@ -196,6 +196,8 @@ struct Faults {
     upload_limit: Option<usize>,
     /// How long each file download takes (a slow network).
     download_delay: Option<Duration>,
+    /// How long each `send…` request takes before Telegram answers (a slow network).
+    send_delay: Option<Duration>,
     /// Downloads being served now, and the most at once so far.
     downloads_now: u32,
     downloads_max: u32,
@@ -864,6 +866,11 @@ impl Emulator {
     }
 
     /// Makes every file download take `delay`.
+    /// Makes every `send…` request take `delay` before it is handled and answered.
+    pub fn set_send_delay(&self, delay: Option<Duration>) {
+        self.world().faults.send_delay = delay;
+    }
+
     pub fn set_download_delay(&self, delay: Option<Duration>) {
         self.world().faults.download_delay = delay;
     }
@@ -1114,6 +1121,10 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
         let description = format!("Bad Request: {}", problems.join("; "));
         record(inner, &spec_method.name, &description);
         return error(400, &description, None);
+    }
+    let delay = lock(inner).faults.send_delay;
+    if let (Some(delay), true) = (delay, spec_method.name.starts_with("send")) {
+        tokio::time::sleep(delay).await;
     }
     match methods::handle(inner, &spec_method.name, params).await {
         Ok(result) => axum::Json(json!({"ok": true, "result": result})).into_response(),

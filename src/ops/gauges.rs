@@ -17,10 +17,11 @@ const FINISHED_SHOWN: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Sets every gauge once.
 pub async fn sample(pool: &Pool) -> Result<(), sqlx::Error> {
+    // First, so a database that fails the queries does not leave histograms growing.
+    exporter::upkeep();
     exporter::pool(pool.size(), pool.num_idle());
     outbox_depth(pool).await?;
     broadcasts(pool, crate::db::now()).await?;
-    exporter::upkeep();
     Ok(())
 }
 

@@ -122,6 +122,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_getme_is_remembered_for_a_few_seconds_so_probes_do_not_each_ask() {
+        let (emu, bot, pool) = parts().await;
+        // Successes trusted 2 s, so failures are remembered 2 s (at most BOT_FAILED_FOR).
+        let trust = Duration::from_secs(2);
+        let served = serve_on_a_free_port(Readiness::new(pool, bot, trust)).await;
+        emu.fail_get_me(1);
+        let refused = (503, "bot api: getMe: no answer within 3 s".to_owned());
+        assert_eq!(get(&served.base, "/readyz").await, refused);
+        let failed_at = std::time::Instant::now();
+        for _ in 0..5 {
+            assert_eq!(get(&served.base, "/readyz").await, refused);
+        }
+        assert!(
+            failed_at.elapsed() < trust,
+            "the probes were too slow for the test"
+        );
+        assert_eq!(emu.request_count("getMe"), 1, "the failure was remembered");
+        tokio::time::sleep(trust.saturating_sub(failed_at.elapsed()) + Duration::from_millis(100))
+            .await;
+        assert_eq!(get(&served.base, "/readyz").await, (200, "ok".into()));
+        assert_eq!(emu.request_count("getMe"), 2);
+    }
+
+    #[tokio::test]
     async fn a_bot_api_that_does_not_answer_is_not_ready_until_it_does() {
         let (emu, bot, pool) = parts().await;
         let served = serve_on_a_free_port(Readiness::new(pool, bot, Duration::ZERO)).await;
@@ -135,7 +159,7 @@ mod tests {
         // Telegram's 502 keeps teloxide waiting 10 s; the probe gives up at 3.
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(get(&served.base, "/readyz").await, (200, "ok".into()));
-        // A failure is not remembered, and with no trust period every probe asks.
+        // With no trust period nothing is remembered, a failure neither: every probe asks.
         assert_eq!(get(&served.base, "/readyz").await, (200, "ok".into()));
         assert_eq!(emu.request_count("getMe"), 3);
         let text = crate::ops::exporter::render();

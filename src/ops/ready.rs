@@ -1,8 +1,10 @@
 //! Readiness: the database answers `SELECT 1`, and the Bot API answers getMe.
 //!
 //! A getMe that succeeded is trusted for a while (30 s in production), so frequent probes do
-//! not each ask Telegram; a failure is not remembered, so recovery is seen at the next probe.
-//! Probes arriving together share one getMe. Each check gives up after [`CHECK_TIMEOUT`].
+//! not each ask Telegram; a failure is remembered too, for [`BOT_FAILED_FOR`] (no longer than
+//! a success is trusted), so probes from outside cannot make one Bot API call each while
+//! Telegram fails, and recovery is seen seconds later. Probes arriving together share one
+//! getMe. Each check gives up after [`CHECK_TIMEOUT`].
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,8 @@ use super::api;
 
 /// How long one check may take before it counts as failed.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a failed getMe is remembered (at most as long as a success is trusted).
+pub const BOT_FAILED_FOR: Duration = Duration::from_secs(5);
 
 /// Why the bot is not ready: short, and safe to show (no token, no person).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,7 +33,8 @@ pub struct Readiness {
     bot: Bot,
     /// How long a successful getMe is trusted.
     bot_ok_for: Duration,
-    last_ok: tokio::sync::Mutex<Option<Instant>>,
+    /// The last getMe's answer, and when it came.
+    last: tokio::sync::Mutex<Option<(Instant, Result<(), NotReady>)>>,
 }
 
 impl Readiness {
@@ -38,7 +43,7 @@ impl Readiness {
             pool,
             bot,
             bot_ok_for,
-            last_ok: tokio::sync::Mutex::new(None),
+            last: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -68,16 +73,21 @@ impl Readiness {
     }
 
     async fn bot_api(&self) -> Result<(), NotReady> {
-        let mut last_ok = self.last_ok.lock().await;
-        if last_ok.is_some_and(|at| at.elapsed() < self.bot_ok_for) {
-            return Ok(());
+        let mut last = self.last.lock().await;
+        let failed_for = BOT_FAILED_FOR.min(self.bot_ok_for);
+        match &*last {
+            Some((at, Ok(()))) if at.elapsed() < self.bot_ok_for => return Ok(()),
+            Some((at, Err(why))) if at.elapsed() < failed_for => return Err(why.clone()),
+            _ => {}
         }
-        *last_ok = None;
+        let answer = self.get_me().await;
+        *last = Some((Instant::now(), answer.clone()));
+        answer
+    }
+
+    async fn get_me(&self) -> Result<(), NotReady> {
         match tokio::time::timeout(CHECK_TIMEOUT, api::call(self.bot.get_me())).await {
-            Ok(Ok(_)) => {
-                *last_ok = Some(Instant::now());
-                Ok(())
-            }
+            Ok(Ok(_)) => Ok(()),
             Ok(Err(err)) => Err(NotReady::BotApi(format!(
                 "getMe failed ({})",
                 api::code_of(&err)

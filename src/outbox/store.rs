@@ -73,14 +73,19 @@ pub struct Taker<'a> {
 /// message leaves, so a crash while Telegram has it leaves it `sending`, never `pending`.
 ///
 /// Several instances may send from one outbox: a row is taken by one of them only (the
-/// status changes once), only while no other row of its chat is being sent (a chat's messages
-/// keep their order), and, in a private chat, not within `gap` of the chat's last take.
+/// status changes once); only while no other row of its chat is being sent (a partial unique
+/// index holds that even where writers do not queue: a second take fails and counts as not
+/// taken) and no earlier row of the chat is waiting out a 429 or a backoff (a chat's messages
+/// keep their order); and, in a private chat, not within `gap` of the chat's last take.
 pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bool> {
     let gap = chrono::Duration::from_std(by.gap).unwrap_or(chrono::Duration::zero());
     let done = sqlx::query(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, taken_by = $1, taken_at = $2
          WHERE id = $3 AND status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = $4 AND o.status = 'sending')
+           AND NOT EXISTS (SELECT 1 FROM outbox o
+                           WHERE o.chat_id = $4 AND o.status = 'pending' AND o.id < $3
+                             AND o.error IS NOT NULL)
            AND ($4 < 0 OR NOT EXISTS (SELECT 1 FROM outbox o
                                       WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
     )
@@ -90,8 +95,13 @@ pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bo
     .bind(row.chat)
     .bind(At(by.now - gap))
     .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        // Another writer took a row of this chat at the same moment.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Records how a taken row ended.
@@ -158,6 +168,35 @@ pub async fn recover(
     .execute(conn)
     .await?
     .rows_affected())
+}
+
+/// This instance's own rows left `sending` with no send in flight (`in_flight`: the rows it
+/// is sending now): a send that panicked, or whose outcome the database would not take. They
+/// are counted `unknown` like a crash's, and their chats move on.
+pub async fn recover_own(
+    conn: &mut Conn,
+    me: &str,
+    in_flight: &std::collections::HashSet<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let mine: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE status = 'sending' AND taken_by = $1")
+            .bind(me)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut n = 0;
+    for id in mine.into_iter().filter(|id| !in_flight.contains(id)) {
+        n += sqlx::query(
+            "UPDATE outbox SET status = 'unknown', done_at = $1, error = 'lost while sending'
+             WHERE id = $2 AND status = 'sending'",
+        )
+        .bind(crate::db::At(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(n)
 }
 
 /// Marks every pending row to `chat` unreachable (the recipient blocked the bot).

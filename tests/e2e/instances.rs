@@ -245,3 +245,116 @@ async fn when_one_of_two_senders_dies_mid_broadcast_the_other_finishes_and_count
     assert!(delivered as i64 <= sent + unknown);
     println!("killed mid-broadcast: {sent} sent, {unknown} unknown, {delivered} delivered");
 }
+
+/// The id of the app's own instance (the one row, once it has registered).
+async fn own_instance(app: &TestApp) -> String {
+    for _ in 0..200 {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM instances")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+        if let Some(id) = id {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the app never registered its instance");
+}
+
+#[tokio::test]
+async fn a_row_this_instance_lost_while_sending_is_counted_unknown_and_its_chat_moves_on() {
+    let app = app("20").await;
+    let r = riders(&app, 9_000, 1).await[0];
+    // What a send that panicked, or whose outcome the database would not take, leaves: a row
+    // `sending` under this live instance with no send in flight.
+    let me = own_instance(&app).await;
+    sqlx::query(
+        "INSERT INTO outbox (chat_id, kind, payload, status, attempts, not_before, created_at,
+                             taken_by, taken_at)
+         VALUES ($1, 'roles.changed', '{\"appointed\":false}', 'sending', 1, $2, $2, $3, $2)",
+    )
+    .bind(r)
+    .bind(rider_bot::db::At(rider_bot::db::now()))
+    .bind(&me)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    enqueue(&app, r, true).await;
+    settled(&app, Duration::from_secs(10)).await;
+    assert_eq!(
+        statuses(&app).await,
+        HashMap::from([("unknown".into(), 1), ("sent".into(), 1)])
+    );
+    let texts: Vec<String> = app
+        .emu
+        .chat_messages(r)
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts.len(), 1, "only the later row went: {texts:?}");
+    assert!(texts[0].starts_with(t(Lang::En, "you-were-appointed").split('<').next().unwrap()));
+}
+
+#[tokio::test]
+async fn a_row_waiting_out_a_429_holds_its_chats_later_rows_after_a_restart_too() {
+    let mut app = app("20").await;
+    let r = riders(&app, 9_100, 1).await[0];
+    app.stop().await;
+    // Before the stop, the first row met a 429 and waits two seconds; the second is fresh.
+    // Nothing in memory remembers the wait now: only the table does.
+    let now = rider_bot::db::now();
+    sqlx::query(
+        "INSERT INTO outbox (chat_id, kind, payload, status, attempts, not_before, error,
+                             created_at)
+         VALUES ($1, 'roles.changed', '{\"appointed\":true}', 'pending', 0, $2,
+                 'Too Many Requests: retry after 2', $3)",
+    )
+    .bind(r)
+    .bind(rider_bot::db::At(now + chrono::Duration::seconds(2)))
+    .bind(rider_bot::db::At(now))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    enqueue(&app, r, false).await;
+    app.start().await;
+    settled(&app, Duration::from_secs(15)).await;
+    let texts: Vec<String> = app
+        .emu
+        .chat_messages(r)
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    let start = |k: &str| t(Lang::En, k).split('<').next().unwrap().trim().to_owned();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        texts[0].starts_with(&start("you-were-appointed")),
+        "order: {texts:?}"
+    );
+    assert!(
+        texts[1].starts_with(&start("you-were-revoked")),
+        "order: {texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_clean_stop_in_the_middle_of_sending_lets_the_sends_in_flight_finish() {
+    let mut app = app("20").await;
+    // Each send takes Telegram 300 ms to answer: a stop always finds some in flight.
+    app.emu.set_send_delay(Some(Duration::from_millis(300)));
+    let everyone = riders(&app, 9_200, 60).await;
+    for &r in &everyone {
+        enqueue(&app, r, true).await;
+    }
+    assert!(app.emu.wait_sent_count(10, Duration::from_secs(20)).await);
+    app.stop().await;
+    let s = statuses(&app).await;
+    assert!(!s.contains_key("sending"), "nothing left half-sent: {s:?}");
+    assert!(!s.contains_key("unknown"), "nothing counted unknown: {s:?}");
+    app.emu.set_send_delay(None);
+    app.start().await;
+    settled(&app, Duration::from_secs(30)).await;
+    assert_eq!(statuses(&app).await, HashMap::from([("sent".into(), 60)]));
+    for &r in &everyone {
+        assert_eq!(app.emu.chat_messages(r).len(), 1, "rider {r} once");
+    }
+}

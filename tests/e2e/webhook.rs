@@ -118,6 +118,7 @@ async fn a_wrong_or_missing_secret_is_401_and_a_body_that_is_no_update_400_recor
 async fn the_same_update_posted_again_even_at_once_is_recorded_and_handled_once() {
     let app = TestApp::spawn_webhook().await;
     let rider = app.rider(9302, Some("en"));
+    let duplicates_before = duplicates();
     let id = app.emu.send_text(rider, "/help");
     let body = app.emu.update_json(id).to_string();
     let posts = (0..8).map(|_| post(&app, Some(WEBHOOK_SECRET), body.clone()));
@@ -135,6 +136,43 @@ async fn the_same_update_posted_again_even_at_once_is_recorded_and_handled_once(
         .await
         .unwrap();
     assert_eq!(rows, 1);
+    // Ten deliveries, one recorded: nine acknowledged as re-deliveries, counted as such.
+    assert!(duplicates() - duplicates_before >= 9.0);
+}
+
+/// `riderbot_updates_total{kind="message",outcome="duplicate"}` in this process.
+fn duplicates() -> f64 {
+    use rider_bot::ops::exporter;
+    exporter::sum(
+        &exporter::render(),
+        exporter::UPDATES,
+        &[("kind", "message"), ("outcome", "duplicate")],
+    )
+}
+
+/// `riderbot_bot_api_calls_total{method}` in this process.
+fn api_calls(method: &str) -> f64 {
+    use rider_bot::ops::exporter;
+    exporter::sum(
+        &exporter::render(),
+        exporter::API_CALLS,
+        &[("method", method)],
+    )
+}
+
+#[tokio::test]
+async fn webhook_info_and_delete_are_counted_as_bot_api_calls() {
+    let app = TestApp::spawn_webhook().await;
+    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
+    let (info_before, delete_before) = (api_calls("getWebhookInfo"), api_calls("deleteWebhook"));
+    let info = rider_bot::bot::webhook::admin::info(&bot).await.unwrap();
+    assert_eq!(info.url, Some(app.webhook_url()));
+    rider_bot::bot::webhook::admin::delete(&bot, false)
+        .await
+        .unwrap();
+    assert!(api_calls("getWebhookInfo") > info_before);
+    assert!(api_calls("deleteWebhook") > delete_before);
+    assert_eq!(app.emu.request_count("deleteWebhook"), 1);
 }
 
 #[tokio::test]
@@ -264,4 +302,67 @@ async fn a_stop_mid_burst_finishes_what_is_in_hand_releases_its_leases_and_loses
         );
     }
     app.assert_silent(COORDINATOR, Lang::Zh).await;
+}
+
+/// Sends `head` (a request's line and headers) and `body` on a raw connection, left open.
+async fn raw(app: &TestApp, head: &str, body: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let url = app.webhook_url();
+    let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST {} HTTP/1.1\r\nhost: bot\r\ncontent-type: application/json\r\n{head}\r\n",
+        url.path()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream
+}
+
+/// The status line of the answer on `stream`, waiting at most `within`.
+async fn status_line(stream: &mut tokio::net::TcpStream, within: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(within, stream.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_secret_is_checked_before_the_body_is_read_and_a_body_over_1_mb_is_413() {
+    let app = TestApp::spawn_webhook().await;
+    // Only the head is sent, announcing 3 MB: the wrong secret is refused without waiting.
+    let mut stream = raw(
+        &app,
+        "x-telegram-bot-api-secret-token: wrong\r\ncontent-length: 3000000\r\n",
+        b"",
+    )
+    .await;
+    let line = status_line(&mut stream, Duration::from_secs(3)).await;
+    assert!(line.starts_with("HTTP/1.1 401"), "{line}");
+    // With the secret, a body over 1 MB is not taken.
+    let big = json!({"update_id": 90_001, "message": {
+        "message_id": 1, "date": 1_765_000_000, "text": "x".repeat(1_100_000),
+        "chat": {"id": 9306, "type": "private", "first_name": "Rider"}}})
+    .to_string();
+    assert_eq!(post(&app, Some(WEBHOOK_SECRET), big).await, 413);
+    assert_eq!(inbox_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_request_left_half_sent_does_not_hold_the_stop() {
+    let mut app = TestApp::spawn_webhook().await;
+    let head =
+        format!("x-telegram-bot-api-secret-token: {WEBHOOK_SECRET}\r\ncontent-length: 1000\r\n");
+    let _stream = raw(&app, &head, br#"{"update_id": 9"#).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(9), app.stop())
+        .await
+        .expect("the bot stops within the HTTP server's 5 s");
+    assert!(started.elapsed() < Duration::from_secs(9));
+    assert_eq!(inbox_rows(&app).await, 0);
 }

@@ -22,7 +22,9 @@
 //! - **Several instances.** Every instance runs a sender on the one outbox. A row is taken
 //!   once (`outbox::store::take`), never while another row of its chat is being sent, nor
 //!   within a second of the chat's last take, whoever took it; the overall rate is divided
-//!   between the instances alive (`instances::share`), recounted every `dead_after`.
+//!   between the instances alive (`instances::share`), recounted every heartbeat, and so is
+//!   each group's per-minute limit. A row waiting out a 429 or a backoff holds its chat's later
+//!   rows in the table too, so no instance sends past it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::num::NonZeroU32;
@@ -145,6 +147,41 @@ impl OutboxSettings {
             max_attempts: 5,
             in_flight: 16,
         }
+    }
+}
+
+/// Lets a clean stop finish the sends in flight: once asked ([`Draining::wait`]), the sender
+/// takes no more rows, and says so once the sends it had started are recorded. (Aborted
+/// mid-send, each would be counted `unknown` at the next start.)
+#[derive(Default)]
+pub struct Draining {
+    stopping: std::sync::atomic::AtomicBool,
+    drained: std::sync::atomic::AtomicBool,
+}
+
+impl Draining {
+    /// Asks the sender to take no more rows, and waits up to `limit` for it to have recorded
+    /// its sends in flight. True when it did.
+    pub async fn wait(&self, limit: Duration) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.stopping.store(true, SeqCst);
+        let deadline = Instant::now() + limit;
+        while !self.drained.load(SeqCst) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn drained(&self) {
+        self.drained
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -291,25 +328,37 @@ impl Pacer {
 }
 
 /// The sender job: recovers what a crash interrupted, then sends what is due, forever.
-/// Every `dead_after` (`crate::instances::Liveness`) it counts the instances alive, to take its share of the global rate,
+/// Every heartbeat (`crate::instances::Liveness`) it counts the instances alive, to take its share of the global rate,
 /// and counts `unknown` what a dead instance was sending.
 pub async fn run(env: Env) -> HandlerResult {
     let settings = env.dep::<OutboxSettings>()?.clone();
-    let mut live = look_around(&env).await?;
+    let mut busy = Busy::default();
+    let mut live = look_around(&env, &busy).await?;
     let mut limiters = Limiters::for_instances(&settings, live);
     let mut pacer = Pacer {
         private_gap: settings.private_gap,
-        group_per_minute: settings.group_per_minute.max(1) as usize,
+        group_per_minute: group_share(&settings, live),
         next: HashMap::new(),
         groups: HashMap::new(),
     };
-    let mut busy = Busy::default();
     let mut tasks: JoinSet<Option<Duration>> = JoinSet::new();
     let mut last_prune = Instant::now();
     let mut last_look = Instant::now();
+    let draining = env.dep::<std::sync::Arc<Draining>>()?.clone();
     loop {
         while let Some(done) = tasks.try_join_next_with_id() {
             settle(&mut busy, &mut pacer, done);
+        }
+        if draining.stopping() {
+            // A clean stop: no new row; the sends in flight finish and are recorded.
+            match tasks.join_next_with_id().await {
+                Some(done) => settle(&mut busy, &mut pacer, done),
+                None => {
+                    draining.drained();
+                    tokio::time::sleep(IDLE).await;
+                }
+            }
+            continue;
         }
         let dispatched = match dispatch(
             &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks,
@@ -329,13 +378,14 @@ pub async fn run(env: Env) -> HandlerResult {
             pacer.prune(Instant::now());
             last_prune = Instant::now();
         }
-        if last_look.elapsed() > env.settings.liveness.dead_after {
+        if last_look.elapsed() > env.settings.liveness.heartbeat {
             last_look = Instant::now();
-            match look_around(&env).await {
+            match look_around(&env, &busy).await {
                 Ok(now_live) if now_live != live => {
                     tracing::info!(instances = now_live, "outbox: sharing the send rate anew");
                     live = now_live;
                     limiters = Limiters::for_instances(&settings, live);
+                    pacer.group_per_minute = group_share(&settings, live);
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(%e, "outbox: could not count the live instances"),
@@ -351,15 +401,19 @@ pub async fn run(env: Env) -> HandlerResult {
     }
 }
 
-/// Counts `unknown` the rows dead instances were sending; returns how many instances are
-/// alive (at least this one).
-async fn look_around(env: &Env) -> HandlerResult<u32> {
+/// Counts `unknown` the rows dead instances were sending, and this instance's own rows left
+/// `sending` with no send in flight (one that panicked, or whose outcome the database would
+/// not take); returns how many instances are alive (at least this one).
+async fn look_around(env: &Env, busy: &Busy) -> HandlerResult<u32> {
     let now = crate::db::now();
     let dead_after = env.settings.liveness.dead_after;
     let alive_since = now - chrono::Duration::from_std(dead_after).unwrap_or_default();
+    let in_flight: HashSet<i64> = busy.tasks.values().map(|(_, row)| *row).collect();
     let interrupted = {
         let mut conn = env.pool.acquire().await?;
+        let me = env.settings.instance.as_str();
         store::recover(&mut conn, now, alive_since).await?
+            + store::recover_own(&mut conn, me, &in_flight, now).await?
     };
     if interrupted > 0 {
         tracing::warn!(
@@ -371,11 +425,17 @@ async fn look_around(env: &Env) -> HandlerResult<u32> {
     Ok(live.max(1))
 }
 
+/// This instance's part of the messages a minute into one group.
+fn group_share(settings: &OutboxSettings, live: u32) -> usize {
+    crate::instances::share(settings.group_per_minute.max(1), live) as usize
+}
+
 /// The chats with a send in flight, and which task sends to which.
 #[derive(Default)]
 struct Busy {
     chats: HashSet<i64>,
-    tasks: HashMap<tokio::task::Id, i64>,
+    /// Each send's chat and outbox row.
+    tasks: HashMap<tokio::task::Id, (i64, i64)>,
 }
 
 /// A finished send frees its chat; a 429 or a backoff holds the chat until its row may go
@@ -388,13 +448,13 @@ fn settle(
     let (id, hold) = match done {
         Ok((id, hold)) => (id, hold),
         Err(e) => {
-            // The send panicked: its row stays `sending` (counted unknown at the next start,
-            // never sent again); its chat is free for the rows after it.
+            // The send panicked: its row stays `sending` until `look_around` counts it
+            // unknown (never sent again); only then may the chat's later rows go.
             tracing::error!(%e, "an outbox send panicked");
             (e.id(), None)
         }
     };
-    if let Some(chat) = busy.tasks.remove(&id) {
+    if let Some((chat, _row)) = busy.tasks.remove(&id) {
         busy.chats.remove(&chat);
         if let Some(wait) = hold {
             pacer.hold(chat, Instant::now() + wait);
@@ -448,11 +508,11 @@ async fn dispatch(
             .unwrap_or(1);
         pacer.sent(row.chat, Instant::now(), cost);
         busy.chats.insert(row.chat);
-        let chat = row.chat;
+        let (chat, row_id) = (row.chat, row.id);
         let env = env.clone();
         let max_attempts = settings.max_attempts;
         let task = tasks.spawn(async move { send_one(&env, row, max_attempts).await });
-        busy.tasks.insert(task.id(), chat);
+        busy.tasks.insert(task.id(), (chat, row_id));
         started += 1;
     }
     Ok(started)

@@ -52,72 +52,106 @@ pub async fn record(
     Ok(done.rows_affected() == 1)
 }
 
+/// `$first, $first+1, …`: one numbered placeholder per id, for `IN (…)`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Leases up to `limit` rows to `owner` until `until`, oldest first: each chat's oldest
-/// unhandled row when no lease on it runs past `now`.
+/// unhandled row when no lease on it runs past `now`, leaving out `in_hand` (the ids `owner`
+/// is still handling, whatever their lease says: a renewal that failed, a clock that jumped).
 pub async fn lease(
     pool: &Pool,
     owner: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: usize,
+    in_hand: &[i64],
 ) -> Result<Vec<Leased>, sqlx::Error> {
     // A write transaction: "each chat's oldest row, unleased" holds across instances.
-    let mut tx = crate::db::begin_write(pool).await?;
-    let mut rows: Vec<Leased> = sqlx::query_as(
+    let skip = if in_hand.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "AND i.update_id NOT IN ({}) ",
+            placeholders(5, in_hand.len())
+        )
+    };
+    let sql = format!(
         "UPDATE update_inbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
          WHERE handled_at IS NULL AND (lease_until IS NULL OR lease_until < $3) \
            AND update_id IN ( \
              SELECT i.update_id FROM update_inbox i \
-             WHERE i.handled_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $3) \
+             WHERE i.handled_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $3) {skip}\
                AND NOT EXISTS ( \
                  SELECT 1 FROM update_inbox j \
                  WHERE j.chat_id = i.chat_id AND j.handled_at IS NULL \
                    AND j.update_id < i.update_id) \
              ORDER BY i.update_id \
              LIMIT $4) \
-         RETURNING update_id, body, attempts",
-    )
-    .bind(owner)
-    .bind(At(until))
-    .bind(At(now))
-    .bind(limit as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+         RETURNING update_id, body, attempts"
+    );
+    let mut query = sqlx::query_as(&sql)
+        .bind(owner)
+        .bind(At(until))
+        .bind(At(now))
+        .bind(limit as i64);
+    for id in in_hand {
+        query = query.bind(*id);
+    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    let mut rows: Vec<Leased> = query.fetch_all(&mut *tx).await?;
     tx.commit().await?;
     rows.sort_by_key(|r| r.update_id);
     Ok(rows)
 }
 
-/// Extends `owner`'s leases to `until`.
-pub async fn renew(pool: &Pool, owner: &str, until: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE update_inbox SET lease_until = $1 WHERE lease_owner = $2 AND handled_at IS NULL",
-    )
-    .bind(At(until))
-    .bind(owner)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+/// Extends `owner`'s leases on `ids` (the updates it has in hand, and only those) to `until`.
+pub async fn renew(
+    pool: &Pool,
+    owner: &str,
+    ids: &[i64],
+    until: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE update_inbox SET lease_until = $1 \
+         WHERE lease_owner = $2 AND handled_at IS NULL AND update_id IN ({})",
+        placeholders(3, ids.len())
+    );
+    let mut query = sqlx::query(&sql).bind(At(until)).bind(owner);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.execute(pool).await?.rows_affected())
 }
 
-/// Marks an update done: its body is dropped at once, its lease released.
+/// Marks an update `owner` holds done: its body is dropped at once, its lease released. False
+/// when `owner` does not hold it (it was done already, or its lease went to another instance).
 pub async fn finish(
     pool: &Pool,
+    owner: &str,
     update_id: i64,
     outcome: Outcome,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE update_inbox SET body = NULL, handled_at = $1, outcome = $2, \
          lease_owner = NULL, lease_until = NULL \
-         WHERE update_id = $3 AND handled_at IS NULL",
+         WHERE update_id = $3 AND handled_at IS NULL AND lease_owner = $4",
     )
     .bind(At(now))
     .bind(outcome.as_str())
     .bind(update_id)
+    .bind(owner)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Gives up `owner`'s leases on rows not handled (at shutdown), so another instance need not
@@ -131,6 +165,19 @@ pub async fn release(pool: &Pool, owner: &str) -> Result<u64, sqlx::Error> {
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Gives up `owner`'s lease on one row it abandoned, so its chat need not wait for it.
+pub async fn release_one(pool: &Pool, owner: &str, update_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE update_inbox SET lease_owner = NULL, lease_until = NULL \
+         WHERE update_id = $1 AND lease_owner = $2 AND handled_at IS NULL",
+    )
+    .bind(update_id)
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Whether the handler tree has claimed `update_id` (in `processed_updates`).
@@ -150,6 +197,20 @@ pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Erro
             .execute(pool)
             .await?;
     Ok(done.rows_affected())
+}
+
+/// Drops rows never handled that were received before `before`, bodies and all (an update
+/// nobody could handle in that time is not kept for ever); the ids dropped.
+pub async fn drop_unhandled(pool: &Pool, before: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM update_inbox WHERE handled_at IS NULL AND received_at < $1 \
+         RETURNING update_id",
+    )
+    .bind(crate::db::At(before))
+    .fetch_all(pool)
+    .await?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Updates recorded and not handled yet.
@@ -191,13 +252,16 @@ mod tests {
             record(&pool, id, chat, "{}", now).await.unwrap();
         }
         let until = now + Duration::seconds(60);
-        let a = lease(&pool, "a", now, until, 10).await.unwrap();
+        let a = lease(&pool, "a", now, until, 10, &[]).await.unwrap();
         let ids: Vec<i64> = a.iter().map(|r| r.update_id).collect();
         assert_eq!(ids, [10, 12, 13, 14]);
         // Another instance finds nothing: chat 1's next waits for 10.
-        assert!(lease(&pool, "b", now, until, 10).await.unwrap().is_empty());
-        finish(&pool, 10, Outcome::Handled, now).await.unwrap();
-        let b = lease(&pool, "b", now, until, 10).await.unwrap();
+        assert!(lease(&pool, "b", now, until, 10, &[])
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(finish(&pool, "a", 10, Outcome::Handled, now).await.unwrap());
+        let b = lease(&pool, "b", now, until, 10, &[]).await.unwrap();
         assert_eq!(b.iter().map(|r| r.update_id).collect::<Vec<_>>(), [11]);
         assert_eq!(b[0].attempts, 1);
     }
@@ -208,22 +272,29 @@ mod tests {
         let now = Utc::now();
         record(&pool, 1, Some(1), "{}", now).await.unwrap();
         record(&pool, 2, Some(2), "{}", now).await.unwrap();
-        lease(&pool, "dead", now, now + Duration::seconds(60), 10)
+        lease(&pool, "dead", now, now + Duration::seconds(60), 10, &[])
             .await
             .unwrap();
         assert_eq!(release(&pool, "dead").await.unwrap(), 2);
-        let again = lease(&pool, "a", now, now + Duration::seconds(1), 10)
+        let again = lease(&pool, "a", now, now + Duration::seconds(1), 10, &[])
             .await
             .unwrap();
         assert_eq!(again.len(), 2);
         let later = now + Duration::seconds(5);
-        let taken = lease(&pool, "b", later, later + Duration::seconds(60), 10)
+        let taken = lease(&pool, "b", later, later + Duration::seconds(60), 10, &[])
             .await
             .unwrap();
         assert_eq!(taken.len(), 2);
         assert!(taken.iter().all(|r| r.attempts == 3));
         // The old holder renews nothing now.
-        assert_eq!(renew(&pool, "a", later).await.unwrap(), 0);
+        assert_eq!(renew(&pool, "a", &[1, 2], later).await.unwrap(), 0);
+        // Nor can it finish them: they are b's now.
+        assert!(!finish(&pool, "a", 1, Outcome::Handled, later)
+            .await
+            .unwrap());
+        assert!(finish(&pool, "b", 1, Outcome::Handled, later)
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
@@ -233,7 +304,10 @@ mod tests {
         record(&pool, 1, Some(1), r#"{"secret":"phone"}"#, now)
             .await
             .unwrap();
-        finish(&pool, 1, Outcome::Handled, now).await.unwrap();
+        lease(&pool, "a", now, now + Duration::seconds(60), 10, &[])
+            .await
+            .unwrap();
+        assert!(finish(&pool, "a", 1, Outcome::Handled, now).await.unwrap());
         let body: Option<String> =
             sqlx::query_scalar("SELECT body FROM update_inbox WHERE update_id = 1")
                 .fetch_one(&pool)
@@ -242,5 +316,92 @@ mod tests {
         assert_eq!(body, None);
         assert_eq!(prune(&pool, now - Duration::days(1)).await.unwrap(), 0);
         assert_eq!(prune(&pool, now + Duration::seconds(1)).await.unwrap(), 1);
+    }
+
+    async fn lease_until(pool: &Pool, id: i64) -> Option<DateTime<Utc>> {
+        let at: Option<At> =
+            sqlx::query_scalar("SELECT lease_until FROM update_inbox WHERE update_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        at.map(|t| t.0)
+    }
+
+    #[tokio::test]
+    async fn only_the_ids_in_hand_are_renewed_and_an_abandoned_one_is_released() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        for (id, chat) in [(1, 1), (2, 2), (3, 2)] {
+            record(&pool, id, Some(chat), "{}", now).await.unwrap();
+        }
+        let until = now + Duration::seconds(60);
+        assert_eq!(
+            lease(&pool, "a", now, until, 10, &[]).await.unwrap().len(),
+            2
+        );
+        let later = now + Duration::seconds(120);
+        // Only 1 is in hand: 2 was abandoned and is not kept alive with it.
+        assert_eq!(renew(&pool, "a", &[1], later).await.unwrap(), 1);
+        assert_eq!(lease_until(&pool, 1).await, Some(later));
+        assert_eq!(lease_until(&pool, 2).await, Some(until));
+        // Released, chat 2's update is leased again at once (and its next still waits).
+        assert!(release_one(&pool, "a", 2).await.unwrap());
+        assert!(!release_one(&pool, "a", 2).await.unwrap());
+        let again = lease(&pool, "b", now, until, 10, &[]).await.unwrap();
+        assert_eq!(again.iter().map(|r| r.update_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(renew(&pool, "a", &[], later).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_update_in_hand_is_not_leased_again_though_its_lease_ran_out() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        for (id, chat) in [(1, 1), (2, 1), (3, 2), (4, 3)] {
+            record(&pool, id, Some(chat), "{}", now).await.unwrap();
+        }
+        let taken = lease(&pool, "a", now, now + Duration::seconds(1), 10, &[])
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 3);
+        // The lease ran out (a renewal failed, the clock jumped) while 1 and 3 are in hand.
+        let later = now + Duration::seconds(5);
+        let again = lease(
+            &pool,
+            "a",
+            later,
+            later + Duration::seconds(60),
+            10,
+            &[1, 3],
+        )
+        .await
+        .unwrap();
+        // Only 4 is taken again; chat 1's next (2) still waits for 1.
+        assert_eq!(again.iter().map(|r| r.update_id).collect::<Vec<_>>(), [4]);
+    }
+
+    #[tokio::test]
+    async fn a_row_never_handled_is_dropped_with_its_body_after_the_cutoff() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        let old = now - Duration::days(8);
+        record(&pool, 1, Some(1), r#"{"name":"x"}"#, old)
+            .await
+            .unwrap();
+        record(&pool, 2, Some(2), "{}", old).await.unwrap();
+        record(&pool, 3, Some(3), "{}", now).await.unwrap();
+        lease(&pool, "a", old, old + Duration::seconds(60), 10, &[])
+            .await
+            .unwrap();
+        assert!(finish(&pool, "a", 2, Outcome::Handled, old).await.unwrap());
+        let week_ago = now - Duration::days(7);
+        assert_eq!(drop_unhandled(&pool, week_ago).await.unwrap(), [1]);
+        assert_eq!(
+            drop_unhandled(&pool, week_ago).await.unwrap(),
+            Vec::<i64>::new()
+        );
+        // The handled row is the other prune's; the recent one stays.
+        assert_eq!(prune(&pool, now - Duration::days(1)).await.unwrap(), 1);
+        assert_eq!(waiting(&pool).await.unwrap(), 1);
     }
 }

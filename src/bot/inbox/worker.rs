@@ -1,10 +1,13 @@
 //! The worker that handles what the inbox holds: it leases rows (at most [`MAX_IN_FLIGHT`] at
 //! once), runs each through the handler tree in a task of its own, marks it done, and leases
 //! again when something was recorded, a task ended (its chat's next update may be waiting), or
-//! a second passed (another instance's rows, expired leases). Leases are renewed while their
-//! updates are handled. Stopping stops the leasing, lets the updates in flight finish and
-//! releases what is still held.
+//! a second passed (another instance's rows, expired leases). The leases of the updates in hand
+//! (and only those) are renewed while they are handled. An update whose handling outlasts
+//! [`Worker::handle_timeout`] is stopped and done with, its outcome unknown, so its chat moves
+//! on. Stopping stops the leasing, waits for the updates in hand at most
+//! [`Worker::shutdown_grace`], aborts what is left and releases what is still held.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +19,7 @@ use teloxide::dptree::di::DependencyMap;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::types::Update;
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinHandle, JoinSet};
 
 use super::store::{self, Leased, Outcome};
 use crate::bot::core::BotError;
@@ -28,6 +31,13 @@ pub const LEASE: Duration = Duration::from_secs(60);
 const RENEW_EVERY: Duration = Duration::from_secs(20);
 /// How often the table is looked at with nothing else to wake the worker.
 const POLL: Duration = Duration::from_secs(1);
+/// How long handling one update may take before it is stopped (its outcome unknown).
+pub const HANDLE_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long stopping waits for the updates in hand before aborting them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The tasks handling updates, each with the update id it has in hand.
+type InHand = HashMap<tokio::task::Id, i64>;
 
 /// What handling an update needs: the handler tree with its dependencies (the bot and `Me`
 /// among them), and what the dispatcher would do with an update nobody took or an error.
@@ -59,17 +69,48 @@ pub struct Worker {
     pub owner: String,
     /// Notified when an update was recorded.
     pub wake: Arc<Notify>,
+    /// How long handling one update may take ([`HANDLE_TIMEOUT`]).
+    pub handle_timeout: Duration,
+    /// How long stopping waits for the updates in hand ([`SHUTDOWN_GRACE`]).
+    pub shutdown_grace: Duration,
+}
+
+/// A handler's task, aborted when whoever waits for it is dropped (timed out, aborted).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Worker {
+    pub fn new(pool: Pool, dispatch: Dispatch, owner: String, wake: Arc<Notify>) -> Worker {
+        Worker {
+            pool,
+            dispatch,
+            owner,
+            wake,
+            handle_timeout: HANDLE_TIMEOUT,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+
     /// Runs the worker until `stop` turns true, starting it again (after a second) should it
-    /// panic: the updates it held are taken again when their leases expire.
+    /// panic: the updates it held were aborted with it, and their leases are released.
     pub async fn supervise(self, stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
         loop {
             match tokio::spawn(this.clone().run(stop.clone())).await {
                 Ok(()) => return,
-                Err(err) => tracing::error!(%err, "inbox worker panicked; starting it again"),
+                Err(_) => tracing::error!("inbox worker panicked; starting it again"),
+            }
+            match store::release(&this.pool, &this.owner).await {
+                Ok(n) => tracing::info!(
+                    released = n,
+                    "inbox: leases of the aborted updates released"
+                ),
+                Err(err) => tracing::warn!(%err, "inbox: leases not released; they expire"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
             if *stop.borrow() {
@@ -78,11 +119,12 @@ impl Worker {
         }
     }
 
-    /// Handles updates until `stop` turns true, then finishes those in flight and releases
-    /// its leases.
+    /// Handles updates until `stop` turns true, then finishes those in flight (for at most
+    /// `shutdown_grace`) and releases its leases.
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let this = self;
         let mut tasks = JoinSet::new();
+        let mut in_hand = InHand::new();
         let mut renew = tokio::time::interval(RENEW_EVERY);
         let mut failures = 0u32;
         while !*stop.borrow() {
@@ -90,11 +132,14 @@ impl Worker {
             let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
             if room > 0 {
                 let now = crate::db::now();
-                match store::lease(&this.pool, &this.owner, now, now + LEASE, room).await {
+                let ids: Vec<i64> = in_hand.values().copied().collect();
+                match store::lease(&this.pool, &this.owner, now, now + LEASE, room, &ids).await {
                     Ok(rows) => {
                         failures = 0;
                         for row in rows {
-                            tasks.spawn(this.clone().handle(row));
+                            let id = row.update_id;
+                            let task = tasks.spawn(this.clone().handle(row));
+                            in_hand.insert(task.id(), id);
                         }
                     }
                     Err(err) => {
@@ -111,31 +156,77 @@ impl Worker {
                     }
                 }
                 _ = this.wake.notified(), if failures == 0 => {}
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-                _ = renew.tick() => this.renew(tasks.len()).await,
+                Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    this.ended(done, &mut in_hand).await;
+                }
+                _ = renew.tick() => this.renew(&in_hand).await,
                 _ = tokio::time::sleep(pause) => {}
             }
         }
         let in_flight = tasks.len();
-        // The updates in hand are finished, their leases kept alive meanwhile.
-        while !tasks.is_empty() {
-            tokio::select! {
-                _ = tasks.join_next() => {}
-                _ = renew.tick() => this.renew(tasks.len()).await,
-            }
-        }
+        this.drain(&mut tasks, &mut in_hand, &mut renew).await;
         match store::release(&this.pool, &this.owner).await {
             Ok(n) => tracing::info!(in_flight, released = n, "inbox worker stopped"),
             Err(err) => tracing::warn!(%err, "inbox: leases not released; they expire"),
         }
     }
 
-    async fn renew(&self, in_flight: usize) {
-        if in_flight == 0 {
+    /// Waits for the updates in hand, their leases kept alive, for at most `shutdown_grace`;
+    /// then aborts what is left (its leases are released after).
+    async fn drain(
+        &self,
+        tasks: &mut JoinSet<()>,
+        in_hand: &mut InHand,
+        renew: &mut tokio::time::Interval,
+    ) {
+        let deadline = tokio::time::sleep(self.shutdown_grace);
+        tokio::pin!(deadline);
+        while !tasks.is_empty() {
+            tokio::select! {
+                Some(done) = tasks.join_next_with_id() => self.ended(done, in_hand).await,
+                _ = renew.tick() => self.renew(in_hand).await,
+                _ = &mut deadline => {
+                    let ids: Vec<i64> = in_hand.values().copied().collect();
+                    tracing::warn!(
+                        ?ids,
+                        grace_s = self.shutdown_grace.as_secs(),
+                        "inbox: updates still in hand when stopping; aborted, their leases \
+                         released"
+                    );
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    in_hand.clear();
+                }
+            }
+        }
+    }
+
+    /// A handling task ended: its update is no longer in hand. One that panicked (past the
+    /// handler's own task) left its row leased: released at once.
+    async fn ended(&self, done: Result<(tokio::task::Id, ()), JoinError>, in_hand: &mut InHand) {
+        let task = match &done {
+            Ok((task, ())) => *task,
+            Err(err) => err.id(),
+        };
+        let Some(id) = in_hand.remove(&task) else {
+            return;
+        };
+        if done.is_err() {
+            tracing::error!(
+                update_id = id,
+                "inbox: handling the update failed; lease released"
+            );
+            self.release(id).await;
+        }
+    }
+
+    async fn renew(&self, in_hand: &InHand) {
+        if in_hand.is_empty() {
             return;
         }
+        let ids: Vec<i64> = in_hand.values().copied().collect();
         let until = crate::db::now() + LEASE;
-        if let Err(err) = store::renew(&self.pool, &self.owner, until).await {
+        if let Err(err) = store::renew(&self.pool, &self.owner, &ids, until).await {
             tracing::warn!(%err, "inbox: leases not renewed");
         }
     }
@@ -156,36 +247,81 @@ impl Worker {
                     return;
                 }
                 Err(err) => {
-                    // Left leased: it is tried again when the lease expires.
+                    // Released: it is tried again at once.
                     tracing::warn!(update_id = id, %err, "inbox: cannot check the claim");
+                    self.release(id).await;
                     return;
                 }
             }
         }
-        match serde_json::from_str::<Update>(&row.body) {
-            Ok(update) => {
-                let dispatch = self.dispatch.clone();
-                // A panic stays in its task: the update is done (its claim was made), the
-                // worker goes on.
-                let run = tokio::spawn(async move { dispatch.run(update).await });
-                if let Err(err) = run.await {
-                    tracing::error!(update_id = id, %err, "inbox: the handler panicked");
-                }
+        let outcome = match serde_json::from_str::<Update>(&row.body) {
+            Ok(update) => self.run_one(id, update).await,
+            Err(err) => {
+                // The error quotes the body; only its place and kind are logged.
+                tracing::warn!(
+                    update_id = id,
+                    kind = ?err.classify(),
+                    line = err.line(),
+                    column = err.column(),
+                    "inbox: unreadable update skipped"
+                );
+                Outcome::Handled
             }
-            Err(err) => tracing::warn!(update_id = id, %err, "inbox: unreadable update skipped"),
+        };
+        self.finish(id, outcome).await;
+    }
+
+    /// Runs one update through the handler tree in a task of its own, for at most
+    /// `handle_timeout`. A panic stays in its task: the update is done (its claim was made).
+    async fn run_one(&self, id: i64, update: Update) -> Outcome {
+        let dispatch = self.dispatch.clone();
+        let mut run = AbortOnDrop(tokio::spawn(async move { dispatch.run(update).await }));
+        match tokio::time::timeout(self.handle_timeout, &mut run.0).await {
+            Ok(Ok(())) => Outcome::Handled,
+            Ok(Err(err)) => {
+                if err.is_panic() {
+                    // The panic's message may quote what the person sent: not logged.
+                    tracing::error!(update_id = id, "inbox: the handler panicked");
+                }
+                Outcome::Handled
+            }
+            Err(_) => {
+                super::count_unknown();
+                tracing::warn!(
+                    update_id = id,
+                    timeout_s = self.handle_timeout.as_secs(),
+                    "inbox: handling the update took too long and was stopped; its outcome is \
+                     unknown, and its chat moves on"
+                );
+                Outcome::Unknown
+            }
         }
-        self.finish(id, Outcome::Handled).await;
     }
 
     async fn finish(&self, id: i64, outcome: Outcome) {
         for attempt in 1..=3u64 {
-            match store::finish(&self.pool, id, outcome, crate::db::now()).await {
-                Ok(()) => return,
+            match store::finish(&self.pool, &self.owner, id, outcome, crate::db::now()).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::warn!(
+                        update_id = id,
+                        "inbox: not marked done: this instance no longer holds its lease"
+                    );
+                    return;
+                }
                 Err(err) => {
                     tracing::warn!(update_id = id, %err, attempt, "inbox: cannot mark done");
                     tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
                 }
             }
+        }
+        // Abandoned: released, so its chat need not wait for the lease to run out.
+        self.release(id).await;
+    }
+
+    async fn release(&self, id: i64) {
+        if let Err(err) = store::release_one(&self.pool, &self.owner, id).await {
+            tracing::warn!(update_id = id, %err, "inbox: lease not released; it expires");
         }
     }
 }
@@ -206,22 +342,30 @@ mod tests {
         .to_string()
     }
 
-    #[tokio::test]
-    async fn a_panicking_update_is_done_with_and_the_rest_are_handled_in_chat_order() {
-        let (_dir, pool) = crate::db::testing::scratch().await;
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        crate::db::testing::scratch().await
+    }
+
+    async fn record(pool: &Pool, updates: &[(i64, i64)]) {
         let now = crate::db::now();
-        for (id, chat) in [(1, 10), (2, 10), (3, 20), (4, 10)] {
-            store::record(&pool, id, Some(chat), &update(id, chat), now)
+        for &(id, chat) in updates {
+            store::record(pool, id, Some(chat), &update(id, chat), now)
                 .await
                 .unwrap();
         }
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
+    }
+
+    /// A worker on `pool` whose handler logs each update id in `seen`, panics on `panics` and
+    /// never returns on `hangs`.
+    fn worker(pool: &Pool, seen: Arc<Mutex<Vec<u32>>>, panics: u32, hangs: u32) -> Worker {
         let handler = dptree::entry().endpoint(move |u: Update| {
-            let log = log.clone();
+            let log = seen.clone();
             async move {
                 log.lock().unwrap().push(u.id.0);
-                assert_ne!(u.id.0, 1, "a handler that panics");
+                assert_ne!(u.id.0, panics, "a handler that panics");
+                if u.id.0 == hangs {
+                    std::future::pending::<()>().await;
+                }
                 Ok::<(), BotError>(())
             }
         });
@@ -231,24 +375,48 @@ mod tests {
                 Box::pin(async {})
             }
         }
-        let worker = Worker {
-            pool: pool.clone(),
-            dispatch: Dispatch {
-                handler: Arc::new(handler),
-                deps: DependencyMap::new(),
-                unhandled: |_| Box::pin(async {}),
-                errors: Arc::new(Quiet),
-            },
-            owner: "test-instance".into(),
-            wake: Arc::new(Notify::new()),
+        let dispatch = Dispatch {
+            handler: Arc::new(handler),
+            deps: DependencyMap::new(),
+            unhandled: |_| Box::pin(async {}),
+            errors: Arc::new(Quiet),
         };
-        let (stop, stopped) = watch::channel(false);
-        let running = tokio::spawn(worker.supervise(stopped));
+        Worker::new(
+            pool.clone(),
+            dispatch,
+            "test-instance".into(),
+            Arc::new(Notify::new()),
+        )
+    }
+
+    async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while store::waiting(&pool).await.unwrap() > 0 {
-            assert!(std::time::Instant::now() < deadline, "not handled");
+        while !done().await {
+            assert!(std::time::Instant::now() < deadline, "{what}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    async fn outcome(pool: &Pool, id: i64) -> (Option<String>, Option<String>) {
+        sqlx::query_as("SELECT outcome, lease_owner FROM update_inbox WHERE update_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panicking_update_is_done_with_and_the_rest_are_handled_in_chat_order() {
+        let (_dir, pool) = pool().await;
+        record(&pool, &[(1, 10), (2, 10), (3, 20), (4, 10)]).await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let worker = worker(&pool, seen.clone(), 1, 0);
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        wait_until("not handled", async || {
+            store::waiting(&pool).await.unwrap() == 0
+        })
+        .await;
         stop.send(true).unwrap();
         running.await.unwrap();
         let seen = seen.lock().unwrap().clone();
@@ -263,5 +431,60 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(handled, 4);
+    }
+
+    #[tokio::test]
+    async fn an_update_that_never_ends_is_stopped_with_its_outcome_unknown_and_its_chat_moves_on() {
+        let (_dir, pool) = pool().await;
+        record(&pool, &[(1, 10), (2, 10)]).await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut worker = worker(&pool, seen.clone(), 0, 1);
+        worker.handle_timeout = Duration::from_millis(300);
+        let unknown_before = super::super::unknown_outcomes();
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        wait_until("chat 10 stuck", async || {
+            store::waiting(&pool).await.unwrap() == 0
+        })
+        .await;
+        stop.send(true).unwrap();
+        running.await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), [1, 2]);
+        assert_eq!(outcome(&pool, 1).await, (Some("unknown".into()), None));
+        assert_eq!(outcome(&pool, 2).await, (Some("handled".into()), None));
+        assert!(super::super::unknown_outcomes() > unknown_before);
+    }
+
+    #[tokio::test]
+    async fn stopping_waits_for_an_update_in_hand_only_so_long_then_releases_it() {
+        let (_dir, pool) = pool().await;
+        record(&pool, &[(5, 10), (6, 20)]).await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut worker = worker(&pool, seen.clone(), 0, 5);
+        worker.shutdown_grace = Duration::from_millis(300);
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        wait_until("6 not handled", async || {
+            outcome(&pool, 6).await.0.is_some() && seen.lock().unwrap().contains(&5)
+        })
+        .await;
+        assert_eq!(
+            outcome(&pool, 5).await,
+            (None, Some("test-instance".into()))
+        );
+        let started = std::time::Instant::now();
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), running)
+            .await
+            .expect("the worker stops though an update never ends")
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        // Not done, and free for the next instance at once.
+        assert_eq!(outcome(&pool, 5).await, (None, None));
+        let now = crate::db::now();
+        let next = store::lease(&pool, "next", now, now + LEASE, 10, &[])
+            .await
+            .unwrap();
+        assert_eq!(next.iter().map(|r| r.update_id).collect::<Vec<_>>(), [5]);
     }
 }

@@ -38,7 +38,7 @@ pub use self::state::State;
 use crate::bot::core::callback::head;
 use crate::bot::core::dialogue::{DbStorage, Notice};
 use crate::bot::core::keyboards::MainMenu;
-use crate::bot::core::outbox::{Kinds, OutboxSettings};
+use crate::bot::core::outbox::{Draining, Kinds, OutboxSettings};
 use crate::bot::core::personal::Holdings;
 use crate::bot::core::registry::{
     Callbacks, Capability, Command, DeepLink, GroupCallbacks, GroupReply, IdleInput, Job, JobScope,
@@ -113,6 +113,7 @@ pub fn wire(config: &Config) -> Wiring {
     jobs.push(dialogue_pruning());
     jobs.push(outbox_pruning());
     deps.insert(OutboxSettings::from_config(config));
+    deps.insert(std::sync::Arc::new(Draining::default()));
     let mut idle_later = Vec::new();
     router.add_commands(commands::first());
     for cap in capabilities {
@@ -308,6 +309,16 @@ fn updates_pruning() -> Job {
                 let n = crate::bot::inbox::store::prune(&env.pool, day_ago).await?;
                 if n > 0 {
                     tracing::info!(pruned = n, "forgot handled inbox rows");
+                }
+                // Rows never handled in a week: dropped with their bodies.
+                let week_ago = crate::db::now() - chrono::Duration::days(7);
+                let ids = crate::bot::inbox::store::drop_unhandled(&env.pool, week_ago).await?;
+                if !ids.is_empty() {
+                    tracing::warn!(
+                        dropped = ids.len(),
+                        ids = ?&ids[..ids.len().min(100)],
+                        "inbox: dropped updates never handled in 7 days"
+                    );
                 }
                 Ok(())
             })

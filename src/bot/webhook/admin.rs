@@ -1,5 +1,5 @@
 //! `rider-bot webhook set|info|delete`: the operator's side of webhook mode, through the Bot
-//! API's setWebhook, getWebhookInfo and deleteWebhook.
+//! API's setWebhook, getWebhookInfo and deleteWebhook, each counted by `ops::api::call`.
 
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, WebhookInfo};
@@ -7,6 +7,7 @@ use teloxide::RequestError;
 use url::Url;
 
 use crate::config::WebhookSecret;
+use crate::ops::api;
 
 /// What `webhook set` asks for besides the URL and secret.
 #[derive(Debug, Clone)]
@@ -31,18 +32,20 @@ pub async fn set(
     if let Some(n) = options.max_connections {
         request = request.max_connections(n);
     }
-    request.await.map(|_| ())
+    api::call(request).await.map(|_| ())
 }
 
 pub async fn info(bot: &Bot) -> Result<WebhookInfo, RequestError> {
-    bot.get_webhook_info().await
+    api::call(bot.get_webhook_info()).await
 }
 
 pub async fn delete(bot: &Bot, drop_pending_updates: bool) -> Result<(), RequestError> {
-    bot.delete_webhook()
-        .drop_pending_updates(drop_pending_updates)
-        .await
-        .map(|_| ())
+    api::call(
+        bot.delete_webhook()
+            .drop_pending_updates(drop_pending_updates),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// `message,callback_query`: the names the Bot API uses.
