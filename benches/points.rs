@@ -124,7 +124,7 @@ async fn main() {
                     let mut tx = rider_bot::db::begin_write(&pool).await.unwrap();
                     sqlx::query("INSERT INTO bare (rider_id, amount, at) VALUES ($1, 10, $2)")
                         .bind(((t * AWARDS_PER_TASK + i) as i64 % RIDERS) + 1)
-                        .bind(rider_bot::db::now())
+                        .bind(rider_bot::db::At::now())
                         .execute(&mut *tx)
                         .await
                         .unwrap();

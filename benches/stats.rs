@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use rider_bot::db::Pool;
+use rider_bot::db::{At, Pool};
 use rider_bot::stats::domain::{self, period, Asked, Scope, Span, StatsQuery};
 use rider_bot::users::UserId;
 
@@ -403,7 +403,7 @@ mod naive {
         }
     }
 
-    type Row5 = (i64, String, String, DateTime<Utc>, Option<String>);
+    type Row5 = (i64, String, String, At, Option<String>);
 
     type Entry = (
         i64,
@@ -452,7 +452,7 @@ mod naive {
             p.first.map(|d| d.to_string()).unwrap_or_default(),
             p.end.to_string(),
         );
-        let users: Vec<(i64, String, String, Option<DateTime<Utc>>)> =
+        let users: Vec<(i64, String, String, Option<At>)> =
             sqlx::query_as("SELECT id, status, role, registered_at FROM users")
                 .fetch_all(pool)
                 .await
@@ -460,7 +460,7 @@ mod naive {
         let registered = users
             .iter()
             .filter(|(_, s, r, at)| {
-                s == "registered" && r != "coordinator" && at.is_some_and(|t| t < p.to)
+                s == "registered" && r != "coordinator" && at.is_some_and(|t| t.0 < p.to)
             })
             .count() as i64;
         let visits: Vec<(String, i64, String)> =
@@ -479,29 +479,29 @@ mod naive {
         let mut top: Vec<(String, i64)> = per_station.into_iter().collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         top.truncate(domain::TOP_STATIONS as usize);
-        let reports: Vec<(i64, i64, String, DateTime<Utc>)> =
+        let reports: Vec<(i64, i64, String, At)> =
             sqlx::query_as("SELECT id, reporter_id, status, created_at FROM reports")
                 .fetch_all(pool)
                 .await
                 .unwrap();
         let reports: HashMap<i64, (i64, String, DateTime<Utc>)> = reports
             .into_iter()
-            .filter(|r| within(r.3))
-            .map(|(id, who, status, at)| (id, (who, status, at)))
+            .filter(|r| within(r.3 .0))
+            .map(|(id, who, status, at)| (id, (who, status, at.0)))
             .collect();
         let mut by_status = BTreeMap::<String, i64>::new();
         for (_, s, _) in reports.values() {
             *by_status.entry(s.clone()).or_default() += 1;
         }
-        let history: Vec<(i64, String, DateTime<Utc>)> =
+        let history: Vec<(i64, String, At)> =
             sqlx::query_as("SELECT report_id, to_status, at FROM report_history")
                 .fetch_all(pool)
                 .await
                 .unwrap();
         let mut first = HashMap::<(i64, String), DateTime<Utc>>::new();
         for (id, to, at) in history {
-            let e = first.entry((id, to)).or_insert(at);
-            *e = (*e).min(at);
+            let e = first.entry((id, to)).or_insert(at.0);
+            *e = (*e).min(at.0);
         }
         let timing = |status: &str| {
             let mut v: Vec<i64> = first
@@ -512,15 +512,14 @@ mod naive {
             v.sort();
             median(&v)
         };
-        let ledger: Vec<(i64, String, DateTime<Utc>)> =
-            sqlx::query_as("SELECT amount, kind, at FROM ledger")
-                .fetch_all(pool)
-                .await
-                .unwrap();
+        let ledger: Vec<(i64, String, At)> = sqlx::query_as("SELECT amount, kind, at FROM ledger")
+            .fetch_all(pool)
+            .await
+            .unwrap();
         let paying = ["report_accepted", "attendance", "visit", "adjustment"];
         let points_issued = ledger
             .iter()
-            .filter(|(a, k, at)| *a > 0 && paying.contains(&k.as_str()) && within(*at))
+            .filter(|(a, k, at)| *a > 0 && paying.contains(&k.as_str()) && within(at.0))
             .map(|(a, _, _)| a)
             .sum();
         let signups: Vec<Row5> = sqlx::query_as(
@@ -530,8 +529,8 @@ mod naive {
         .fetch_all(pool)
         .await
         .unwrap();
-        let signups: Vec<_> = signups.into_iter().filter(|s| within(s.3)).collect();
-        let feedback: Vec<(DateTime<Utc>,)> = sqlx::query_as("SELECT created_at FROM feedback")
+        let signups: Vec<_> = signups.into_iter().filter(|s| within(s.3 .0)).collect();
+        let feedback: Vec<(At,)> = sqlx::query_as("SELECT created_at FROM feedback")
             .fetch_all(pool)
             .await
             .unwrap();
@@ -553,7 +552,7 @@ mod naive {
                 .filter(|s| s.1 == "signed" || s.1 == "attended")
                 .count() as i64,
             attended: signups.iter().filter(|s| s.1 == "attended").count() as i64,
-            feedback: feedback.iter().filter(|f| within(f.0)).count() as i64,
+            feedback: feedback.iter().filter(|f| within(f.0 .0)).count() as i64,
             reached: reached.len() as i64,
         }
     }

@@ -1,6 +1,7 @@
 //! The audit trail: every coordinator action (and every role given by configuration) is written
 //! here in the same transaction as the change it describes.
 
+use crate::db::At;
 use crate::db::Conn;
 
 use crate::users::UserId;
@@ -30,7 +31,7 @@ pub async fn record(
     .bind(action)
     .bind(target.map(|t| t.0))
     .bind(detail)
-    .bind(crate::db::now())
+    .bind(At::now())
     .execute(conn)
     .await?;
     Ok(())

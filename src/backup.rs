@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::db::Pool;
 use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::SqlitePool as Pool;
 
 use crate::config::Config;
 use crate::db::{self, DbError, InstanceLock};
@@ -38,6 +38,16 @@ pub enum BackupError {
     Db(#[from] DbError),
     #[error("the backup could not be written ({0}); nothing was changed")]
     Write(String),
+    #[error("the database is PostgreSQL: {0}")]
+    Postgres(&'static str),
+}
+
+/// Refuses `backup` and `restore` on PostgreSQL, which has its own tools for both.
+fn sqlite_only(config: &Config, what: &'static str) -> Result<(), BackupError> {
+    match db::Engine::of_url(&config.database_url) {
+        db::Engine::Sqlite => Ok(()),
+        db::Engine::Postgres => Err(BackupError::Postgres(what)),
+    }
 }
 
 /// What a copy holds: its migration level, and the level this release knows.
@@ -72,7 +82,7 @@ async fn inspect(file: &Path) -> Result<Level, BackupError> {
             file: file.to_owned(),
             why: result,
         }),
-        Ok(_) => match db::migration_level(&pool).await {
+        Ok(_) => match db::sqlite_migration_level(&pool).await {
             Ok((0, _)) => Err(not_ours("it has no rider-bot migrations".into())),
             Ok((applied, known)) => Ok(Level { applied, known }),
             Err(e) => Err(e.into()),
@@ -88,6 +98,10 @@ pub async fn backup(
     file: &Path,
     media: Option<&Path>,
 ) -> Result<String, BackupError> {
+    sqlite_only(
+        config,
+        "back it up with pg_dump (e.g. `pg_dump -Fc -f FILE DATABASE_URL`)",
+    )?;
     if file.exists() {
         return Err(BackupError::Exists(file.to_owned()));
     }
@@ -187,6 +201,10 @@ fn copy_media(from: &Path, to: &Path) -> Result<usize, BackupError> {
 
 /// Replaces the live database with the backup in `file`, after checking it.
 pub async fn restore(config: &Config, file: &Path) -> Result<String, BackupError> {
+    sqlite_only(
+        config,
+        "restore a pg_dump backup with pg_restore while no bot runs",
+    )?;
     let Some(live) = db::sqlite_path(&config.database_url)? else {
         return Err(BackupError::NoDatabase(config.database_url.clone()));
     };

@@ -236,9 +236,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Webhook { what } => webhook_command(&config, what).await?,
         Command::Migrate => {
-            let pool = db::connect(&config.database_url).await?;
+            let pool = db::connect_sized(&config.database_url, config.database_pool_size).await?;
             let before = applied(&pool).await;
-            db::MIGRATOR.run(&pool).await.map_err(db::DbError::from)?;
+            db::Engine::of(&pool)
+                .migrator()
+                .run(&pool)
+                .await
+                .map_err(db::DbError::from)?;
             let after = applied(&pool).await;
             println!(
                 "migrations: {} applied now, {} in total",
@@ -270,7 +274,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             .await?;
         }
         Command::Import { what } => {
-            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let pool =
+                db::connect_and_migrate_sized(&config.database_url, config.database_pool_size)
+                    .await?;
             let line = match what {
                 ImportWhat::Stations { file } => {
                     let (report, read) =
@@ -323,7 +329,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{line}");
         }
         Command::Export { what } => {
-            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let pool =
+                db::connect_and_migrate_sized(&config.database_url, config.database_pool_size)
+                    .await?;
             let (csv, out) = match what {
                 ExportWhat::Stations { out } => (stations::domain::export(&pool).await?, out),
                 ExportWhat::Rewards { out } => (points::domain::export_rewards(&pool).await?, out),
@@ -381,7 +389,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{}", crate::backup::restore(&config, &file).await?);
         }
         Command::Seed { dir } => {
-            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let pool =
+                db::connect_and_migrate_sized(&config.database_url, config.database_pool_size)
+                    .await?;
             let report = match dir {
                 Some(dir) => seeds::load_dir(&pool, &dir).await?,
                 None => seeds::load_embedded(&pool).await?,
@@ -416,7 +426,7 @@ fn parse_local_time(raw: &str) -> Result<chrono::NaiveDateTime, String> {
 }
 
 async fn applied(pool: &crate::db::Pool) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
+    sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(pool)
         .await
         .unwrap_or(0)

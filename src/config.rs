@@ -199,6 +199,8 @@ pub struct Config {
     /// `TELOXIDE_API_URL`: a self-hosted Bot API server or an emulator.
     pub api_url: Option<Url>,
     pub database_url: String,
+    /// `DATABASE_POOL_SIZE`: connections the bot opens to the database at most.
+    pub database_pool_size: u32,
     pub coordinator_ids: Vec<i64>,
     pub coordinator_chat_id: Option<i64>,
     pub media_dir: PathBuf,
@@ -295,12 +297,28 @@ impl Config {
 
         let database_url =
             non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
+        if !database_url.starts_with("sqlite:")
+            && !crate::db::postgres::is_postgres_url(&database_url)
+        {
             return Err(ConfigError::Malformed {
                 var: "DATABASE_URL",
-                why: "only sqlite: URLs are supported (e.g. sqlite://rider-bot.db)".into(),
+                why: "must be an sqlite: URL (e.g. sqlite://rider-bot.db) or a postgres:// one \
+                      (e.g. postgres://rider@localhost/riderbot)"
+                    .into(),
             });
         }
+        let database_pool_size = match non_empty("DATABASE_POOL_SIZE") {
+            None => crate::db::DEFAULT_POOL_SIZE,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Malformed {
+                        var: "DATABASE_POOL_SIZE",
+                        why: format!("{:?} is not a whole number from 1 to 100", raw.trim()),
+                    })
+                }
+            },
+        };
 
         let coordinator_ids = match non_empty("COORDINATOR_IDS") {
             None => Vec::new(),
@@ -513,6 +531,7 @@ impl Config {
             token,
             api_url,
             database_url,
+            database_pool_size,
             coordinator_ids,
             coordinator_chat_id,
             media_dir,
@@ -664,7 +683,9 @@ mod tests {
         for (var, value) in [
             ("TELOXIDE_API_URL", "not a url"),
             ("TELOXIDE_API_URL", "ftp://x"),
-            ("DATABASE_URL", "postgres://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "many"),
             ("COORDINATOR_CHAT_ID", "group"),
             ("DIALOGUE_IDLE_MINUTES", "0"),
             ("DIALOGUE_IDLE_MINUTES", "ten"),

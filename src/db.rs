@@ -1,11 +1,15 @@
-//! The SQLite database: one pool, opened in WAL mode with a busy timeout and foreign keys on,
-//! and migrations embedded in the binary. [`postgres`] opens a PostgreSQL database instead,
-//! with its own migrations of the same versions.
+//! The database: SQLite (the default) or PostgreSQL, chosen by `DATABASE_URL`'s scheme and
+//! reached through `sqlx::Any`, so the SQL is written once (see ARCHITECTURE.md, "Two
+//! databases"). Every difference between the engines the code needs is in this module: opening
+//! a pool, the migrations folder, how a write transaction starts, and the SQLite-only upkeep.
+//! [`postgres`] holds PostgreSQL's migrations and its typed pool for tests.
 //!
 //! SQLite allows one writer at a time. A deferred transaction that reads and then writes fails
 //! at once with "database is locked" when another writer got there first, so every transaction
 //! that writes starts with `BEGIN IMMEDIATE` ([`begin_write`]), which waits for the lock up to
-//! the busy timeout instead.
+//! the busy timeout instead. On PostgreSQL the same transaction takes one advisory lock first,
+//! so writers are serialised alike and the rules that count on it (next queue number, stock
+//! checks, the outbox take) hold unchanged.
 //!
 //! `ANALYZE`'s `sqlite_stat4` samples are cleared at start ([`forget_stat4_samples`]): with them,
 //! SQLite re-compiles cached statements on every new bound value.
@@ -13,17 +17,25 @@
 //! Reads go through memory-mapped I/O (`mmap_size` 256 MiB) with a 16 MiB page cache per
 //! connection: a large ledger is read without a `pread` per page (the points benchmark's
 //! balance query went from about 200 µs to about 150 µs).
+//!
+//! Times are stored as RFC 3339 text ([`At`]) and flags as integers 0/1 ([`Flag`]) on both.
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::Executor;
+
+mod types;
+pub use types::{At, Flag};
 
 pub mod postgres;
+#[doc(hidden)]
+pub mod testing;
 
 /// The database engine. Every other module names the database through these aliases, so the
 /// engine is chosen here.
-pub type Db = sqlx::Sqlite;
+pub type Db = sqlx::Any;
 pub type Pool = sqlx::Pool<Db>;
 pub type Tx = sqlx::Transaction<'static, Db>;
 /// A connection, as `&mut Conn` (a pooled connection or a transaction dereferences to it).
@@ -32,7 +44,46 @@ pub type Row = <Db as sqlx::Database>::Row;
 pub type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
 pub type PoolConn = sqlx::pool::PoolConnection<Db>;
 
+/// The SQLite migrations (`migrations/sqlite`); PostgreSQL's are [`postgres::MIGRATOR`].
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Connections a pool opens at most unless told otherwise (`DATABASE_POOL_SIZE`).
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+/// The key of the advisory lock every PostgreSQL write transaction takes ([`begin_write`]):
+/// "rider-bo" in ASCII, so it is told apart from sqlx's migration lock.
+const WRITE_LOCK_KEY: i64 = 0x7269_6465_722d_626f;
+
+/// Which engine a URL or a pool is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine of a `DATABASE_URL`: PostgreSQL for `postgres://` and `postgresql://`.
+    pub fn of_url(url: &str) -> Engine {
+        if postgres::is_postgres_url(url) {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+
+    /// The engine a pool is connected to.
+    pub fn of(pool: &Pool) -> Engine {
+        Engine::of_url(pool.connect_options().database_url.as_str())
+    }
+
+    /// The migrations for this engine.
+    pub fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Engine::Sqlite => &MIGRATOR,
+            Engine::Postgres => &postgres::MIGRATOR,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -81,6 +132,10 @@ pub struct InstanceLock {
 
 impl InstanceLock {
     pub fn acquire(url: &str) -> Result<Option<InstanceLock>, DbError> {
+        if Engine::of_url(url) != Engine::Sqlite {
+            // Several instances may share a PostgreSQL database (see `instances`).
+            return Ok(None);
+        }
         let Some(path) = sqlite_path(url)? else {
             return Ok(None);
         };
@@ -130,6 +185,33 @@ pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
 /// The migrations a database has applied, and how many this release knows: equal when it is
 /// current. A version this release does not know is [`DbError::Newer`].
 pub async fn migration_level(pool: &Pool) -> Result<(usize, usize), DbError> {
+    let engine = Engine::of(pool);
+    let exists = match engine {
+        Engine::Sqlite => {
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')"
+        }
+        Engine::Postgres => {
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                            WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations')"
+        }
+    };
+    let table: Flag = sqlx::query_scalar(exists)
+        .fetch_one(pool)
+        .await
+        .map_err(DbError::Open)?;
+    let applied: Vec<i64> = if table.0 {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .map_err(DbError::Open)?
+    } else {
+        Vec::new()
+    };
+    level(engine.migrator(), &applied)
+}
+
+/// [`migration_level`] of an SQLite database opened apart from the bot's pool (a backup file).
+pub async fn sqlite_migration_level(pool: &sqlx::SqlitePool) -> Result<(usize, usize), DbError> {
     let table: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
@@ -137,7 +219,7 @@ pub async fn migration_level(pool: &Pool) -> Result<(usize, usize), DbError> {
     .await
     .map_err(DbError::Open)?;
     let applied: Vec<i64> = if table {
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(pool)
             .await
             .map_err(DbError::Open)?
@@ -157,36 +239,81 @@ fn level(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> Result<(usize, 
     Ok((applied.len(), known.len()))
 }
 
-/// Opens (creating if absent) the database at `url`.
+/// Opens the database at `url` with at most [`DEFAULT_POOL_SIZE`] connections.
 pub async fn connect(url: &str) -> Result<Pool, DbError> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(DbError::BadUrl)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true)
-        .pragma("mmap_size", "268435456")
-        .pragma("cache_size", "-16384");
-    SqlitePoolOptions::new()
-        .max_connections(8)
+    connect_sized(url, DEFAULT_POOL_SIZE).await
+}
+
+/// Opens the database at `url` with at most `size` connections: an SQLite file (created if
+/// absent, WAL, `synchronous=NORMAL`, busy timeout 5 s, foreign keys on) or an existing
+/// PostgreSQL database.
+pub async fn connect_sized(url: &str, size: u32) -> Result<Pool, DbError> {
+    sqlx::any::install_default_drivers();
+    match Engine::of_url(url) {
+        Engine::Sqlite => connect_sqlite(url, size).await,
+        Engine::Postgres => {
+            let options = AnyConnectOptions::from_str(url).map_err(DbError::BadUrl)?;
+            AnyPoolOptions::new()
+                .max_connections(size.max(1))
+                .connect_with(options)
+                .await
+                .map_err(DbError::Open)
+        }
+    }
+}
+
+/// The pragmas every SQLite connection runs first (`busy_timeout` before `journal_mode`, which
+/// may have to wait for a lock).
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456; \
+     PRAGMA cache_size = -16384;";
+
+async fn connect_sqlite(url: &str, size: u32) -> Result<Pool, DbError> {
+    // Parsed as SQLite's own options first, so a malformed URL is told as such.
+    SqliteConnectOptions::from_str(url).map_err(DbError::BadUrl)?;
+    let memory = sqlite_path(url)?.is_none();
+    let options = AnyConnectOptions::from_str(&create_if_missing(url)).map_err(DbError::BadUrl)?;
+    AnyPoolOptions::new()
+        // Each connection to `:memory:` would be a database of its own.
+        .max_connections(if memory { 1 } else { size.max(1) })
         .min_connections(1)
         // A local file does not drop connections; the default ping on every acquire would cost
         // one more round trip to SQLite's worker thread per statement.
         .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(DbError::Open)
 }
 
+/// `url` with `mode=rwc` (create the file if absent) unless it names a mode itself.
+fn create_if_missing(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}mode=rwc")
+}
+
 /// Opens the database and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<Pool, DbError> {
-    let pool = connect(url).await?;
-    MIGRATOR.run(&pool).await?;
-    if forget_stat4_samples(&pool).await.map_err(DbError::Open)? > 0 {
+    connect_and_migrate_sized(url, DEFAULT_POOL_SIZE).await
+}
+
+/// Opens the database with at most `size` connections and applies every pending migration.
+pub async fn connect_and_migrate_sized(url: &str, size: u32) -> Result<Pool, DbError> {
+    let pool = connect_sized(url, size).await?;
+    let engine = Engine::of(&pool);
+    engine.migrator().run(&pool).await?;
+    if engine == Engine::Sqlite && forget_stat4_samples(&pool).await.map_err(DbError::Open)? > 0 {
         // Open connections keep the samples they loaded with the schema: start afresh.
         pool.close().await;
-        return connect(url).await;
+        return connect_sized(url, size).await;
     }
     Ok(pool)
 }
@@ -200,12 +327,15 @@ pub async fn connect_and_migrate(url: &str) -> Result<Pool, DbError> {
 /// bot never runs `ANALYZE` itself; this undoes the expensive half of one run by hand.
 /// Connections already open keep the samples they loaded until they are reopened.
 pub async fn forget_stat4_samples(pool: &Pool) -> Result<u64, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar(
+    if Engine::of(pool) != Engine::Sqlite {
+        return Ok(0);
+    }
+    let exists: Flag = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4')",
     )
     .fetch_one(pool)
     .await?;
-    if !exists {
+    if !exists.0 {
         return Ok(0);
     }
     let mut tx = begin_write(pool).await?;
@@ -217,9 +347,33 @@ pub async fn forget_stat4_samples(pool: &Pool) -> Result<u64, sqlx::Error> {
     Ok(n)
 }
 
-/// Starts a write transaction that takes SQLite's write lock up front (see the module docs).
+/// Starts a write transaction: on SQLite one that takes the write lock up front, on
+/// PostgreSQL one that first takes the one advisory lock every writer takes (see the module
+/// docs). Either way writers run one at a time.
 pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+    match Engine::of(pool) {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Engine::Postgres => {
+            let mut tx = pool.begin_with("BEGIN").await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// Starts a read-only transaction whose reads all see one snapshot: SQLite's deferred
+/// transaction does (in WAL mode), PostgreSQL's needs `REPEATABLE READ`.
+pub async fn begin_read(pool: &Pool) -> Result<Tx, sqlx::Error> {
+    match Engine::of(pool) {
+        Engine::Sqlite => pool.begin().await,
+        Engine::Postgres => {
+            pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await
+        }
+    }
 }
 
 /// Decodes stored rows with `decode`. A row that no longer decodes (written by another release,

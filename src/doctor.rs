@@ -242,6 +242,9 @@ fn free_space(_dir: &Path) -> Option<u64> {
 async fn database(config: &Config) -> Check {
     const WHAT: &str = "database";
     let url = &config.database_url;
+    if db::Engine::of_url(url) == db::Engine::Postgres {
+        return postgres_database(url).await;
+    }
     let options = match SqliteConnectOptions::from_str(url) {
         Ok(o) => o.read_only(true).create_if_missing(false),
         Err(e) => return fail(WHAT, format!("DATABASE_URL is malformed: {e}")),
@@ -263,11 +266,11 @@ async fn database(config: &Config) -> Check {
         Err(e) => return fail(WHAT, format!("{url} cannot be read: {e}")),
     };
     drop(conn);
-    let pool = match crate::db::Pool::connect_with(options).await {
+    let pool = match sqlx::SqlitePool::connect_with(options).await {
         Ok(pool) => pool,
         Err(e) => return fail(WHAT, format!("{url} does not open: {e}")),
     };
-    let level = db::migration_level(&pool).await;
+    let level = db::sqlite_migration_level(&pool).await;
     pool.close().await;
     match level {
         Err(e) => fail(WHAT, e.to_string()),
@@ -285,6 +288,37 @@ async fn database(config: &Config) -> Check {
         Ok((applied, _)) => pass(
             WHAT,
             format!("{url} opens, its {applied} migrations are current, WAL is on"),
+        ),
+    }
+}
+
+/// The PostgreSQL database opens and its migrations are current. The URL is not shown: it may
+/// hold a password.
+async fn postgres_database(url: &str) -> Check {
+    const WHAT: &str = "database";
+    let pool = match db::connect_sized(url, 1).await {
+        Ok(pool) => pool,
+        Err(e) => {
+            return fail(
+                WHAT,
+                format!("PostgreSQL does not open ({e}): create the database first"),
+            )
+        }
+    };
+    let level = db::migration_level(&pool).await;
+    pool.close().await;
+    match level {
+        Err(e) => fail(WHAT, e.to_string()),
+        Ok((applied, known)) if applied < known => fail(
+            WHAT,
+            format!(
+                "PostgreSQL: {} of {known} migrations to apply: `rider-bot migrate` (or `run`) applies them",
+                known - applied
+            ),
+        ),
+        Ok((applied, _)) => pass(
+            WHAT,
+            format!("PostgreSQL opens, its {applied} migrations are current"),
         ),
     }
 }

@@ -4,6 +4,7 @@
 //! absent, so two processes starting together agree on one value, and it survives restarts
 //! (and backups). Secrets are never logged.
 
+use crate::db::At;
 use crate::db::Pool;
 use chrono::{DateTime, Utc};
 
@@ -26,7 +27,7 @@ pub async fn get_or_create(
             sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)")
                 .bind(name)
                 .bind(&value)
-                .bind(now)
+                .bind(At(now))
                 .execute(&mut *tx)
                 .await?;
             tracing::info!(secret = name, "made a new secret");
@@ -43,9 +44,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_secret_is_made_once_and_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("s.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let now = Utc::now();
         let (a, b) = tokio::join!(
             get_or_create(&pool, "k", || "first".into(), now),

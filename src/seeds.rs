@@ -225,9 +225,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fresh_database_gets_the_default_categories_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("s.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let loaded = ensure_defaults(&pool).await.unwrap();
         assert_eq!(
             loaded,

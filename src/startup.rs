@@ -103,7 +103,8 @@ impl Application {
         let bot = bot_for(config)?;
         config.ensure_media_dir()?;
         let lock = db::InstanceLock::acquire(&config.database_url)?;
-        let pool = db::connect_and_migrate(&config.database_url).await?;
+        let pool =
+            db::connect_and_migrate_sized(&config.database_url, config.database_pool_size).await?;
         // Reports work out of the box: a fresh database gets the article's categories.
         match crate::seeds::ensure_defaults(&pool).await {
             Ok(loaded) => {

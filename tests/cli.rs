@@ -51,20 +51,43 @@ fn a_malformed_coordinator_list_stops_start_up() {
     );
 }
 
-#[test]
-fn a_postgres_database_url_is_refused_with_one_line_until_the_bot_runs_there() {
+#[tokio::test]
+async fn migrate_applies_the_postgresql_migrations_to_a_postgres_database_url() {
+    use sqlx::Connection;
+    let server = "postgres://postgres@127.0.0.1:5432";
+    let name = format!("rb_cli_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (these tests need it)");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = rider_bot(dir.path())
         .arg("migrate")
-        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+        .env("DATABASE_URL", format!("{server}/{name}"))
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    let line = one_error_line(&out);
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        line.starts_with("error: DATABASE_URL is malformed: only sqlite: URLs"),
-        "{line}"
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let known = rider_bot::db::postgres::MIGRATOR.iter().count();
+    assert!(
+        stdout.starts_with(&format!(
+            "migrations: {known} applied now, {known} in total"
+        )),
+        "{stdout}"
+    );
+    // No lock file beside a PostgreSQL database, nor an SQLite file made by mistake.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -1153,4 +1176,26 @@ async fn run_warns_when_a_webhook_keeps_it_from_polling() {
             && v.description.starts_with("Conflict: can't use getUpdates")),
         "{violations:?}"
     );
+}
+
+#[test]
+fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://postgres@127.0.0.1:5432/rider_bot_never_opened";
+    for (args, words) in [
+        (vec!["backup", "copy.db"], "pg_dump"),
+        (vec!["restore", "copy.db"], "pg_restore"),
+    ] {
+        let out = rider_bot(dir.path())
+            .args(&args)
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        let line = one_error_line(&out);
+        assert!(
+            line.starts_with("error: the database is PostgreSQL: ") && line.contains(words),
+            "{line}"
+        );
+    }
+    assert!(!dir.path().join("copy.db").exists());
 }

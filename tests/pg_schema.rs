@@ -86,7 +86,10 @@ impl Both {
         let pg = pg::connect_and_migrate(&db.url()).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let lite = db::connect_and_migrate(&url).await.unwrap();
+        // Migrated as the bot does, then read through SQLite's own driver (its PRAGMAs and
+        // error codes), as PostgreSQL is through its own.
+        db::connect_and_migrate(&url).await.unwrap().close().await;
+        let lite = SqlitePool::connect(&url).await.unwrap();
         Both {
             lite,
             pg,

@@ -50,10 +50,14 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn setup() -> (tempfile::TempDir, Pool) {
+async fn setup() -> ((tempfile::TempDir, rider_bot::db::testing::TestDb), Pool) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("p.db").display());
-    let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
+    let db = rider_bot::db::testing::TestDb::new(format!(
+        "sqlite://{}",
+        dir.path().join("p.db").display()
+    ))
+    .await;
+    let pool = rider_bot::db::connect_and_migrate(&db.url).await.unwrap();
     let now = "2026-11-29T00:00:00Z";
     for id in 1..=RIDERS {
         sqlx::query(
@@ -85,7 +89,7 @@ async fn setup() -> (tempfile::TempDir, Pool) {
     domain::import_rewards(&pool, file.as_bytes())
         .await
         .unwrap();
-    (dir, pool)
+    ((dir, db), pool)
 }
 
 /// Runs `ops` on one task. Refusals (not enough points, out of stock, already confirmed...)
@@ -219,7 +223,7 @@ async fn check_invariants(pool: &Pool) {
         "SELECT COUNT(*) FROM redemptions d WHERE \
            (SELECT COUNT(*) FROM ledger WHERE idem_key = 'hold:' || d.code) <> 1 \
            OR (SELECT COUNT(*) FROM ledger WHERE idem_key = 'refund:' || d.code) \
-              <> (d.status = 'expired')",
+              <> CASE WHEN d.status = 'expired' THEN 1 ELSE 0 END",
     )
     .fetch_one(&mut *conn)
     .await

@@ -74,10 +74,20 @@ struct World {
     n: Arc<std::sync::atomic::AtomicU64>,
 }
 
-async fn setup(capacity: i64) -> (tempfile::TempDir, World, i64) {
+async fn setup(
+    capacity: i64,
+) -> (
+    (tempfile::TempDir, rider_bot::db::testing::TestDb),
+    World,
+    i64,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("e.db").display());
-    let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
+    let db = rider_bot::db::testing::TestDb::new(format!(
+        "sqlite://{}",
+        dir.path().join("e.db").display()
+    ))
+    .await;
+    let pool = rider_bot::db::connect_and_migrate(&db.url).await.unwrap();
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     rider_bot::seeds::load_dir(&pool, &seeds).await.unwrap();
     for id in (1..=RIDERS).chain([COORDINATOR]) {
@@ -113,7 +123,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, World, i64) {
         .await
         .unwrap();
     let config = rider_bot::config::Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(url.clone()),
+        "DATABASE_URL" => Some(db.url.clone()),
         "MEDIA_DIR" => Some(dir.path().join("media").display().to_string()),
         _ => None,
     })
@@ -131,7 +141,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, World, i64) {
         told: Told::default(),
         n: Arc::default(),
     };
-    (dir, world, stock)
+    ((dir, db), world, stock)
 }
 
 fn draft(n: u64) -> Draft {
@@ -258,7 +268,7 @@ async fn apply(w: &World, op: Op) {
                 "UPDATE users SET status = 'registered', name = 'Again', phone = '+8613900000000',
                         updated_at = $1 WHERE id = $2 AND status = 'deleted'",
             )
-            .bind(now)
+            .bind(rider_bot::db::At(now))
             .bind(r)
             .execute(&w.pool)
             .await

@@ -50,10 +50,14 @@ fn session() -> SessionCode {
 /// The last place in line each rider was told by their own sign-up (none after they cancel).
 type Told = Arc<Mutex<HashMap<i64, i64>>>;
 
-async fn setup(capacity: i64) -> (tempfile::TempDir, Pool) {
+async fn setup(capacity: i64) -> ((tempfile::TempDir, rider_bot::db::testing::TestDb), Pool) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
-    let pool = rider_bot::db::connect_and_migrate(&url).await.unwrap();
+    let db = rider_bot::db::testing::TestDb::new(format!(
+        "sqlite://{}",
+        dir.path().join("s.db").display()
+    ))
+    .await;
+    let pool = rider_bot::db::connect_and_migrate(&db.url).await.unwrap();
     rider_bot::stations::domain::import(
         &pool,
         "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\n\
@@ -84,7 +88,7 @@ async fn setup(capacity: i64) -> (tempfile::TempDir, Pool) {
     )
     .await
     .unwrap();
-    (dir, pool)
+    ((dir, db), pool)
 }
 
 /// Runs `ops` for the riders of task `task` of `tasks` (a rider's own steps stay in order, as

@@ -3,16 +3,17 @@
 //! rider gets announcements and no kept area, as anyone new.
 
 use crate::db::Conn;
+use crate::db::Flag;
 use serde_json::{json, Value};
 
 use crate::users::personal::{Done, Erasure, Held};
 use crate::users::UserId;
 
-type SettingsRow = (bool, bool, Option<f64>, Option<f64>, Option<String>);
+type SettingsRow = (Flag, Flag, Option<f64>, Option<f64>, Option<String>);
 
 async fn row(conn: &mut Conn, id: UserId) -> sqlx::Result<Option<SettingsRow>> {
     sqlx::query_as(
-        "SELECT announcements = 1, nearby = 1, last_lat, last_lng, last_at
+        "SELECT announcements, nearby, last_lat, last_lng, last_at
          FROM notification_settings WHERE user_id = $1",
     )
     .bind(id.0)
@@ -38,8 +39,8 @@ pub async fn export(conn: &mut Conn, id: UserId) -> sqlx::Result<Value> {
     Ok(match row(conn, id).await? {
         None => Value::Null,
         Some((announcements, nearby, lat, lng, at)) => json!({
-            "announcements": announcements,
-            "nearby_alerts": nearby,
+            "announcements": announcements.0,
+            "nearby_alerts": nearby.0,
             "area_of_last_shared_location": lat.zip(lng).map(|(a, b)| json!({
                 "latitude_rounded": a, "longitude_rounded": b, "shared_at": at,
             })),

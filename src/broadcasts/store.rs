@@ -2,6 +2,7 @@
 //! outbox, and notification settings.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{Audience, Broadcast, Draft, Figures, Status};
@@ -17,7 +18,7 @@ pub async fn audience(
     let base = "SELECT u.id, COALESCE(n.announcements, 1) = 0 FROM users u
                 LEFT JOIN notification_settings n ON n.user_id = u.id
                 WHERE u.status = 'registered' AND u.id <> $1";
-    let rows: Vec<(i64, bool)> = match audience {
+    let rows: Vec<(i64, Flag)> = match audience {
         Audience::All => {
             sqlx::query_as(&format!("{base} ORDER BY u.id"))
                 .bind(author.0)
@@ -59,7 +60,7 @@ pub async fn audience(
     };
     Ok(rows
         .into_iter()
-        .map(|(id, off)| (UserId(id), off))
+        .map(|(id, off)| (UserId(id), off.0))
         .collect())
 }
 
@@ -72,7 +73,7 @@ pub async fn located(
         "SELECT user_id, last_lat, last_lng FROM notification_settings
          WHERE nearby = 1 AND last_lat IS NOT NULL AND last_at >= $1",
     )
-    .bind(since)
+    .bind(At(since))
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -109,11 +110,11 @@ pub async fn insert(
             .as_ref()
             .map(|b| json(serde_json::to_string(b))),
     )
-    .bind(draft.urgent)
+    .bind(Flag(draft.urgent))
     .bind(status.as_str())
     .bind(recipients)
-    .bind(send_at)
-    .bind(now)
+    .bind(At(send_at))
+    .bind(At(now))
     .fetch_optional(conn)
     .await
 }
@@ -145,9 +146,9 @@ pub async fn enqueue(
                 .bind(super::telegram::KIND)
                 .bind(&payload)
                 .bind(1i64)
-                .bind(send_at)
+                .bind(At(send_at))
                 .bind(format!("bc:{id}:{}", rider.0))
-                .bind(now)
+                .bind(At(now))
                 .bind(id);
         }
         q.execute(&mut *conn).await?;
@@ -162,10 +163,10 @@ struct Row {
     audience: String,
     body: String,
     button: Option<String>,
-    urgent: bool,
+    urgent: Flag,
     status: String,
-    send_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
+    send_at: At,
+    created_at: At,
     progress_chat: Option<i64>,
     progress_msg: Option<i32>,
 }
@@ -182,11 +183,11 @@ impl Row {
                     Some(b) => Some(serde_json::from_str(&b).ok()?),
                     None => None,
                 },
-                urgent: self.urgent,
+                urgent: self.urgent.0,
             },
             status: Status::parse(&self.status)?,
-            send_at: self.send_at,
-            created_at: self.created_at,
+            send_at: self.send_at.0,
+            created_at: self.created_at.0,
             progress: self.progress_chat.zip(self.progress_msg),
         })
     }
@@ -248,7 +249,7 @@ pub async fn set_status(
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE broadcasts SET status = $1, finished_at = $2 WHERE id = $3")
         .bind(status.as_str())
-        .bind(finished)
+        .bind(finished.map(At))
         .bind(id)
         .execute(conn)
         .await?;
@@ -296,7 +297,7 @@ pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
         "UPDATE outbox SET status = 'dropped', error = 'cancelled', done_at = $1
          WHERE broadcast_id = $2 AND status = 'pending'",
     )
-    .bind(crate::db::now())
+    .bind(At::now())
     .bind(id)
     .execute(conn)
     .await?
@@ -305,13 +306,13 @@ pub async fn drop_pending(conn: &mut Conn, id: i64) -> sqlx::Result<u64> {
 
 /// A person's notification settings: (announcements on, nearby alerts on).
 pub async fn settings(conn: &mut Conn, user: UserId) -> sqlx::Result<(bool, bool)> {
-    let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT announcements = 1, nearby = 1 FROM notification_settings WHERE user_id = $1",
+    let row: Option<(Flag, Flag)> = sqlx::query_as(
+        "SELECT announcements, nearby FROM notification_settings WHERE user_id = $1",
     )
     .bind(user.0)
     .fetch_optional(conn)
     .await?;
-    Ok(row.unwrap_or((true, false)))
+    Ok(row.map_or((true, false), |(a, n)| (a.0, n.0)))
 }
 
 /// Sets a person's settings; turning nearby alerts off forgets their kept area.
@@ -324,13 +325,13 @@ pub async fn set_settings(
     sqlx::query(
         "INSERT INTO notification_settings (user_id, announcements, nearby) VALUES ($1, $2, $3)
          ON CONFLICT (user_id) DO UPDATE SET announcements = $2, nearby = $3,
-             last_lat = CASE WHEN $3 THEN notification_settings.last_lat END,
-             last_lng = CASE WHEN $3 THEN notification_settings.last_lng END,
-             last_at = CASE WHEN $3 THEN notification_settings.last_at END",
+             last_lat = CASE WHEN $3 = 1 THEN notification_settings.last_lat END,
+             last_lng = CASE WHEN $3 = 1 THEN notification_settings.last_lng END,
+             last_at = CASE WHEN $3 = 1 THEN notification_settings.last_at END",
     )
     .bind(user.0)
-    .bind(announcements)
-    .bind(nearby)
+    .bind(Flag(announcements))
+    .bind(Flag(nearby))
     .execute(conn)
     .await?;
     Ok(())
@@ -350,7 +351,7 @@ pub async fn remember_area(
     )
     .bind(lat)
     .bind(lng)
-    .bind(at)
+    .bind(At(at))
     .bind(user.0)
     .execute(conn)
     .await?;
@@ -363,7 +364,7 @@ pub async fn forget_areas(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Resul
         "UPDATE notification_settings SET last_lat = NULL, last_lng = NULL, last_at = NULL
          WHERE last_at IS NOT NULL AND last_at < $1",
     )
-    .bind(before)
+    .bind(At(before))
     .execute(conn)
     .await?
     .rows_affected())

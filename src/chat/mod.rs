@@ -130,7 +130,9 @@ pub async fn run(mut config: Config, options: ChatOptions) -> Result<(), ChatErr
     );
 
     if options.seed {
-        let pool = crate::db::connect_and_migrate(&config.database_url).await?;
+        let pool =
+            crate::db::connect_and_migrate_sized(&config.database_url, config.database_pool_size)
+                .await?;
         let report = match &options.seeds_dir {
             Some(dir) => crate::seeds::load_dir(&pool, dir).await?,
             None => crate::seeds::load_embedded(&pool).await?,

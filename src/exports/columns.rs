@@ -163,7 +163,7 @@ pub fn ledger(r: LedgerRow, f: &Format) -> Vec<String> {
 pub fn signup(r: SignupRow, f: &Format) -> Vec<String> {
     let ended = DateTime::parse_from_rfc3339(&r.ends_at).is_ok_and(|end| end < f.now);
     let status = match r.status.as_str() {
-        "signed" if ended && !r.cancelled => "no-show",
+        "signed" if ended && !r.cancelled.0 => "no-show",
         "signed" => "signed up",
         "waitlisted" => "waitlisted",
         "cancelled" => "cancelled",
@@ -180,7 +180,7 @@ pub fn signup(r: SignupRow, f: &Format) -> Vec<String> {
         status,
         local_time(&r.starts_at, f.tz),
         local_time(&r.ends_at, f.tz),
-        if r.cancelled { "yes" } else { "no" }.to_owned(),
+        if r.cancelled.0 { "yes" } else { "no" }.to_owned(),
         local_time(&r.created_at, f.tz),
         local_time(&r.updated_at, f.tz),
         maybe_time(r.reminded_at.as_deref(), f.tz),

@@ -293,10 +293,8 @@ mod tests {
     use crate::exports::domain::Period;
     use chrono::TimeZone;
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         (dir, pool)
     }
 
@@ -337,7 +335,7 @@ mod tests {
     async fn a_file_has_the_bom_the_header_and_every_row_and_is_removed_when_dropped() {
         let (dir, pool) = pool().await;
         ledger_rows(&pool, 2500).await;
-        let out = dir.path().join("exports");
+        let out = dir.dir.path().join("exports");
         let built = build(&pool, &spec(Table::Ledger), &out, u64::MAX)
             .await
             .unwrap();
@@ -362,7 +360,7 @@ mod tests {
     async fn a_file_over_the_limit_is_zipped_and_a_zip_over_it_refused_leaving_nothing() {
         let (dir, pool) = pool().await;
         ledger_rows(&pool, 5000).await;
-        let out = dir.path().join("exports");
+        let out = dir.dir.path().join("exports");
         let plain = build(&pool, &spec(Table::Ledger), &out, u64::MAX)
             .await
             .unwrap();
@@ -396,7 +394,7 @@ mod tests {
     async fn an_empty_table_is_the_header_alone() {
         let (dir, pool) = pool().await;
         for table in Table::ALL {
-            let built = build(&pool, &spec(table), dir.path(), u64::MAX)
+            let built = build(&pool, &spec(table), dir.dir.path(), u64::MAX)
                 .await
                 .unwrap();
             assert_eq!(built.rows, 0, "{table:?}");

@@ -7,6 +7,7 @@
 //! encoder); no bound is `''` below and `'~'` above every time.
 
 use crate::db::Conn;
+use crate::db::Flag;
 use futures::stream::BoxStream;
 
 /// The `[start, end)` of a period as the stored text compares.
@@ -151,7 +152,7 @@ pub struct SignupRow {
     pub status: String,
     pub starts_at: String,
     pub ends_at: String,
-    pub cancelled: bool,
+    pub cancelled: Flag,
     pub created_at: String,
     pub updated_at: String,
     pub reminded_at: Option<String>,

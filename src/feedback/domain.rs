@@ -254,12 +254,11 @@ pub async fn open_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::At;
     use crate::feedback::{VoiceLength, MAX_TEXT};
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("d.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         (dir, pool)
     }
 
@@ -271,8 +270,8 @@ mod tests {
         .bind(id)
         .bind(status)
         .bind(role)
-        .bind(Utc::now())
-        .bind(Utc::now())
+        .bind(At(Utc::now()))
+        .bind(At(Utc::now()))
         .execute(pool)
         .await
         .unwrap();

@@ -10,6 +10,7 @@
 //! edited so).
 
 use crate::db::Conn;
+use crate::db::Flag;
 use serde_json::{json, Value};
 
 use crate::users::personal::{Done, Erasure, Held};
@@ -49,7 +50,7 @@ type ItemRow = (
     String,
     String,
     Option<String>,
-    bool,
+    Flag,
     Option<i64>,
     String,
     Option<i64>,
@@ -83,7 +84,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
             "topic": topic,
             "kind": kind,
             "your_words": body,
-            "photo_or_voice_note_kept_on_telegram": file,
+            "photo_or_voice_note_kept_on_telegram": file.0,
             "voice_note_seconds": duration,
             "status": status,
             "your_rating": rating,

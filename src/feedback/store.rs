@@ -1,5 +1,6 @@
 //! The SQL of `feedback` and `feedback_replies`. Writes run inside the caller's transaction.
 
+use crate::db::At;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 
@@ -18,7 +19,7 @@ type ItemRow = (
     Option<i64>,
     Option<i32>,
     Option<i64>,
-    DateTime<Utc>,
+    At,
 );
 
 const COLUMNS: &str = "id, rider_id, topic, kind, body, file_id, duration_s, status,
@@ -37,7 +38,7 @@ fn decode(r: ItemRow) -> Option<Item> {
         status: Status::parse(&status)?,
         group: chat.zip(msg),
         rating,
-        created_at: at,
+        created_at: at.0,
     })
 }
 
@@ -88,7 +89,7 @@ pub async fn insert(
     .bind(file_id)
     .bind(duration)
     .bind(key)
-    .bind(now)
+    .bind(At(now))
     .fetch_optional(conn)
     .await?;
     Ok(id.map(FeedbackId))
@@ -155,7 +156,7 @@ pub async fn insert_reply(
     .bind(author.0)
     .bind(body)
     .bind(key)
-    .bind(now)
+    .bind(At(now))
     .fetch_optional(conn)
     .await
 }
@@ -172,7 +173,7 @@ pub async fn mark_answered(
                 status = CASE status WHEN 'open' THEN 'answered' ELSE status END
          WHERE id = $2",
     )
-    .bind(now)
+    .bind(At(now))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -208,7 +209,7 @@ pub async fn set_rating(
         "UPDATE feedback SET rating = $1, rated_at = $2 WHERE id = $3 AND rating IS NULL",
     )
     .bind(stars)
-    .bind(now)
+    .bind(At(now))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -220,7 +221,7 @@ pub async fn close(conn: &mut Conn, id: FeedbackId, now: DateTime<Utc>) -> sqlx:
     let done = sqlx::query(
         "UPDATE feedback SET status = 'closed', closed_at = $1 WHERE id = $2 AND status <> 'closed'",
     )
-    .bind(now)
+    .bind(At(now))
     .bind(id.0)
     .execute(conn)
     .await?;

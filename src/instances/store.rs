@@ -1,6 +1,7 @@
 //! The SQL of instances and job leases. Times are the application's clock, compared as the
 //! stored RFC 3339 text, like every other table.
 
+use crate::db::At;
 use chrono::{DateTime, Utc};
 
 use super::InstanceId;
@@ -24,16 +25,18 @@ pub async fn beat(
          ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
     )
     .bind(me.as_str())
-    .bind(now)
+    .bind(At(now))
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE job_leases SET lease_until = $1 WHERE holder = $2")
-        .bind(now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::zero()))
+        .bind(At(now
+            + chrono::Duration::from_std(lease)
+                .unwrap_or(chrono::Duration::zero())))
         .bind(me.as_str())
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM instances WHERE seen_at < $1")
-        .bind(now - chrono::Duration::days(1))
+        .bind(At(now - chrono::Duration::days(1)))
         .execute(&mut *tx)
         .await?;
     tx.commit().await
@@ -61,7 +64,7 @@ pub async fn live(
     dead_after: std::time::Duration,
 ) -> sqlx::Result<u32> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM instances WHERE seen_at >= $1")
-        .bind(ago(now, dead_after))
+        .bind(At(ago(now, dead_after)))
         .fetch_one(pool)
         .await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
@@ -86,8 +89,8 @@ pub async fn hold(
     )
     .bind(job)
     .bind(me.as_str())
-    .bind(until)
-    .bind(now)
+    .bind(At(until))
+    .bind(At(now))
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -96,8 +99,10 @@ pub async fn hold(
 
 /// Who holds `job`'s lease, and until when (for operators and tests).
 pub async fn holder(pool: &Pool, job: &str) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
-    sqlx::query_as("SELECT holder, lease_until FROM job_leases WHERE name = $1")
-        .bind(job)
-        .fetch_optional(pool)
-        .await
+    let row: Option<(String, At)> =
+        sqlx::query_as("SELECT holder, lease_until FROM job_leases WHERE name = $1")
+            .bind(job)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(holder, until)| (holder, until.0)))
 }

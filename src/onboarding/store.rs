@@ -1,6 +1,7 @@
 //! SQL for onboarding: consent, registration, deep-link payloads kept through onboarding, and
 //! the profile `/privacy` shows. Erasure is `users::personal` with every capability's part.
 
+use crate::db::At;
 use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
 
@@ -25,8 +26,8 @@ pub async fn record_consent(pool: &Pool, id: UserId) -> Result<(), sqlx::Error> 
          WHERE id = $4",
     )
     .bind(PRIVACY_VERSION)
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
     .bind(id.0)
     .execute(pool)
     .await?;
@@ -51,8 +52,8 @@ pub async fn register(
     .bind(name.as_str())
     .bind(platform.code())
     .bind(phone.as_str())
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
     .bind(id.0)
     .bind(PRIVACY_VERSION)
     .execute(&mut *conn)

@@ -95,7 +95,7 @@ mod tests {
     async fn parts() -> (Emulator, teloxide::Bot, crate::db::Pool) {
         let emu = Emulator::start().await.unwrap();
         let bot = teloxide::Bot::new(emu.token()).set_api_url(emu.api_url());
-        let pool = crate::db::Pool::connect("sqlite::memory:").await.unwrap();
+        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
         (emu, bot, pool)
     }
 

@@ -1,6 +1,7 @@
 //! The outbox's SQL: enqueue inside the caller's transaction, take the rows due, record each
 //! outcome.
 
+use crate::db::At;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 
@@ -25,14 +26,14 @@ pub async fn enqueue_at(
     .bind(n.kind)
     .bind(n.payload.to_string())
     .bind(n.priority.as_i64())
-    .bind(at)
+    .bind(At(at))
     .bind(&n.dedup_key)
-    .bind(crate::db::now())
+    .bind(At::now())
     .fetch_optional(conn)
     .await
 }
 
-type RowTuple = (i64, i64, String, String, i64, i64, DateTime<Utc>);
+type RowTuple = (i64, i64, String, String, i64, i64, At);
 
 /// Pending rows whose time has come, a rider's own before bulk, oldest first.
 pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Row>> {
@@ -40,7 +41,7 @@ pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
         "SELECT id, chat_id, kind, payload, priority, attempts, created_at FROM outbox
          WHERE status = 'pending' AND not_before <= $1 ORDER BY priority, id LIMIT $2",
     )
-    .bind(now)
+    .bind(At(now))
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -54,7 +55,7 @@ pub async fn due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> sqlx::Resul
                 kind,
                 priority,
                 attempts,
-                created_at,
+                created_at: created_at.0,
             },
         )
         .collect())
@@ -89,10 +90,10 @@ pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bo
                                       WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
     )
     .bind(by.instance)
-    .bind(by.now)
+    .bind(At(by.now))
     .bind(row.id)
     .bind(row.chat)
-    .bind(by.now - gap)
+    .bind(At(by.now - gap))
     .execute(conn)
     .await;
     match done {
@@ -117,7 +118,7 @@ pub async fn finish(
     .bind(status.as_str())
     .bind(message_id)
     .bind(error)
-    .bind(crate::db::now())
+    .bind(At::now())
     .bind(id)
     .execute(conn)
     .await?;
@@ -138,7 +139,7 @@ pub async fn retry(
                 attempts = attempts - CASE WHEN $3 THEN 0 ELSE 1 END
          WHERE id = $4",
     )
-    .bind(at)
+    .bind(At(at))
     .bind(error)
     .bind(counts)
     .bind(id)
@@ -162,8 +163,8 @@ pub async fn recover(
            AND (taken_by IS NULL
                 OR taken_by NOT IN (SELECT id FROM instances WHERE seen_at >= $2))",
     )
-    .bind(now)
-    .bind(alive_since)
+    .bind(At(now))
+    .bind(At(alive_since))
     .execute(conn)
     .await?
     .rows_affected())
@@ -189,7 +190,7 @@ pub async fn recover_own(
             "UPDATE outbox SET status = 'unknown', done_at = $1, error = 'lost while sending'
              WHERE id = $2 AND status = 'sending'",
         )
-        .bind(now)
+        .bind(crate::db::At(now))
         .bind(id)
         .execute(&mut *conn)
         .await?
@@ -204,7 +205,7 @@ pub async fn unreachable(conn: &mut Conn, chat: i64) -> sqlx::Result<u64> {
         "UPDATE outbox SET status = 'unreachable', done_at = $1, error = 'blocked'
          WHERE chat_id = $2 AND status = 'pending'",
     )
-    .bind(crate::db::now())
+    .bind(At::now())
     .bind(chat)
     .execute(conn)
     .await?
@@ -216,7 +217,7 @@ pub async fn prune(conn: &mut Conn, before: DateTime<Utc>) -> sqlx::Result<u64> 
     Ok(sqlx::query(
         "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1 AND broadcast_id IS NULL",
     )
-    .bind(before)
+    .bind(At(before))
     .execute(conn)
     .await?
     .rows_affected())
@@ -242,10 +243,11 @@ pub async fn requeue_missing(
     missing: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let of_id = format!("json_extract(o.payload, '$.{key}') = m.id");
+    // The same expression as the `outbox_card` index's, so the index serves the lookup.
+    let of_id = format!("CAST(json_extract(o.payload, '$.{key}') AS BIGINT) = m.id");
     let sql = format!(
         "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
-         SELECT $1, $2, json_object('{key}', m.id), 0, $3, $3 FROM ({missing}) m
+         SELECT $1, $2, '{{\"{key}\":' || json_quote(m.id) || '}}', 0, $3, $3 FROM ({missing}) m
          WHERE NOT EXISTS (
              SELECT 1 FROM outbox o WHERE o.kind = $2 AND {of_id}
                AND (o.status IN ('pending', 'sending', 'unknown', 'sent')
@@ -256,8 +258,8 @@ pub async fn requeue_missing(
     Ok(sqlx::query(&sql)
         .bind(chat)
         .bind(kind)
-        .bind(now)
-        .bind(now - chrono::Duration::hours(1))
+        .bind(At(now))
+        .bind(At(now - chrono::Duration::hours(1)))
         .execute(conn)
         .await?
         .rows_affected())

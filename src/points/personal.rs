@@ -2,9 +2,9 @@
 //! expire with their points and stock given back, the leaderboard opt-in is cleared, and the
 //! entries stay only as anonymous amounts (moved to the erasure's anonymous id, balance too,
 //! so every balance still equals the sum of its entries).
-
+use crate::db::At;
 use crate::db::Conn;
-use chrono::{DateTime, Utc};
+
 use serde_json::{json, Value};
 
 use super::domain::{self, PointsError};
@@ -46,15 +46,8 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
     ])
 }
 
-type EntryRow = (i64, String, Option<String>, Option<String>, DateTime<Utc>);
-type RedemptionRow = (
-    String,
-    String,
-    i64,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+type EntryRow = (i64, String, Option<String>, Option<String>, At);
+type RedemptionRow = (String, String, i64, String, At, Option<At>);
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
     let balance = store::balance(conn, rider).await?;

@@ -2,6 +2,7 @@
 //! transaction (`db::begin_write`) around it and whatever else the cause changes.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{Entry, EntryKind, Redemption, RedemptionCode, RedemptionStatus, Reward, RewardCode};
@@ -57,7 +58,7 @@ struct EntryRow {
     actor_id: Option<i64>,
     reason: Option<String>,
     idem_key: String,
-    at: DateTime<Utc>,
+    at: At,
 }
 
 impl EntryRow {
@@ -72,7 +73,7 @@ impl EntryRow {
             actor: self.actor_id.map(UserId),
             reason: self.reason,
             key: self.idem_key,
-            at: self.at,
+            at: self.at.0,
         }
     }
 }
@@ -83,8 +84,11 @@ const ENTRY_COLUMNS: &str =
 /// Writes `e` unless its key was used before (then the original entry comes back, or a
 /// conflict if it was for another rider or amount). One statement: the ledger's trigger adds
 /// the entry to the cached balance, and the balance's CHECK refuses to go below zero, so a
-/// crash can never leave one without the other.
+/// crash can never leave one without the other. The insert runs in a savepoint (a transaction
+/// of its own outside one): a refused statement aborts a PostgreSQL transaction, and the
+/// balance is read after it.
 pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
+    let mut sp = sqlx::Connection::begin(&mut *conn).await?;
     let inserted = sqlx::query_as::<_, EntryRow>(&format!(
         "INSERT INTO ledger (rider_id, amount, kind, source_ref, actor_id, reason, idem_key, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING \
@@ -97,9 +101,14 @@ pub async fn post(conn: &mut Conn, e: &NewEntry) -> Result<Posted, PostError> {
     .bind(e.actor.map(|a| a.0))
     .bind(&e.reason)
     .bind(&e.key)
-    .bind(e.at)
-    .fetch_optional(&mut *conn)
+    .bind(At(e.at))
+    .fetch_optional(&mut *sp)
     .await;
+    if inserted.is_ok() {
+        sp.commit().await?;
+    } else {
+        sp.rollback().await?;
+    }
     match inserted {
         Ok(Some(row)) => Ok(Posted::New(row.into_entry())),
         Ok(None) => match existing(conn, &e.key).await? {
@@ -153,7 +162,7 @@ pub async fn post_award(conn: &mut Conn, a: &Award<'_>) -> Result<Option<Posted>
     .bind(kind.as_str())
     .bind(source_ref)
     .bind(key)
-    .bind(at)
+    .bind(At(at))
     .bind(rule)
     .bind(default)
     .fetch_optional(&mut *conn)
@@ -208,7 +217,7 @@ pub async fn post_awards(
         ") v) p WHERE points IS NOT NULL ON CONFLICT (idem_key) DO NOTHING \
          RETURNING {ENTRY_COLUMNS}"
     ));
-    let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(crate::db::now());
+    let mut q = sqlx::query_as::<_, EntryRow>(&sql).bind(At::now());
     for r in rows {
         q = q
             .bind(r.rider.0)
@@ -303,13 +312,17 @@ pub async fn passbook_page(
     count: bool,
     now: DateTime<Utc>,
 ) -> Result<PassbookPage, sqlx::Error> {
-    type Head = (i64, i64, i64, Option<i64>, String, bool);
+    type Head = (i64, i64, i64, Option<i64>, String, Flag);
     let (balance, held_count, held_points, total, json, overdue): Head = sqlx::query_as(
         "SELECT COALESCE((SELECT balance FROM balances WHERE rider_id = $1), 0), \
                     r.n, r.held, \
                     CASE WHEN $4 THEN (SELECT COUNT(*) FROM ledger WHERE rider_id = $1) END, \
-                    (SELECT json_group_array(json_array(id, rider_id, amount, kind, source_ref, \
-                                                        actor_id, reason, idem_key, at)) \
+                    (SELECT '[' || COALESCE(string_agg('[' || json_quote(e.id) || ',' \
+                                || json_quote(e.rider_id) || ',' || json_quote(e.amount) || ',' \
+                                || json_quote(e.kind) || ',' || json_quote(e.source_ref) || ',' \
+                                || json_quote(e.actor_id) || ',' || json_quote(e.reason) || ',' \
+                                || json_quote(e.idem_key) || ',' || json_quote(e.at) || ']', \
+                                ',' ORDER BY e.id DESC), '') || ']' \
                      FROM (SELECT * FROM ledger WHERE rider_id = $1 \
                            ORDER BY id DESC LIMIT $2 OFFSET $3) e), \
                     r.overdue \
@@ -321,7 +334,7 @@ pub async fn passbook_page(
     .bind(limit)
     .bind(offset)
     .bind(count)
-    .bind(now)
+    .bind(At(now))
     .fetch_one(conn)
     .await?;
     type Row = (
@@ -350,7 +363,7 @@ pub async fn passbook_page(
                     actor_id,
                     reason,
                     idem_key,
-                    at,
+                    at: At(at),
                 }
                 .into_entry()
             },
@@ -362,7 +375,7 @@ pub async fn passbook_page(
         held_points,
         total,
         entries,
-        overdue,
+        overdue: overdue.0,
     })
 }
 
@@ -379,11 +392,11 @@ pub struct PassbookPage {
 }
 
 pub async fn opted_in(conn: &mut Conn, rider: UserId) -> Result<bool, sqlx::Error> {
-    let v: Option<bool> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
+    let v: Option<Flag> = sqlx::query_scalar("SELECT leaderboard_opt_in FROM users WHERE id = $1")
         .bind(rider.0)
         .fetch_optional(conn)
         .await?;
-    Ok(v.unwrap_or(false))
+    Ok(v.is_some_and(|f| f.0))
 }
 
 /// Open redemptions of `rider`: how many, and the points they hold.
@@ -432,7 +445,7 @@ struct RewardRow {
     name_en: Option<String>,
     cost: i64,
     stock: i64,
-    active: bool,
+    active: Flag,
 }
 
 impl RewardRow {
@@ -443,7 +456,7 @@ impl RewardRow {
             name_en: self.name_en,
             cost: self.cost,
             stock: self.stock,
-            active: self.active,
+            active: self.active.0,
         })
     }
 }
@@ -467,8 +480,8 @@ pub async fn upsert_rewards(conn: &mut Conn, rewards: &[Reward]) -> Result<usize
         .bind(&r.name_en)
         .bind(r.cost)
         .bind(r.stock)
-        .bind(r.active)
-        .bind(crate::db::now())
+        .bind(Flag(r.active))
+        .bind(At::now())
         .execute(&mut *conn)
         .await?;
     }
@@ -532,9 +545,9 @@ struct RedemptionRow {
     reward_code: String,
     cost: i64,
     status: String,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    closed_at: Option<DateTime<Utc>>,
+    created_at: At,
+    expires_at: At,
+    closed_at: Option<At>,
     closed_by: Option<i64>,
 }
 
@@ -546,9 +559,9 @@ impl RedemptionRow {
             reward: RewardCode::parse(&self.reward_code)?,
             cost: self.cost,
             status: RedemptionStatus::parse(&self.status)?,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            closed_at: self.closed_at,
+            created_at: self.created_at.0,
+            expires_at: self.expires_at.0,
+            closed_at: self.closed_at.map(|t| t.0),
             closed_by: self.closed_by.map(UserId),
         })
     }
@@ -571,8 +584,8 @@ pub async fn insert_redemption(
     .bind(r.reward.as_str())
     .bind(r.cost)
     .bind(request_key)
-    .bind(r.created_at)
-    .bind(r.expires_at)
+    .bind(At(r.created_at))
+    .bind(At(r.expires_at))
     .execute(conn)
     .await?;
     Ok(())
@@ -613,7 +626,7 @@ pub async fn due_redemptions(
         "SELECT {REDEMPTION_COLUMNS} FROM redemptions \
          WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at"
     ))
-    .bind(now)
+    .bind(At(now))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded(
@@ -635,7 +648,7 @@ pub async fn close_redemption(
          WHERE code = $4 AND status = 'open'",
     )
     .bind(to.as_str())
-    .bind(at)
+    .bind(At(at))
     .bind(by.map(|u| u.0))
     .bind(code.as_str())
     .execute(conn)
@@ -656,7 +669,7 @@ pub async fn leaderboard(
          WHERE l.kind IN ('report_accepted', 'attendance') AND l.at >= $1 \
          GROUP BY l.rider_id, u.id ORDER BY earned DESC, l.rider_id LIMIT $2",
     )
-    .bind(since)
+    .bind(At(since))
     .bind(limit)
     .fetch_all(conn)
     .await
@@ -664,7 +677,7 @@ pub async fn leaderboard(
 
 pub async fn set_opt_in(conn: &mut Conn, rider: UserId, on: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET leaderboard_opt_in = $1 WHERE id = $2")
-        .bind(on)
+        .bind(Flag(on))
         .bind(rider.0)
         .execute(conn)
         .await?;

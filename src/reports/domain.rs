@@ -535,10 +535,8 @@ mod tests {
         );
     }
 
-    async fn pool_with_categories() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("r.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn pool_with_categories() -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         import_departments(
             &pool,
             "code,name_zh,name_en,active\ncg,城管,Urban,1\n".as_bytes(),

@@ -3,6 +3,7 @@
 //! "former rider"); photos of a draft not filed are released (their files go once the erasure
 //! has committed, see [`release_drafts`]).
 
+use crate::db::At;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -55,7 +56,7 @@ type ReportRow = (
     Option<String>,
     String,
     Option<String>,
-    DateTime<Utc>,
+    At,
     i64,
 );
 
@@ -166,7 +167,7 @@ pub async fn remember_draft_photo(
     )
     .bind(rider.0)
     .bind(path)
-    .bind(now)
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(())
@@ -183,8 +184,8 @@ pub async fn forget_abandoned_drafts(
         "DELETE FROM draft_photos WHERE stored_at < $1 AND rider_id NOT IN
              (SELECT chat_id FROM dialogues WHERE updated_at >= $2)",
     )
-    .bind(stored_before)
-    .bind(idle_since)
+    .bind(At(stored_before))
+    .bind(At(idle_since))
     .execute(conn)
     .await?
     .rows_affected())
@@ -198,9 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn abandoned_drafts_are_forgotten_and_live_ones_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("d.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let now = Utc::now();
         let old = now - Duration::days(3);
         let mut conn = pool.acquire().await.unwrap();
@@ -215,7 +214,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', $1)")
-            .bind(now)
+            .bind(At(now))
             .execute(&mut *conn)
             .await
             .unwrap();

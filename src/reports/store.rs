@@ -3,6 +3,7 @@
 //! status change, its history entry and its points, land together or not at all.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -16,16 +17,19 @@ pub async fn upsert_departments(
     conn: &mut Conn,
     departments: &[Department],
 ) -> Result<(), sqlx::Error> {
-    for d in departments {
+    for (i, d) in departments.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO departments (code, name_zh, name_en, active) VALUES ($1, $2, $3, $4)
+            "INSERT INTO departments (code, name_zh, name_en, active, position)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,
-                 name_en = excluded.name_en, active = excluded.active",
+                 name_en = excluded.name_en, active = excluded.active,
+                 position = excluded.position",
         )
         .bind(d.code.as_str())
         .bind(&d.name_zh)
         .bind(&d.name_en)
-        .bind(d.active)
+        .bind(Flag(d.active))
+        .bind(i as i64)
         .execute(&mut *conn)
         .await?;
     }
@@ -37,7 +41,7 @@ struct DepartmentRow {
     code: String,
     name_zh: String,
     name_en: Option<String>,
-    active: bool,
+    active: Flag,
 }
 
 impl DepartmentRow {
@@ -46,16 +50,17 @@ impl DepartmentRow {
             code: DepartmentCode::parse(&self.code)?,
             name_zh: self.name_zh,
             name_en: self.name_en,
-            active: self.active,
+            active: self.active.0,
         })
     }
 }
 
 pub async fn departments(conn: &mut Conn) -> Result<Vec<Department>, sqlx::Error> {
-    let rows: Vec<DepartmentRow> =
-        sqlx::query_as("SELECT code, name_zh, name_en, active FROM departments ORDER BY rowid")
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<DepartmentRow> = sqlx::query_as(
+        "SELECT code, name_zh, name_en, active FROM departments ORDER BY position, code",
+    )
+    .fetch_all(conn)
+    .await?;
     Ok(crate::db::decoded(
         "departments",
         rows,
@@ -93,7 +98,7 @@ pub async fn upsert_categories(
         .bind(&c.name_en)
         .bind(c.department.as_str())
         .bind(i as i64)
-        .bind(c.active)
+        .bind(Flag(c.active))
         .execute(&mut *conn)
         .await?;
         crate::points::store::set_rule(conn, &format!("report:{}", c.code), c.points).await?;
@@ -108,7 +113,7 @@ struct CategoryRow {
     name_en: Option<String>,
     department: String,
     points: i64,
-    active: bool,
+    active: Flag,
 }
 
 const CATEGORY_SELECT: &str = "SELECT c.code, c.name_zh, c.name_en, c.department, c.active,
@@ -123,7 +128,7 @@ impl CategoryRow {
             name_en: self.name_en,
             department: DepartmentCode::parse(&self.department)?,
             points: self.points,
-            active: self.active,
+            active: self.active.0,
         })
     }
 }
@@ -166,7 +171,7 @@ pub async fn count_since(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM reports WHERE reporter_id = $1 AND created_at >= $2")
         .bind(reporter.0)
-        .bind(since)
+        .bind(At(since))
         .fetch_one(conn)
         .await
 }
@@ -182,7 +187,7 @@ pub async fn last_place_since(
          ORDER BY id DESC LIMIT 1",
     )
     .bind(reporter.0)
-    .bind(since)
+    .bind(At(since))
     .fetch_optional(conn)
     .await?;
     Ok(row.and_then(|(lat, lng)| Position::new(lat, lng).ok()))
@@ -221,8 +226,8 @@ pub async fn insert(conn: &mut Conn, r: &NewReport<'_>) -> Result<ReportId, sqlx
     .bind(r.note)
     .bind(r.possible_dup_of.map(|d| d.0))
     .bind(r.request_key)
-    .bind(r.now)
-    .bind(r.now)
+    .bind(At(r.now))
+    .bind(At(r.now))
     .fetch_one(conn)
     .await?;
     Ok(ReportId(id))
@@ -293,7 +298,7 @@ pub async fn record(
     .bind(to.as_str())
     .bind(actor.0)
     .bind(detail)
-    .bind(at)
+    .bind(At(at))
     .execute(conn)
     .await?;
     Ok(())
@@ -305,7 +310,7 @@ struct HistoryRow {
     to_status: String,
     actor_id: i64,
     detail: Option<String>,
-    at: DateTime<Utc>,
+    at: At,
 }
 
 pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
@@ -322,7 +327,7 @@ pub async fn history(conn: &mut Conn, id: ReportId) -> Result<Vec<HistoryEntry>,
             to: Status::parse(&h.to_status)?,
             actor: UserId(h.actor_id),
             detail: h.detail,
-            at: h.at,
+            at: h.at.0,
         })
     }))
 }
@@ -343,9 +348,9 @@ struct ReportRow {
     possible_dup_of: Option<i64>,
     triage_chat_id: Option<i64>,
     triage_msg_id: Option<i32>,
-    triage_caption: bool,
-    status_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
+    triage_caption: Flag,
+    status_at: At,
+    created_at: At,
 }
 
 const REPORT_COLUMNS: &str = "id, reporter_id, reporter_role, category, lat, lng, note, status, \
@@ -369,9 +374,9 @@ impl ReportRow {
             triage: self
                 .triage_chat_id
                 .zip(self.triage_msg_id)
-                .map(|(c, m)| (c, m, self.triage_caption)),
-            status_at: self.status_at,
-            created_at: self.created_at,
+                .map(|(c, m)| (c, m, self.triage_caption.0)),
+            status_at: self.status_at.0,
+            created_at: self.created_at.0,
         })
     }
 }
@@ -446,7 +451,7 @@ pub async fn open_in_box(
            AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6",
     )
     .bind(category.as_str())
-    .bind(since)
+    .bind(At(since))
     .bind(lo.lat())
     .bind(hi.lat())
     .bind(lo.lng())
@@ -478,7 +483,7 @@ pub async fn set_status(conn: &mut Conn, id: ReportId, c: &Change<'_>) -> Result
     .bind(c.department.map(DepartmentCode::as_str))
     .bind(c.reject_reason)
     .bind(c.duplicate_of.map(|d| d.0))
-    .bind(c.at)
+    .bind(At(c.at))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -498,7 +503,7 @@ pub async fn set_triage(
     )
     .bind(chat)
     .bind(message)
-    .bind(caption)
+    .bind(Flag(caption))
     .bind(id.0)
     .execute(conn)
     .await?;
@@ -527,8 +532,8 @@ pub async fn follow_ups_due(
         "SELECT id FROM reports WHERE status IN ('accepted', 'routed') AND status_at < $1
            AND (raised_at IS NULL OR raised_at < $2) ORDER BY id LIMIT 50",
     )
-    .bind(stale_before)
-    .bind(raised_before)
+    .bind(At(stale_before))
+    .bind(At(raised_before))
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(ReportId).collect())
@@ -540,7 +545,7 @@ pub async fn mark_raised(
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE reports SET raised_at = $1 WHERE id = $2")
-        .bind(at)
+        .bind(At(at))
         .bind(id.0)
         .execute(conn)
         .await?;
@@ -572,8 +577,8 @@ pub async fn remove_closed_photos(
              WHERE status IN ('resolved', 'rejected', 'duplicate', 'withdrawn') AND status_at < $2)
          RETURNING path",
     )
-    .bind(now)
-    .bind(before)
+    .bind(At(now))
+    .bind(At(before))
     .fetch_all(&mut *conn)
     .await?;
     unheld(conn, paths).await

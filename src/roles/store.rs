@@ -1,5 +1,6 @@
 //! SQL for roles.
 
+use crate::db::At;
 use crate::db::Conn;
 
 use crate::users::{Role, UserId};
@@ -7,7 +8,7 @@ use crate::users::{Role, UserId};
 pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
-        .bind(crate::db::now())
+        .bind(At::now())
         .bind(id.0)
         .execute(conn)
         .await?;
@@ -23,8 +24,8 @@ pub async fn make_coordinator(conn: &mut Conn, id: UserId) -> Result<bool, sqlx:
          WHERE users.role <> 'coordinator'",
     )
     .bind(id.0)
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

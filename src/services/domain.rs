@@ -357,10 +357,8 @@ pub(crate) mod tests {
 
     /// A database with one station (`LF-S01`), riders 1–3, coordinator 4, and the plan `CUT`
     /// (Saturdays 09:00–11:00, 20 points) scheduled from [`friday_noon`].
-    pub(crate) async fn pool_with_plan(capacity: i64) -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("s.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    pub(crate) async fn pool_with_plan(capacity: i64) -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         crate::stations::domain::import(
             &pool,
             "code,name_zh,name_en,kind,address,lat,lng,datum,hours,services,parking_spots,phone\nLF-S01,站,,station,x,31.3,120.7,wgs84,24/7,,0,\n".as_bytes(),

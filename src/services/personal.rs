@@ -3,7 +3,7 @@
 //! sign-ups stay as anonymous attendance figures.
 
 use crate::db::Conn;
-use chrono::{DateTime, Utc};
+use crate::db::{At, Flag};
 use serde_json::{json, Value};
 
 use super::{store, SessionCode, SignupStatus};
@@ -22,7 +22,7 @@ pub async fn held(conn: &mut Conn, rider: UserId) -> sqlx::Result<Vec<Held>> {
 }
 
 pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
-    let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<(String, String, At, At)> = sqlx::query_as(
         "SELECT session, status, created_at, updated_at FROM signups WHERE rider_id = $1
          ORDER BY created_at",
     )
@@ -44,7 +44,7 @@ pub async fn export(conn: &mut Conn, rider: UserId) -> sqlx::Result<Value> {
 /// the next in line, who is told through the outbox), then moves all their sign-ups to the
 /// anonymous id.
 pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
-    let held: Vec<(String, String, DateTime<Utc>, bool)> = sqlx::query_as(
+    let held: Vec<(String, String, At, Flag)> = sqlx::query_as(
         "SELECT g.session, g.status, s.ends_at, s.cancelled FROM signups g
          JOIN sessions s ON s.code = g.session
          WHERE g.rider_id = $1 AND g.status IN ('signed', 'waitlisted')",
@@ -62,7 +62,7 @@ pub async fn erase(conn: &mut Conn, e: Erasure) -> sqlx::Result<Vec<Done>> {
             continue;
         };
         store::put_signup(conn, &code, e.rider, SignupStatus::Cancelled, false, e.now).await?;
-        if status == "signed" && !cancelled && ends_at > e.now {
+        if status == "signed" && !cancelled.0 && ends_at.0 > e.now {
             if let Some(next) = store::next_waiting(conn, &code).await? {
                 store::put_signup(conn, &code, next, SignupStatus::Signed, false, e.now).await?;
                 super::notices::promoted(conn, next, &code).await?;

@@ -1,6 +1,7 @@
 //! The services' SQL. Writes take a connection inside the caller's write transaction.
 
 use crate::db::Conn;
+use crate::db::{At, Flag};
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::{Plan, PlanCode, Schedule, ServiceKind, Session, SessionCode, SignupStatus};
@@ -8,18 +9,19 @@ use crate::geo::Position;
 use crate::stations::StationCode;
 use crate::users::UserId;
 
-/// Writes the plans, and each one's points as its earning rule `attendance:<code>`.
+/// Writes the plans in file order, and each one's points as its earning rule
+/// `attendance:<code>`.
 pub async fn upsert_plans(conn: &mut Conn, plans: &[Plan]) -> Result<(), sqlx::Error> {
-    for p in plans {
+    for (i, p) in plans.iter().enumerate() {
         sqlx::query(
             "INSERT INTO service_plans (code, kind, title_zh, title_en, station, schedule,
-                 start_time, end_time, capacity, active)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 start_time, end_time, capacity, active, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, title_zh = excluded.title_zh,
                  title_en = excluded.title_en, station = excluded.station,
                  schedule = excluded.schedule, start_time = excluded.start_time,
                  end_time = excluded.end_time, capacity = excluded.capacity,
-                 active = excluded.active",
+                 active = excluded.active, position = excluded.position",
         )
         .bind(p.code.as_str())
         .bind(p.kind.as_str())
@@ -30,7 +32,8 @@ pub async fn upsert_plans(conn: &mut Conn, plans: &[Plan]) -> Result<(), sqlx::E
         .bind(p.start.format("%H:%M").to_string())
         .bind(p.end.format("%H:%M").to_string())
         .bind(p.capacity)
-        .bind(p.active)
+        .bind(Flag(p.active))
+        .bind(i as i64)
         .execute(&mut *conn)
         .await?;
         crate::points::store::set_rule(conn, &format!("attendance:{}", p.code), p.points).await?;
@@ -50,7 +53,7 @@ struct PlanRow {
     end_time: String,
     capacity: i64,
     points: i64,
-    active: bool,
+    active: Flag,
 }
 
 impl PlanRow {
@@ -67,7 +70,7 @@ impl PlanRow {
             end: time(&self.end_time)?,
             capacity: self.capacity,
             points: self.points,
-            active: self.active,
+            active: self.active.0,
         })
     }
 }
@@ -80,7 +83,7 @@ pub async fn plans(conn: &mut Conn) -> Result<Vec<Plan>, sqlx::Error> {
                 COALESCE(r.points, (SELECT points FROM earning_rules WHERE rule = 'attendance'), 0)
                     AS points
          FROM service_plans p LEFT JOIN earning_rules r ON r.rule = 'attendance:' || p.code
-         ORDER BY p.rowid",
+         ORDER BY p.position, p.code",
     )
     .fetch_all(conn)
     .await?;
@@ -108,10 +111,10 @@ pub async fn put_session(
     )
     .bind(code.to_string())
     .bind(code.plan().as_str())
-    .bind(starts_at)
-    .bind(ends_at)
+    .bind(At(starts_at))
+    .bind(At(ends_at))
     .bind(capacity)
-    .bind(now)
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -124,10 +127,10 @@ struct SessionRow {
     title_zh: String,
     title_en: Option<String>,
     station: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
+    starts_at: At,
+    ends_at: At,
     capacity: i64,
-    cancelled: bool,
+    cancelled: Flag,
     signed: i64,
     waitlisted: i64,
 }
@@ -148,12 +151,12 @@ impl SessionRow {
             title_zh: self.title_zh,
             title_en: self.title_en,
             station: StationCode::parse(&self.station)?,
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
+            starts_at: self.starts_at.0,
+            ends_at: self.ends_at.0,
             capacity: self.capacity,
             signed: self.signed,
             waitlisted: self.waitlisted,
-            cancelled: self.cancelled,
+            cancelled: self.cancelled.0,
         })
     }
 }
@@ -177,7 +180,7 @@ pub async fn upcoming(
         "{SESSION_SELECT} WHERE s.ends_at > $1 AND s.cancelled = 0
          ORDER BY s.starts_at, s.code LIMIT $2 OFFSET $3"
     ))
-    .bind(now)
+    .bind(At(now))
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
@@ -191,7 +194,7 @@ pub async fn upcoming(
 
 pub async fn count_upcoming(conn: &mut Conn, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE ends_at > $1 AND cancelled = 0")
-        .bind(now)
+        .bind(At(now))
         .fetch_one(conn)
         .await
 }
@@ -209,8 +212,8 @@ pub async fn checking_in(
          ORDER BY starts_at LIMIT 1",
     )
     .bind(plan.as_str())
-    .bind(now + before)
-    .bind(now)
+    .bind(At(now + before))
+    .bind(At(now))
     .fetch_optional(conn)
     .await?;
     Ok(code.as_deref().and_then(SessionCode::parse))
@@ -236,8 +239,8 @@ pub async fn open_for_rider(
          ORDER BY s.starts_at, s.code",
     )
     .bind(rider.0)
-    .bind(now + before)
-    .bind(now)
+    .bind(At(now + before))
+    .bind(At(now))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded("sessions", rows, |(code, lat, lng)| {
@@ -293,8 +296,8 @@ pub async fn put_signup(
     .bind(session.to_string())
     .bind(rider.0)
     .bind(status.as_str())
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
     .bind(session.to_string())
     .bind(requeue)
     .bind(requeue)
@@ -331,9 +334,9 @@ pub async fn take_reminders(
              (SELECT code FROM sessions WHERE cancelled = 0 AND starts_at > $2 AND starts_at <= $3)
          RETURNING session, rider_id",
     )
-    .bind(now)
-    .bind(now)
-    .bind(until)
+    .bind(At(now))
+    .bind(At(now))
+    .bind(At(until))
     .fetch_all(conn)
     .await?;
     Ok(crate::db::decoded("signups", rows, |(s, r)| {

@@ -154,7 +154,7 @@ impl Directory {
             }
             if snap.revision.deletes == revision.deletes {
                 // The changes and their revision from one snapshot.
-                let mut tx = pool.begin().await?;
+                let mut tx = crate::db::begin_read(pool).await?;
                 let revision = store::revision(&mut tx).await?;
                 let changed = store::changed_since(&mut tx, snap.watermark).await?;
                 let watermark = store::watermark(&mut tx).await?;
@@ -170,7 +170,7 @@ impl Directory {
             }
         }
         // First use, a deletion, or changes the watermark cannot find: the whole table.
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::begin_read(pool).await?;
         let revision = store::revision(&mut tx).await?;
         let watermark = store::watermark(&mut tx).await?;
         let stations = store::all(&mut tx).await?;
@@ -207,9 +207,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_directory_follows_inserts_moves_closures_and_deletes() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let import = |rows: &str| {
             let bytes = format!("{HEAD}{rows}").into_bytes();
             let pool = pool.clone();

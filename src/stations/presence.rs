@@ -188,10 +188,8 @@ mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         (dir, pool)
     }
 

@@ -1,5 +1,6 @@
 //! Stations' SQL.
 
+use crate::db::{At, Flag};
 use std::collections::{HashMap, HashSet};
 
 use crate::db::{Conn, Pool};
@@ -24,8 +25,8 @@ struct StationRow {
     services: String,
     parking_spots: i64,
     phone: Option<String>,
-    closed: bool,
-    closed_until: Option<DateTime<Utc>>,
+    closed: Flag,
+    closed_until: Option<At>,
     closed_reason: Option<String>,
 }
 
@@ -60,8 +61,8 @@ impl StationRow {
                 .collect(),
             parking_spots: u32::try_from(self.parking_spots).ok()?,
             phone: self.phone,
-            closure: self.closed.then_some(Closure {
-                until: self.closed_until,
+            closure: self.closed.0.then_some(Closure {
+                until: self.closed_until.map(|t| t.0),
                 reason: self.closed_reason,
             }),
         };
@@ -103,7 +104,7 @@ pub async fn changed_since(
     let rows: Vec<StationRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM stations WHERE updated_at > $1"
     ))
-    .bind(since)
+    .bind(At(since))
     .fetch_all(conn)
     .await?;
     Ok(convert(rows))
@@ -111,9 +112,10 @@ pub async fn changed_since(
 
 /// The newest change's time.
 pub async fn watermark(conn: &mut Conn) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
+    let at: Option<At> = sqlx::query_scalar("SELECT MAX(updated_at) FROM stations")
         .fetch_one(conn)
-        .await
+        .await?;
+    Ok(at.map(|t| t.0))
 }
 
 /// Every station's code (what other capabilities' files may refer to).
@@ -184,8 +186,8 @@ pub async fn upsert(conn: &mut Conn, stations: &[Station]) -> Result<usize, sqlx
         .bind(s.services.to_list())
         .bind(i64::from(s.parking_spots))
         .bind(&s.phone)
-        .bind(now)
-        .bind(now)
+        .bind(At(now))
+        .bind(At(now))
         .execute(&mut *conn)
         .await?;
     }
@@ -202,10 +204,10 @@ pub async fn set_closure(
         "UPDATE stations SET closed = $1, closed_until = $2, closed_reason = $3, updated_at = $4 \
          WHERE code = $5",
     )
-    .bind(closure.is_some())
-    .bind(closure.and_then(|c| c.until))
+    .bind(Flag(closure.is_some()))
+    .bind(closure.and_then(|c| c.until).map(At))
     .bind(closure.and_then(|c| c.reason.as_deref()))
-    .bind(crate::db::now())
+    .bind(At::now())
     .bind(code.as_str())
     .execute(conn)
     .await?;

@@ -3,6 +3,7 @@
 //! district day, the figure the district reports ("rider visits served").
 //! Coordinators see them on the station's card. Erasure keeps them as anonymous figures.
 
+use crate::db::At;
 use crate::db::{Conn, Pool};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -69,7 +70,7 @@ pub async fn record(
     .bind(station.as_str())
     .bind(rider.0)
     .bind(&day)
-    .bind(now)
+    .bind(At(now))
     .bind(via.as_str())
     .execute(&mut *tx)
     .await?;

@@ -282,7 +282,7 @@ impl Asked<'_> {
 /// The figures asked for. Coordinators only, checked in the read transaction that takes
 /// every figure, so all come from one snapshot; the look is audited after.
 pub async fn figures(pool: &Pool, asked: &Asked<'_>) -> Result<Figures, StatsError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_read(pool).await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
     let filter = asked.filter()?;
     let figures = store::figures(&mut tx, &filter).await?;
@@ -304,7 +304,7 @@ pub struct ChartData {
 
 /// [`figures`] and the series of the charts, from one snapshot; audited as charts drawn.
 pub async fn chart_data(pool: &Pool, asked: &Asked<'_>) -> Result<ChartData, StatsError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_read(pool).await?;
     require_coordinator::<StatsError>(&mut tx, asked.viewer).await?;
     let filter = asked.filter()?;
     let figures = store::figures(&mut tx, &filter).await?;

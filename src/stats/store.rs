@@ -5,8 +5,9 @@
 //! Times are compared as the RFC 3339 text every table stores; district days (station visits)
 //! as `YYYY-MM-DD`. A rider's platform is their profile's now (erased riders have none).
 
+use crate::db::At;
 use crate::db::Conn;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::Arguments;
 
 use super::domain::{median, Filter, TOP_STATIONS};
@@ -26,11 +27,11 @@ fn args(f: &Filter) -> crate::db::Args<'static> {
     let mut a = crate::db::Args::default();
     let day = |d: NaiveDate| d.to_string();
     // Adding to SQLite arguments cannot fail for these types.
-    let _ = a.add(f.period.from);
-    let _ = a.add(f.period.to);
+    let _ = a.add(At(f.period.from));
+    let _ = a.add(At(f.period.to));
     let _ = a.add(f.period.first.map(day).unwrap_or_default());
     let _ = a.add(day(f.period.end));
-    let _ = a.add(f.now);
+    let _ = a.add(At(f.now));
     let _ = a.add(f.station.clone());
     let _ = a.add(f.platform.clone());
     let _ = a.add(f.area.south);
@@ -341,7 +342,7 @@ async fn feedback(conn: &mut Conn, f: &Filter) -> sqlx::Result<FeedbackFigures> 
 
 /// Reports filed per district day by their status now, for the chart.
 pub async fn reports_per_day(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<DayStatus>> {
-    let rows: Vec<(DateTime<Utc>, String)> = sqlx::query_as_with(
+    let rows: Vec<(At, String)> = sqlx::query_as_with(
         &sql(
             "SELECT r.created_at, r.status FROM (FILED) r, f WHERE OF_PLATFORM",
             "r.reporter_id",
@@ -353,7 +354,7 @@ pub async fn reports_per_day(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<Da
     let mut tally = std::collections::BTreeMap::<(NaiveDate, String), i64>::new();
     for (at, status) in rows {
         *tally
-            .entry((at.with_timezone(&f.tz).date_naive(), status))
+            .entry((at.0.with_timezone(&f.tz).date_naive(), status))
             .or_default() += 1;
     }
     Ok(tally
@@ -375,7 +376,7 @@ pub async fn weekly(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<(NaiveDate,
     )
     .fetch_all(&mut *conn)
     .await?;
-    let attended: Vec<(DateTime<Utc>, i64)> = sqlx::query_as_with(
+    let attended: Vec<(At, i64)> = sqlx::query_as_with(
         &sql(
             "SELECT s.starts_at, COUNT(*) FROM signups g JOIN (SELECT s.code, s.starts_at
                 FROM sessions s JOIN service_plans p ON p.code = s.plan, f
@@ -400,7 +401,7 @@ pub async fn weekly(conn: &mut Conn, f: &Filter) -> sqlx::Result<Vec<(NaiveDate,
     }
     for (at, n) in attended {
         weeks
-            .entry(monday(at.with_timezone(&f.tz).date_naive()))
+            .entry(monday(at.0.with_timezone(&f.tz).date_naive()))
             .or_default()
             .1 += n;
     }

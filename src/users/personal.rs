@@ -9,6 +9,7 @@
 //! the person's own row keeps only their id, language and when they first wrote, so they can
 //! register again and start clean.
 
+use crate::db::At;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -65,9 +66,9 @@ pub async fn begin(
          VALUES ($1, 'deleted', 'rider', $2, $3, $4)",
     )
     .bind(anon)
-    .bind(day)
-    .bind(day)
-    .bind(day)
+    .bind(At(day))
+    .bind(At(day))
+    .bind(At(day))
     .execute(&mut *conn)
     .await?;
     Ok(Some(Erasure {
@@ -123,7 +124,7 @@ pub async fn finish(conn: &mut Conn, e: Erasure) -> Result<Vec<Done>, sqlx::Erro
                 deleted_at = NULL, updated_at = $1
          WHERE id = $2",
     )
-    .bind(day_of(e.now))
+    .bind(At(day_of(e.now)))
     .bind(e.rider.0)
     .execute(conn)
     .await?;
@@ -149,9 +150,9 @@ struct ProfileRow {
     phone: Option<String>,
     username: Option<String>,
     consent_version: Option<i64>,
-    consent_at: Option<DateTime<Utc>>,
-    registered_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
+    consent_at: Option<At>,
+    registered_at: Option<At>,
+    created_at: At,
 }
 
 async fn profile_row(conn: &mut Conn, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {

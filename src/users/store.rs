@@ -1,5 +1,6 @@
 //! SQL on the `users` table shared by every capability.
 
+use crate::db::{At, Flag};
 use crate::db::{Conn, Pool};
 
 use super::{Role, Status, User, UserId};
@@ -15,7 +16,7 @@ pub(crate) struct UserRow {
     lang: String,
     name: Option<String>,
     username: Option<String>,
-    blocked: bool,
+    blocked: Flag,
 }
 
 /// The columns [`UserRow`] reads, qualified with the alias `u`.
@@ -32,7 +33,7 @@ impl From<UserRow> for User {
             lang: Lang::from_code(&r.lang).unwrap_or_default(),
             name: r.name,
             username: r.username,
-            blocked: r.blocked,
+            blocked: r.blocked.0,
         }
     }
 }
@@ -57,9 +58,9 @@ pub async fn get_or_create(pool: &Pool, id: UserId, lang: Lang) -> Result<User, 
     )
     .bind(id.0)
     .bind(lang.code())
-    .bind(now)
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
+    .bind(At(now))
     .execute(&mut *conn)
     .await?;
     find(&mut conn, id).await?.ok_or(sqlx::Error::RowNotFound)
@@ -73,8 +74,8 @@ pub async fn first_seen(pool: &Pool, id: UserId, lang: Lang) -> Result<bool, sql
         "UPDATE users SET lang = $1, first_seen_at = $2, updated_at = $3 WHERE id = $4 AND first_seen_at IS NULL",
     )
     .bind(lang.code())
-    .bind(now)
-    .bind(now)
+    .bind(At(now))
+    .bind(At(now))
     .bind(id.0)
     .execute(pool)
     .await?;
@@ -84,7 +85,7 @@ pub async fn first_seen(pool: &Pool, id: UserId, lang: Lang) -> Result<bool, sql
 pub async fn set_lang(pool: &Pool, id: UserId, lang: Lang) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")
         .bind(lang.code())
-        .bind(crate::db::now())
+        .bind(At::now())
         .bind(id.0)
         .execute(pool)
         .await?;
@@ -113,7 +114,7 @@ pub async fn assign_username(
     }
     sqlx::query("UPDATE users SET username = $1, updated_at = $2 WHERE id = $3")
         .bind(&username)
-        .bind(crate::db::now())
+        .bind(At::now())
         .bind(id.0)
         .execute(conn)
         .await?;
@@ -170,8 +171,8 @@ pub async fn is_blocked(pool: &Pool, id: UserId) -> Result<bool, sqlx::Error> {
 pub async fn set_blocked(pool: &Pool, id: UserId, blocked: bool) -> Result<(), sqlx::Error> {
     let at = blocked.then(crate::db::now);
     sqlx::query("UPDATE users SET blocked_at = $1, updated_at = $2 WHERE id = $3")
-        .bind(at)
-        .bind(crate::db::now())
+        .bind(at.map(At))
+        .bind(At::now())
         .bind(id.0)
         .execute(pool)
         .await?;

@@ -437,7 +437,7 @@ async fn a_broadcast_waits_out_429s_counts_a_blocked_rider_and_stops_when_asked(
     let waiting: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE broadcast_id = 3 AND status = 'pending' AND not_before > $1",
     )
-    .bind(rider_bot::db::now() + chrono::Duration::hours(6))
+    .bind(rider_bot::db::At(rider_bot::db::now() + chrono::Duration::hours(6)))
     .fetch_one(&app.pool)
     .await
     .unwrap();

@@ -88,13 +88,17 @@ async fn an_idle_dialogue_is_dropped_politely_at_the_next_message() {
     app.emu.send_text(rider, "/deletemydata");
     app.expect_text(rider, &first_words(Lang::En, "delete-confirm"))
         .await;
-    sqlx::query(
-        "UPDATE dialogues SET updated_at = datetime('now', '-31 minutes') WHERE chat_id = $1",
-    )
-    .bind(rider)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE dialogues SET updated_at = $1 WHERE chat_id = $2")
+        // In the form SQLite's datetime() writes, as an older row may hold it.
+        .bind(
+            (chrono::Utc::now() - chrono::Duration::minutes(31))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+        )
+        .bind(rider)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     app.emu.send_text(rider, &t(Lang::En, "menu-services"));
     app.expect_text(rider, &first_words(Lang::En, "dialogue-expired"))
         .await;
@@ -110,14 +114,13 @@ async fn a_state_from_an_older_release_resets_with_an_apology() {
     let app = TestApp::spawn().await;
     let rider = app.rider(2040, Some("en"));
     app.register(rider, Lang::En).await;
-    sqlx::query(
-        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, datetime('now'))",
-    )
-    .bind(rider)
-    .bind(r#"{"step":"awaiting_shoe_size","size":42}"#)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, $3)")
+        .bind(rider)
+        .bind(r#"{"step":"awaiting_shoe_size","size":42}"#)
+        .bind(rider_bot::db::At::now())
+        .execute(&app.pool)
+        .await
+        .unwrap();
     app.emu.send_text(rider, "/help");
     app.expect_text(rider, &first_words(Lang::En, "dialogue-reset"))
         .await;

@@ -1,4 +1,5 @@
-//! `TestApp`: an emulator, a database file, and the bot running against them.
+//! `TestApp`: an emulator, a database (an SQLite file, or with `RIDER_BOT_TEST_DB=postgres` a
+//! fresh PostgreSQL database), and the bot running against them.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub struct TestApp {
     /// Where `/healthz`, `/readyz` and `/metrics` are served, when `HTTP_ADDR` is set.
     pub http: Option<std::net::SocketAddr>,
     _dir: tempfile::TempDir,
+    _db: rider_bot::db::testing::TestDb,
     running: Option<(ShutdownToken, JoinHandle<()>)>,
     /// Webhook mode: where the bot's server listens (kept across restarts); None: polling.
     pub webhook: Option<Option<std::net::SocketAddr>>,
@@ -77,13 +79,15 @@ impl TestApp {
         }
         let emu = Emulator::start().await.expect("emulator starts");
         let dir = tempfile::tempdir().unwrap();
+        let db = rider_bot::db::testing::TestDb::new(format!(
+            "sqlite://{}",
+            dir.path().join("bot.db").display()
+        ))
+        .await;
         let mut env: HashMap<String, String> = HashMap::from([
             ("TELOXIDE_TOKEN".into(), emu.token().into()),
             ("TELOXIDE_API_URL".into(), emu.api_url().to_string()),
-            (
-                "DATABASE_URL".into(),
-                format!("sqlite://{}", dir.path().join("bot.db").display()),
-            ),
+            ("DATABASE_URL".into(), db.url.clone()),
             (
                 "MEDIA_DIR".into(),
                 dir.path().join("media").display().to_string(),
@@ -113,6 +117,7 @@ impl TestApp {
             pool,
             http: None,
             _dir: dir,
+            _db: db,
             running: None,
             webhook: None,
         }

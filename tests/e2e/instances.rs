@@ -94,7 +94,7 @@ async fn riders(app: &TestApp, from: i64, n: i64) -> Vec<i64> {
              VALUES ($1, 'registered', 'rider', 'en', $2, $2, $2)",
         )
         .bind(id)
-        .bind(now)
+        .bind(rider_bot::db::At(now))
         .execute(&app.pool)
         .await
         .unwrap();
@@ -274,7 +274,7 @@ async fn a_row_this_instance_lost_while_sending_is_counted_unknown_and_its_chat_
          VALUES ($1, 'roles.changed', '{\"appointed\":false}', 'sending', 1, $2, $2, $3, $2)",
     )
     .bind(r)
-    .bind(rider_bot::db::now())
+    .bind(rider_bot::db::At(rider_bot::db::now()))
     .bind(&me)
     .execute(&app.pool)
     .await
@@ -310,8 +310,8 @@ async fn a_row_waiting_out_a_429_holds_its_chats_later_rows_after_a_restart_too(
                  'Too Many Requests: retry after 2', $3)",
     )
     .bind(r)
-    .bind(now + chrono::Duration::seconds(2))
-    .bind(now)
+    .bind(rider_bot::db::At(now + chrono::Duration::seconds(2)))
+    .bind(rider_bot::db::At(now))
     .execute(&app.pool)
     .await
     .unwrap();

@@ -410,8 +410,8 @@ async fn photos_of_long_closed_reports_are_deleted_and_the_reports_kept() {
                  reject_reason = CASE $4 WHEN 'rejected' THEN 'no' END WHERE id = $5",
         )
         .bind(status)
-        .bind(at)
-        .bind(at)
+        .bind(rider_bot::db::At(at))
+        .bind(rider_bot::db::At(at))
         .bind(status)
         .bind(id)
         .execute(&app.pool)

@@ -180,8 +180,8 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
         } else {
             "open"
         })
-        .bind(now - Duration::minutes(90))
-        .bind(answered)
+        .bind(rider_bot::db::At(now - Duration::minutes(90)))
+        .bind(answered.map(rider_bot::db::At))
         .bind(rating)
         .execute(&app.pool)
         .await
@@ -194,7 +194,7 @@ async fn stats_equal_what_the_riders_and_coordinators_did() {
          VALUES ('LF-C01', $1, '2026-12-03', $2, 'poster')",
     )
     .bind(COORDINATOR)
-    .bind(clock.now())
+    .bind(rider_bot::db::At(clock.now()))
     .execute(&app.pool)
     .await
     .unwrap();

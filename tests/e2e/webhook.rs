@@ -214,13 +214,13 @@ async fn an_update_recorded_but_not_handled_before_a_stop_is_handled_at_the_next
         .bind(id)
         .bind(rider)
         .bind(body.to_string())
-        .bind(past)
+        .bind(rider_bot::db::At(past))
         .execute(&app.pool)
         .await
         .unwrap();
     }
     sqlx::query("INSERT INTO processed_updates (update_id, handled_at) VALUES (80002, $1)")
-        .bind(past)
+        .bind(rider_bot::db::At(past))
         .execute(&app.pool)
         .await
         .unwrap();

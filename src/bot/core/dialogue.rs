@@ -8,6 +8,7 @@
 //! that no longer deserialises (the enum changed between releases) is reset. In both cases the
 //! rider is told why, politely, and their update is still handled.
 
+use crate::db::At;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -77,9 +78,9 @@ impl DbStorage {
         struct SessionRow {
             #[sqlx(flatten)]
             user: UserRow,
-            first_seen_at: Option<DateTime<Utc>>,
+            first_seen_at: Option<At>,
             state: Option<String>,
-            updated_at: Option<DateTime<Utc>>,
+            updated_at: Option<At>,
         }
         // Built once: this runs for every update.
         static SQL: LazyLock<String> = LazyLock::new(|| {
@@ -96,7 +97,7 @@ impl DbStorage {
             let user = users::store::get_or_create(&self.pool, id, lang).await?;
             return Ok((user, S::default(), None));
         };
-        let stored = row.state.zip(row.updated_at);
+        let stored = row.state.zip(row.updated_at.map(|t| t.0));
         let (state, notice) = self.resolve(ChatId(id.0), stored, idle).await?;
         let mut user: User = row.user.into();
         if row.first_seen_at.is_none() && users::store::first_seen(&self.pool, id, lang).await? {
@@ -153,7 +154,7 @@ pub async fn save<S: DialogueState>(
     )
     .bind(chat.0)
     .bind(json)
-    .bind(crate::db::now())
+    .bind(At::now())
     .execute(conn)
     .await?;
     Ok(())
@@ -178,7 +179,7 @@ pub async fn stored(conn: &mut Conn, chat: ChatId) -> Result<Option<String>, sql
 pub async fn prune(pool: &crate::db::Pool, idle: Duration) -> Result<u64, sqlx::Error> {
     let before = Utc::now() - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(1));
     Ok(sqlx::query("DELETE FROM dialogues WHERE updated_at < $1")
-        .bind(before)
+        .bind(At(before))
         .execute(pool)
         .await?
         .rows_affected())

@@ -252,9 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_one_instance_job_runs_in_one_of_two_and_moves_when_its_holder_dies() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+        let (_dir, pool) = crate::db::testing::scratch().await;
         let job = || Job {
             name: "tick",
             every: Some(Duration::from_millis(20)),

@@ -494,11 +494,13 @@ async fn dispatch(
             now: crate::db::now(),
             gap: settings.private_gap,
         };
-        let mut conn = env.pool.acquire().await?;
-        if !store::take(&mut conn, &row, &taker).await? {
+        // A write transaction: the take's "no other row of this chat" holds across instances.
+        let mut tx = crate::db::begin_write(&env.pool).await?;
+        let taken = store::take(&mut tx, &row, &taker).await?;
+        tx.commit().await?;
+        if !taken {
             continue;
         }
-        drop(conn);
         let cost = env
             .dep::<Kinds>()
             .ok()

@@ -8,6 +8,7 @@
 //! under a burst, many updates share one statement and SQLite's write lock is taken once, not
 //! contended for by every worker.
 
+use crate::db::At;
 use std::collections::HashSet;
 
 use crate::db::Pool;
@@ -83,7 +84,7 @@ async fn insert(pool: &Pool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
     sql.push_str(" ON CONFLICT DO NOTHING RETURNING update_id");
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for id in ids {
-        query = query.bind(i64::from(*id)).bind(now);
+        query = query.bind(i64::from(*id)).bind(At(now));
     }
     let new = query.fetch_all(pool).await?;
     Ok(new.into_iter().map(|id| id as u32).collect())
@@ -93,7 +94,7 @@ async fn insert(pool: &Pool, ids: &[u32]) -> Result<HashSet<u32>, sqlx::Error> {
 pub async fn prune(pool: &Pool, days: i64) -> Result<u64, sqlx::Error> {
     let cutoff = crate::db::now() - chrono::Duration::days(days);
     let done = sqlx::query("DELETE FROM processed_updates WHERE handled_at < $1")
-        .bind(cutoff)
+        .bind(At(cutoff))
         .execute(pool)
         .await?;
     Ok(done.rows_affected())
@@ -103,10 +104,8 @@ pub async fn prune(pool: &Pool, days: i64) -> Result<u64, sqlx::Error> {
 mod tests {
     use super::*;
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("u.db").display());
-        (dir, crate::db::connect_and_migrate(&url).await.unwrap())
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        crate::db::testing::scratch().await
     }
 
     #[tokio::test]
@@ -148,8 +147,8 @@ mod tests {
         sqlx::query(
             "INSERT INTO processed_updates (update_id, handled_at) VALUES (1, $1), (2, $2)",
         )
-        .bind(chrono::Utc::now() - chrono::Duration::days(8))
-        .bind(chrono::Utc::now())
+        .bind(At(chrono::Utc::now() - chrono::Duration::days(8)))
+        .bind(At(chrono::Utc::now()))
         .execute(&pool)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The `update_inbox` table's statements. Written for SQLite and PostgreSQL alike: `$n`
 //! placeholders, `ON CONFLICT … DO NOTHING`, times as the application's TEXT.
 
+use crate::db::At;
 use crate::db::Pool;
 use chrono::{DateTime, Utc};
 
@@ -45,7 +46,7 @@ pub async fn record(
     .bind(update_id)
     .bind(chat_id)
     .bind(body)
-    .bind(now)
+    .bind(At(now))
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -70,6 +71,7 @@ pub async fn lease(
     limit: usize,
     in_hand: &[i64],
 ) -> Result<Vec<Leased>, sqlx::Error> {
+    // A write transaction: "each chat's oldest row, unleased" holds across instances.
     let skip = if in_hand.is_empty() {
         String::new()
     } else {
@@ -94,13 +96,15 @@ pub async fn lease(
     );
     let mut query = sqlx::query_as(&sql)
         .bind(owner)
-        .bind(until)
-        .bind(now)
+        .bind(At(until))
+        .bind(At(now))
         .bind(limit as i64);
     for id in in_hand {
         query = query.bind(*id);
     }
-    let mut rows: Vec<Leased> = query.fetch_all(pool).await?;
+    let mut tx = crate::db::begin_write(pool).await?;
+    let mut rows: Vec<Leased> = query.fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     rows.sort_by_key(|r| r.update_id);
     Ok(rows)
 }
@@ -120,7 +124,7 @@ pub async fn renew(
          WHERE lease_owner = $2 AND handled_at IS NULL AND update_id IN ({})",
         placeholders(3, ids.len())
     );
-    let mut query = sqlx::query(&sql).bind(until).bind(owner);
+    let mut query = sqlx::query(&sql).bind(At(until)).bind(owner);
     for id in ids {
         query = query.bind(*id);
     }
@@ -141,7 +145,7 @@ pub async fn finish(
          lease_owner = NULL, lease_until = NULL \
          WHERE update_id = $3 AND handled_at IS NULL AND lease_owner = $4",
     )
-    .bind(now)
+    .bind(At(now))
     .bind(outcome.as_str())
     .bind(update_id)
     .bind(owner)
@@ -189,7 +193,7 @@ pub async fn was_claimed(pool: &Pool, update_id: i64) -> Result<bool, sqlx::Erro
 pub async fn prune(pool: &Pool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done =
         sqlx::query("DELETE FROM update_inbox WHERE handled_at IS NOT NULL AND handled_at < $1")
-            .bind(before)
+            .bind(At(before))
             .execute(pool)
             .await?;
     Ok(done.rows_affected())
@@ -202,7 +206,7 @@ pub async fn drop_unhandled(pool: &Pool, before: DateTime<Utc>) -> Result<Vec<i6
         "DELETE FROM update_inbox WHERE handled_at IS NULL AND received_at < $1 \
          RETURNING update_id",
     )
-    .bind(before)
+    .bind(crate::db::At(before))
     .fetch_all(pool)
     .await?;
     ids.sort_unstable();
@@ -221,10 +225,8 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("i.db").display());
-        (dir, crate::db::connect_and_migrate(&url).await.unwrap())
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        crate::db::testing::scratch().await
     }
 
     #[tokio::test]
@@ -317,11 +319,13 @@ mod tests {
     }
 
     async fn lease_until(pool: &Pool, id: i64) -> Option<DateTime<Utc>> {
-        sqlx::query_scalar("SELECT lease_until FROM update_inbox WHERE update_id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await
-            .unwrap()
+        let at: Option<At> =
+            sqlx::query_scalar("SELECT lease_until FROM update_inbox WHERE update_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        at.map(|t| t.0)
     }
 
     #[tokio::test]

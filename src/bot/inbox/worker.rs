@@ -342,10 +342,8 @@ mod tests {
         .to_string()
     }
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        (dir, crate::db::connect_and_migrate(&url).await.unwrap())
+    async fn pool() -> (crate::db::testing::Scratch, Pool) {
+        crate::db::testing::scratch().await
     }
 
     async fn record(pool: &Pool, updates: &[(i64, i64)]) {

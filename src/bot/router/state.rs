@@ -101,7 +101,7 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use crate::db::Pool;
+    use crate::db::{At, Pool};
     use chrono::Utc;
     use teloxide::dispatching::dialogue::Storage;
     use teloxide::types::ChatId;
@@ -114,10 +114,8 @@ mod tests {
     use crate::reports::telegram::{EditField, Step as ReportStep};
     use crate::users::UserId;
 
-    async fn storage() -> (tempfile::TempDir, Arc<DbStorage>, Pool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("d.db").display());
-        let pool = crate::db::connect_and_migrate(&url).await.unwrap();
+    async fn storage() -> (crate::db::testing::Scratch, Arc<DbStorage>, Pool) {
+        let (dir, pool) = crate::db::testing::scratch().await;
         let storage = DbStorage::new(pool.clone());
         // The rider of chat 7 exists, as they do once they have written to the bot.
         load(&storage, Duration::from_secs(60)).await;
@@ -170,7 +168,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query("UPDATE dialogues SET updated_at = $1")
-            .bind(Utc::now() - chrono::Duration::minutes(31))
+            .bind(At(Utc::now() - chrono::Duration::minutes(31)))
             .execute(&pool)
             .await
             .unwrap();
@@ -197,7 +195,7 @@ mod tests {
                      updated_at = excluded.updated_at",
             )
             .bind(stale)
-            .bind(Utc::now())
+            .bind(At(Utc::now()))
             .execute(&pool)
             .await
             .unwrap();
