@@ -910,11 +910,12 @@ async fn text_sorts_byte_by_byte_on_both() {
 #[tokio::test]
 async fn migration_level_counts_postgres_migrations_and_refuses_a_newer_database() {
     let db = FreshDb::new().await;
-    let pool = pg::connect(&db.url()).await.unwrap();
+    // The bot's own pool and level check, as `run` and `doctor` use them.
+    let pool = db::connect(&db.url()).await.unwrap();
     let known = pg::MIGRATOR.iter().count();
-    assert_eq!(pg::migration_level(&pool).await.unwrap(), (0, known));
+    assert_eq!(db::migration_level(&pool).await.unwrap(), (0, known));
     pg::MIGRATOR.run(&pool).await.unwrap();
-    assert_eq!(pg::migration_level(&pool).await.unwrap(), (known, known));
+    assert_eq!(db::migration_level(&pool).await.unwrap(), (known, known));
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
          VALUES (99991231000000, 'from the future', true, '\\x00', 0)",
@@ -923,11 +924,11 @@ async fn migration_level_counts_postgres_migrations_and_refuses_a_newer_database
     .await
     .unwrap();
     assert!(matches!(
-        pg::migration_level(&pool).await,
+        db::migration_level(&pool).await,
         Err(DbError::Newer(99991231000000))
     ));
     pool.close().await;
-    let err = pg::connect_and_migrate(&db.url()).await.unwrap_err();
+    let err = db::connect_and_migrate(&db.url()).await.unwrap_err();
     assert!(matches!(err, DbError::Newer(99991231000000)), "{err}");
 }
 
@@ -938,7 +939,7 @@ async fn instances_migrating_one_fresh_database_at_once_apply_each_migration_onc
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let url = url.clone();
-            tokio::spawn(async move { pg::connect_and_migrate(&url).await })
+            tokio::spawn(async move { db::connect_and_migrate(&url).await })
         })
         .collect();
     let mut pools = Vec::new();
@@ -955,7 +956,7 @@ async fn instances_migrating_one_fresh_database_at_once_apply_each_migration_onc
     assert_eq!((rows, versions), (known, known));
     for pool in &pools {
         assert_eq!(
-            pg::migration_level(pool).await.unwrap(),
+            db::migration_level(pool).await.unwrap(),
             (known as usize, known as usize)
         );
         pool.close().await;

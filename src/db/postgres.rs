@@ -36,24 +36,3 @@ pub async fn connect_and_migrate(url: &str) -> Result<PgPool, DbError> {
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
-
-/// The migrations the database has applied, and how many this release knows (as
-/// [`super::migration_level`] for SQLite).
-pub async fn migration_level(pool: &PgPool) -> Result<(usize, usize), DbError> {
-    let table: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-                        WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations')",
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(DbError::Open)?;
-    let applied: Vec<i64> = if table {
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(pool)
-            .await
-            .map_err(DbError::Open)?
-    } else {
-        Vec::new()
-    };
-    super::level(&MIGRATOR, &applied)
-}
