@@ -242,6 +242,7 @@ fn chat_throttle(w: &mut World, chat: i64) -> Result<(), Refusal> {
         sends.pop_front();
     }
     if sends.len() >= most as usize {
+        w.faults.too_many_in_chats += 1;
         return Err(Refusal::TooMany(retry));
     }
     sends.push_back(now);

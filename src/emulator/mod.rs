@@ -192,6 +192,8 @@ struct Faults {
     too_many: HashMap<i64, u64>,
     /// 429s answered so far.
     too_many_sent: u64,
+    /// Of those, the ones for passing a chat's own limit.
+    too_many_in_chats: u64,
     /// The largest upload `sendDocument` takes, when a test lowers it (else 50 MB).
     upload_limit: Option<usize>,
     /// How long each file download takes (a slow network).
@@ -847,6 +849,11 @@ impl Emulator {
     /// How many 429s the emulator has answered.
     pub fn too_many_count(&self) -> u64 {
         self.world().faults.too_many_sent
+    }
+
+    /// How many of those were for a chat's own limit (`set_chat_limits`), not the bot's.
+    pub fn too_many_in_chats(&self) -> u64 {
+        self.world().faults.too_many_in_chats
     }
 
     /// The user blocks the bot without the bot hearing of it yet (its next send gets 403).

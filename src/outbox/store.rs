@@ -76,7 +76,11 @@ pub struct Taker<'a> {
 /// status changes once); only while no other row of its chat is being sent (a partial unique
 /// index holds that even where writers do not queue: a second take fails and counts as not
 /// taken) and no earlier row of the chat is waiting out a 429 or a backoff (a chat's messages
-/// keep their order); and, in a private chat, not within `gap` of the chat's last take.
+/// keep their order); and, in a private chat, not within `gap` of the chat's last take nor of
+/// its last answer. The answer counts because a send reaches Telegram some time after its
+/// take (a query or two, a busy connection): two takes a `gap` apart could still arrive
+/// closer. The next take after an answer arrives at Telegram after it, so a `gap` after the
+/// answer is a `gap` after the previous message arrived, whoever sent either.
 pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bool> {
     let gap = chrono::Duration::from_std(by.gap).unwrap_or(chrono::Duration::zero());
     let done = sqlx::query(
@@ -87,7 +91,8 @@ pub async fn take(conn: &mut Conn, row: &Row, by: &Taker<'_>) -> sqlx::Result<bo
                            WHERE o.chat_id = $4 AND o.status = 'pending' AND o.id < $3
                              AND o.error IS NOT NULL)
            AND ($4 < 0 OR NOT EXISTS (SELECT 1 FROM outbox o
-                                      WHERE o.chat_id = $4 AND o.id <> $3 AND o.taken_at > $5))",
+                                      WHERE o.chat_id = $4 AND o.id <> $3
+                                        AND (o.taken_at > $5 OR o.done_at > $5)))",
     )
     .bind(by.instance)
     .bind(At(by.now))

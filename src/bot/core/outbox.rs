@@ -312,6 +312,14 @@ impl Pacer {
         }
     }
 
+    /// A private chat's next message waits a gap after the answer to its last one too (as
+    /// `store::take` does): the request may have reached Telegram well after its take.
+    fn answered(&mut self, chat: i64, now: Instant) {
+        if chat > 0 {
+            self.hold(chat, now + self.private_gap);
+        }
+    }
+
     fn hold(&mut self, chat: i64, until: Instant) {
         let at = self.next.entry(chat).or_insert(until);
         *at = (*at).max(until);
@@ -456,8 +464,10 @@ fn settle(
     };
     if let Some((chat, _row)) = busy.tasks.remove(&id) {
         busy.chats.remove(&chat);
+        let now = Instant::now();
+        pacer.answered(chat, now);
         if let Some(wait) = hold {
-            pacer.hold(chat, Instant::now() + wait);
+            pacer.hold(chat, now + wait);
         }
     }
 }
