@@ -298,8 +298,13 @@ impl Worker {
         }
     }
 
+    /// Marks the update done, trying again while the database does not answer (a restart
+    /// takes seconds) for up to [`LEASE`]: the update is still in hand meanwhile, its lease
+    /// renewed, so no one else takes it, and its chat's next update waits for it.
     async fn finish(&self, id: i64, outcome: Outcome) {
-        for attempt in 1..=3u64 {
+        let give_up = tokio::time::Instant::now() + LEASE;
+        let mut wait = Duration::from_millis(200);
+        for attempt in 1u32.. {
             match store::finish(&self.pool, &self.owner, id, outcome, crate::db::now()).await {
                 Ok(true) => return,
                 Ok(false) => {
@@ -311,7 +316,11 @@ impl Worker {
                 }
                 Err(err) => {
                     tracing::warn!(update_id = id, %err, attempt, "inbox: cannot mark done");
-                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    if tokio::time::Instant::now() + wait > give_up {
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
                 }
             }
         }
