@@ -104,9 +104,9 @@ impl TestApp {
             Config::from_lookup(|k| env.get(k).cloned()).expect("test config is valid");
         config.polling_timeout = Duration::from_secs(1);
         adjust(&mut config);
-        let pool = rider_bot::db::connect_and_migrate(&config.database_url)
-            .await
-            .unwrap();
+        // The test's own pool goes to the database directly, even when `adjust` points the bot
+        // elsewhere (through a proxy that cuts its connections).
+        let pool = rider_bot::db::connect_and_migrate(&db.url).await.unwrap();
         emu.add_user(TgUser::new(COORDINATOR, "Coordinator", Some("zh-hans")));
         for (id, title) in groups {
             emu.add_group(*id, title);
@@ -127,15 +127,21 @@ impl TestApp {
     /// 127.0.0.1, with the webhook set at the emulator as an operator would (`webhook set`'s
     /// call, with the update types the bot handles).
     pub async fn spawn_webhook() -> TestApp {
-        let mut app = Self::prepare(
-            &[
-                ("COORDINATOR_IDS", "900"),
-                ("WEBHOOK_SECRET", WEBHOOK_SECRET),
-            ],
-            |_| {},
-            &[],
-        )
-        .await;
+        Self::spawn_webhook_configured(&[], |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_webhook`], with `vars` over its own (`COORDINATOR_IDS`=900 and
+    /// `WEBHOOK_SECRET`) and the configuration adjusted by `adjust`.
+    pub async fn spawn_webhook_configured(
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let mut all = vec![
+            ("COORDINATOR_IDS", "900"),
+            ("WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ];
+        all.extend_from_slice(vars);
+        let mut app = Self::prepare(&all, adjust, &[]).await;
         app.webhook = Some(None);
         app.start().await;
         let bot = rider_bot::startup::bot_for(&app.config).unwrap();

@@ -13,6 +13,7 @@ mod flood;
 mod instances;
 mod onboarding;
 mod outbox;
+mod pg_restart;
 mod points;
 mod privacy;
 mod reports;

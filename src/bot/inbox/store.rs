@@ -61,8 +61,11 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Leases up to `limit` rows to `owner` until `until`, oldest first: each chat's oldest
-/// unhandled row when no lease on it runs past `now`, leaving out `in_hand` (the ids `owner`
-/// is still handling, whatever their lease says: a renewal that failed, a clock that jumped).
+/// unhandled row when no lease on it runs past `now`, or the lease is `owner`'s own, leaving
+/// out `in_hand` (the ids `owner` is still handling, whatever their lease says: a renewal that
+/// failed, a clock that jumped). A row `owner` leased and no longer has in hand was abandoned
+/// (a lease committed though its answer was lost, a finish and a release that failed while
+/// the database was gone): it is taken again at once, not after its lease runs out.
 pub async fn lease(
     pool: &Pool,
     owner: &str,
@@ -82,10 +85,12 @@ pub async fn lease(
     };
     let sql = format!(
         "UPDATE update_inbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-         WHERE handled_at IS NULL AND (lease_until IS NULL OR lease_until < $3) \
+         WHERE handled_at IS NULL \
+           AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) \
            AND update_id IN ( \
              SELECT i.update_id FROM update_inbox i \
-             WHERE i.handled_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $3) {skip}\
+             WHERE i.handled_at IS NULL \
+               AND (i.lease_until IS NULL OR i.lease_until < $3 OR i.lease_owner = $1) {skip}\
                AND NOT EXISTS ( \
                  SELECT 1 FROM update_inbox j \
                  WHERE j.chat_id = i.chat_id AND j.handled_at IS NULL \
@@ -378,6 +383,30 @@ mod tests {
         .unwrap();
         // Only 4 is taken again; chat 1's next (2) still waits for 1.
         assert_eq!(again.iter().map(|r| r.update_id).collect::<Vec<_>>(), [4]);
+    }
+
+    #[tokio::test]
+    async fn a_row_its_owner_leased_and_does_not_have_in_hand_is_taken_again_at_once() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        for (id, chat) in [(1, 1), (2, 2)] {
+            record(&pool, id, Some(chat), "{}", now).await.unwrap();
+        }
+        // Leased (the answer lost, say): 1 and 2 are a's until a minute from now.
+        let until = now + Duration::seconds(60);
+        assert_eq!(
+            lease(&pool, "a", now, until, 10, &[]).await.unwrap().len(),
+            2
+        );
+        // Another instance waits for the lease.
+        assert!(lease(&pool, "b", now, until, 10, &[])
+            .await
+            .unwrap()
+            .is_empty());
+        // The owner, with only 1 in hand, takes 2 again now.
+        let again = lease(&pool, "a", now, until, 10, &[1]).await.unwrap();
+        assert_eq!(again.iter().map(|r| r.update_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(again[0].attempts, 2);
     }
 
     #[tokio::test]

@@ -127,15 +127,19 @@ impl Worker {
         let mut in_hand = InHand::new();
         let mut renew = tokio::time::interval(RENEW_EVERY);
         let mut failures = 0u32;
+        // After a failed lease, when to try again: a second more after each failure in a row
+        // (at most 10), however often the worker wakes meanwhile.
+        let mut retry_at: Option<tokio::time::Instant> = None;
         while !*stop.borrow() {
-            let mut pause = POLL;
             let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
-            if room > 0 {
+            let due = retry_at.is_none_or(|at| tokio::time::Instant::now() >= at);
+            if room > 0 && due {
                 let now = crate::db::now();
                 let ids: Vec<i64> = in_hand.values().copied().collect();
                 match store::lease(&this.pool, &this.owner, now, now + LEASE, room, &ids).await {
                     Ok(rows) => {
                         failures = 0;
+                        retry_at = None;
                         for row in rows {
                             let id = row.update_id;
                             let task = tasks.spawn(this.clone().handle(row));
@@ -144,18 +148,24 @@ impl Worker {
                     }
                     Err(err) => {
                         failures += 1;
-                        pause = Duration::from_secs(u64::from(failures.min(10)));
+                        let wait = Duration::from_secs(u64::from(failures.min(10)));
+                        retry_at = Some(tokio::time::Instant::now() + wait);
                         tracing::warn!(%err, failures, "inbox: cannot lease updates; retrying");
                     }
                 }
             }
+            let pause = match retry_at {
+                Some(at) if at > tokio::time::Instant::now() => at - tokio::time::Instant::now(),
+                _ => POLL,
+            };
             tokio::select! {
                 changed = stop.changed() => {
                     if changed.is_err() {
                         break; // the application that started the worker is gone
                     }
                 }
-                _ = this.wake.notified(), if failures == 0 => {}
+                // An update was recorded: the database answers again, if it did not.
+                _ = this.wake.notified() => retry_at = None,
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     this.ended(done, &mut in_hand).await;
                 }
@@ -298,8 +308,13 @@ impl Worker {
         }
     }
 
+    /// Marks the update done, trying again while the database does not answer (a restart
+    /// takes seconds) for up to [`LEASE`]: the update is still in hand meanwhile, its lease
+    /// renewed, so no one else takes it, and its chat's next update waits for it.
     async fn finish(&self, id: i64, outcome: Outcome) {
-        for attempt in 1..=3u64 {
+        let give_up = tokio::time::Instant::now() + LEASE;
+        let mut wait = Duration::from_millis(200);
+        for attempt in 1u32.. {
             match store::finish(&self.pool, &self.owner, id, outcome, crate::db::now()).await {
                 Ok(true) => return,
                 Ok(false) => {
@@ -311,7 +326,11 @@ impl Worker {
                 }
                 Err(err) => {
                     tracing::warn!(update_id = id, %err, attempt, "inbox: cannot mark done");
-                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    if tokio::time::Instant::now() + wait > give_up {
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
                 }
             }
         }

@@ -409,6 +409,14 @@ async fn load(
         Ok(loaded) => loaded,
         Err(err) => {
             tracing::error!(user_id = id.0, %err, "could not load user and dialogue");
+            // Not left unanswered: asked to try again, as when a handler fails.
+            let ask = env
+                .bot
+                .send_message(ChatId(id.0), tr!(lang, "error-try-again"))
+                .parse_mode(teloxide::types::ParseMode::Html);
+            if let Err(err) = crate::ops::api::call(ask).await {
+                tracing::warn!(chat_id = id.0, %err, "could not ask to try again");
+            }
             return None;
         }
     };
