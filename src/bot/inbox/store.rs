@@ -83,18 +83,23 @@ pub async fn lease(
             placeholders(5, in_hand.len())
         )
     };
+    // Each chat's head is its smallest unhandled id (rows with no chat are heads each): a
+    // grouping, linear in the rows waiting whatever plan the database picks. (A correlated
+    // "no earlier row of the chat" test was planned as a nested loop over every pair of
+    // waiting rows on a table not analysed yet: 150 ms per lease with 3,000 waiting, under
+    // the write lock.)
     let sql = format!(
         "UPDATE update_inbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
          WHERE handled_at IS NULL \
            AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) \
            AND update_id IN ( \
              SELECT i.update_id FROM update_inbox i \
-             WHERE i.handled_at IS NULL \
-               AND (i.lease_until IS NULL OR i.lease_until < $3 OR i.lease_owner = $1) {skip}\
-               AND NOT EXISTS ( \
-                 SELECT 1 FROM update_inbox j \
-                 WHERE j.chat_id = i.chat_id AND j.handled_at IS NULL \
-                   AND j.update_id < i.update_id) \
+             JOIN (SELECT MIN(update_id) AS head FROM update_inbox \
+                   WHERE handled_at IS NULL AND chat_id IS NOT NULL GROUP BY chat_id \
+                   UNION ALL \
+                   SELECT update_id FROM update_inbox \
+                   WHERE handled_at IS NULL AND chat_id IS NULL) h ON h.head = i.update_id \
+             WHERE (i.lease_until IS NULL OR i.lease_until < $3 OR i.lease_owner = $1) {skip}\
              ORDER BY i.update_id \
              LIMIT $4) \
          RETURNING update_id, body, attempts"
