@@ -39,6 +39,12 @@ impl TestDb {
                 postgres: None,
             };
         }
+        TestDb::postgres().await
+    }
+
+    /// A new empty PostgreSQL database whatever the engine variable says (a benchmark that
+    /// compares the engines).
+    pub async fn postgres() -> TestDb {
         let mut admin = admin().await;
         forget_orphans(&mut admin).await;
         let name = format!(

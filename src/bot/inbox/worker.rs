@@ -130,16 +130,22 @@ impl Worker {
         // After a failed lease, when to try again: a second more after each failure in a row
         // (at most 10), however often the worker wakes meanwhile.
         let mut retry_at: Option<tokio::time::Instant> = None;
+        // Whether the last lease got all it asked for (more may be waiting). Then the next
+        // waits until half the slots are free: a lease reads every waiting chat's head, and
+        // one per finished update would read a long backlog once per update.
+        let mut more_waiting = false;
         while !*stop.borrow() {
             let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
             let due = retry_at.is_none_or(|at| tokio::time::Instant::now() >= at);
-            if room > 0 && due {
+            let worth_it = !more_waiting || room >= MAX_IN_FLIGHT / 2;
+            if room > 0 && due && worth_it {
                 let now = crate::db::now();
                 let ids: Vec<i64> = in_hand.values().copied().collect();
                 match store::lease(&this.pool, &this.owner, now, now + LEASE, room, &ids).await {
                     Ok(rows) => {
                         failures = 0;
                         retry_at = None;
+                        more_waiting = rows.len() == room;
                         for row in rows {
                             let id = row.update_id;
                             let task = tasks.spawn(this.clone().handle(row));
