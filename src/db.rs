@@ -364,29 +364,6 @@ pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
     }
 }
 
-/// Starts a transaction that claims rows of a work queue (the inbox's leases) and touches
-/// nothing else: on SQLite it takes the write lock up front as [`begin_write`] does; on
-/// PostgreSQL it takes no advisory lock, since its select ends in [`skip_locked`], so two
-/// instances claiming at once each skip the rows the other holds instead of queueing behind
-/// every writer. Only for statements whose rule is "these rows, once": a rule over other rows
-/// (a count, a maximum) needs [`begin_write`].
-pub async fn begin_claim(pool: &Pool) -> Result<Tx, sqlx::Error> {
-    match Engine::of(pool) {
-        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-        Engine::Postgres => pool.begin_with("BEGIN").await,
-    }
-}
-
-/// What ends a select of rows to claim inside [`begin_claim`]: on PostgreSQL the rows of
-/// `table` (its alias) are locked, and rows another transaction holds are skipped; SQLite has
-/// one writer at a time and no such clause.
-pub fn skip_locked(pool: &Pool, table: &str) -> String {
-    match Engine::of(pool) {
-        Engine::Sqlite => String::new(),
-        Engine::Postgres => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
-    }
-}
-
 /// Starts a read-only transaction whose reads all see one snapshot: SQLite's deferred
 /// transaction does (in WAL mode), PostgreSQL's needs `REPEATABLE READ`.
 pub async fn begin_read(pool: &Pool) -> Result<Tx, sqlx::Error> {
