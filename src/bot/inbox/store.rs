@@ -415,6 +415,60 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn owners_leasing_at_once_never_share_a_row_nor_hold_two_of_one_chat() {
+        let (_dir, pool) = pool().await;
+        let now = Utc::now();
+        for id in 1..=300 {
+            record(&pool, id, Some(id % 40), "{}", now).await.unwrap();
+        }
+        let until = now + Duration::seconds(60);
+        let mut seen = std::collections::HashMap::new();
+        let mut last = std::collections::HashMap::new();
+        // Rounds of eight owners leasing at the same moment, each finishing what it got
+        // before the next round, until all 300 are handled.
+        for round in 0..40 {
+            let leases = (0..8).map(|o| {
+                let pool = pool.clone();
+                async move {
+                    let owner = format!("o{o}");
+                    let rows = lease(&pool, &owner, now, until, 8, &[]).await.unwrap();
+                    (owner, rows)
+                }
+            });
+            let got = futures::future::join_all(leases).await;
+            let mut chats = std::collections::HashSet::new();
+            for (owner, rows) in &got {
+                for row in rows {
+                    assert!(
+                        seen.insert(row.update_id, owner.clone()).is_none(),
+                        "round {round}: {} leased twice",
+                        row.update_id
+                    );
+                    let chat = row.update_id % 40;
+                    assert!(
+                        chats.insert(chat),
+                        "round {round}: two rows of chat {chat} at once"
+                    );
+                    let before = last.insert(chat, row.update_id).unwrap_or(0);
+                    assert!(before < row.update_id, "chat {chat} out of order");
+                }
+            }
+            for (owner, rows) in got {
+                for row in rows {
+                    assert!(finish(&pool, &owner, row.update_id, Outcome::Handled, now)
+                        .await
+                        .unwrap());
+                }
+            }
+            if seen.len() == 300 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 300, "every update leased once");
+        assert_eq!(waiting(&pool).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
     async fn a_row_never_handled_is_dropped_with_its_body_after_the_cutoff() {
         let (_dir, pool) = pool().await;
         let now = Utc::now();
