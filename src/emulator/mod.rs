@@ -200,6 +200,9 @@ struct Faults {
     download_delay: Option<Duration>,
     /// How long each `send…` request takes before Telegram answers (a slow network).
     send_delay: Option<Duration>,
+    /// How long each `send…` request Telegram has taken (the message delivered) waits before it
+    /// is answered: a sender that dies meanwhile never learns it went.
+    answer_delay: Option<Duration>,
     /// Downloads being served now, and the most at once so far.
     downloads_now: u32,
     downloads_max: u32,
@@ -872,12 +875,18 @@ impl Emulator {
         self.world().faults.upload_limit = bytes;
     }
 
-    /// Makes every file download take `delay`.
     /// Makes every `send…` request take `delay` before it is handled and answered.
     pub fn set_send_delay(&self, delay: Option<Duration>) {
         self.world().faults.send_delay = delay;
     }
 
+    /// Makes every `send…` request wait `delay` after it is handled (the message delivered, or
+    /// refused) before it is answered.
+    pub fn set_answer_delay(&self, delay: Option<Duration>) {
+        self.world().faults.answer_delay = delay;
+    }
+
+    /// Makes every file download take `delay`.
     pub fn set_download_delay(&self, delay: Option<Duration>) {
         self.world().faults.download_delay = delay;
     }
@@ -1133,7 +1142,12 @@ async fn call(inner: &Arc<Inner>, method: &str, req: Request) -> Response {
     if let (Some(delay), true) = (delay, spec_method.name.starts_with("send")) {
         tokio::time::sleep(delay).await;
     }
-    match methods::handle(inner, &spec_method.name, params).await {
+    let handled = methods::handle(inner, &spec_method.name, params).await;
+    let delay = lock(inner).faults.answer_delay;
+    if let (Some(delay), true) = (delay, spec_method.name.starts_with("send")) {
+        tokio::time::sleep(delay).await;
+    }
+    match handled {
         Ok(result) => axum::Json(json!({"ok": true, "result": result})).into_response(),
         Err(methods::Refusal::BadRequest(why)) => {
             let description = format!("Bad Request: {why}");

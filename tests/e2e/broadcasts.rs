@@ -35,7 +35,7 @@ fn zh(key: &str) -> String {
 
 /// The coordinator composes `text` for the audience button `audience` and gets the preview
 /// and the summary (returned).
-async fn compose(app: &TestApp, text: &str, audience: &str) -> BotMessage {
+pub(crate) async fn compose(app: &TestApp, text: &str, audience: &str) -> BotMessage {
     app.emu.send_text(COORDINATOR, "/broadcast");
     app.expect_text(COORDINATOR, &first_words(Lang::Zh, "broadcast-ask-body"))
         .await;

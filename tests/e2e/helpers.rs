@@ -157,6 +157,22 @@ impl TestApp {
         app
     }
 
+    /// Points the webhook at `addr` (a balancer in front of several instances), as `webhook
+    /// set` would, with up to 40 deliveries at once.
+    pub async fn set_webhook_at(&self, addr: std::net::SocketAddr) {
+        let bot = rider_bot::startup::bot_for(&self.config).unwrap();
+        let options = rider_bot::bot::webhook::admin::SetOptions {
+            max_connections: Some(40),
+            allowed_updates: rider_bot::startup::handled_updates(),
+            drop_pending_updates: false,
+        };
+        let url = url::Url::parse(&format!("http://{addr}{WEBHOOK_PATH}")).unwrap();
+        let secret = self.config.webhook_secret.as_ref().expect("WEBHOOK_SECRET");
+        rider_bot::bot::webhook::admin::set(&bot, url, secret, &options)
+            .await
+            .expect("setWebhook");
+    }
+
     /// The URL the webhook is served at.
     pub fn webhook_url(&self) -> url::Url {
         let addr = self.webhook.flatten().expect("webhook mode, started");
@@ -408,6 +424,47 @@ pub fn first_words(lang: Lang, key: &str) -> String {
     let line = plain.lines().next().unwrap_or_default();
     let cut: String = line.chars().take_while(|c| *c != '{').take(12).collect();
     cut.trim_end().to_owned()
+}
+
+/// A load balancer in front of `backends`: each webhook request goes to the next in turn,
+/// headers and body as they came; Telegram gets the backend's status, or 502 when the backend
+/// cannot be reached (and tries again, as it does). Returns its address and how many requests
+/// each backend was given.
+pub async fn balancer(
+    backends: Vec<std::net::SocketAddr>,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<Vec<std::sync::atomic::AtomicU64>>,
+) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let given: Arc<Vec<AtomicU64>> = Arc::new(backends.iter().map(|_| AtomicU64::new(0)).collect());
+    let turn = Arc::new(AtomicU64::new(0));
+    let client = reqwest::Client::new();
+    let counts = given.clone();
+    let forward = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+        let i = (turn.fetch_add(1, Ordering::SeqCst) as usize) % backends.len();
+        counts[i].fetch_add(1, Ordering::SeqCst);
+        let url = format!("http://{}{}", backends[i], WEBHOOK_PATH);
+        let client = client.clone();
+        async move {
+            let mut req = client.post(url).body(body);
+            for name in ["content-type", "x-telegram-bot-api-secret-token"] {
+                if let Some(v) = headers.get(name) {
+                    req = req.header(name, v.as_bytes());
+                }
+            }
+            match req.send().await {
+                Ok(r) => axum::http::StatusCode::from_u16(r.status().as_u16()).unwrap(),
+                Err(_) => axum::http::StatusCode::BAD_GATEWAY,
+            }
+        }
+    };
+    let app = axum::Router::new().route(WEBHOOK_PATH, axum::routing::post(forward));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, given)
 }
 
 impl Drop for TestApp {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rider_bot::i18n::Lang;
 use serde_json::{json, Value};
 
-use crate::helpers::{first_words, TestApp, COORDINATOR, WEBHOOK_SECRET};
+use crate::helpers::{balancer, first_words, TestApp, COORDINATOR, WEBHOOK_SECRET};
 
 async fn post(app: &TestApp, secret: Option<&str>, body: String) -> reqwest::StatusCode {
     let mut request = reqwest::Client::new()
@@ -367,46 +367,6 @@ async fn a_request_left_half_sent_does_not_hold_the_stop() {
     assert_eq!(inbox_rows(&app).await, 0);
 }
 
-/// A load balancer in front of `backends`: each webhook request goes to the next in turn,
-/// headers and body as they came; Telegram gets the backend's status. Returns its address and
-/// how many requests each backend was given.
-async fn balancer(
-    backends: Vec<std::net::SocketAddr>,
-) -> (
-    std::net::SocketAddr,
-    std::sync::Arc<Vec<std::sync::atomic::AtomicU64>>,
-) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
-    let given: Arc<Vec<AtomicU64>> = Arc::new(backends.iter().map(|_| AtomicU64::new(0)).collect());
-    let turn = Arc::new(AtomicU64::new(0));
-    let client = reqwest::Client::new();
-    let counts = given.clone();
-    let forward = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-        let i = (turn.fetch_add(1, Ordering::SeqCst) as usize) % backends.len();
-        counts[i].fetch_add(1, Ordering::SeqCst);
-        let url = format!("http://{}{}", backends[i], crate::helpers::WEBHOOK_PATH);
-        let client = client.clone();
-        async move {
-            let mut req = client.post(url).body(body);
-            for name in ["content-type", "x-telegram-bot-api-secret-token"] {
-                if let Some(v) = headers.get(name) {
-                    req = req.header(name, v.as_bytes());
-                }
-            }
-            match req.send().await {
-                Ok(r) => axum::http::StatusCode::from_u16(r.status().as_u16()).unwrap(),
-                Err(_) => axum::http::StatusCode::BAD_GATEWAY,
-            }
-        }
-    };
-    let app = axum::Router::new().route(crate::helpers::WEBHOOK_PATH, axum::routing::post(forward));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, given)
-}
-
 /// Two instances on one PostgreSQL database behind a load balancer: Telegram's requests are
 /// spread over both, and one chat's updates are still answered once each, in order. (On
 /// SQLite one instance per database runs: its file lock refuses a second, so this runs in the
@@ -433,21 +393,7 @@ async fn two_instances_behind_a_balancer_answer_each_chats_updates_once_and_in_o
     let second_run = tokio::spawn(async move { second.run_webhook(server).await });
     let first_addr = app.webhook.flatten().unwrap();
     let (lb, given) = balancer(vec![first_addr, second_addr]).await;
-    let bot = rider_bot::startup::bot_for(&app.config).unwrap();
-    let options = rider_bot::bot::webhook::admin::SetOptions {
-        max_connections: Some(40),
-        allowed_updates: rider_bot::startup::handled_updates(),
-        drop_pending_updates: false,
-    };
-    let url = url::Url::parse(&format!("http://{lb}{}", crate::helpers::WEBHOOK_PATH)).unwrap();
-    rider_bot::bot::webhook::admin::set(
-        &bot,
-        url,
-        app.config.webhook_secret.as_ref().unwrap(),
-        &options,
-    )
-    .await
-    .expect("setWebhook to the balancer");
+    app.set_webhook_at(lb).await;
 
     let codes: Vec<String> = (0..30).map(|i| format!("LB{i:02}")).collect();
     for code in &codes {

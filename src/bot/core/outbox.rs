@@ -368,8 +368,9 @@ pub async fn run(env: Env) -> HandlerResult {
             }
             continue;
         }
+        let next_look = last_look + env.settings.liveness.heartbeat;
         let dispatched = match dispatch(
-            &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks,
+            &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks, next_look,
         )
         .await
         {
@@ -472,7 +473,10 @@ fn settle(
     }
 }
 
-/// Starts the sends that may go now; returns how many.
+/// Starts the sends that may go now, until `until` once one has started; returns how many.
+/// (A walk over the rows due goes at this instance's share of the rate: ended by `until`, the
+/// next look at who is alive, it does not go on at a share counted before an instance came
+/// or went.)
 async fn dispatch(
     env: &Env,
     settings: &OutboxSettings,
@@ -480,6 +484,7 @@ async fn dispatch(
     pacer: &mut Pacer,
     busy: &mut Busy,
     tasks: &mut JoinSet<Option<Duration>>,
+    until: Instant,
 ) -> HandlerResult<usize> {
     let rows = {
         let mut conn = env.pool.acquire().await?;
@@ -488,6 +493,9 @@ async fn dispatch(
     let mut heads = HashSet::new();
     let mut started = 0;
     for row in rows {
+        if started > 0 && Instant::now() >= until {
+            break;
+        }
         // Only the first due row of a chat may go: a chat's messages keep their order.
         if !heads.insert(row.chat) || busy.chats.contains(&row.chat) {
             continue;
@@ -498,7 +506,6 @@ async fn dispatch(
         if tasks.len() >= settings.in_flight {
             break;
         }
-        limiters.of(&row).until_ready().await;
         let taker = store::Taker {
             instance: env.settings.instance.as_str(),
             now: crate::db::now(),
@@ -511,6 +518,11 @@ async fn dispatch(
         if !taken {
             continue;
         }
+        // The rate is spent on rows taken only. Several instances walk the same rows due in
+        // the same order: one that waited for its turn before each take would mostly find the
+        // row gone to another, its turn wasted, and together they would send at about one
+        // instance's share of the rate.
+        limiters.of(&row).until_ready().await;
         let cost = env
             .dep::<Kinds>()
             .ok()
