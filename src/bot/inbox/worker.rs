@@ -1,7 +1,8 @@
 //! The worker that handles what the inbox holds: it leases rows (at most [`MAX_IN_FLIGHT`] at
 //! once), runs each through the handler tree in a task of its own, marks it done, and leases
 //! again when something was recorded, a task ended (its chat's next update may be waiting), or
-//! a second passed (another instance's rows, expired leases). The leases of the updates in hand
+//! a second passed (another instance's rows, expired leases); with a backlog (the last lease
+//! got all it asked for) it waits for half its slots to be free, or a second. The leases of the updates in hand
 //! (and only those) are renewed while they are handled. An update whose handling outlasts
 //! [`Worker::handle_timeout`] is stopped and done with, its outcome unknown, so its chat moves
 //! on. Stopping stops the leasing, waits for the updates in hand at most
@@ -133,11 +134,15 @@ impl Worker {
         // Whether the last lease got all it asked for (more may be waiting). Then the next
         // waits until half the slots are free: a lease reads every waiting chat's head, and
         // one per finished update would read a long backlog once per update.
+        // However full the slots, it leases again a [`POLL`] after the last lease: slow updates
+        // in hand do not hold up the rest for long.
         let mut more_waiting = false;
+        let mut last_lease = tokio::time::Instant::now();
         while !*stop.borrow() {
             let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
             let due = retry_at.is_none_or(|at| tokio::time::Instant::now() >= at);
-            let worth_it = !more_waiting || room >= MAX_IN_FLIGHT / 2;
+            let worth_it =
+                !more_waiting || room >= MAX_IN_FLIGHT / 2 || last_lease.elapsed() >= POLL;
             if room > 0 && due && worth_it {
                 let now = crate::db::now();
                 let ids: Vec<i64> = in_hand.values().copied().collect();
@@ -146,6 +151,7 @@ impl Worker {
                         failures = 0;
                         retry_at = None;
                         more_waiting = rows.len() == room;
+                        last_lease = tokio::time::Instant::now();
                         for row in rows {
                             let id = row.update_id;
                             let task = tasks.spawn(this.clone().handle(row));
