@@ -264,6 +264,76 @@ async fn when_one_of_two_senders_dies_mid_broadcast_the_other_finishes_and_count
     println!("killed mid-broadcast: {sent} sent, {unknown} unknown, {delivered} delivered");
 }
 
+/// The outbox rows with this status, by chat.
+async fn chats_with(app: &TestApp, status: &str) -> Vec<i64> {
+    sqlx::query_scalar("SELECT chat_id FROM outbox WHERE status = $1 ORDER BY id")
+        .bind(status)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_sender_killed_while_it_waits_for_its_turn_leaves_unknown_only_what_it_sent() {
+    // One message a second: the sender spends nearly all its time waiting for its next turn.
+    let mut app = app("1").await;
+    app.stop().await;
+    let second = Second::start(&app).await;
+    let everyone = riders(&app, 9_300, 6).await;
+    for &r in &everyone {
+        enqueue(&app, r, true).await;
+    }
+    assert!(app.emu.wait_sent_count(2, Duration::from_secs(30)).await);
+    // Well inside the wait for the third turn (a second after the second send).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second.kill();
+    // Once the second instance is taken for dead, the first counts what it was sending
+    // unknown, and sends the rest.
+    tokio::time::sleep(QUICK.dead_after + Duration::from_millis(500)).await;
+    app.start().await;
+    settled(&app, Duration::from_secs(60)).await;
+
+    for r in chats_with(&app, "unknown").await {
+        assert_eq!(
+            app.emu.chat_messages(r).len(),
+            1,
+            "rider {r}'s row was counted unknown but never sent: it was taken before its turn"
+        );
+    }
+    for &r in &everyone {
+        assert_eq!(app.emu.chat_messages(r).len(), 1, "rider {r} once");
+    }
+    assert_eq!(chats_with(&app, "sending").await, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_clean_stop_takes_no_more_rows_even_while_the_sender_waits_for_its_turn() {
+    // The usual heartbeat (a walk over the rows due may last five seconds) and one message a
+    // second: the stop comes while the sender waits for a turn, with rows still due.
+    let mut app = app_living("1", Liveness::default()).await;
+    let everyone = riders(&app, 9_400, 6).await;
+    for &r in &everyone {
+        enqueue(&app, r, true).await;
+    }
+    assert!(app.emu.wait_sent_count(2, Duration::from_secs(30)).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = app.emu.sent_count();
+    app.stop().await;
+    assert!(
+        app.emu.sent_count() <= before + 1,
+        "rows were taken after the stop was asked: {} sent during it",
+        app.emu.sent_count() - before
+    );
+    let s = statuses(&app).await;
+    assert!(!s.contains_key("sending"), "nothing left half-sent: {s:?}");
+    app.start().await;
+    settled(&app, Duration::from_secs(30)).await;
+    assert_eq!(statuses(&app).await, HashMap::from([("sent".into(), 6)]));
+    for &r in &everyone {
+        assert_eq!(app.emu.chat_messages(r).len(), 1, "rider {r} once");
+    }
+}
+
 /// The id of the app's own instance (the one row, once it has registered).
 async fn own_instance(app: &TestApp) -> String {
     for _ in 0..200 {

@@ -191,14 +191,14 @@ pub const PAID_PER_SECOND: u32 = 1000;
 /// The overall rate: Telegram's free budget, and the paid one broadcast bulk uses when the
 /// district enables paid broadcasts.
 struct Limiters {
-    free: DefaultDirectRateLimiter,
-    paid: Option<DefaultDirectRateLimiter>,
+    free: Limiter,
+    paid: Option<Limiter>,
 }
 
 impl Limiters {
     /// This instance's share of each rate when `live` instances send from the one outbox.
     fn for_instances(settings: &OutboxSettings, live: u32) -> Limiters {
-        let rate = |n: u32| RateLimiter::direct(pace(crate::instances::share(n, live)));
+        let rate = |n: u32| Limiter::new(crate::instances::share(n, live));
         Limiters {
             free: rate(settings.per_second),
             paid: settings
@@ -207,24 +207,65 @@ impl Limiters {
         }
     }
 
-    fn of(&self, row: &Row) -> &DefaultDirectRateLimiter {
-        match (&self.paid, row.priority) {
+    fn of(&mut self, row: &Row) -> &mut Limiter {
+        match (&mut self.paid, row.priority) {
             (Some(paid), 1) => paid,
-            _ => &self.free,
+            _ => &mut self.free,
         }
+    }
+}
+
+/// One rate, and the turn last won from it if no row has used it yet.
+struct Limiter {
+    rate: DefaultDirectRateLimiter,
+    /// The time between two turns.
+    period: Duration,
+    /// When the unspent turn was won.
+    won: Option<Instant>,
+}
+
+impl Limiter {
+    fn new(per_second: u32) -> Limiter {
+        let (quota, period) = pace(per_second);
+        Limiter {
+            rate: RateLimiter::direct(quota),
+            period,
+            won: None,
+        }
+    }
+
+    /// Waits for this instance's turn, before a row is taken: a row taken is on its way to
+    /// Telegram at once, so an instance killed while it waits leaves no row `sending` that
+    /// it never sent. Several instances walk the same rows due in the same order, and a take
+    /// often finds its row gone to another; the turn is then kept for the next take (for one
+    /// period: an older turn would add to the sends of the period it is spent in), so that
+    /// together they still send at the whole rate.
+    async fn turn(&mut self) {
+        if self.won.is_some_and(|at| at.elapsed() < self.period) {
+            return;
+        }
+        self.rate.until_ready().await;
+        self.won = Some(Instant::now());
+    }
+
+    /// The turn went to a row taken.
+    fn spend(&mut self) {
+        self.won = None;
     }
 }
 
 /// Evenly spaced sends, 2% under `per_second`, with a burst of 1% at most: a send that came
 /// late is made up, and no one-second window holds more than 99% of the rate, which leaves
-/// room for requests that reach Telegram a little later than they left.
-fn pace(per_second: u32) -> Quota {
+/// room for requests that reach Telegram a little later than they left. Also returns the time
+/// between two sends.
+fn pace(per_second: u32) -> (Quota, Duration) {
     let rate = f64::from(per_second.max(1));
     let period = Duration::from_secs_f64(1.0 / (rate * 0.98));
     let burst = NonZeroU32::new((rate * 0.01) as u32).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period)
+    let quota = Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(burst)
+        .allow_burst(burst);
+    (quota, period)
 }
 
 /// How long the sender sleeps when nothing is due.
@@ -370,7 +411,13 @@ pub async fn run(env: Env) -> HandlerResult {
         }
         let next_look = last_look + env.settings.liveness.heartbeat;
         let dispatched = match dispatch(
-            &env, &settings, &limiters, &mut pacer, &mut busy, &mut tasks, next_look,
+            &env,
+            &settings,
+            &mut limiters,
+            &mut pacer,
+            &mut busy,
+            &mut tasks,
+            next_look,
         )
         .await
         {
@@ -476,11 +523,11 @@ fn settle(
 /// Starts the sends that may go now, until `until` once one has started; returns how many.
 /// (A walk over the rows due goes at this instance's share of the rate: ended by `until`, the
 /// next look at who is alive, it does not go on at a share counted before an instance came
-/// or went.)
+/// or went.) Once the instance is asked to stop, it takes no more.
 async fn dispatch(
     env: &Env,
     settings: &OutboxSettings,
-    limiters: &Limiters,
+    limiters: &mut Limiters,
     pacer: &mut Pacer,
     busy: &mut Busy,
     tasks: &mut JoinSet<Option<Duration>>,
@@ -490,10 +537,11 @@ async fn dispatch(
         let mut conn = env.pool.acquire().await?;
         store::due(&mut conn, crate::db::now(), 500).await?
     };
+    let draining = env.dep::<std::sync::Arc<Draining>>()?.clone();
     let mut heads = HashSet::new();
     let mut started = 0;
     for row in rows {
-        if started > 0 && Instant::now() >= until {
+        if (started > 0 && Instant::now() >= until) || draining.stopping() {
             break;
         }
         // Only the first due row of a chat may go: a chat's messages keep their order.
@@ -504,6 +552,12 @@ async fn dispatch(
             continue;
         }
         if tasks.len() >= settings.in_flight {
+            break;
+        }
+        let limiter = limiters.of(&row);
+        limiter.turn().await;
+        if draining.stopping() {
+            // Asked to stop while it waited: the row stays for whoever sends next.
             break;
         }
         let taker = store::Taker {
@@ -518,11 +572,7 @@ async fn dispatch(
         if !taken {
             continue;
         }
-        // The rate is spent on rows taken only. Several instances walk the same rows due in
-        // the same order: one that waited for its turn before each take would mostly find the
-        // row gone to another, its turn wasted, and together they would send at about one
-        // instance's share of the rate.
-        limiters.of(&row).until_ready().await;
+        limiter.spend();
         let cost = env
             .dep::<Kinds>()
             .ok()
