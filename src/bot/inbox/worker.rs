@@ -32,6 +32,8 @@ pub const LEASE: Duration = Duration::from_secs(60);
 const RENEW_EVERY: Duration = Duration::from_secs(20);
 /// How often the table is looked at with nothing else to wake the worker.
 const POLL: Duration = Duration::from_secs(1);
+/// After a failed lease, how soon an update recorded brings the next try forward.
+const AFTER_WAKE: Duration = Duration::from_millis(200);
 /// How long handling one update may take before it is stopped (its outcome unknown).
 pub const HANDLE_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long stopping waits for the updates in hand before aborting them.
@@ -74,6 +76,12 @@ pub struct Worker {
     pub handle_timeout: Duration,
     /// How long stopping waits for the updates in hand ([`SHUTDOWN_GRACE`]).
     pub shutdown_grace: Duration,
+    /// How long a lease lasts unless renewed ([`LEASE`]).
+    pub lease: Duration,
+    /// How often the leases in hand are renewed ([`RENEW_EVERY`]).
+    pub renew_every: Duration,
+    /// When the leases in hand were last renewed, if ever.
+    renewed: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A handler's task, aborted when whoever waits for it is dropped (timed out, aborted).
@@ -94,6 +102,9 @@ impl Worker {
             wake,
             handle_timeout: HANDLE_TIMEOUT,
             shutdown_grace: SHUTDOWN_GRACE,
+            lease: LEASE,
+            renew_every: RENEW_EVERY,
+            renewed: std::sync::Mutex::new(None),
         }
     }
 
@@ -126,10 +137,10 @@ impl Worker {
         let this = self;
         let mut tasks = JoinSet::new();
         let mut in_hand = InHand::new();
-        let mut renew = tokio::time::interval(RENEW_EVERY);
+        let mut renew = tokio::time::interval(this.renew_every);
         let mut failures = 0u32;
         // After a failed lease, when to try again: a second more after each failure in a row
-        // (at most 10), however often the worker wakes meanwhile.
+        // (at most 10); an update recorded meanwhile brings it to [`AFTER_WAKE`] at most.
         let mut retry_at: Option<tokio::time::Instant> = None;
         // Whether the last lease got all it asked for (more may be waiting). Then the next
         // waits until half the slots are free: a lease reads every waiting chat's head, and
@@ -145,8 +156,10 @@ impl Worker {
                 !more_waiting || room >= MAX_IN_FLIGHT / 2 || last_lease.elapsed() >= POLL;
             if room > 0 && due && worth_it {
                 let now = crate::db::now();
+                let leased_at = tokio::time::Instant::now();
                 let ids: Vec<i64> = in_hand.values().copied().collect();
-                match store::lease(&this.pool, &this.owner, now, now + LEASE, room, &ids).await {
+                let until = now + this.lease;
+                match store::lease(&this.pool, &this.owner, now, until, room, &ids).await {
                     Ok(rows) => {
                         failures = 0;
                         retry_at = None;
@@ -154,7 +167,7 @@ impl Worker {
                         last_lease = tokio::time::Instant::now();
                         for row in rows {
                             let id = row.update_id;
-                            let task = tasks.spawn(this.clone().handle(row));
+                            let task = tasks.spawn(this.clone().handle(row, leased_at));
                             in_hand.insert(task.id(), id);
                         }
                     }
@@ -176,8 +189,12 @@ impl Worker {
                         break; // the application that started the worker is gone
                     }
                 }
-                // An update was recorded: the database answers again, if it did not.
-                _ = this.wake.notified() => retry_at = None,
+                // An update was recorded: the database answers again, if it did not. A lease
+                // that failed is tried again soon, but not at every update recorded: a lease
+                // failing while records succeed would be tried at the webhook's rate.
+                _ = this.wake.notified() => {
+                    retry_at = retry_at.map(|at| at.min(tokio::time::Instant::now() + AFTER_WAKE));
+                }
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     this.ended(done, &mut in_hand).await;
                 }
@@ -247,13 +264,16 @@ impl Worker {
             return;
         }
         let ids: Vec<i64> = in_hand.values().copied().collect();
-        let until = crate::db::now() + LEASE;
-        if let Err(err) = store::renew(&self.pool, &self.owner, &ids, until).await {
-            tracing::warn!(%err, "inbox: leases not renewed");
+        let renewed_at = tokio::time::Instant::now();
+        let until = crate::db::now() + self.lease;
+        match store::renew(&self.pool, &self.owner, &ids, until).await {
+            Ok(_) => *self.renewed.lock().unwrap_or_else(|e| e.into_inner()) = Some(renewed_at),
+            Err(err) => tracing::warn!(%err, "inbox: leases not renewed"),
         }
     }
 
-    async fn handle(self: Arc<Self>, row: Leased) {
+    /// Handles a leased row; `leased_at` is when its lease was asked for.
+    async fn handle(self: Arc<Self>, row: Leased, leased_at: tokio::time::Instant) {
         let id = row.update_id;
         if row.attempts > 1 {
             match store::was_claimed(&self.pool, id).await {
@@ -265,7 +285,7 @@ impl Worker {
                         "inbox: an instance stopped while handling this update; its outcome \
                          is unknown, so it is not handled again"
                     );
-                    self.finish(id, Outcome::Unknown).await;
+                    self.finish(id, Outcome::Unknown, leased_at).await;
                     return;
                 }
                 Err(err) => {
@@ -290,7 +310,7 @@ impl Worker {
                 Outcome::Handled
             }
         };
-        self.finish(id, outcome).await;
+        self.finish(id, outcome, leased_at).await;
     }
 
     /// Runs one update through the handler tree in a task of its own, for at most
@@ -321,10 +341,12 @@ impl Worker {
     }
 
     /// Marks the update done, trying again while the database does not answer (a restart
-    /// takes seconds) for up to [`LEASE`]: the update is still in hand meanwhile, its lease
-    /// renewed, so no one else takes it, and its chat's next update waits for it.
-    async fn finish(&self, id: i64, outcome: Outcome) {
-        let give_up = tokio::time::Instant::now() + LEASE;
+    /// takes seconds), for as long as this instance surely holds its lease: from when it was
+    /// leased or last renewed, nine tenths of a lease (the rest allows for instances' clocks
+    /// apart). Meanwhile the update is still in hand, so no one else takes it, and its chat's
+    /// next update waits for it. (Given up, the update is released; one that an instance takes
+    /// again is found claimed and not handled twice.)
+    async fn finish(&self, id: i64, outcome: Outcome, leased_at: tokio::time::Instant) {
         let mut wait = Duration::from_millis(200);
         for attempt in 1u32.. {
             match store::finish(&self.pool, &self.owner, id, outcome, crate::db::now()).await {
@@ -338,7 +360,7 @@ impl Worker {
                 }
                 Err(err) => {
                     tracing::warn!(update_id = id, %err, attempt, "inbox: cannot mark done");
-                    if tokio::time::Instant::now() + wait > give_up {
+                    if tokio::time::Instant::now() + wait > self.held_until(leased_at) {
                         break;
                     }
                     tokio::time::sleep(wait).await;
@@ -348,6 +370,13 @@ impl Worker {
         }
         // Abandoned: released, so its chat need not wait for the lease to run out.
         self.release(id).await;
+    }
+
+    /// Until when this instance surely holds the lease of an update leased at `leased_at`.
+    fn held_until(&self, leased_at: tokio::time::Instant) -> tokio::time::Instant {
+        let renewed = *self.renewed.lock().unwrap_or_else(|e| e.into_inner());
+        let since = renewed.map_or(leased_at, |r| r.max(leased_at));
+        since + self.lease * 9 / 10
     }
 
     async fn release(&self, id: i64) {
@@ -389,10 +418,22 @@ mod tests {
     /// A worker on `pool` whose handler logs each update id in `seen`, panics on `panics` and
     /// never returns on `hangs`.
     fn worker(pool: &Pool, seen: Arc<Mutex<Vec<u32>>>, panics: u32, hangs: u32) -> Worker {
+        slow_worker(pool, seen, panics, hangs, Duration::ZERO)
+    }
+
+    /// The same, taking `slow` over each update.
+    fn slow_worker(
+        pool: &Pool,
+        seen: Arc<Mutex<Vec<u32>>>,
+        panics: u32,
+        hangs: u32,
+        slow: Duration,
+    ) -> Worker {
         let handler = dptree::entry().endpoint(move |u: Update| {
             let log = seen.clone();
             async move {
                 log.lock().unwrap().push(u.id.0);
+                tokio::time::sleep(slow).await;
                 assert_ne!(u.id.0, panics, "a handler that panics");
                 if u.id.0 == hangs {
                     std::future::pending::<()>().await;
@@ -517,5 +558,140 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(next.iter().map(|r| r.update_id).collect::<Vec<_>>(), [5]);
+    }
+
+    /// Makes the database refuse, from now on, to set `column` in the inbox (as a database
+    /// that fails would); the rest of the table's writes go on.
+    async fn refuse(pool: &Pool, column: &str) {
+        let sql = match crate::db::Engine::of(pool) {
+            crate::db::Engine::Sqlite => format!(
+                "CREATE TRIGGER refuse_{column} BEFORE UPDATE OF {column} ON update_inbox \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ),
+            crate::db::Engine::Postgres => format!(
+                "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
+                 CREATE TRIGGER refuse_{column} BEFORE UPDATE OF {column} ON update_inbox \
+                 FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ),
+        };
+        sqlx::raw_sql(&sql).execute(pool).await.unwrap();
+    }
+
+    async fn allow(pool: &Pool, column: &str) {
+        let sql = match crate::db::Engine::of(pool) {
+            crate::db::Engine::Sqlite => format!("DROP TRIGGER refuse_{column}"),
+            crate::db::Engine::Postgres => format!("DROP TRIGGER refuse_{column} ON update_inbox"),
+        };
+        sqlx::raw_sql(&sql).execute(pool).await.unwrap();
+    }
+
+    /// What this test's tasks log (a test's runtime runs them all on its own thread).
+    #[derive(Clone, Default)]
+    struct Logs(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logs {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Logs {
+        fn capture(&self) -> tracing::subscriber::DefaultGuard {
+            let logs = self.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(move || logs.clone())
+                .finish();
+            tracing::subscriber::set_default(subscriber)
+        }
+
+        fn count(&self, needle: &str) -> usize {
+            String::from_utf8_lossy(&self.0.lock().unwrap())
+                .matches(needle)
+                .count()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lease_that_fails_is_not_tried_again_at_every_update_recorded() {
+        let (_dir, pool) = pool().await;
+        let logs = Logs::default();
+        let _capture = logs.capture();
+        refuse(&pool, "lease_owner").await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let worker = worker(&pool, seen.clone(), 0, 0);
+        let wake = worker.wake.clone();
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        // Updates arrive 50 a second for two seconds, each recorded and waking the worker,
+        // while every lease fails.
+        for id in 1..=100 {
+            record(&pool, &[(id, 1_000 + id)]).await;
+            wake.notify_one();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let tries = logs.count("cannot lease updates");
+        assert!(
+            (3..=15).contains(&tries),
+            "{tries} leases tried in two seconds: about one each {AFTER_WAKE:?} is expected"
+        );
+        // The database takes leases again: the next update recorded brings the backlog in.
+        allow(&pool, "lease_owner").await;
+        record(&pool, &[(101, 2_000)]).await;
+        wake.notify_one();
+        wait_until("the backlog not handled", async || {
+            store::waiting(&pool).await.unwrap() == 0
+        })
+        .await;
+        stop.send(true).unwrap();
+        running.await.unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 101);
+    }
+
+    #[tokio::test]
+    async fn marking_done_is_given_up_before_the_lease_runs_out() {
+        let (_dir, pool) = pool().await;
+        refuse(&pool, "handled_at").await;
+        record(&pool, &[(1, 10)]).await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        // Handling takes most of a two-second lease, never renewed here; marking it done
+        // fails every time.
+        let mut worker = slow_worker(&pool, seen.clone(), 0, 0, Duration::from_millis(1_200));
+        worker.lease = Duration::from_secs(2);
+        worker.renew_every = Duration::from_secs(3_600);
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(worker.supervise(stopped));
+        // Until the worker gives up (the row released, or leased a second time).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (owner, until, attempts): (Option<String>, Option<crate::db::At>, i64) =
+                sqlx::query_as(
+                    "SELECT lease_owner, lease_until, attempts FROM update_inbox \
+                     WHERE update_id = 1",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            if attempts > 1 || (owner.is_none() && !seen.lock().unwrap().is_empty()) {
+                break;
+            }
+            if owner.is_some() {
+                let until = until.expect("a lease has an end").0;
+                assert!(
+                    until > crate::db::now(),
+                    "still trying to mark the update done after its lease ran out"
+                );
+            }
+            assert!(std::time::Instant::now() < deadline, "never given up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.send(true).unwrap();
+        running.await.unwrap();
     }
 }
