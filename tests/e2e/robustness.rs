@@ -322,3 +322,43 @@ async fn every_feedback_state_survives_every_wrong_input() {
         .unwrap();
     assert_eq!(items, 0, "nothing was filed by wrong input");
 }
+
+#[tokio::test]
+async fn a_button_pressed_when_the_person_cannot_be_read_is_answered_and_they_are_asked_to_try_again(
+) {
+    let app = TestApp::spawn().await;
+    // Someone the bot has never seen presses a button (an old message forwarded to them) while
+    // the database will not take new users, as a database that fails would not.
+    let stranger = app.rider(5_900, Some("en"));
+    let refuse = match rider_bot::db::Engine::of(&app.pool) {
+        rider_bot::db::Engine::Sqlite => vec![
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ],
+        rider_bot::db::Engine::Postgres => vec![
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ],
+    };
+    for sql in refuse {
+        sqlx::raw_sql(sql).execute(&app.pool).await.unwrap();
+    }
+    let press = app.emu.press_data(stranger, stranger, 1, "menu:points");
+    let answer = app
+        .emu
+        .wait_callback_answer(&press)
+        .await
+        .expect("the button was left spinning");
+    // Answered once, by the private chat's path: not told the button expired by the groups'.
+    assert_eq!(answer.get("text"), None, "{answer}");
+    app.expect_text(stranger, &first_words(Lang::En, "error-try-again"))
+        .await;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1")
+        .bind(stranger)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}

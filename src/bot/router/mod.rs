@@ -361,7 +361,15 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .filter_map_async(session_for_callback)
                 .endpoint(on_callback),
         )
-        .branch(Update::filter_callback_query().endpoint(on_group_callback))
+        // Buttons anywhere but a private chat (a private one whose person could not be read
+        // was answered in `load`: it must not reach the groups' handlers).
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery| {
+                    !q.message.as_ref().is_some_and(|m| m.chat().is_private())
+                })
+                .endpoint(on_group_callback),
+        )
         .branch(
             Update::filter_message()
                 .filter(|m: Message| !m.chat.is_private() && m.reply_to_message().is_some())
@@ -396,11 +404,14 @@ async fn claim_update(update: Update, claims: Claims) -> bool {
 
 type Loaded = (Ctx, State);
 
+/// The user and their dialogue; `None` when they cannot be read, the person asked to try again
+/// (and a button press answered, so its spinner stops).
 async fn load(
     update_id: u32,
     env: Env,
     storage: Arc<DbStorage>,
     from: &teloxide::types::User,
+    pressed: Option<&CallbackQuery>,
 ) -> Option<Loaded> {
     let lang = Lang::from_telegram(from.language_code.as_deref());
     let id = UserId(from.id.0 as i64);
@@ -410,6 +421,12 @@ async fn load(
         Err(err) => {
             tracing::error!(user_id = id.0, %err, "could not load user and dialogue");
             // Not left unanswered: asked to try again, as when a handler fails.
+            if let Some(q) = pressed {
+                let answer = env.bot.answer_callback_query(q.id.clone());
+                if let Err(err) = crate::ops::api::call(answer).await {
+                    tracing::warn!(chat_id = id.0, %err, "could not answer the button");
+                }
+            }
             let ask = env
                 .bot
                 .send_message(ChatId(id.0), tr!(lang, "error-try-again"))
@@ -451,7 +468,7 @@ async fn session_for_message(
     msg: Message,
 ) -> Option<Loaded> {
     let from = msg.from.clone()?;
-    load(update.id.0, env, storage, &from).await
+    load(update.id.0, env, storage, &from, None).await
 }
 
 async fn session_for_callback(
@@ -460,7 +477,7 @@ async fn session_for_callback(
     update: Update,
     q: CallbackQuery,
 ) -> Option<Loaded> {
-    load(update.id.0, env, storage, &q.from).await
+    load(update.id.0, env, storage, &q.from, Some(&q)).await
 }
 
 /// Runs a handler and carries out its outcome; on failure logs it with ids only and tells the
