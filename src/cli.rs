@@ -86,6 +86,12 @@ pub enum Command {
         /// The backup file.
         file: std::path::PathBuf,
     },
+    /// Copy the SQLite database of DATABASE_URL into a new, empty PostgreSQL database (every
+    /// bot stopped), to scale out; all of it or nothing.
+    CopyToPostgres {
+        /// The PostgreSQL database: postgres://user@host:5432/database.
+        url: String,
+    },
     /// Load the demo data (compiled in, or from a folder) into the database.
     Seed {
         /// Read the seed CSV files from this folder instead of the ones compiled in.
@@ -387,6 +393,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Restore { file } => {
             println!("{}", crate::backup::restore(&config, &file).await?);
+        }
+        Command::CopyToPostgres { url } => {
+            print!(
+                "{}",
+                crate::to_postgres::copy(&config.database_url, &url).await?
+            );
         }
         Command::Seed { dir } => {
             let pool =

@@ -37,4 +37,5 @@ pub mod startup;
 pub mod stations;
 pub mod stats;
 pub mod telemetry;
+pub mod to_postgres;
 pub mod users;

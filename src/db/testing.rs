@@ -34,12 +34,18 @@ impl TestDb {
     /// cannot be reached.
     pub async fn new(sqlite_url: String) -> TestDb {
         if !on_postgres() {
-            return TestDb {
-                url: sqlite_url,
-                postgres: None,
-            };
+            return TestDb::sqlite(sqlite_url);
         }
         TestDb::postgres().await
+    }
+
+    /// The SQLite file at `sqlite_url` whatever the engine variable says (a test that moves a
+    /// SQLite database to PostgreSQL).
+    pub fn sqlite(sqlite_url: String) -> TestDb {
+        TestDb {
+            url: sqlite_url,
+            postgres: None,
+        }
     }
 
     /// A new empty PostgreSQL database whatever the engine variable says (a benchmark that

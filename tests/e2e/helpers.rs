@@ -67,11 +67,28 @@ impl TestApp {
         app
     }
 
+    /// A running bot (one coordinator) on SQLite whatever engine the tests run on.
+    pub async fn spawn_on_sqlite() -> TestApp {
+        let mut app = Self::prepare_on(&[("COORDINATOR_IDS", "900")], |_| {}, &[], true).await;
+        app.start().await;
+        app
+    }
+
     /// The emulator, configuration and database of an app not started yet.
     async fn prepare(
         vars: &[(&str, &str)],
         adjust: impl FnOnce(&mut Config),
         groups: &[(i64, &str)],
+    ) -> TestApp {
+        Self::prepare_on(vars, adjust, groups, false).await
+    }
+
+    /// As [`TestApp::prepare`], on SQLite when `sqlite`, else on the engine tests run on.
+    async fn prepare_on(
+        vars: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Config),
+        groups: &[(i64, &str)],
+        sqlite: bool,
     ) -> TestApp {
         // Logs only when asked for (RUST_LOG=...), to debug a failing test.
         if std::env::var_os("RUST_LOG").is_some() {
@@ -79,11 +96,12 @@ impl TestApp {
         }
         let emu = Emulator::start().await.expect("emulator starts");
         let dir = tempfile::tempdir().unwrap();
-        let db = rider_bot::db::testing::TestDb::new(format!(
-            "sqlite://{}",
-            dir.path().join("bot.db").display()
-        ))
-        .await;
+        let file = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let db = if sqlite {
+            rider_bot::db::testing::TestDb::sqlite(file)
+        } else {
+            rider_bot::db::testing::TestDb::new(file).await
+        };
         let mut env: HashMap<String, String> = HashMap::from([
             ("TELOXIDE_TOKEN".into(), emu.token().into()),
             ("TELOXIDE_API_URL".into(), emu.api_url().to_string()),

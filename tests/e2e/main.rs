@@ -22,4 +22,5 @@ mod roles;
 mod services;
 mod stations;
 mod stats;
+mod to_postgres;
 mod webhook;
