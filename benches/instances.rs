@@ -23,7 +23,7 @@
 
 use std::net::SocketAddr;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,38 +55,6 @@ fn median(values: &mut [f64]) -> f64 {
 fn free_addr() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()
-}
-
-/// A load balancer in front of `backends`: each request goes to the next one in turn,
-/// headers and body as they came; the sender gets the backend's status.
-async fn balancer(backends: Vec<SocketAddr>) -> SocketAddr {
-    let turn = Arc::new(AtomicUsize::new(0));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
-    let forward = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-        let i = turn.fetch_add(1, Ordering::Relaxed) % backends.len();
-        let url = format!("http://{}{PATH}", backends[i]);
-        let client = client.clone();
-        async move {
-            let mut req = client.post(url).body(body);
-            for name in ["content-type", "x-telegram-bot-api-secret-token"] {
-                if let Some(v) = headers.get(name) {
-                    req = req.header(name, v.as_bytes());
-                }
-            }
-            match req.send().await {
-                Ok(r) => axum::http::StatusCode::from_u16(r.status().as_u16()).unwrap(),
-                Err(_) => axum::http::StatusCode::BAD_GATEWAY,
-            }
-        }
-    };
-    let app = axum::Router::new().route(PATH, axum::routing::post(forward));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
 }
 
 /// CPU seconds a process has used (user + system), from /proc.
@@ -217,7 +185,10 @@ impl Setup {
         register(&pool, &emu).await;
         pool.close().await;
         let addrs: Vec<SocketAddr> = (0..instances).map(|_| free_addr()).collect();
-        let lb = balancer(addrs.clone()).await;
+        let lb = rider_bot::emulator::balancer::start(addrs.clone(), PATH)
+            .await
+            .unwrap()
+            .addr;
         let public = format!("http://{lb}{PATH}");
         let bots = addrs
             .iter()

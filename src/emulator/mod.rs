@@ -9,6 +9,7 @@
 //! The end-to-end tests, the benchmark and (later) `rider-bot chat` drive the real dispatcher
 //! against it by pointing the bot's API URL here.
 
+pub mod balancer;
 pub mod limits;
 mod methods;
 pub mod spec;

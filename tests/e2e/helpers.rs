@@ -444,47 +444,6 @@ pub fn first_words(lang: Lang, key: &str) -> String {
     cut.trim_end().to_owned()
 }
 
-/// A load balancer in front of `backends`: each webhook request goes to the next in turn,
-/// headers and body as they came; Telegram gets the backend's status, or 502 when the backend
-/// cannot be reached (and tries again, as it does). Returns its address and how many requests
-/// each backend was given.
-pub async fn balancer(
-    backends: Vec<std::net::SocketAddr>,
-) -> (
-    std::net::SocketAddr,
-    std::sync::Arc<Vec<std::sync::atomic::AtomicU64>>,
-) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
-    let given: Arc<Vec<AtomicU64>> = Arc::new(backends.iter().map(|_| AtomicU64::new(0)).collect());
-    let turn = Arc::new(AtomicU64::new(0));
-    let client = reqwest::Client::new();
-    let counts = given.clone();
-    let forward = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-        let i = (turn.fetch_add(1, Ordering::SeqCst) as usize) % backends.len();
-        counts[i].fetch_add(1, Ordering::SeqCst);
-        let url = format!("http://{}{}", backends[i], WEBHOOK_PATH);
-        let client = client.clone();
-        async move {
-            let mut req = client.post(url).body(body);
-            for name in ["content-type", "x-telegram-bot-api-secret-token"] {
-                if let Some(v) = headers.get(name) {
-                    req = req.header(name, v.as_bytes());
-                }
-            }
-            match req.send().await {
-                Ok(r) => axum::http::StatusCode::from_u16(r.status().as_u16()).unwrap(),
-                Err(_) => axum::http::StatusCode::BAD_GATEWAY,
-            }
-        }
-    };
-    let app = axum::Router::new().route(WEBHOOK_PATH, axum::routing::post(forward));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, given)
-}
-
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((token, handle)) = self.running.take() {

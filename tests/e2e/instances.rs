@@ -19,7 +19,7 @@ use rider_bot::outbox::{store, Notice};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{balancer, first_words, TestApp, COORDINATOR, WEBHOOK_PATH};
+use crate::helpers::{first_words, TestApp, COORDINATOR, WEBHOOK_PATH};
 
 /// Short enough for a test: a silent instance is dead after a second.
 const QUICK: Liveness = Liveness {
@@ -589,7 +589,13 @@ async fn an_instance_killed_mid_broadcast_leaves_every_rider_at_most_one_copy_an
         },
     )
     .await;
-    let (lb, given) = balancer(vec![app.webhook.flatten().unwrap(), second.addr]).await;
+    let rider_bot::emulator::balancer::Balancer { addr: lb, given } =
+        rider_bot::emulator::balancer::start(
+            vec![app.webhook.flatten().unwrap(), second.addr],
+            WEBHOOK_PATH,
+        )
+        .await
+        .unwrap();
     app.set_webhook_at(lb).await;
 
     let text = "Cold wave tonight: every station stays open until 2 am";

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rider_bot::i18n::Lang;
 use serde_json::{json, Value};
 
-use crate::helpers::{balancer, first_words, TestApp, COORDINATOR, WEBHOOK_SECRET};
+use crate::helpers::{first_words, TestApp, COORDINATOR, WEBHOOK_SECRET};
 
 async fn post(app: &TestApp, secret: Option<&str>, body: String) -> reqwest::StatusCode {
     let mut request = reqwest::Client::new()
@@ -392,7 +392,13 @@ async fn two_instances_behind_a_balancer_answer_each_chats_updates_once_and_in_o
     let second_token = second.shutdown_token();
     let second_run = tokio::spawn(async move { second.run_webhook(server).await });
     let first_addr = app.webhook.flatten().unwrap();
-    let (lb, given) = balancer(vec![first_addr, second_addr]).await;
+    let rider_bot::emulator::balancer::Balancer { addr: lb, given } =
+        rider_bot::emulator::balancer::start(
+            vec![first_addr, second_addr],
+            crate::helpers::WEBHOOK_PATH,
+        )
+        .await
+        .unwrap();
     app.set_webhook_at(lb).await;
 
     let codes: Vec<String> = (0..30).map(|i| format!("LB{i:02}")).collect();
