@@ -28,8 +28,8 @@ use crate::bot::core::BotError;
 /// Updates handled at once (of different chats: a chat has one at a time).
 pub const MAX_IN_FLIGHT: usize = 32;
 /// How long a lease lasts unless renewed.
-pub const LEASE: Duration = Duration::from_secs(60);
-const RENEW_EVERY: Duration = Duration::from_secs(20);
+pub const LEASE: Duration = Duration::from_secs(30);
+const RENEW_EVERY: Duration = Duration::from_secs(10);
 /// How often the table is looked at with nothing else to wake the worker.
 const POLL: Duration = Duration::from_secs(1);
 /// After a failed lease, how soon an update recorded brings the next try forward.
