@@ -5,18 +5,20 @@
 //! columns; PostgreSQL's are `BIGINT`, `DOUBLE PRECISION` or `TEXT` (times are text on both).
 //! The copy reads the tables PostgreSQL's catalog lists, parents before children (by their
 //! foreign keys), and writes every row as it is, with its own id, in one transaction: it is all
-//! there or none of it. The tables' own triggers are off while it writes (what they derive, such
-//! as balances from the ledger, is copied too, not derived twice). Before it commits, each table's rows are counted on both sides; then every
-//! identity column's sequence is set past the largest id copied.
+//! there or none of it. The tables' own triggers are off while it writes (what they derive,
+//! such as balances from the ledger, is copied too, not derived twice), and a reference to a
+//! later row of the same table (a report marked a duplicate of a newer one) is checked at the
+//! end. Before it commits, each table's rows are counted on both sides; then every identity
+//! column's sequence is set past every id SQLite gave.
 //!
-//! It refuses a source a bot is running on (the SQLite lock file), a target that holds rows a
-//! new database is not given (by its migrations and default categories) or that a bot runs on, and a table or column one side lacks (databases of different
-//! releases). What is the running instances' own (`instances`, `job_leases`) is not copied.
+//! It refuses a source a bot is running on (the SQLite lock file); a target that holds rows a
+//! new database is not given (by its migrations and default categories), or that a bot runs
+//! on; and two databases whose tables or columns differ (of different releases). What is the
+//! running instances' own (`instances`, `job_leases`) is not copied.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use futures::TryStreamExt;
 use sqlx::Row as _;
 
 use crate::db::{self, DbError, Engine, InstanceLock, Pool};
@@ -38,7 +40,8 @@ pub enum CopyError {
     TargetNotPostgres(String),
     #[error(
         "the PostgreSQL database already holds data ({0}): copy into a new, empty database \
-         (createdb), so that nothing there is overwritten"
+         (createdb); only what a new database is given (the default report categories) is \
+         replaced by the district's"
     )]
     TargetNotEmpty(String),
     #[error("a rider-bot is running on the PostgreSQL database: stop it, then copy")]
@@ -132,12 +135,21 @@ async fn copy_between(source: &Pool, target: &Pool) -> Result<Copied, CopyError>
     let mut tx = db::begin_write(target).await?;
     let tables = tables(&mut tx).await?;
     refuse_unless_fresh(&mut tx, &tables, &given).await?;
-    same_tables(source, &tables).await?;
+    same_shape(source, &tables).await?;
     // The rows are copied as they are: the triggers that derive rows from others (balances
     // from the ledger, the stations' revision) and number new ids are off meanwhile, and on
     // again before the commit. (Foreign keys are not triggers of the user's: they stay.)
     for table in &tables {
         let sql = format!("ALTER TABLE {} DISABLE TRIGGER USER", table.name);
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    // A row may refer to a later row of its own table (a report marked a duplicate of a newer
+    // one): such references are checked at the end, once every row is in.
+    let own = self_references(&mut tx).await?;
+    for (table, constraint) in &own {
+        let sql = format!(
+            "ALTER TABLE {table} ALTER CONSTRAINT {constraint} DEFERRABLE INITIALLY DEFERRED"
+        );
         sqlx::query(&sql).execute(&mut *tx).await?;
     }
     // Children first, so that the rows migrations put in a fresh database (the default
@@ -149,23 +161,30 @@ async fn copy_between(source: &Pool, target: &Pool) -> Result<Copied, CopyError>
     }
     let mut copied = Copied::default();
     for table in &tables {
-        let n = copy_table(source, &mut tx, table).await?;
-        let there: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", table.name))
-            .fetch_one(&mut *tx)
-            .await?;
-        if there != n as i64 {
+        copy_table(source, &mut tx, table).await?;
+        let count = format!("SELECT COUNT(*) FROM {}", table.name);
+        let here: i64 = sqlx::query_scalar(&count).fetch_one(source).await?;
+        let there: i64 = sqlx::query_scalar(&count).fetch_one(&mut *tx).await?;
+        if there != here {
             return Err(CopyError::Mismatch(format!(
-                "{} holds {there} rows after the copy against {n} read",
+                "{} holds {there} rows after the copy against {here} in SQLite",
                 table.name
             )));
         }
-        copied.rows.insert(table.name.clone(), n);
+        copied.rows.insert(table.name.clone(), there as u64);
+    }
+    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+        .execute(&mut *tx)
+        .await?;
+    for (table, constraint) in &own {
+        let sql = format!("ALTER TABLE {table} ALTER CONSTRAINT {constraint} NOT DEFERRABLE");
+        sqlx::query(&sql).execute(&mut *tx).await?;
     }
     for table in &tables {
         let sql = format!("ALTER TABLE {} ENABLE TRIGGER USER", table.name);
         sqlx::query(&sql).execute(&mut *tx).await?;
     }
-    follow_identities(&mut tx).await?;
+    follow_identities(source, &mut tx).await?;
     tx.commit().await?;
     Ok(copied)
 }
@@ -297,18 +316,52 @@ fn parents_first(
     Ok(order)
 }
 
-/// Every SQLite table that is the district's is one PostgreSQL has too.
-async fn same_tables(source: &Pool, tables: &[Table]) -> Result<(), CopyError> {
-    let names: Vec<String> = sqlite_tables(source).await?;
-    let known: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-    let missing: Vec<&String> = names
-        .iter()
-        .filter(|n| !known.contains(n.as_str()) && !RUNTIME.contains(&n.as_str()))
+/// The foreign keys of the target that refer to their own table and are checked at once:
+/// (table, constraint).
+async fn self_references(tx: &mut db::Tx) -> Result<Vec<(String, String)>, CopyError> {
+    Ok(sqlx::query_as(
+        "SELECT c.relname::text, k.conname::text FROM pg_constraint k \
+         JOIN pg_class c ON c.oid = k.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE k.contype = 'f' AND k.conrelid = k.confrelid AND NOT k.condeferrable \
+           AND n.nspname = current_schema() \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Both databases hold the same tables with the same columns (but the instances' own).
+async fn same_shape(source: &Pool, tables: &[Table]) -> Result<(), CopyError> {
+    let names: BTreeSet<String> = sqlite_tables(source)
+        .await?
+        .into_iter()
+        .filter(|n| !RUNTIME.contains(&n.as_str()))
         .collect();
-    if !missing.is_empty() {
+    let known: BTreeSet<String> = tables.iter().map(|t| t.name.clone()).collect();
+    if names != known {
         return Err(CopyError::Mismatch(format!(
-            "the PostgreSQL database has no table {missing:?}"
+            "tables only in SQLite: {:?}; only in PostgreSQL: {:?}",
+            names.difference(&known).collect::<Vec<_>>(),
+            known.difference(&names).collect::<Vec<_>>()
         )));
+    }
+    for table in tables {
+        let here: BTreeSet<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+            .bind(&table.name)
+            .fetch_all(source)
+            .await?
+            .into_iter()
+            .collect();
+        let there: BTreeSet<String> = table.columns.iter().map(|(c, _)| c.clone()).collect();
+        if here != there {
+            return Err(CopyError::Mismatch(format!(
+                "table {}: columns only in SQLite: {:?}; only in PostgreSQL: {:?}",
+                table.name,
+                here.difference(&there).collect::<Vec<_>>(),
+                there.difference(&here).collect::<Vec<_>>()
+            )));
+        }
     }
     Ok(())
 }
@@ -323,31 +376,38 @@ async fn sqlite_tables(pool: &Pool) -> Result<Vec<String>, sqlx::Error> {
     .await
 }
 
-/// Copies one table's rows in batches; returns how many.
+/// Copies one table's rows, a batch at a time in rowid order (short reads: nothing writes to
+/// the file meanwhile, its lock is held); returns how many.
 async fn copy_table(source: &Pool, tx: &mut db::Tx, table: &Table) -> Result<u64, CopyError> {
     let names: Vec<&str> = table.columns.iter().map(|(c, _)| c.as_str()).collect();
     let list = names.join(", ");
-    let select = format!("SELECT {list} FROM {} ORDER BY rowid", table.name);
     let per_batch = (MAX_BINDS / names.len().max(1)).clamp(1, 1_000);
-    let mut rows = sqlx::query(&select).fetch(source);
-    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
+    let select = format!(
+        "SELECT rowid, {list} FROM {} WHERE rowid > $1 ORDER BY rowid LIMIT {per_batch}",
+        table.name
+    );
+    let mut after = i64::MIN;
     let mut n = 0u64;
     loop {
-        let row = rows.try_next().await.map_err(|e| CopyError::Value {
-            table: table.name.clone(),
-            column: list.clone(),
-            why: format!("cannot be read from SQLite: {e}"),
-        })?;
-        let Some(row) = row else { break };
-        batch.push(read_row(table, &row)?);
-        if batch.len() == per_batch {
-            n += insert(tx, table, &list, std::mem::take(&mut batch)).await?;
-        }
-    }
-    if !batch.is_empty() {
+        let rows = sqlx::query(&select)
+            .bind(after)
+            .fetch_all(source)
+            .await
+            .map_err(|e| CopyError::Value {
+                table: table.name.clone(),
+                column: list.clone(),
+                why: format!("cannot be read from SQLite: {e}"),
+            })?;
+        let Some(last) = rows.last() else {
+            return Ok(n);
+        };
+        after = last.try_get(0)?;
+        let batch = rows
+            .iter()
+            .map(|row| read_row(table, row))
+            .collect::<Result<Vec<_>, _>>()?;
         n += insert(tx, table, &list, batch).await?;
     }
-    Ok(n)
 }
 
 fn read_row(table: &Table, row: &db::Row) -> Result<Vec<Value>, CopyError> {
@@ -355,7 +415,9 @@ fn read_row(table: &Table, row: &db::Row) -> Result<Vec<Value>, CopyError> {
         .columns
         .iter()
         .enumerate()
-        .map(|(i, (column, kind))| {
+        .map(|(at, (column, kind))| {
+            // Column 0 is the rowid.
+            let i = at + 1;
             let value = match kind {
                 Kind::Int => row.try_get(i).map(Value::Int),
                 Kind::Real => row.try_get(i).map(Value::Real),
@@ -399,8 +461,16 @@ async fn insert(
     Ok(query.execute(&mut **tx).await?.rows_affected())
 }
 
-/// Sets each identity column's sequence past the largest id copied, so new rows get new ids.
-async fn follow_identities(tx: &mut db::Tx) -> Result<(), CopyError> {
+/// Sets each identity column's sequence past the largest id copied, and past any id SQLite
+/// ever gave (`sqlite_sequence`: rows deleted since, such as pruned outbox rows, keep their
+/// ids used), so new rows get new ids.
+async fn follow_identities(source: &Pool, tx: &mut db::Tx) -> Result<(), CopyError> {
+    let given: BTreeMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT name, seq FROM sqlite_sequence")
+            .fetch_all(source)
+            .await?
+            .into_iter()
+            .collect();
     let identities: Vec<(String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text FROM information_schema.columns \
          WHERE table_schema = current_schema() AND is_identity = 'YES'",
@@ -408,13 +478,21 @@ async fn follow_identities(tx: &mut db::Tx) -> Result<(), CopyError> {
     .fetch_all(&mut **tx)
     .await?;
     for (table, column) in identities {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({column}), 0) + 1, \
-             false) FROM {table}"
-        );
-        sqlx::query(&sql)
+        let largest: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT MAX({column}) FROM {table}"))
+                .fetch_one(&mut **tx)
+                .await?;
+        let last = largest
+            .unwrap_or(0)
+            .max(given.get(&table).copied().unwrap_or(0));
+        if last < 1 {
+            continue;
+        }
+        // Called: the next id is `last + 1`, and the sequence's last value reads `last`.
+        sqlx::query("SELECT setval(pg_get_serial_sequence($1, $2), $3, true)")
             .bind(&table)
             .bind(&column)
+            .bind(last)
             .execute(&mut **tx)
             .await?;
     }

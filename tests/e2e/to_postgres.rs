@@ -38,7 +38,36 @@ async fn a_district_moves_from_sqlite_to_postgres_and_carries_on_where_it_was() 
         "copied while the bot runs on the file: {refused:?}"
     );
     app.stop().await;
+    // 1,001 reports, the first a duplicate of the last: a reference to a later row of its own
+    // table, in a later batch of the copy.
+    sqlx::query(
+        "INSERT INTO reports (id, reporter_id, reporter_role, category, lat, lng, request_key, \
+                              status_at, created_at) \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) \
+         SELECT i, $1, 'rider', (SELECT MIN(code) FROM categories), 31.3, 120.7, 'k' || i, \
+                '2026-12-01T00:00:00+00:00', '2026-12-01T00:00:00+00:00' FROM n",
+    )
+    .bind(rider)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE reports SET status = 'duplicate', duplicate_of = 1001 WHERE id = 1")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Sent messages pruned since: their ids stay used.
+    let outbox_ids: i64 =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(outbox_ids > 0);
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let copied = copy(&source_url, &target.url).await.unwrap();
+    assert_eq!(copied.rows.get("reports"), Some(&1_001));
     // The two riders and the coordinator.
     assert_eq!(copied.rows.get("users"), Some(&3));
     assert!(!copied.rows.contains_key("instances"));
@@ -57,6 +86,12 @@ async fn a_district_moves_from_sqlite_to_postgres_and_carries_on_where_it_was() 
         .unwrap();
     assert_eq!(after, before);
     assert_eq!(after, [(rider, 40)]);
+    let duplicate_of: Option<i64> =
+        sqlx::query_scalar("SELECT duplicate_of FROM reports WHERE id = 1")
+            .fetch_one(&target_pool)
+            .await
+            .unwrap();
+    assert_eq!(duplicate_of, Some(1_001));
 
     // The bot now runs on PostgreSQL, with the same Telegram.
     let sqlite_pool = std::mem::replace(&mut app.pool, target_pool);
@@ -79,6 +114,15 @@ async fn a_district_moves_from_sqlite_to_postgres_and_carries_on_where_it_was() 
     app.expect_text(rider, "A coordinator changed your points")
         .await;
     assert_eq!(app.balance(rider).await, 45);
+    let new_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM outbox")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(!new_ids.is_empty());
+    assert!(
+        new_ids.iter().all(|id| *id > outbox_ids),
+        "{new_ids:?} reuse ids up to {outbox_ids}"
+    );
     assert_eq!(
         count(&app.pool, "audit_log").await,
         count(&sqlite_pool, "audit_log").await + 1
@@ -93,4 +137,17 @@ async fn a_district_moves_from_sqlite_to_postgres_and_carries_on_where_it_was() 
         }
         other => panic!("copied over a database in use: {other:?}"),
     }
+    // A database of another shape (a column this release does not know) is refused, and the
+    // new database it was to go to stays as it was.
+    sqlx::query("ALTER TABLE stations ADD COLUMN colour TEXT")
+        .execute(&sqlite_pool)
+        .await
+        .unwrap();
+    let fresh = TestDb::postgres().await;
+    match copy(&source_url, &fresh.url).await {
+        Err(CopyError::Mismatch(why)) => assert!(why.contains("colour"), "{why}"),
+        other => panic!("copied a database of another shape: {other:?}"),
+    }
+    let fresh_pool = rider_bot::db::connect(&fresh.url).await.unwrap();
+    assert_eq!(count(&fresh_pool, "users").await, 0);
 }
