@@ -610,6 +610,21 @@ async fn with_the_group_unreachable_reports_are_kept_and_posted_later_and_stale_
     assert!(open.text.contains(&zh("report-status-submitted")));
     assert!(open.text.contains("机器人在群里吗"), "{}", open.text);
 
+    // The card's post was tried and refused before the bot joins (on a busy machine it may
+    // still be on its way: then the sweep would find it in flight and not post it again).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let tried: Vec<String> =
+            sqlx::query_scalar("SELECT status FROM outbox WHERE kind = 'reports.card'")
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        if !tried.is_empty() && tried.iter().all(|s| s == "unreachable") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "card rows: {tried:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // The bot joins the group; the sweeper posts what it missed.
     app.emu.add_group(GROUP, "Coordinators");
     let env = rider_bot::startup::env_for(&app.config, app.pool.clone()).unwrap();
