@@ -22,6 +22,8 @@ use rider_bot::outbox::{store, Notice};
 
 const RIDER: i64 = 501;
 const FLOODER: i64 = 502;
+/// Someone who writes while the database will not take new people.
+const STRANGER: i64 = 503;
 /// Messages the flooder sends at once: more than `FLOOD_BURST`.
 const FLOOD: usize = 25;
 
@@ -214,6 +216,19 @@ async fn endpoints_answer_and_counters_move_by_what_happened() {
         &[("method", "getMe"), ("code", "timeout")],
     );
     assert_eq!(timeouts, 1.0, "{text}");
+
+    // The database refuses new people: a stranger's message and button press are answered
+    // ("try again"), and counted failed, not ignored.
+    helpers::refuse_new_users(&app.pool).await;
+    app.rider(STRANGER, Some("en"));
+    app.emu.send_text(STRANGER, "hello");
+    let press = app.emu.press_data(STRANGER, STRANGER, 1, "menu:points");
+    assert!(app.emu.wait_callback_answer(&press).await.is_some());
+    let text = until(&app, "the stranger's updates counted failed", |t| {
+        updates(t, "message", "failed") == 1.0 && updates(t, "callback_query", "failed") == 1.0
+    })
+    .await;
+    assert_eq!(updates(&text, "callback_query", "ignored"), 0.0, "{text}");
 
     // The server stops with the bot.
     let addr = app.http.unwrap();

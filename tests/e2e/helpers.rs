@@ -444,6 +444,26 @@ pub fn first_words(lang: Lang, key: &str) -> String {
     cut.trim_end().to_owned()
 }
 
+/// Makes the database refuse new users from now on, as a database that fails would: whoever
+/// writes to the bot for the first time cannot be read.
+pub async fn refuse_new_users(pool: &Pool) {
+    let refuse = match rider_bot::db::Engine::of(pool) {
+        rider_bot::db::Engine::Sqlite => vec![
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ],
+        rider_bot::db::Engine::Postgres => vec![
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ],
+    };
+    for sql in refuse {
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((token, handle)) = self.running.take() {

@@ -5,7 +5,7 @@
 
 use rider_bot::i18n::Lang;
 
-use crate::helpers::{first_words, TestApp};
+use crate::helpers::{first_words, refuse_new_users, TestApp};
 
 const GROUP: i64 = -100_555;
 
@@ -330,21 +330,7 @@ async fn a_button_pressed_when_the_person_cannot_be_read_is_answered_and_they_ar
     // Someone the bot has never seen presses a button (an old message forwarded to them) while
     // the database will not take new users, as a database that fails would not.
     let stranger = app.rider(5_900, Some("en"));
-    let refuse = match rider_bot::db::Engine::of(&app.pool) {
-        rider_bot::db::Engine::Sqlite => vec![
-            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
-             BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        ],
-        rider_bot::db::Engine::Postgres => vec![
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
-             FOR EACH ROW EXECUTE FUNCTION refuse()",
-        ],
-    };
-    for sql in refuse {
-        sqlx::raw_sql(sql).execute(&app.pool).await.unwrap();
-    }
+    refuse_new_users(&app.pool).await;
     let press = app.emu.press_data(stranger, stranger, 1, "menu:points");
     let answer = app
         .emu

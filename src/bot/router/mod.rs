@@ -343,7 +343,9 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private() && m.from.is_some())
-                .filter_map_async(session_for_message)
+                .map_async(session_for_message)
+                .branch(dptree::filter(Session::unreadable).endpoint(unreadable))
+                .filter_map(Session::loaded)
                 .branch(
                     dptree::filter_map(|m: Message, (ctx, _): Loaded, r: Arc<Router>| {
                         let bot = ctx.settings.bot_username.as_deref();
@@ -358,7 +360,9 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .filter(|q: CallbackQuery| {
                     q.message.as_ref().is_some_and(|m| m.chat().is_private())
                 })
-                .filter_map_async(session_for_callback)
+                .map_async(session_for_callback)
+                .branch(dptree::filter(Session::unreadable).endpoint(unreadable))
+                .filter_map(Session::loaded)
                 .endpoint(on_callback),
         )
         // Buttons anywhere but a private chat (a private one whose person could not be read
@@ -403,6 +407,37 @@ async fn claim_update(update: Update, claims: Claims) -> bool {
 }
 
 type Loaded = (Ctx, State);
+
+/// The person behind an update and their dialogue, or that they could not be read (the
+/// database failed; they were asked to try again).
+#[derive(Clone)]
+enum Session {
+    Loaded(Box<Loaded>),
+    Unreadable,
+}
+
+impl Session {
+    fn unreadable(self) -> bool {
+        match self {
+            Session::Loaded(_) => false,
+            Session::Unreadable => true,
+        }
+    }
+
+    fn loaded(self) -> Option<Loaded> {
+        match self {
+            Session::Loaded(loaded) => Some(*loaded),
+            Session::Unreadable => None,
+        }
+    }
+}
+
+/// An update whose person could not be read ends as failed (and is counted so).
+async fn unreadable() -> HandlerResult {
+    Err(BotError::Internal(
+        "the person's session could not be read".into(),
+    ))
+}
 
 /// The user and their dialogue; `None` when they cannot be read, the person asked to try again
 /// (and a button press answered, so its spinner stops).
@@ -466,9 +501,12 @@ async fn session_for_message(
     storage: Arc<DbStorage>,
     update: Update,
     msg: Message,
-) -> Option<Loaded> {
-    let from = msg.from.clone()?;
-    load(update.id.0, env, storage, &from, None).await
+) -> Session {
+    // The branch passes only messages with a sender.
+    let Some(from) = msg.from.clone() else {
+        return Session::Unreadable;
+    };
+    session(load(update.id.0, env, storage, &from, None).await)
 }
 
 async fn session_for_callback(
@@ -476,8 +514,12 @@ async fn session_for_callback(
     storage: Arc<DbStorage>,
     update: Update,
     q: CallbackQuery,
-) -> Option<Loaded> {
-    load(update.id.0, env, storage, &q.from, Some(&q)).await
+) -> Session {
+    session(load(update.id.0, env, storage, &q.from, Some(&q)).await)
+}
+
+fn session(loaded: Option<Loaded>) -> Session {
+    loaded.map_or(Session::Unreadable, |l| Session::Loaded(Box::new(l)))
 }
 
 /// Runs a handler and carries out its outcome; on failure logs it with ids only and tells the
