@@ -132,6 +132,10 @@ pub async fn copy(source_url: &str, target_url: &str) -> Result<Copied, CopyErro
 
 async fn copy_between(source: &Pool, target: &Pool) -> Result<Copied, CopyError> {
     let given = given_to_a_fresh_database().await?;
+    let dead_after = crate::instances::Liveness::default().dead_after;
+    if crate::instances::store::live(target, db::now(), dead_after).await? > 0 {
+        return Err(CopyError::TargetInUse);
+    }
     let mut tx = db::begin_write(target).await?;
     let tables = tables(&mut tx).await?;
     refuse_unless_fresh(&mut tx, &tables, &given).await?;
@@ -210,7 +214,7 @@ async fn given_to_a_fresh_database() -> Result<BTreeSet<String>, CopyError> {
     Ok(given)
 }
 
-/// Refuses a target that holds rows a fresh database is not given, or that a bot runs on.
+/// Refuses a target that holds rows a fresh database is not given.
 async fn refuse_unless_fresh(
     tx: &mut db::Tx,
     tables: &[Table],
@@ -227,15 +231,6 @@ async fn refuse_unless_fresh(
     }
     if !held.is_empty() {
         return Err(CopyError::TargetNotEmpty(held.join(", ")));
-    }
-    let dead_after = crate::instances::Liveness::default().dead_after;
-    let alive_since = db::now() - chrono::Duration::from_std(dead_after).unwrap_or_default();
-    let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM instances WHERE seen_at >= $1")
-        .bind(db::At(alive_since))
-        .fetch_one(&mut **tx)
-        .await?;
-    if running > 0 {
-        return Err(CopyError::TargetInUse);
     }
     Ok(())
 }

@@ -128,6 +128,11 @@ async fn a_district_moves_from_sqlite_to_postgres_and_carries_on_where_it_was() 
         count(&sqlite_pool, "audit_log").await + 1
     );
 
+    let running = copy(&source_url, &target.url).await;
+    assert!(
+        matches!(running, Err(CopyError::TargetInUse)),
+        "copied into a database a bot runs on: {running:?}"
+    );
     app.stop().await;
     let again = copy(&source_url, &target.url).await;
     match again {
